@@ -50,7 +50,7 @@ public interface Transport {
     /** Ids of the nodes with an open, authenticated connection. */
     Set<Integer> connectedNodes();
 
-    /** The listen address a connected node advertised, if it is connected. */
+    /** This node's listen address, or the one a connected node advertised; empty if not connected. */
     Optional<InetSocketAddress> addressOf(int node);
 
     /** The configured and learned peer addresses and where dialing them stands. */

@@ -268,6 +268,9 @@ public final class MinaTransport implements Transport {
 
     @Override
     public Optional<InetSocketAddress> addressOf(int node) {
+        if (node == settings.node()) {
+            return Optional.of(listen);
+        }
         Connection c = open.get(node);
         return c == null ? Optional.empty() : Optional.of(c.theirs.listenAddress());
     }

@@ -1,0 +1,46 @@
+package io.kddm.impl.shell;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import io.kddm.api.membership.Membership;
+import io.kddm.api.membership.NodeInfo;
+import io.kddm.api.transport.PeerStatus;
+import io.kddm.api.transport.Transport;
+
+/** {@code kddm:nodes}: the cluster as this node sees it. */
+@Component(service = NodesCommand.class, property = {"osgi.command.scope=kddm", "osgi.command.function=nodes"})
+public final class NodesCommand {
+    private final Membership membership;
+    private final Transport transport;
+
+    @Activate
+    public NodesCommand(@Reference Membership membership, @Reference Transport transport) {
+        this.membership = membership;
+        this.transport = transport;
+    }
+
+    @Descriptor("lists every node: id, address, state, time since its last heartbeat answer, round-trip time")
+    public String nodes() {
+        Table table = new Table("ID", "ADDRESS", "STATE", "LAST-HEARD", "RTT", "NOTE");
+        Set<Integer> listed = new HashSet<>();
+        for (NodeInfo n : membership.nodes()) {
+            listed.add(n.id());
+            table.row(n.id(), n.address(), n.state(), n.local() ? "-" : Durations.of(n.lastHeard()),
+                    n.rtt().map(Durations::of).orElse("-"), n.local() ? "this node" : "");
+        }
+        for (PeerStatus p : transport.peers()) {
+            if (p.state() != PeerStatus.State.SELF && !listed.contains(p.node())) {
+                // A configured address no node has answered from yet.
+                table.row("?", p.address().getHostString() + ":" + p.address().getPort(), p.state(), "-", "-",
+                        p.detail());
+            }
+        }
+        return table.toString();
+    }
+}
