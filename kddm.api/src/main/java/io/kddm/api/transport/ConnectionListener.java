@@ -5,9 +5,8 @@ import java.net.InetSocketAddress;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Whiteboard service told when authenticated connections to other nodes open
- * and close. A listener registered late is told of connections already open.
- * Calls come from a single transport event thread, in order.
+ * Told when authenticated connections to other nodes open and close; see
+ * {@link Transport#addConnectionListener(ConnectionListener)}.
  */
 @ConsumerType
 public interface ConnectionListener {

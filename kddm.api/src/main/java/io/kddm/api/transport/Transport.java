@@ -47,6 +47,15 @@ public interface Transport {
      */
     AutoCloseable addHandler(int type, MessageHandler handler);
 
+    /**
+     * Registers a listener told when authenticated connections open and close;
+     * it is told at once of connections already open. Calls come from one
+     * transport event thread, in order.
+     *
+     * @return closing it removes the listener
+     */
+    AutoCloseable addConnectionListener(ConnectionListener listener);
+
     /** Ids of the nodes with an open, authenticated connection. */
     Set<Integer> connectedNodes();
 

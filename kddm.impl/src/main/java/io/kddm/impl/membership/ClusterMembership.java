@@ -47,7 +47,7 @@ import io.kddm.api.transport.Transport;
  * A node that restarts comes back with a new incarnation and is ALIVE again as
  * soon as it reconnects.
  */
-@Component(service = {Membership.class, ConnectionListener.class}, configurationPid = "io.kddm.membership",
+@Component(service = Membership.class, configurationPid = "io.kddm.membership",
         immediate = true)
 @Designate(ocd = MembershipConfig.class)
 public final class ClusterMembership implements Membership, ConnectionListener {
@@ -78,6 +78,7 @@ public final class ClusterMembership implements Membership, ConnectionListener {
             m.reply(EMPTY);
         }));
         handlers.add(transport.addHandler(MessageTypes.LEAVE, m -> left(m.sender())));
+        handlers.add(transport.addConnectionListener(this));
         long period = timings.heartbeat().toNanos();
         ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
         LOG.info("membership of node {}: heartbeat {} ms, suspect after {} ms, dead after {} ms", self,
@@ -100,9 +101,9 @@ public final class ClusterMembership implements Membership, ConnectionListener {
                 LOG.debug("could not tell node {} that we leave: {}", node, e.getMessage());
             }
         }
-        for (AutoCloseable h : handlers) {
+        for (int i = handlers.size() - 1; i >= 0; i--) {
             try {
-                h.close();
+                handlers.get(i).close();
             } catch (Exception e) {
                 LOG.debug("closing handler", e);
             }

@@ -56,7 +56,6 @@ class ClusterMembershipTest {
         MinaTransport t = new MinaTransport(TransportSettings.of(id, listen, List.of(peers), SECRET));
         t.start();
         ClusterMembership m = new ClusterMembership(t, FAST);
-        t.addListener(m);
         Node n = new Node(t, m);
         nodes.add(n);
         return n;

@@ -36,10 +36,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -295,19 +291,15 @@ public final class MinaTransport implements Transport {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    public void addListener(ConnectionListener listener) {
+    @Override
+    public AutoCloseable addConnectionListener(ConnectionListener listener) {
         events.execute(() -> {
             listeners.add(listener);
             for (Connection c : open.values()) {
                 listener.connected(c.node(), c.theirs.incarnation(), c.theirs.listenAddress());
             }
         });
-    }
-
-    public void removeListener(ConnectionListener listener) {
-        listeners.remove(listener);
+        return () -> listeners.remove(listener);
     }
 
     private void checkType(int type) {

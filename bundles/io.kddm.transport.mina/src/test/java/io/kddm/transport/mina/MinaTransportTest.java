@@ -238,7 +238,7 @@ class MinaTransportTest {
     void restartedPeerReconnectsWithNewIncarnation() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         MinaTransport a = node(1, SECRET);
-        a.addListener(new ConnectionListener() {
+        a.addConnectionListener(new ConnectionListener() {
             @Override
             public void connected(int node, long incarnation, InetSocketAddress address) {
                 events.add("up " + node + " " + incarnation);

@@ -1,0 +1,129 @@
+package io.kddm.launch;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.membership.Membership;
+import io.kddm.api.membership.NodeInfo;
+import io.kddm.api.membership.NodeState;
+import io.kddm.api.transport.PeerStatus;
+import io.kddm.api.transport.Transport;
+
+/**
+ * How this process runs, from framework properties the {@code kddm} script sets:
+ * <ul>
+ * <li>{@code kddm.exec}: Gogo commands to run once the node has reached its
+ * peers (every configured address connected or failed, within
+ * {@code kddm.exec.wait} seconds); their output is printed and the process
+ * exits 0 if they succeeded, 1 if one failed, 3 if the node could not start;</li>
+ * <li>{@code kddm.headless}: no console; SIGTERM or SIGINT makes the node leave
+ * the cluster and exit 0.</li>
+ * </ul>
+ */
+@Component(immediate = true)
+public final class NodeLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLauncher.class);
+    static final int FAILED = 1;
+    static final int NOT_STARTED = 3;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Transport transport;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Membership membership;
+
+    private final CommandProcessor processor;
+    private final BundleContext context;
+
+    @Activate
+    public NodeLauncher(@Reference CommandProcessor processor, BundleContext context) {
+        this.processor = processor;
+        this.context = context;
+        String exec = context.getProperty("kddm.exec");
+        if (exec != null || Boolean.parseBoolean(context.getProperty("kddm.headless"))) {
+            Signals.exitCleanlyOn(context, "TERM", "INT");
+        }
+        if (exec != null && !exec.isBlank()) {
+            Duration wait = Duration.ofSeconds(Long.parseLong(context.getProperty("kddm.exec.wait") == null ? "10"
+                    : context.getProperty("kddm.exec.wait")));
+            Thread t = new Thread(() -> exit(execute(exec, wait)), "kddm-exec");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void exit(int status) {
+        System.out.flush();
+        System.err.flush();
+        ProcessExit.exit(context, status);
+    }
+
+    private int execute(String commands, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (transport == null || membership == null) {
+            if (System.nanoTime() > deadline) {
+                System.err.println("kddm: the node did not start (no transport); see the node's log");
+                return NOT_STARTED;
+            }
+            pause();
+        }
+        awaitPeers(deadline);
+        PrintStream out = System.out;
+        try (CommandSession session = processor.createSession(System.in, out, System.err)) {
+            for (String statement : Statements.split(commands)) {
+                Object result = session.execute(statement);
+                if (result != null) {
+                    out.println(session.format(result, Converter.INSPECT));
+                }
+                out.flush();
+            }
+            return 0;
+        } catch (Exception e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            System.err.println("kddm: " + message);
+            LOG.debug("--exec failed", e);
+            return FAILED;
+        }
+    }
+
+    /** Until every peer address has answered or failed, and every live node has a measured round trip. */
+    private void awaitPeers(long deadline) {
+        while (System.nanoTime() < deadline) {
+            Transport t = transport;
+            Membership m = membership;
+            if (t != null && m != null && t.peers().stream().allMatch(PeerStatus::settled)
+                    && measured(m.nodes(), t)) {
+                return;
+            }
+            pause();
+        }
+        LOG.info("--exec: peers not all settled in time; running the commands anyway");
+    }
+
+    private static boolean measured(List<NodeInfo> nodes, Transport t) {
+        return nodes.stream().allMatch(n -> n.local() || n.state() != NodeState.ALIVE || n.rtt().isPresent())
+                && nodes.stream().filter(n -> n.state() == NodeState.ALIVE && !n.local()).count()
+                        >= t.connectedNodes().size();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
