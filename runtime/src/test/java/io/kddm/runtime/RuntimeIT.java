@@ -1,0 +1,224 @@
+package io.kddm.runtime;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemPackage;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import javax.inject.Inject;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.BundleRevision;
+
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+import io.kddm.api.membership.Membership;
+import io.kddm.api.membership.NodeState;
+import io.kddm.api.transport.Transport;
+
+/**
+ * Boots the runtime's real bundles in Felix (without the console bundle) and
+ * configures a node the way the launcher does: a .cfg in the File Install folder.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class RuntimeIT {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private CommandProcessor processor;
+
+    @Inject
+    private ServiceComponentRuntime scr;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    /** What SCR and Config Admin hold, for failure messages. */
+    private String diagnosis() throws Exception {
+        StringBuilder b = new StringBuilder("\n");
+        b.append("deploy folder ").append(Arrays.toString(deploy().toFile().list())).append('\n');
+        for (Bundle bundle : context.getBundles()) {
+            b.append(bundle.getSymbolicName()).append(':').append(bundle.getState()).append(' ');
+        }
+        b.append('\n');
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            b.append(d.name).append(" enabled=").append(scr.isComponentEnabled(d));
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                b.append(" state=").append(c.state).append(c.failure == null ? "" : " failure=" + c.failure);
+                Arrays.stream(c.unsatisfiedReferences).forEach(r -> b.append(" unsatisfied=").append(r.name));
+            }
+            b.append('\n');
+        }
+        org.osgi.service.cm.Configuration[] configs = configAdmin.listConfigurations(null);
+        for (var c : configs == null ? new org.osgi.service.cm.Configuration[0] : configs) {
+            b.append("config ").append(c.getPid()).append(' ').append(c.getProperties()).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Configuration
+    public Option[] config() {
+        List<Option> options = new ArrayList<>();
+        File[] jars = new File(System.getProperty("kddm.bundles")).listFiles((d, n) -> n.endsWith(".jar"));
+        Arrays.sort(jars);
+        for (File jar : jars) {
+            String name = jar.getName();
+            int level = name.startsWith("org.apache.aries.spifly") || name.startsWith("asm") ? 1
+                    : name.startsWith("slf4j") || name.startsWith("logback") ? 2 : 10;
+            options.add(bundle(jar.toURI().toString()).startLevel(level));
+        }
+        options.add(frameworkStartLevel(20));
+        options.add(junitBundles());
+        options.add(systemPackage("sun.misc"));
+        options.add(systemProperty("logback.configurationFile").value(System.getProperty("logback.configurationFile")));
+        // Read back inside the framework: this class is loaded again there, so no static can carry it.
+        options.add(frameworkProperty("felix.fileinstall.dir").value(tempDir("kddm-it-deploy").toString()));
+        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
+        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        return options.toArray(new Option[0]);
+    }
+
+    private static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path deploy() {
+        return Path.of(context.getProperty("felix.fileinstall.dir"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private <T> T await(Class<T> type, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<T> ref = context.getServiceReference(type);
+            if (ref != null) {
+                T service = context.getService(ref);
+                if (service != null) {
+                    return service;
+                }
+            }
+            Thread.sleep(20);
+        }
+        return null;
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        try (CommandSession session = processor.createSession(System.in, print, print)) {
+            Object result = session.execute(command);
+            if (result != null) {
+                print.print(result);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    public void everyBundleResolvesAndStarts() {
+        for (Bundle b : context.getBundles()) {
+            boolean fragment = (b.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+            if (!fragment) {
+                assertEquals(b.getSymbolicName() + " is active", Bundle.ACTIVE, b.getState());
+            }
+        }
+        for (String name : List.of("io.kddm.api", "io.kddm.impl", "io.kddm.transport.mina", "io.kddm.launch",
+                "org.apache.felix.scr", "org.apache.felix.fileinstall", "org.apache.mina.core")) {
+            assertTrue(name + " installed", Arrays.stream(context.getBundles())
+                    .anyMatch(b -> name.equals(b.getSymbolicName())));
+        }
+    }
+
+    @Test
+    public void nodeIsConfiguredThroughTheDropInFolderAndServesKddmNodes() throws Exception {
+        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "in-container secret");
+        Path cfg = deploy().resolve("io.kddm.node.cfg");
+        int port = freePort();
+
+        // No configuration yet: the transport and everything that needs it stay away.
+        assertNull(await(Transport.class, 500));
+
+        // An invalid configuration is refused: still no transport.
+        Files.writeString(cfg, "id=300\nlisten=127.0.0.1:" + port + "\nsecret.file=" + secret + "\n");
+        assertNull(await(Transport.class, 1500));
+        assertTrue(diagnosis(), diagnosis().contains("id must be from 1 to 255"));
+
+        // Corrected in place, File Install updates the configuration live.
+        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + freePort()
+                + "\nsecret.file=" + secret + "\n");
+        Transport transport = await(Transport.class, 10_000);
+        assertNotNull("transport after a valid configuration" + diagnosis(), transport);
+        assertEquals(7, transport.localNode());
+        Membership membership = await(Membership.class, 5_000);
+        assertNotNull(membership);
+        assertEquals(NodeState.ALIVE, membership.node(7).orElseThrow().state());
+
+        String nodes = run("kddm:nodes");
+        assertTrue(nodes, nodes.contains("this node"));
+        assertTrue(nodes, nodes.contains("127.0.0.1:" + port));
+        assertTrue(nodes, nodes.contains("UNREACHABLE") || nodes.contains("CONNECTING"));
+
+        try {
+            run("kddm:nodes unexpected-argument");
+            fail("a wrong argument is an error");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("nodes"));
+        }
+
+        // Removing the configuration takes the node down cleanly.
+        Files.delete(cfg);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertNull(context.getServiceReference(Transport.class));
+        try (ServerSocket again = new ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertEquals("the port is released", port, again.getLocalPort());
+        }
+    }
+}
