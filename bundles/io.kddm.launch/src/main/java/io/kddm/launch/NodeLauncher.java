@@ -1,5 +1,8 @@
 package io.kddm.launch;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -81,8 +84,11 @@ public final class NodeLauncher {
             pause();
         }
         awaitPeers(deadline);
-        PrintStream out = System.out;
-        try (CommandSession session = processor.createSession(System.in, out, System.err)) {
+        // The process's own descriptors: Gogo replaces System.out with a per-thread stream,
+        // and a session writing into that stream would write into itself.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+        try (CommandSession session = processor.createSession(new FileInputStream(FileDescriptor.in), out, err)) {
             for (String statement : Statements.split(commands)) {
                 Object result = session.execute(statement);
                 if (result != null) {
@@ -92,9 +98,13 @@ public final class NodeLauncher {
             }
             return 0;
         } catch (Exception e) {
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            System.err.println("kddm: " + message);
-            LOG.debug("--exec failed", e);
+            Throwable cause = e;
+            while (cause instanceof java.lang.reflect.InvocationTargetException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            err.println("kddm: " + message);
+            LOG.info("--exec failed", cause);
             return FAILED;
         }
     }

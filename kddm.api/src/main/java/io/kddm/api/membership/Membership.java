@@ -25,4 +25,12 @@ public interface Membership {
 
     /** Whether {@code id} is this node or a node in state ALIVE or SUSPECT. */
     boolean isUp(int id);
+
+    /**
+     * Registers a listener directly (for components that the membership itself
+     * cannot wait for); it is told of every known node at once.
+     *
+     * @return closing it removes the listener
+     */
+    AutoCloseable addListener(MembershipListener listener);
 }

@@ -298,9 +298,15 @@ public final class ClusterMembership implements Membership, ConnectionListener {
         });
     }
 
+    @Override
+    public AutoCloseable addListener(MembershipListener listener) {
+        bindListener(listener);
+        return () -> removeListener(listener);
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void addListener(MembershipListener listener) {
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeListener")
+    void bindListener(MembershipListener listener) {
         synchronized (this) {
             List<NodeInfo> known = members.values().stream().map(m -> m.snapshot(System.nanoTime())).toList();
             // Queued behind earlier changes, so the listener sees a consistent sequence.

@@ -1,0 +1,39 @@
+package io.kddm.api.linker;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A kind of set, registered by a bundle as an OSGi service. Sets of a family
+ * exist cluster-wide, but only nodes where the family is registered can use them.
+ */
+@ConsumerType
+public interface SetFamily {
+
+    /** Unique name, also the service property {@code kddm.family}. */
+    String name();
+
+    /** The id of the IO linker that makes and stores this family's objects. */
+    String ioLinker();
+
+    /** Largest object, in bytes. */
+    default int maxObjectSize() {
+        return 64 * 1024;
+    }
+
+    default HomePolicy home() {
+        return HomePolicy.ROUND_ROBIN;
+    }
+
+    /** Whether first touch must happen at the object's home (disk-backed families) rather than at the requester. */
+    default boolean firstTouchAtHome() {
+        return false;
+    }
+
+    /**
+     * Whether local threads exclude each other too. If not, the lock is the
+     * node's: several local threads may hold a grab at once (as threads share a page).
+     */
+    default boolean localExclusion() {
+        return true;
+    }
+}

@@ -1,0 +1,60 @@
+package io.kddm.api.set;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The set registry of a node: creates, finds and destroys sets cluster-wide.
+ * <p>
+ * A set id is 64 bits: the creating node's id in the high 8 bits (see
+ * {@link SetIds}), so ids made on different nodes never collide. Ids whose node
+ * bits are 0 are <em>well-known</em>: every node creates such a set itself,
+ * with the same family, when it needs it.
+ */
+@ProviderType
+public interface Kddm {
+
+    /** This node's id. */
+    int localNode();
+
+    /**
+     * Creates a set of {@code family}, known to every node that is up.
+     *
+     * @throws UnknownFamilyException if no bundle registered that family here
+     */
+    KddmSet create(String family);
+
+    /**
+     * Opens the well-known set {@code setId} (node bits 0) of {@code family},
+     * creating it on this node if needed. Its family must place homes by
+     * {@code NODE_BITS} or {@code LINKER}, so that every node agrees on them
+     * without asking.
+     */
+    KddmSet wellKnown(long setId, String family);
+
+    /**
+     * The set with this id, asking its creating node if this node has not seen it.
+     *
+     * @throws UnknownSetException if no node knows the set
+     */
+    KddmSet lookup(long setId);
+
+    /** The set if this node knows it, without asking anyone. */
+    Optional<KddmSet> find(long setId);
+
+    /** Destroys a set on every node that is up: its objects are dropped (not synced). */
+    void destroy(long setId);
+
+    /** The sets known on this node. */
+    List<SetInfo> sets();
+
+    /**
+     * A view of {@code set} from the interface linker named {@code linker}.
+     *
+     * @throws LinkerMissingException if no such interface linker is registered here
+     * @throws IllegalArgumentException if its views are not of {@code type}
+     */
+    <V> V view(KddmSet set, String linker, Class<V> type);
+}

@@ -1,0 +1,51 @@
+package io.kddm.api.set;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A set of objects shared cluster-wide. Object ids are 0..2^32-1.
+ * <p>
+ * {@link #get} and {@link #grab} block until the object is here and locked
+ * cluster-wide, or fail after the node's operation timeout with
+ * {@link OperationTimeoutException}; the {@code try} forms give up after their
+ * own timeout and return empty. Every failure is a {@link KddmException}.
+ * Outside a critical section nothing is promised about a local copy.
+ */
+@ProviderType
+public interface KddmSet {
+
+    long MAX_OBJECT_ID = 0xFFFF_FFFFL;
+
+    long id();
+
+    String family();
+
+    /** A copy here, read-locked cluster-wide: nobody may write it until the handle is closed. */
+    ObjectHandle get(long objectId);
+
+    /** The object here, write-locked cluster-wide: every other copy is invalidated first. */
+    ObjectHandle grab(long objectId);
+
+    Optional<ObjectHandle> tryGet(long objectId, Duration timeout);
+
+    Optional<ObjectHandle> tryGrab(long objectId, Duration timeout);
+
+    /** The local copy's bytes if there is one: no message, no lock, no promise of freshness. */
+    Optional<byte[]> find(long objectId);
+
+    /** Deletes the object cluster-wide; a later access makes it anew (first touch). */
+    void remove(long objectId);
+
+    /** Drops the local copy; if it is the last one, it is handed to another node or written back first. */
+    void flush(long objectId);
+
+    /** Writes the object back to its backing store through its IO linker. */
+    void sync(long objectId);
+
+    /** Starts fetching a read copy; completes when it is here (no lock is held). */
+    CompletableFuture<Void> prefetch(long objectId);
+}

@@ -1,0 +1,964 @@
+package io.kddm.impl.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.NodeDeadException;
+import io.kddm.api.set.ObjectLostException;
+import io.kddm.api.set.ObjectTooLargeException;
+import io.kddm.api.set.OperationTimeoutException;
+import io.kddm.api.set.UnknownSetException;
+import io.kddm.api.transport.Inbound;
+import io.kddm.api.transport.NodeUnreachableException;
+import io.kddm.api.transport.Transport;
+import io.kddm.impl.core.ManagerEntry.Request;
+import io.kddm.impl.core.ObjectEntry.Forward;
+import io.kddm.impl.core.ObjectEntry.Item;
+import io.kddm.impl.core.ObjectEntry.State;
+import io.kddm.impl.core.ObjectEntry.Waiter;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * The coherence protocol of one node: single writer, multiple readers,
+ * invalidation on write (IVY's fixed distributed manager, as in Kerrighed).
+ * <p>
+ * Three roles per object: the <b>home</b> ({@link ManagerEntry}) knows the
+ * owner and serves requests one at a time; the <b>owner</b> holds the
+ * up-to-date value and the copyset; <b>copy holders</b> hold read copies.
+ * {@link ObjectEntry} has the state table. A grab completes only when the new
+ * owner has the value and an acknowledgement from every former copy holder;
+ * copy holders acknowledge only once their local readers are gone. So a value is
+ * never read after a later write has completed: the protocol is linearizable
+ * per object.
+ * <p>
+ * Messages are handled on transport threads and never block there: linker
+ * calls that may block (first touch, sync) run on a worker. Messages to this
+ * node itself go through a single-thread executor, never by re-entering a
+ * handler.
+ */
+public final class Coherence {
+    private static final Logger LOG = LoggerFactory.getLogger(Coherence.class);
+
+    /** What the protocol needs from the registry of families and linkers. */
+    public interface Linkers {
+        /** @throws io.kddm.api.set.UnknownFamilyException if not registered here */
+        SetFamily family(String name);
+
+        /** @throws io.kddm.api.set.LinkerMissingException if not available here */
+        IoLinker ioLinker(SetFamily family);
+
+        /** Whether the node is up as far as membership knows. */
+        boolean isUp(int node);
+    }
+
+    private final Transport transport;
+    private final Linkers linkers;
+    private final int self;
+    private final Duration operationTimeout;
+    private final Stats stats = new Stats();
+    private final Map<Long, SetState> sets = new ConcurrentHashMap<>();
+    private final ExecutorService loopback;
+    private final ExecutorService workers;
+
+    public Coherence(Transport transport, Linkers linkers, Duration operationTimeout) {
+        this.transport = transport;
+        this.linkers = linkers;
+        this.self = transport.localNode();
+        this.operationTimeout = operationTimeout;
+        this.loopback = Executors.newSingleThreadExecutor(r -> daemon(r, "kddm-loopback-" + self));
+        this.workers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-worker-" + self));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Hands every object this node owns to another node, so that leaving loses
+     * nothing; waits at most {@code limit}. Returns how many objects stayed here.
+     */
+    public int evacuate(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<long[]> owned = new ArrayList<>();
+        for (SetState s : sets.values()) {
+            for (ObjectEntry e : s.objects.values()) {
+                synchronized (e) {
+                    if (e.state.owner()) {
+                        owned.add(new long[] {s.id, e.objectId});
+                    }
+                }
+            }
+        }
+        List<long[]> handed = new ArrayList<>();
+        for (long[] o : owned) {
+            try {
+                if (flush(sets.get(o[0]), o[1])) {
+                    handed.add(o);
+                }
+            } catch (RuntimeException ex) {
+                LOG.debug("handing off object {} failed: {}", o[1], ex.toString());
+            }
+        }
+        int kept = owned.size() - handed.size();
+        owned = handed;
+        int left = owned.size();
+        while (System.nanoTime() < deadline) {
+            left = 0;
+            for (long[] o : owned) {
+                ObjectEntry e = sets.get(o[0]).objects.get(o[1]);
+                synchronized (e) {
+                    if (e.state.owner()) {
+                        left++;
+                    }
+                }
+            }
+            if (left == 0) {
+                break;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return kept + left;
+    }
+
+    public void close() {
+        loopback.shutdownNow();
+        workers.shutdownNow();
+        for (SetState s : sets.values()) {
+            s.destroyed = true;
+            for (ObjectEntry e : s.objects.values()) {
+                synchronized (e) {
+                    failAll(e, new KddmException("kDDM is stopping on node " + self));
+                }
+            }
+        }
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    public int localNode() {
+        return self;
+    }
+
+    public Duration operationTimeout() {
+        return operationTimeout;
+    }
+
+    // ---- sets ---------------------------------------------------------------
+
+    SetState addSet(long id, String family, List<Integer> nodes) {
+        return sets.computeIfAbsent(id, k -> new SetState(id, family, nodes, self));
+    }
+
+    SetState set(long id) {
+        return sets.get(id);
+    }
+
+    Iterable<SetState> allSets() {
+        return sets.values();
+    }
+
+    void dropSet(long id) {
+        SetState s = sets.remove(id);
+        if (s != null) {
+            s.destroyed = true;
+            for (ObjectEntry e : s.objects.values()) {
+                synchronized (e) {
+                    failAll(e, new UnknownSetException("set " + io.kddm.api.set.SetIds.format(id) + " was destroyed"));
+                }
+            }
+        }
+    }
+
+    private SetFamily family(SetState s) {
+        return linkers.family(s.family);
+    }
+
+    private IoLinker linker(SetState s) {
+        return linkers.ioLinker(family(s));
+    }
+
+    int home(SetState s, long objectId) {
+        SetFamily f = family(s);
+        int choice = f.home() == io.kddm.api.linker.HomePolicy.LINKER ? linker(s).defaultOwner(s.context, objectId) : -1;
+        return s.home(f.home(), objectId, choice);
+    }
+
+    // ---- local operations ---------------------------------------------------
+
+    /**
+     * Blocks until the object is held here in the wanted mode.
+     *
+     * @param timeoutNanos how long to wait
+     * @param quiet        on timeout return null instead of throwing
+     */
+    Handle acquire(SetState s, long objectId, boolean write, long timeoutNanos, boolean quiet) {
+        checkObjectId(objectId);
+        if (s.destroyed) {
+            throw new UnknownSetException("set " + io.kddm.api.set.SetIds.format(s.id) + " was destroyed");
+        }
+        SetFamily f = family(s);
+        linker(s); // fails fast with "linker X not available"
+        (write ? stats.grabs : stats.gets).increment();
+        long start = System.nanoTime();
+        ObjectEntry e = s.entry(objectId);
+        Waiter w = new Waiter(write);
+        synchronized (e) {
+            e.queue.add(w);
+            boolean hit = e.queue.size() == 1 && e.state != State.INVALID;
+            serve(s, e);
+            if (!w.done()) {
+                stats.queueWaits.increment();
+                hit = false;
+            }
+            long deadline = start + timeoutNanos;
+            while (!w.done()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    e.queue.remove(w);
+                    serve(s, e);
+                    stats.timeouts.increment();
+                    if (quiet) {
+                        return null;
+                    }
+                    throw new OperationTimeoutException((write ? "grab" : "get") + " of object " + objectId
+                            + " in set " + io.kddm.api.set.SetIds.format(s.id) + " did not complete within "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(e, left);
+                } catch (InterruptedException ie) {
+                    e.queue.remove(w);
+                    serve(s, e);
+                    Thread.currentThread().interrupt();
+                    throw new KddmException("interrupted while waiting for object " + objectId);
+                }
+            }
+            if (w.failure != null) {
+                stats.failures.increment();
+                throw w.failure;
+            }
+            if (hit) {
+                stats.localHits.increment();
+            }
+            (write ? stats.grabLatency : stats.getLatency).record(System.nanoTime() - start);
+            return new Handle(this, s, e, write, f.maxObjectSize(), e.value);
+        }
+    }
+
+    void release(Handle h) {
+        SetState s = h.set;
+        ObjectEntry e = h.entry;
+        synchronized (e) {
+            if (h.write) {
+                e.writers--;
+                if (h.changed) {
+                    e.value = h.newValue;
+                    e.version++;
+                }
+                tryLinker(s, l -> {
+                    l.put(s.context, e.objectId, e.value);
+                    return null;
+                });
+            } else {
+                e.readers--;
+            }
+            serve(s, e);
+        }
+    }
+
+    Optional<byte[]> find(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e == null) {
+            return Optional.empty();
+        }
+        synchronized (e) {
+            return e.state == State.INVALID || e.value == null ? Optional.empty()
+                    : Optional.of(Arrays.copyOf(e.value, e.value.length));
+        }
+    }
+
+    void remove(SetState s, long objectId) {
+        Handle h = acquire(s, objectId, true, operationTimeout.toNanos(), false);
+        ObjectEntry e = h.entry;
+        int home = home(s, objectId);
+        synchronized (e) {
+            e.writers--;
+            tryLinker(s, l -> {
+                l.remove(s.context, objectId);
+                return null;
+            });
+            e.state = State.INVALID;
+            e.value = null;
+            e.copyset.clear();
+            // Forwards waiting here are restarted by the home, which now has no owner.
+            e.queue.removeIf(i -> i instanceof Forward);
+            send(home, Kind.REMOVED, s.id, objectId, self, 0, null);
+            serve(s, e);
+        }
+    }
+
+    void sync(SetState s, long objectId) {
+        try (Handle h = acquire(s, objectId, false, operationTimeout.toNanos(), false)) {
+            linker(s).sync(s.context, objectId, h.current());
+        }
+    }
+
+    /**
+     * Drops the local copy. A read copy is simply dropped (its owner is told); an
+     * owner hands the object to another node through the home, or keeps it if
+     * no other node is up (after writing it back through the linker).
+     */
+    boolean flush(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e == null) {
+            return false;
+        }
+        synchronized (e) {
+            if (!e.idle()) {
+                return false; // held or in motion: flushing now would only race with its users
+            }
+            if (e.state == State.READ_COPY) {
+                e.state = State.INVALID;
+                e.value = null;
+                if (e.ownerHint != 0) {
+                    send(e.ownerHint, Kind.DROPPED, s.id, objectId, self, 0, null);
+                }
+                return false;
+            }
+            if (!e.state.owner()) {
+                return false;
+            }
+        }
+        int target = handoffTarget(s, e);
+        if (target == 0) {
+            sync(s, objectId);
+            return false;
+        }
+        int home = home(s, objectId);
+        if (!linkers.isUp(home)) {
+            return false;
+        }
+        stats.handoffs.increment();
+        return send(home, Kind.HANDOFF_REQ, s.id, objectId, target, 0, null);
+    }
+
+    private int handoffTarget(SetState s, ObjectEntry e) {
+        synchronized (e) {
+            for (int n : e.copyset) {
+                if (linkers.isUp(n)) {
+                    return n;
+                }
+            }
+        }
+        for (int n : s.nodes) {
+            if (n != self && linkers.isUp(n)) {
+                return n;
+            }
+        }
+        for (int n : transport.connectedNodes()) {
+            if (linkers.isUp(n)) {
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    CompletableFuture<Void> prefetch(SetState s, long objectId) {
+        return CompletableFuture.runAsync(() -> acquire(s, objectId, false, operationTimeout.toNanos(), false)
+                .close(), workers);
+    }
+
+    private static void checkObjectId(long objectId) {
+        if (objectId < 0 || objectId > KddmSet.MAX_OBJECT_ID) {
+            throw new IllegalArgumentException("object id must be 0.." + KddmSet.MAX_OBJECT_ID + ", not " + objectId);
+        }
+    }
+
+    // ---- the owner/requester state machine -----------------------------------
+
+    /** Serves the queue's head items while the state allows. Called holding the entry's monitor. */
+    private void serve(SetState s, ObjectEntry e) {
+        boolean granted = false;
+        boolean exclusive = localExclusion(s);
+        while (!e.queue.isEmpty()) {
+            Item head = e.queue.peek();
+            if (head instanceof Waiter w) {
+                if (!w.write) {
+                    if (e.readable() && (e.writers == 0 || !exclusive)) {
+                        e.readers++;
+                        w.granted = true;
+                        e.queue.poll();
+                        granted = true;
+                        continue;
+                    }
+                    if (e.state == State.INVALID && !e.requested && e.incoming == null) {
+                        request(s, e, false);
+                    }
+                    break;
+                }
+                boolean free = e.readers == 0 && (e.writers == 0 || !exclusive);
+                if (e.state == State.WRITE_OWNER && !e.upgrading && free) {
+                    e.writers++;
+                    w.granted = true;
+                    e.queue.poll();
+                    granted = true;
+                    continue;
+                }
+                if (e.state == State.READ_OWNER && !e.upgrading && free) {
+                    if (e.copyset.isEmpty()) {
+                        e.state = State.WRITE_OWNER;
+                        continue;
+                    }
+                    upgrade(s, e);
+                    break;
+                }
+                if (!e.state.owner() && !e.requested && e.incoming == null) {
+                    request(s, e, true);
+                }
+                break;
+            }
+            Forward f = (Forward) head;
+            if (!e.state.owner() || e.upgrading) {
+                break;
+            }
+            if (f.write()) {
+                if (e.readers > 0 || e.writers > 0) {
+                    break;
+                }
+                e.queue.poll();
+                handOver(s, e, f.requester());
+            } else {
+                if (e.writers > 0) {
+                    break;
+                }
+                e.queue.poll();
+                e.state = State.READ_OWNER;
+                e.copyset.add(f.requester());
+                send(f.requester(), Kind.COPY, s.id, e.objectId, self, 0, export(s, e));
+            }
+        }
+        if (e.invalidateAckTo != 0 && e.readers == 0 && e.writers == 0) {
+            int ackTo = e.invalidateAckTo;
+            e.invalidateAckTo = 0;
+            dropCopy(s, e);
+            send(ackTo, Kind.INV_ACK, s.id, e.objectId, self, 0, null);
+            if (!e.queue.isEmpty()) {
+                serve(s, e);
+                return;
+            }
+        }
+        if (granted) {
+            e.notifyAll();
+        }
+    }
+
+    private boolean localExclusion(SetState s) {
+        try {
+            return family(s).localExclusion();
+        } catch (KddmException missing) {
+            return true;
+        }
+    }
+
+    /** Asks the home for a copy or the ownership. Called holding the entry's monitor. */
+    private void request(SetState s, ObjectEntry e, boolean write) {
+        int home;
+        try {
+            home = home(s, e.objectId);
+        } catch (KddmException ex) {
+            failAll(e, ex);
+            return;
+        }
+        if (!linkers.isUp(home)) {
+            failAll(e, new NodeDeadException("the home of object " + e.objectId + ", node " + home + ", is down"));
+            return;
+        }
+        e.requested = true;
+        e.requestedWrite = write;
+        stats.remoteFetches.increment();
+        if (!send(home, write ? Kind.GRAB_REQ : Kind.GET_REQ, s.id, e.objectId, self, 0, null)) {
+            e.requested = false;
+            failAll(e, new NodeDeadException("cannot reach node " + home + ", the home of object " + e.objectId));
+        }
+    }
+
+    /** Owner with copies wants to write: invalidate them first. */
+    private void upgrade(SetState s, ObjectEntry e) {
+        stats.ownerUpgrades.increment();
+        e.upgrading = true;
+        e.awaiting.clear();
+        for (int n : e.copyset) {
+            e.awaiting.add(n);
+            stats.invalidationsSent.increment();
+            if (!send(n, Kind.INV, s.id, e.objectId, self, 0, null)) {
+                e.awaiting.remove(n);
+            }
+        }
+        e.copyset.clear();
+        if (e.awaiting.isEmpty()) {
+            e.upgrading = false;
+            e.state = State.WRITE_OWNER;
+        }
+    }
+
+    /** Gives the ownership to {@code to}; every other copy acknowledges its invalidation to {@code to}. */
+    private void handOver(SetState s, ObjectEntry e, int to) {
+        List<Integer> ackers = new ArrayList<>();
+        for (int n : e.copyset) {
+            if (n != to) {
+                ackers.add(n);
+            }
+        }
+        byte[] value = export(s, e);
+        int[] list = ackers.stream().mapToInt(Integer::intValue).toArray();
+        send(to, Kind.OWNERSHIP, s.id, e.objectId, self, value.length, Wire.ownership(value, list));
+        for (int n : ackers) {
+            stats.invalidationsSent.increment();
+            send(n, Kind.INV, s.id, e.objectId, to, 0, null);
+        }
+        e.copyset.clear();
+        dropCopy(s, e);
+    }
+
+    private void dropCopy(SetState s, ObjectEntry e) {
+        e.state = State.INVALID;
+        e.value = null;
+        tryLinker(s, l -> {
+            l.invalidate(s.context, e.objectId);
+            return null;
+        });
+    }
+
+    private byte[] export(SetState s, ObjectEntry e) {
+        byte[] v = e.value;
+        byte[] out = tryLinker(s, l -> l.export(s.context, e.objectId, v));
+        return out == null ? v : out;
+    }
+
+    private byte[] importValue(SetState s, long objectId, byte[] wire) {
+        byte[] in = tryLinker(s, l -> l.importObject(s.context, objectId, wire));
+        return in == null ? wire : in;
+    }
+
+    /** A linker call whose failure must not break the protocol: logged, and null returned. */
+    private <T> T tryLinker(SetState s, Function<IoLinker, T> call) {
+        try {
+            return call.apply(linker(s));
+        } catch (RuntimeException ex) {
+            LOG.warn("IO linker of set {} failed: {}", io.kddm.api.set.SetIds.format(s.id), ex.toString());
+            return null;
+        }
+    }
+
+    private void failAll(ObjectEntry e, RuntimeException failure) {
+        boolean any = false;
+        for (Iterator<Item> it = e.queue.iterator(); it.hasNext();) {
+            if (it.next() instanceof Waiter w) {
+                w.failure = failure;
+                it.remove();
+                any = true;
+            }
+        }
+        if (any) {
+            e.notifyAll();
+        }
+    }
+
+    // ---- messages -----------------------------------------------------------
+
+    /** Sends, or queues for this node; false if the node cannot be reached. */
+    private boolean send(int node, Kind kind, long setId, long objectId, int about, int count, byte[] bytes) {
+        byte[] payload = Wire.encode(setId, objectId, about, count, bytes);
+        if (node == self) {
+            loopback.execute(() -> handle(self, kind.type(), payload));
+            return true;
+        }
+        try {
+            transport.send(node, kind.type(), payload);
+            return true;
+        } catch (NodeUnreachableException ex) {
+            LOG.debug("{} for object {} not sent: {}", kind, objectId, ex.getMessage());
+            return false;
+        }
+    }
+
+    /** The transport handler of every kDDM object message. */
+    public void onMessage(Inbound in) {
+        handle(in.sender(), in.type(), in.payload());
+    }
+
+    private void handle(int sender, int type, byte[] payload) {
+        Message m;
+        try {
+            m = Wire.decode(type, payload);
+        } catch (IllegalArgumentException ex) {
+            LOG.warn("dropping malformed kDDM message from node {}: {}", sender, ex.getMessage());
+            return;
+        }
+        SetState s = sets.get(m.setId());
+        if (s == null) {
+            LOG.debug("{} from node {} for unknown set {}", m.kind(), sender, m.setId());
+            if (m.kind() == Kind.GET_REQ || m.kind() == Kind.GRAB_REQ) {
+                send(sender, Kind.LOST, m.setId(), m.objectId(), self, 0,
+                        "set unknown at its home".getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        try {
+            switch (m.kind()) {
+                case GET_REQ, GRAB_REQ -> homeRequest(s, m.objectId(), new Request(m.node(), m.kind() == Kind.GRAB_REQ));
+                case HANDOFF_REQ -> homeHandoff(s, m.objectId(), sender, m.node());
+                case DONE -> homeDone(s, m.objectId(), sender, m.node());
+                case REMOVED -> homeRemoved(s, m.objectId(), sender);
+                case FWD_GET, FWD_GRAB -> ownerForward(s, m.objectId(), m.node(), m.kind() == Kind.FWD_GRAB);
+                case DROPPED -> ownerDropped(s, m.objectId(), m.node());
+                case TOUCH -> touch(s, m.objectId(), m.node() != 0);
+                case COPY -> copy(s, m.objectId(), sender, m.bytes());
+                case OWNERSHIP -> ownership(s, m.objectId(), m.count(), m.bytes());
+                case INV -> invalidate(s, m.objectId(), m.node());
+                case INV_ACK -> invalidationAck(s, m.objectId(), sender);
+                case LOST -> lost(s, m.objectId(), new String(m.bytes(), StandardCharsets.UTF_8));
+                default -> LOG.warn("unexpected {} from node {}", m.kind(), sender);
+            }
+        } catch (RuntimeException ex) {
+            LOG.error("handling {} from node {} for object {} failed", m.kind(), sender, m.objectId(), ex);
+        }
+    }
+
+    // home side
+
+    private void homeRequest(SetState s, long objectId, Request r) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            me.queue.add(r);
+            if (me.current == null) {
+                startNext(s, me);
+            }
+        }
+    }
+
+    private void homeHandoff(SetState s, long objectId, int owner, int target) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            // A grab on the target's behalf, which it did not ask for: it takes the object as it comes.
+            Request r = new Request(target, true);
+            r.forwardedTo = -owner; // marks a handoff until started
+            me.queue.add(r);
+            if (me.current == null) {
+                startNext(s, me);
+            }
+        }
+    }
+
+    /** Starts queued requests until one is in flight. Called holding the home entry's monitor. */
+    private void startNext(SetState s, ManagerEntry me) {
+        while (me.current == null && !me.queue.isEmpty()) {
+            Request r = me.queue.poll();
+            if (!linkers.isUp(r.requester)) {
+                continue;
+            }
+            if (me.lost != null) {
+                send(r.requester, Kind.LOST, s.id, me.objectId, self, 0, me.lost.getBytes(StandardCharsets.UTF_8));
+                continue;
+            }
+            boolean handoff = r.forwardedTo < 0;
+            if (handoff && -r.forwardedTo != me.owner) {
+                continue; // the flushing node no longer owns the object
+            }
+            me.current = r;
+            if (me.owner == 0) {
+                r.forwardedTo = 0;
+                send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0, null);
+                stats.firstTouches.increment();
+            } else {
+                r.forwardedTo = me.owner;
+                if (!send(me.owner, r.write ? Kind.FWD_GRAB : Kind.FWD_GET, s.id, me.objectId, r.requester, 0,
+                        null)) {
+                    ownerGone(s, me, me.owner);
+                }
+            }
+        }
+    }
+
+    private void homeDone(SetState s, long objectId, int requester, int newOwner) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            if (me.current == null || me.current.requester != requester) {
+                LOG.warn("DONE for object {} from node {} that has no request in flight", objectId, requester);
+                return;
+            }
+            if (newOwner != 0) {
+                me.owner = newOwner;
+            }
+            me.current = null;
+            startNext(s, me);
+        }
+    }
+
+    private void homeRemoved(SetState s, long objectId, int remover) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            if (me.owner == remover) {
+                me.owner = 0;
+                me.lost = null;
+            }
+            Request r = me.current;
+            if (r != null && r.forwardedTo == remover) {
+                // It was waiting at the remover: start it again, as a first touch now.
+                me.current = null;
+                r.forwardedTo = 0;
+                me.queue.addFirst(r);
+                startNext(s, me);
+            }
+        }
+    }
+
+    /** The owner of a home entry died or cannot be reached: the object is lost. Holding the monitor. */
+    private void ownerGone(SetState s, ManagerEntry me, int owner) {
+        me.lost = "object " + me.objectId + " was lost with node " + owner;
+        me.owner = 0;
+        Request r = me.current;
+        me.current = null;
+        if (r != null) {
+            send(r.requester, Kind.LOST, s.id, me.objectId, self, 0, me.lost.getBytes(StandardCharsets.UTF_8));
+        }
+        startNext(s, me);
+    }
+
+    // owner side
+
+    private void ownerForward(SetState s, long objectId, int requester, boolean write) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (!e.state.owner()) {
+                LOG.error("forwarded request for object {} reached node {}, which does not own it", objectId, self);
+            }
+            e.queue.add(new Forward(requester, write));
+            serve(s, e);
+        }
+    }
+
+    private void ownerDropped(SetState s, long objectId, int holder) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e != null) {
+            synchronized (e) {
+                e.copyset.remove(holder);
+            }
+        }
+    }
+
+    // requester side
+
+    private void touch(SetState s, long objectId, boolean write) {
+        workers.execute(() -> {
+            ObjectEntry e = s.entry(objectId);
+            byte[] value;
+            try {
+                value = linker(s).firstTouch(s.context, objectId);
+                if (value == null) {
+                    value = new byte[0];
+                }
+                int max = family(s).maxObjectSize();
+                if (value.length > max) {
+                    throw new ObjectTooLargeException("first touch of object " + objectId + " made " + value.length
+                            + " bytes, over the family's limit of " + max);
+                }
+            } catch (RuntimeException ex) {
+                synchronized (e) {
+                    e.requested = false;
+                    failAll(e, ex instanceof KddmException k ? k
+                            : new KddmException("first touch of object " + objectId + " failed: " + ex, ex));
+                    send(home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                }
+                return;
+            }
+            synchronized (e) {
+                e.value = value;
+                e.state = write ? State.WRITE_OWNER : State.READ_OWNER;
+                e.requested = false;
+                send(home(s, objectId), Kind.DONE, s.id, objectId, self, 0, null);
+                serve(s, e);
+            }
+        });
+    }
+
+    private void copy(SetState s, long objectId, int owner, byte[] wire) {
+        ObjectEntry e = s.entry(objectId);
+        byte[] value = importValue(s, objectId, wire);
+        synchronized (e) {
+            e.value = value;
+            e.state = State.READ_COPY;
+            e.ownerHint = owner;
+            e.requested = false;
+            tryLinker(s, l -> {
+                l.insert(s.context, objectId, value);
+                return null;
+            });
+            send(home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+            serve(s, e);
+        }
+    }
+
+    private void ownership(SetState s, long objectId, int valueLength, byte[] bytes) {
+        ObjectEntry e = s.entry(objectId);
+        byte[] value = importValue(s, objectId, Arrays.copyOf(bytes, valueLength));
+        synchronized (e) {
+            e.incoming = value;
+            e.awaiting.clear();
+            for (int i = valueLength; i < bytes.length; i++) {
+                int n = Byte.toUnsignedInt(bytes[i]);
+                if (!e.earlyAcks.remove(n) && linkers.isUp(n)) {
+                    e.awaiting.add(n);
+                }
+            }
+            e.earlyAcks.clear();
+            completeIfAcked(s, e);
+        }
+    }
+
+    private void invalidate(SetState s, long objectId, int ackTo) {
+        stats.invalidationsReceived.increment();
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (e.state == State.READ_COPY && (e.readers > 0 || e.writers > 0)) {
+                e.invalidateAckTo = ackTo; // acked when the local readers leave
+                stats.deferredInvalidations.increment();
+                return;
+            }
+            if (e.state == State.READ_COPY) {
+                dropCopy(s, e);
+            }
+            send(ackTo, Kind.INV_ACK, s.id, objectId, self, 0, null);
+        }
+    }
+
+    private void invalidationAck(SetState s, long objectId, int from) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (e.incoming == null && !e.upgrading) {
+                e.earlyAcks.add(from); // the OWNERSHIP that lists it is still on its way
+                stats.acksBeforeObject.increment();
+                return;
+            }
+            e.awaiting.remove(from);
+            completeIfAcked(s, e);
+        }
+    }
+
+    /** Holding the monitor: finish an incoming ownership or a local upgrade once every ack is in. */
+    private void completeIfAcked(SetState s, ObjectEntry e) {
+        if (!e.awaiting.isEmpty()) {
+            return;
+        }
+        if (e.upgrading) {
+            e.upgrading = false;
+            e.state = State.WRITE_OWNER;
+        } else if (e.incoming != null) {
+            e.value = e.incoming;
+            e.incoming = null;
+            e.state = State.WRITE_OWNER;
+            e.copyset.clear();
+            e.requested = false;
+            byte[] value = e.value;
+            tryLinker(s, l -> {
+                l.insert(s.context, e.objectId, value);
+                return null;
+            });
+            send(home(s, e.objectId), Kind.DONE, s.id, e.objectId, self, 0, null);
+        }
+        serve(s, e);
+    }
+
+    private void lost(SetState s, long objectId, String reason) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            e.requested = false;
+            failAll(e, new ObjectLostException(reason));
+        }
+    }
+
+    // ---- failures -----------------------------------------------------------
+
+    /** A node died or left: nothing it held or was asked for will come. */
+    public void nodeDown(int node) {
+        for (SetState s : sets.values()) {
+            for (ManagerEntry me : s.managed.values()) {
+                synchronized (me) {
+                    me.queue.removeIf(r -> r.requester == node);
+                    Request r = me.current;
+                    if (me.owner == node && (r == null || r.forwardedTo != node)) {
+                        me.lost = "object " + me.objectId + " was lost with node " + node;
+                        me.owner = 0;
+                    }
+                    if (r != null && r.forwardedTo == node) {
+                        ownerGone(s, me, node);
+                    } else if (r != null && r.requester == node) {
+                        if (r.write && r.forwardedTo != 0) {
+                            // The ownership may have been on its way to the dead node.
+                            me.lost = "object " + me.objectId + " was lost with node " + node;
+                            me.owner = 0;
+                        }
+                        me.current = null;
+                        startNext(s, me);
+                    }
+                }
+            }
+            for (ObjectEntry e : s.objects.values()) {
+                synchronized (e) {
+                    e.copyset.remove(node);
+                    e.queue.removeIf(i -> i instanceof Forward f && f.requester() == node);
+                    if (e.invalidateAckTo == node) {
+                        e.invalidateAckTo = 0;
+                        dropCopy(s, e);
+                    }
+                    if (e.awaiting.remove(node)) {
+                        completeIfAcked(s, e);
+                    }
+                    if (e.requested) {
+                        int home;
+                        try {
+                            home = home(s, e.objectId);
+                        } catch (KddmException ex) {
+                            home = 0;
+                        }
+                        if (home == node) {
+                            e.requested = false;
+                            failAll(e, new NodeDeadException("node " + node + ", the home of object " + e.objectId
+                                    + ", died while this node waited for it"));
+                        }
+                    }
+                    serve(s, e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.kddm.impl.core;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.kddm.api.linker.HomePolicy;
+import io.kddm.api.linker.SetContext;
+import io.kddm.api.set.SetIds;
+
+/** A set as this node knows it: what it is, the objects held here, and the objects homed here. */
+final class SetState {
+    final long id;
+    final String family;
+    /** The nodes homes are spread over, sorted; fixed when the set was made. */
+    final List<Integer> nodes;
+    final SetContext context;
+    final Map<Long, ObjectEntry> objects = new ConcurrentHashMap<>();
+    final Map<Long, ManagerEntry> managed = new ConcurrentHashMap<>();
+    volatile boolean destroyed;
+
+    SetState(long id, String family, List<Integer> nodes, int localNode) {
+        this.id = id;
+        this.family = family;
+        this.nodes = List.copyOf(nodes);
+        this.context = new SetContext(id, family, localNode, this.nodes);
+    }
+
+    ObjectEntry entry(long objectId) {
+        return objects.computeIfAbsent(objectId, ObjectEntry::new);
+    }
+
+    ManagerEntry managerEntry(long objectId) {
+        return managed.computeIfAbsent(objectId, ManagerEntry::new);
+    }
+
+    /** The creator of the set, or the first listed node for a well-known set. */
+    int creator() {
+        int node = SetIds.node(id);
+        return node != 0 ? node : nodes.get(0);
+    }
+
+    /** The home of an object under a policy; {@code linkerChoice} is used by {@link HomePolicy#LINKER}. */
+    int home(HomePolicy policy, long objectId, int linkerChoice) {
+        switch (policy) {
+            case NODE_BITS -> {
+                int node = (int) ((objectId >>> 24) & 0xFF);
+                if (node != 0) {
+                    return node;
+                }
+            }
+            case FIXED -> {
+                return creator();
+            }
+            case LINKER -> {
+                if (nodes.contains(linkerChoice)) {
+                    return linkerChoice;
+                }
+            }
+            default -> {
+            }
+        }
+        return nodes.get((int) (objectId % nodes.size()));
+    }
+}

@@ -1,0 +1,76 @@
+package io.kddm.impl.core;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters and latency histograms of one node's kDDM operations. */
+public final class Stats {
+    public final LongAdder gets = new LongAdder();
+    public final LongAdder grabs = new LongAdder();
+    public final LongAdder localHits = new LongAdder();
+    public final LongAdder remoteFetches = new LongAdder();
+    public final LongAdder firstTouches = new LongAdder();
+    public final LongAdder invalidationsSent = new LongAdder();
+    public final LongAdder invalidationsReceived = new LongAdder();
+    public final LongAdder queueWaits = new LongAdder();
+    public final LongAdder timeouts = new LongAdder();
+    public final LongAdder failures = new LongAdder();
+    /** Protocol paths, counted so that tests can show they were taken. */
+    public final LongAdder acksBeforeObject = new LongAdder();
+    public final LongAdder deferredInvalidations = new LongAdder();
+    public final LongAdder ownerUpgrades = new LongAdder();
+    public final LongAdder handoffs = new LongAdder();
+    public final Latency getLatency = new Latency();
+    public final Latency grabLatency = new Latency();
+
+    /** A log-scale histogram: 8 buckets per power of two, from 64 ns to about 70 s. */
+    public static final class Latency {
+        private static final int SUB = 8;
+        private static final int MIN_SHIFT = 6;
+        private final AtomicLongArray buckets = new AtomicLongArray(64 * SUB);
+
+        void record(long nanos) {
+            buckets.incrementAndGet(index(Math.max(nanos, 1)));
+        }
+
+        private static int index(long v) {
+            int shift = 63 - Long.numberOfLeadingZeros(v);
+            if (shift < MIN_SHIFT) {
+                return 0;
+            }
+            int sub = (int) ((v >>> (shift - 3)) & (SUB - 1));
+            return Math.min((shift - MIN_SHIFT) * SUB + sub, 64 * SUB - 1);
+        }
+
+        private static long upper(int index) {
+            int shift = index / SUB + MIN_SHIFT;
+            int sub = index % SUB;
+            return ((long) (SUB + sub + 1)) << (shift - 3);
+        }
+
+        public long count() {
+            long n = 0;
+            for (int i = 0; i < buckets.length(); i++) {
+                n += buckets.get(i);
+            }
+            return n;
+        }
+
+        /** The upper bound of the bucket holding the given percentile, in nanoseconds (0 if empty). */
+        public long percentile(double p) {
+            long total = count();
+            if (total == 0) {
+                return 0;
+            }
+            long rank = (long) Math.ceil(total * p / 100.0);
+            long seen = 0;
+            for (int i = 0; i < buckets.length(); i++) {
+                seen += buckets.get(i);
+                if (seen >= rank) {
+                    return upper(i);
+                }
+            }
+            return upper(buckets.length() - 1);
+        }
+    }
+}

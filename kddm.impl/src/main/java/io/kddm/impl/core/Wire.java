@@ -1,0 +1,111 @@
+package io.kddm.impl.core;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+
+import io.kddm.api.transport.MessageTypes;
+
+/**
+ * The kDDM protocol messages. One layout for all of them, big-endian:
+ * {@code setId:int64, objectId:int32, node:uint8, count:int32, bytes}; each
+ * kind says what {@code node}, {@code count} and {@code bytes} mean.
+ */
+final class Wire {
+    /** Message types, one per kind (transport type = KDDM_FIRST + ordinal). */
+    enum Kind {
+        /** requester to home: a read copy, please ({@code node} = requester). */
+        GET_REQ,
+        /** requester to home: the ownership, please. */
+        GRAB_REQ,
+        /** home to owner: serve a read copy to {@code node}. */
+        FWD_GET,
+        /** home to owner: hand the ownership to {@code node}. */
+        FWD_GRAB,
+        /** home to requester: nobody has it; make it (first touch). */
+        TOUCH,
+        /** owner to requester: a read copy ({@code bytes}). */
+        COPY,
+        /** owner to requester: the ownership ({@code bytes}); acks to wait for come from the nodes listed in the trailer. */
+        OWNERSHIP,
+        /** owner to copy holder: drop your copy and ack to {@code node}. */
+        INV,
+        /** copy holder to new owner: dropped. */
+        INV_ACK,
+        /** requester to home: served; the owner is now {@code node} (0: unchanged). */
+        DONE,
+        /** home to requester: the object was lost with a dead node ({@code bytes} = reason). */
+        LOST,
+        /** owner to home: the object was removed cluster-wide. */
+        REMOVED,
+        /** copy holder to owner: I dropped my copy (flush). */
+        DROPPED,
+        /** home to owner: hand the object to {@code node} because you flush it. */
+        HANDOFF_OK,
+        /** owner to home: I want to flush the object (hand it off). */
+        HANDOFF_REQ,
+        /** creator to all: a new set ({@code bytes} = family and nodes). */
+        SET_CREATE,
+        /** anyone to creator: describe this set. */
+        SET_LOOKUP,
+        /** creator to all: the set is gone. */
+        SET_DESTROY;
+
+        private static final Kind[] ALL = values();
+
+        int type() {
+            return MessageTypes.KDDM_FIRST + ordinal();
+        }
+
+        static Kind of(int type) {
+            int i = type - MessageTypes.KDDM_FIRST;
+            if (i < 0 || i >= ALL.length) {
+                throw new IllegalArgumentException("not a kDDM message type: " + type);
+            }
+            return ALL[i];
+        }
+
+        static int count() {
+            return ALL.length;
+        }
+    }
+
+    private static final int HEADER = 8 + 4 + 1 + 4;
+    private static final byte[] EMPTY = new byte[0];
+
+    record Message(Kind kind, long setId, long objectId, int node, int count, byte[] bytes) {
+    }
+
+    private Wire() {
+    }
+
+    static byte[] encode(long setId, long objectId, int node, int count, byte[] bytes) {
+        byte[] body = bytes == null ? EMPTY : bytes;
+        return ByteBuffer.allocate(HEADER + body.length).putLong(setId).putInt((int) objectId).put((byte) node)
+                .putInt(count).put(body).array();
+    }
+
+    static Message decode(int type, byte[] payload) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(payload);
+            long setId = b.getLong();
+            long objectId = Integer.toUnsignedLong(b.getInt());
+            int node = Byte.toUnsignedInt(b.get());
+            int count = b.getInt();
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            return new Message(Kind.of(type), setId, objectId, node, count, bytes);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated kDDM message of type " + type);
+        }
+    }
+
+    /** OWNERSHIP's bytes: the object, then the nodes whose acks the new owner waits for. */
+    static byte[] ownership(byte[] value, int[] ackers) {
+        ByteBuffer b = ByteBuffer.allocate(value.length + ackers.length);
+        b.put(value);
+        for (int n : ackers) {
+            b.put((byte) n);
+        }
+        return b.array();
+    }
+}

@@ -1,0 +1,87 @@
+package io.kddm.impl.shell;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import io.kddm.api.set.Kddm;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.SetIds;
+
+/** {@code kddm:write}, {@code kddm:read}, {@code kddm:incr}: exercise coherence from the shell. */
+@Component(service = DemoCommands.class, property = {"osgi.command.scope=kddm", "osgi.command.function=write",
+    "osgi.command.function=read", "osgi.command.function=incr"})
+public final class DemoCommands {
+    private final Kddm kddm;
+
+    @Activate
+    public DemoCommands(@Reference Kddm kddm) {
+        this.kddm = kddm;
+    }
+
+    private KddmSet set(String id) {
+        return kddm.lookup(SetIds.parse(id));
+    }
+
+    private static long object(long id) {
+        if (id < 0 || id > KddmSet.MAX_OBJECT_ID) {
+            throw new IllegalArgumentException("object id must be 0.." + KddmSet.MAX_OBJECT_ID + ", not " + id);
+        }
+        return id;
+    }
+
+    @Descriptor("grabs an object and sets it to a text (UTF-8)")
+    public String write(@Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object,
+            @Descriptor("the text") String text) {
+        try (ObjectHandle h = set(set).grab(object(object))) {
+            h.value(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return "wrote " + text.getBytes(StandardCharsets.UTF_8).length + " bytes";
+    }
+
+    @Descriptor("gets an object and shows it: text if it is UTF-8, a number if it is a counter, else hex")
+    public String read(@Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object) {
+        byte[] v;
+        try (ObjectHandle h = set(set).get(object(object))) {
+            v = h.value();
+        }
+        if (v.length == 8) {
+            return String.valueOf(ByteBuffer.wrap(v).getLong());
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(v)).toString();
+        } catch (CharacterCodingException e) {
+            StringBuilder hex = new StringBuilder("0x");
+            for (byte b : v) {
+                hex.append(String.format("%02x", b));
+            }
+            return hex.toString();
+        }
+    }
+
+    @Descriptor("grabs a 64-bit counter object, adds DELTA, puts it back; --times repeats; returns the last value")
+    public long incr(@Parameter(names = {"-n", "--times"}, absentValue = "1") int times,
+            @Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object,
+            @Descriptor("amount to add") long delta) {
+        if (times < 1) {
+            throw new IllegalArgumentException("--times must be at least 1");
+        }
+        KddmSet s = set(set);
+        long value = 0;
+        for (int i = 0; i < times; i++) {
+            try (ObjectHandle h = s.grab(object(object))) {
+                byte[] v = h.value();
+                value = (v.length == 8 ? ByteBuffer.wrap(v).getLong() : 0) + delta;
+                h.value(ByteBuffer.allocate(8).putLong(value).array());
+            }
+        }
+        return value;
+    }
+}

@@ -1,0 +1,45 @@
+package io.kddm.impl.shell;
+
+import java.time.Duration;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import io.kddm.impl.core.KddmService;
+import io.kddm.impl.core.Stats;
+
+/** {@code kddm:stats}: what this node's kDDM has done. */
+@Component(service = StatsCommand.class, property = {"osgi.command.scope=kddm", "osgi.command.function=stats"})
+public final class StatsCommand {
+    private final KddmService kddm;
+
+    @Activate
+    public StatsCommand(@Reference KddmService kddm) {
+        this.kddm = kddm;
+    }
+
+    @Descriptor("operations, local hits, remote fetches, invalidations, queue waits and latency percentiles")
+    public String stats() {
+        Stats s = kddm.coherence().stats();
+        Table t = new Table("COUNTER", "VALUE");
+        t.row("gets", s.gets.sum()).row("grabs", s.grabs.sum()).row("local hits", s.localHits.sum())
+                .row("remote fetches", s.remoteFetches.sum()).row("first touches (as home)", s.firstTouches.sum())
+                .row("invalidations sent", s.invalidationsSent.sum())
+                .row("invalidations received", s.invalidationsReceived.sum())
+                .row("queue waits", s.queueWaits.sum()).row("timeouts", s.timeouts.sum())
+                .row("failures", s.failures.sum());
+        Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
+        for (var e : new Object[][] {{"get", s.getLatency}, {"grab", s.grabLatency}}) {
+            Stats.Latency h = (Stats.Latency) e[1];
+            l.row(e[0], h.count(), d(h.percentile(50)), d(h.percentile(90)), d(h.percentile(99)),
+                    d(h.percentile(99.9)));
+        }
+        return t + "\n" + l + "(percentiles are bucket upper bounds, within 12.5 %)\n";
+    }
+
+    private static String d(long nanos) {
+        return nanos == 0 ? "-" : Durations.of(Duration.ofNanos(nanos));
+    }
+}

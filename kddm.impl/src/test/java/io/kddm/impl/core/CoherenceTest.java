@@ -1,0 +1,343 @@
+package io.kddm.impl.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.linker.SetContext;
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.LinkerMissingException;
+import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.ObjectTooLargeException;
+import io.kddm.api.set.UnknownFamilyException;
+import io.kddm.api.set.UnknownSetException;
+
+/**
+ * The protocol on a simulated network whose channels delay every message at
+ * random (FIFO per channel, as the real transport): real threads, real
+ * contention, many message orders.
+ */
+class CoherenceTest {
+    static final String FAMILY = "test";
+
+    static final IoLinker MEMORY = new IoLinker() {
+        @Override
+        public String id() {
+            return "test-memory";
+        }
+
+        @Override
+        public byte[] firstTouch(SetContext set, long objectId) {
+            return new byte[0];
+        }
+    };
+
+    static final SetFamily TEST = new SetFamily() {
+        @Override
+        public String name() {
+            return FAMILY;
+        }
+
+        @Override
+        public String ioLinker() {
+            return "test-memory";
+        }
+
+        @Override
+        public int maxObjectSize() {
+            return 1024;
+        }
+    };
+
+    private SimNetwork network;
+    private final List<KddmService> services = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        if (network != null) {
+            network.shutdown();
+        }
+        services.forEach(KddmService::close);
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    /** {@code count} nodes; returns one service per node, index = node id - 1. */
+    private List<KddmService> cluster(int count, Duration maxDelay, Duration timeout) {
+        network = new SimNetwork(42, maxDelay);
+        for (int id = 1; id <= count; id++) {
+            network.node(id);
+        }
+        for (int id = 1; id <= count; id++) {
+            SimNetwork.Node n = network.node(id);
+            KddmService k = new KddmService(n, n.membership, timeout);
+            k.addFamily(TEST);
+            k.addIoLinker(MEMORY);
+            services.add(k);
+        }
+        return services;
+    }
+
+    private static KddmSet open(List<KddmService> nodes, int node, long setId) {
+        return nodes.get(node - 1).lookup(setId);
+    }
+
+    private static void check(History history) {
+        int checked = 0;
+        for (Map.Entry<Long, List<History.Op>> e : history.byObject().entrySet()) {
+            Linearizability.Result r = Linearizability.check(e.getValue());
+            assertTrue(r.linearizable(), "object " + e.getKey() + ": " + r.detail());
+            checked += r.operations();
+        }
+        System.out.println("linearizability: " + checked + " operations checked, no violation");
+        assertTrue(checked > 0);
+    }
+
+    @Test
+    void readCopiesWriteInvalidationAndOwnershipMoves() {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        KddmSet b = open(nodes, 2, a.id());
+        KddmSet c = open(nodes, 3, a.id());
+        try (ObjectHandle h = a.grab(7)) {
+            h.value(new byte[] {1});
+        }
+        try (ObjectHandle hb = b.get(7); ObjectHandle hc = c.get(7)) {
+            assertArrayEquals(new byte[] {1}, hb.value());
+            assertArrayEquals(new byte[] {1}, hc.value());
+        }
+        assertArrayEquals(new byte[] {1}, b.find(7).orElseThrow(), "b keeps a read copy");
+        try (ObjectHandle h = c.grab(7)) {
+            h.value(new byte[] {2});
+        }
+        assertTrue(b.find(7).isEmpty(), "b's copy was invalidated by c's grab");
+        assertTrue(a.find(7).isEmpty(), "a gave the ownership away");
+        try (ObjectHandle h = a.get(7)) {
+            assertArrayEquals(new byte[] {2}, h.value());
+        }
+    }
+
+    @Test
+    void ownerUpgradeInvalidatesItsCopiesAndWaitsForReaders() throws Exception {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        KddmSet b = open(nodes, 2, a.id());
+        try (ObjectHandle h = a.grab(1)) {
+            h.value(new byte[] {5});
+        }
+        ObjectHandle reader = b.get(1); // b holds a read lock: a's grab must wait for it
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try (ObjectHandle h = a.grab(1)) {
+                h.value(new byte[] {6});
+            }
+        });
+        Thread.sleep(200);
+        assertTrue(!writer.isDone(), "a grab waits while a reader elsewhere holds a get");
+        assertArrayEquals(new byte[] {5}, reader.value());
+        reader.close();
+        writer.get(5, TimeUnit.SECONDS);
+        try (ObjectHandle h = b.get(1)) {
+            assertArrayEquals(new byte[] {6}, h.value());
+        }
+        Stats sa = nodes.get(0).coherence().stats();
+        Stats sb = nodes.get(1).coherence().stats();
+        assertTrue(sa.ownerUpgrades.sum() >= 1);
+        assertTrue(sb.deferredInvalidations.sum() >= 1);
+    }
+
+    @Test
+    void counterUnderContentionEndsExact() throws Exception {
+        List<KddmService> nodes = cluster(3, Duration.ofNanos(50_000), Duration.ofSeconds(30));
+        long setId = nodes.get(0).create(FAMILY).id();
+        int threads = 4;
+        int increments = 150;
+        List<Thread> all = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            KddmSet s = open(nodes, n, setId);
+            for (int t = 0; t < threads; t++) {
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < increments; i++) {
+                        try (ObjectHandle h = s.grab(0)) {
+                            h.value(Workload.encode(Workload.decode(h.value()) + 1));
+                        }
+                    }
+                });
+                all.add(th);
+                th.start();
+            }
+        }
+        for (Thread th : all) {
+            th.join(60_000);
+            assertTrue(!th.isAlive(), "no hang");
+        }
+        for (int n = 1; n <= 3; n++) {
+            try (ObjectHandle h = open(nodes, n, setId).get(0)) {
+                assertEquals(3L * threads * increments, Workload.decode(h.value()));
+            }
+        }
+    }
+
+    @Test
+    void randomWorkloadOnHotObjectsIsLinearizable() throws Exception {
+        List<KddmService> nodes = cluster(3, Duration.ofNanos(100_000), Duration.ofSeconds(30));
+        long setId = nodes.get(0).create(FAMILY).id();
+        History history = new History();
+        List<CompletableFuture<Workload.Outcome>> runs = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            KddmSet s = open(nodes, n, setId);
+            int node = n;
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Workload.run(s, node, 4, 250, new long[] {0, 1, 2}, 7, history, System::nanoTime);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (var r : runs) {
+            Workload.Outcome o = r.get(120, TimeUnit.SECONDS);
+            assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
+            assertEquals(0, o.failed());
+        }
+        check(history);
+        long early = 0;
+        long deferred = 0;
+        for (KddmService k : nodes) {
+            early += k.coherence().stats().acksBeforeObject.sum();
+            deferred += k.coherence().stats().deferredInvalidations.sum();
+        }
+        System.out.println("paths taken: " + early + " acks before the object, " + deferred
+                + " invalidations deferred behind readers, " + network.messages() + " messages");
+        assertTrue(early > 0, "the run must exercise acks that overtake the object");
+        assertTrue(deferred > 0, "the run must exercise invalidations that wait for readers");
+    }
+
+    @Test
+    void crashMidRunFailsClearlyNeverHangsAndStaysLinearizable() throws Exception {
+        List<KddmService> nodes = cluster(3, Duration.ofNanos(50_000), Duration.ofSeconds(5));
+        long setId = nodes.get(0).create(FAMILY).id();
+        History history = new History();
+        List<CompletableFuture<Workload.Outcome>> runs = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            KddmSet s = open(nodes, n, setId);
+            int node = n;
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Workload.run(s, node, 3, 4000, new long[] {0, 1, 2, 3, 4, 5}, 11, history,
+                            System::nanoTime);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        Thread.sleep(300);
+        long crashed = System.nanoTime();
+        network.crash(3);
+        assertTrue(runs.stream().noneMatch(CompletableFuture::isDone), "the crash must land mid-run");
+        long failed = 0;
+        for (int i = 0; i < 2; i++) {
+            Workload.Outcome o = runs.get(i).get(120, TimeUnit.SECONDS);
+            assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
+            failed += o.failed();
+        }
+        System.out.println("after crash: survivors finished " + (System.nanoTime() - crashed) / 1_000_000
+                + " ms after it, " + failed + " operations failed with a kDDM error");
+        assertTrue(failed > 0, "operations on objects of the dead node fail, with a kDDM error");
+        runs.get(2).cancel(true);
+        check(history);
+    }
+
+    @Test
+    void removeMakesTheObjectAnewEverywhere() {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        KddmSet b = open(nodes, 2, a.id());
+        try (ObjectHandle h = a.grab(3)) {
+            h.value(new byte[] {9, 9});
+        }
+        try (ObjectHandle h = b.get(3)) {
+            assertEquals(2, h.value().length);
+        }
+        b.remove(3);
+        try (ObjectHandle h = a.get(3)) {
+            assertEquals(0, h.value().length, "first touch again after remove");
+        }
+    }
+
+    @Test
+    void flushHandsTheLastCopyToAnotherNode() {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        KddmSet b = open(nodes, 2, a.id());
+        try (ObjectHandle h = a.grab(4)) {
+            h.value(new byte[] {4});
+        }
+        a.flush(4);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (a.find(4).isPresent() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(a.find(4).isEmpty());
+        try (ObjectHandle h = b.get(4)) {
+            assertArrayEquals(new byte[] {4}, h.value(), "nothing lost");
+        }
+    }
+
+    @Test
+    void tryGrabTimesOutWhileAnotherNodeHoldsTheObject() {
+        List<KddmService> nodes = cluster(2, Duration.ofMillis(1), Duration.ofSeconds(10));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        KddmSet b = open(nodes, 2, a.id());
+        try (ObjectHandle held = a.grab(2)) {
+            assertTrue(b.tryGrab(2, Duration.ofMillis(200)).isEmpty());
+            assertTrue(b.tryGet(2, Duration.ofMillis(200)).isEmpty());
+        }
+        assertTrue(b.tryGrab(2, Duration.ofSeconds(5)).map(h -> {
+            h.close();
+            return true;
+        }).orElse(false), "free again once put");
+    }
+
+    @Test
+    void clearErrors() {
+        List<KddmService> nodes = cluster(2, Duration.ZERO, Duration.ofSeconds(10));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        assertThrows(UnknownFamilyException.class, () -> nodes.get(0).create("nope"));
+        assertThrows(UnknownSetException.class, () -> nodes.get(1).lookup(io.kddm.api.set.SetIds.of(1, 99)));
+        assertThrows(IllegalArgumentException.class, () -> a.get(-1));
+        assertThrows(IllegalArgumentException.class, () -> a.get(KddmSet.MAX_OBJECT_ID + 1));
+        try (ObjectHandle h = a.grab(0)) {
+            assertThrows(ObjectTooLargeException.class, () -> h.value(new byte[2000]));
+        }
+        try (ObjectHandle h = a.get(0)) {
+            assertThrows(IllegalStateException.class, () -> h.value(new byte[1]));
+        }
+        nodes.get(0).removeIoLinker(MEMORY);
+        KddmException missing = assertThrows(LinkerMissingException.class, () -> a.get(0));
+        assertTrue(missing.getMessage().contains("linker test-memory not available"), missing.getMessage());
+        nodes.get(0).addIoLinker(MEMORY);
+        try (ObjectHandle h = a.get(0)) {
+            assertEquals(0, h.value().length, "works again once the linker is back");
+        }
+        assertInstanceOf(UnknownSetException.class, assertThrows(KddmException.class, () -> {
+            nodes.get(0).destroy(a.id());
+            a.get(0);
+        }));
+    }
+}

@@ -1,0 +1,104 @@
+package io.kddm.impl.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Operations on 64-bit register objects as clients saw them: what they invoked,
+ * what came back, and when (one clock for every recorder).
+ */
+public final class History {
+    public enum Kind { READ, WRITE, ADD }
+
+    /**
+     * @param object   which object
+     * @param kind     the operation
+     * @param argument WRITE's value, ADD's delta
+     * @param result   READ's and ADD's result
+     * @param invoke   when it was called
+     * @param response when it returned; {@link Long#MAX_VALUE} if its outcome is unknown (it failed)
+     */
+    public record Op(long object, Kind kind, long argument, long result, long invoke, long response) {
+        boolean unknown() {
+            return response == Long.MAX_VALUE;
+        }
+
+        String line() {
+            return object + " " + kind + " " + argument + " " + result + " " + invoke + " " + response;
+        }
+
+        static Op parse(String line) {
+            String[] f = line.trim().split(" ");
+            return new Op(Long.parseLong(f[0]), Kind.valueOf(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                    Long.parseLong(f[4]), Long.parseLong(f[5]));
+        }
+    }
+
+    private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+
+    public void add(Op op) {
+        ops.add(op);
+    }
+
+    /**
+     * An operation that failed with a kDDM error. A get or grab fails only before
+     * it is granted, and a client changes an object only while it holds a grab,
+     * so such an operation did not take effect: it is left out.
+     */
+    public void failed(long object, Kind kind, long argument, long invoke) {
+        failures.incrementAndGet();
+    }
+
+    /** An operation whose outcome is unknown (its node died while it ran): it may or may not have happened. */
+    public void unknown(long object, Kind kind, long argument, long invoke) {
+        if (kind != Kind.READ) {
+            ops.add(new Op(object, kind, argument, 0, invoke, Long.MAX_VALUE));
+        }
+    }
+
+    public long failures() {
+        return failures.get();
+    }
+
+    public List<Op> ops() {
+        return List.copyOf(ops);
+    }
+
+    public Map<Long, List<Op>> byObject() {
+        Map<Long, List<Op>> out = new TreeMap<>();
+        for (Op op : ops) {
+            out.computeIfAbsent(op.object(), k -> new ArrayList<>()).add(op);
+        }
+        return out;
+    }
+
+    public void write(Path file) {
+        List<String> lines = new ArrayList<>();
+        ops.forEach(op -> lines.add(op.line()));
+        try {
+            Files.write(file, lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static History read(Path... files) {
+        History h = new History();
+        for (Path f : files) {
+            try {
+                Files.readAllLines(f).stream().filter(l -> !l.isBlank()).map(Op::parse).forEach(h::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return h;
+    }
+}

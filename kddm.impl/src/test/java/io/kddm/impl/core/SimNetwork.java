@@ -1,0 +1,258 @@
+package io.kddm.impl.core;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.kddm.api.membership.Membership;
+import io.kddm.api.membership.MembershipListener;
+import io.kddm.api.membership.NodeInfo;
+import io.kddm.api.membership.NodeState;
+import io.kddm.api.transport.ConnectionListener;
+import io.kddm.api.transport.Inbound;
+import io.kddm.api.transport.MessageHandler;
+import io.kddm.api.transport.NodeUnreachableException;
+import io.kddm.api.transport.PeerStatus;
+import io.kddm.api.transport.Transport;
+
+/**
+ * An in-memory network for protocol tests. Like the real transport it keeps
+ * FIFO order per pair of nodes, but every message waits a random delay, so
+ * messages on different channels overtake each other in many more orders than
+ * loopback TCP produces. A node can be cut off as if it had crashed.
+ */
+final class SimNetwork implements AutoCloseable {
+    private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
+    private final Map<Long, ExecutorService> channels = new ConcurrentHashMap<>();
+    private final long maxDelayNanos;
+    private final long seed;
+    private final AtomicLong messages = new AtomicLong();
+
+    SimNetwork(long seed, Duration maxDelay) {
+        this.seed = seed;
+        this.maxDelayNanos = maxDelay.toNanos();
+    }
+
+    long messages() {
+        return messages.get();
+    }
+
+    Node node(int id) {
+        return nodes.computeIfAbsent(id, Node::new);
+    }
+
+    /** Crash: the node's messages stop, and every other node's membership sees it DEAD. */
+    void crash(int id) {
+        Node dead = nodes.get(id);
+        dead.up = false;
+        for (Node n : nodes.values()) {
+            if (n.up) {
+                n.membership.tell(id, NodeState.DEAD);
+            }
+        }
+    }
+
+    private ExecutorService channel(int from, int to) {
+        return channels.computeIfAbsent(((long) from << 32) | to, k -> Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sim-" + from + "->" + to);
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    private void deliver(int from, int to, int type, byte[] payload, CompletableFuture<byte[]> reply) {
+        Node target = nodes.get(to);
+        Node source = nodes.get(from);
+        if (target == null || !target.up || !source.up) {
+            throw new NodeUnreachableException(to, "not connected");
+        }
+        messages.incrementAndGet();
+        Random random = new Random(seed ^ System.nanoTime());
+        long delay = maxDelayNanos == 0 ? 0 : (long) (random.nextDouble() * maxDelayNanos);
+        channel(from, to).execute(() -> {
+            if (delay > 0) {
+                long until = System.nanoTime() + delay;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            if (!target.up || !source.up) {
+                return;
+            }
+            MessageHandler h = target.handlers.get(type);
+            if (h == null) {
+                if (reply != null) {
+                    reply.completeExceptionally(new IllegalStateException("no handler"));
+                }
+                return;
+            }
+            h.onMessage(new Inbound() {
+                @Override
+                public int sender() {
+                    return from;
+                }
+
+                @Override
+                public int type() {
+                    return type;
+                }
+
+                @Override
+                public byte[] payload() {
+                    return payload;
+                }
+
+                @Override
+                public boolean isRequest() {
+                    return reply != null;
+                }
+
+                @Override
+                public void reply(byte[] p) {
+                    reply.complete(p);
+                }
+
+                @Override
+                public void fail(String reason) {
+                    reply.completeExceptionally(new IllegalStateException(reason));
+                }
+            });
+        });
+    }
+
+    /** Every node goes quiet at once (end of a test): nothing is handed anywhere any more. */
+    void shutdown() {
+        nodes.values().forEach(n -> n.up = false);
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ExecutorService::shutdownNow);
+    }
+
+    /** One node's transport and membership. */
+    final class Node implements Transport {
+        final int id;
+        volatile boolean up = true;
+        final Map<Integer, MessageHandler> handlers = new ConcurrentHashMap<>();
+        final SimMembership membership = new SimMembership(this);
+
+        Node(int id) {
+            this.id = id;
+        }
+
+        @Override
+        public int localNode() {
+            return id;
+        }
+
+        @Override
+        public void send(int node, int type, byte[] payload) {
+            deliver(id, node, type, payload, null);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> request(int node, int type, byte[] payload, Duration timeout) {
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            try {
+                deliver(id, node, type, payload, f);
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+            return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public AutoCloseable addHandler(int type, MessageHandler handler) {
+            handlers.put(type, handler);
+            return () -> handlers.remove(type, handler);
+        }
+
+        @Override
+        public AutoCloseable addConnectionListener(ConnectionListener listener) {
+            return () -> { };
+        }
+
+        @Override
+        public Set<Integer> connectedNodes() {
+            Set<Integer> out = new TreeSet<>();
+            nodes.values().stream().filter(n -> n.up && n.id != id).forEach(n -> out.add(n.id));
+            return out;
+        }
+
+        @Override
+        public Optional<InetSocketAddress> addressOf(int node) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<PeerStatus> peers() {
+            return List.of();
+        }
+
+        @Override
+        public void disconnect(int node, String reason) {
+        }
+    }
+
+    /** Everyone the network knows is ALIVE until crashed. */
+    final class SimMembership implements Membership {
+        private final Node self;
+        private final Map<Integer, NodeState> states = new ConcurrentHashMap<>();
+        private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
+
+        SimMembership(Node self) {
+            this.self = self;
+        }
+
+        void tell(int node, NodeState state) {
+            states.put(node, state);
+            NodeInfo info = info(node);
+            listeners.forEach(l -> l.stateChanged(info, NodeState.ALIVE));
+        }
+
+        private NodeInfo info(int node) {
+            NodeState s = states.getOrDefault(node, NodeState.ALIVE);
+            return new NodeInfo(node, "sim:" + node, s, 1, Duration.ZERO, Optional.empty(), node == self.id);
+        }
+
+        @Override
+        public int localNode() {
+            return self.id;
+        }
+
+        @Override
+        public List<NodeInfo> nodes() {
+            return nodes.keySet().stream().sorted().map(this::info).toList();
+        }
+
+        @Override
+        public Optional<NodeInfo> node(int id) {
+            return nodes.containsKey(id) ? Optional.of(info(id)) : Optional.empty();
+        }
+
+        @Override
+        public boolean isUp(int id) {
+            Node n = nodes.get(id);
+            return n != null && n.up && states.getOrDefault(id, NodeState.ALIVE).isUp();
+        }
+
+        @Override
+        public AutoCloseable addListener(MembershipListener listener) {
+            listeners.add(listener);
+            return () -> listeners.remove(listener);
+        }
+    }
+}

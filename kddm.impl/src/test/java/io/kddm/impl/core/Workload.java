@@ -1,0 +1,90 @@
+package io.kddm.impl.core;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.ObjectHandle;
+import io.kddm.impl.core.History.Kind;
+
+/**
+ * Random get/grab on a few hot objects from several threads, recorded in a
+ * {@link History}: reads (get), writes of unique values and increments (grab).
+ */
+public final class Workload {
+    /** How the run went. */
+    public record Outcome(long completed, long failed, List<Throwable> unexpected) {
+    }
+
+    private Workload() {
+    }
+
+    public static long decode(byte[] v) {
+        return v.length == 8 ? ByteBuffer.wrap(v).getLong() : 0;
+    }
+
+    public static byte[] encode(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    /**
+     * Runs {@code threads} threads on {@code set}, each doing {@code ops} random operations.
+     *
+     * @param objects  the object ids to pick from
+     * @param node     a tag for unique written values
+     * @param clock    the clock of the history (nanoTime in one JVM, wall-clock nanos across JVMs)
+     */
+    public static Outcome run(KddmSet set, int node, int threads, int ops, long[] objects, long seed, History history,
+            LongSupplier clock) throws InterruptedException {
+        AtomicLong completed = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread th = new Thread(() -> {
+                Random r = new Random(seed * 31 + node * 1000 + thread);
+                for (int i = 0; i < ops; i++) {
+                    long object = objects[r.nextInt(objects.length)];
+                    int pick = r.nextInt(10);
+                    Kind kind = pick < 4 ? Kind.READ : pick < 7 ? Kind.WRITE : Kind.ADD;
+                    long argument = kind == Kind.WRITE ? (node * 1_000_000_000L + thread * 1_000_000L + i)
+                            : kind == Kind.ADD ? 1 : 0;
+                    long invoke = clock.getAsLong();
+                    try {
+                        long result = 0;
+                        if (kind == Kind.READ) {
+                            try (ObjectHandle h = set.get(object)) {
+                                result = decode(h.value());
+                            }
+                        } else {
+                            try (ObjectHandle h = set.grab(object)) {
+                                result = kind == Kind.WRITE ? argument : decode(h.value()) + argument;
+                                h.value(encode(result));
+                            }
+                        }
+                        history.add(new History.Op(object, kind, argument, result, invoke, clock.getAsLong()));
+                        completed.incrementAndGet();
+                    } catch (KddmException e) {
+                        history.failed(object, kind, argument, invoke);
+                        failed.incrementAndGet();
+                    } catch (RuntimeException | Error e) {
+                        unexpected.add(e);
+                        return;
+                    }
+                }
+            }, "workload-" + node + "-" + t);
+            all.add(th);
+            th.start();
+        }
+        for (Thread th : all) {
+            th.join();
+        }
+        return new Outcome(completed.get(), failed.get(), unexpected);
+    }
+}
