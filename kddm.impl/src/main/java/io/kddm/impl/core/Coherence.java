@@ -455,7 +455,7 @@ public final class Coherence {
                     break;
                 }
                 e.queue.poll();
-                handOver(s, e, f.requester());
+                handOver(s, e, f.requester(), f.handoff());
             } else {
                 if (e.writers > 0) {
                     break;
@@ -531,7 +531,7 @@ public final class Coherence {
     }
 
     /** Gives the ownership to {@code to}; every other copy acknowledges its invalidation to {@code to}. */
-    private void handOver(SetState s, ObjectEntry e, int to) {
+    private void handOver(SetState s, ObjectEntry e, int to, boolean handoff) {
         List<Integer> ackers = new ArrayList<>();
         for (int n : e.copyset) {
             if (n != to) {
@@ -540,7 +540,7 @@ public final class Coherence {
         }
         byte[] value = export(s, e);
         int[] list = ackers.stream().mapToInt(Integer::intValue).toArray();
-        send(to, Kind.OWNERSHIP, s.id, e.objectId, self, value.length, Wire.ownership(value, list));
+        send(to, Kind.OWNERSHIP, s.id, e.objectId, handoff ? 1 : 0, value.length, Wire.ownership(value, list));
         for (int n : ackers) {
             stats.invalidationsSent.increment();
             send(n, Kind.INV, s.id, e.objectId, to, 0, null);
@@ -639,11 +639,12 @@ public final class Coherence {
                 case HANDOFF_REQ -> homeHandoff(s, m.objectId(), sender, m.node());
                 case DONE -> homeDone(s, m.objectId(), sender, m.node());
                 case REMOVED -> homeRemoved(s, m.objectId(), sender);
-                case FWD_GET, FWD_GRAB -> ownerForward(s, m.objectId(), m.node(), m.kind() == Kind.FWD_GRAB);
+                case FWD_GET, FWD_GRAB -> ownerForward(s, m.objectId(),
+                        new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
                 case DROPPED -> ownerDropped(s, m.objectId(), m.node());
                 case TOUCH -> touch(s, m.objectId(), m.node() != 0);
                 case COPY -> copy(s, m.objectId(), sender, m.bytes());
-                case OWNERSHIP -> ownership(s, m.objectId(), m.count(), m.bytes());
+                case OWNERSHIP -> ownership(s, m.objectId(), m.count(), m.bytes(), m.node() == 1);
                 case INV -> invalidate(s, m.objectId(), m.node());
                 case INV_ACK -> invalidationAck(s, m.objectId(), sender);
                 case LOST -> lost(s, m.objectId(), new String(m.bytes(), StandardCharsets.UTF_8));
@@ -701,8 +702,8 @@ public final class Coherence {
                 stats.firstTouches.increment();
             } else {
                 r.forwardedTo = me.owner;
-                if (!send(me.owner, r.write ? Kind.FWD_GRAB : Kind.FWD_GET, s.id, me.objectId, r.requester, 0,
-                        null)) {
+                if (!send(me.owner, r.write ? Kind.FWD_GRAB : Kind.FWD_GET, s.id, me.objectId, r.requester,
+                        handoff ? 1 : 0, null)) {
                     ownerGone(s, me, me.owner);
                 }
             }
@@ -756,13 +757,13 @@ public final class Coherence {
 
     // owner side
 
-    private void ownerForward(SetState s, long objectId, int requester, boolean write) {
+    private void ownerForward(SetState s, long objectId, Forward f) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
             if (!e.state.owner()) {
                 LOG.error("forwarded request for object {} reached node {}, which does not own it", objectId, self);
             }
-            e.queue.add(new Forward(requester, write));
+            e.queue.add(f);
             serve(s, e);
         }
     }
@@ -779,6 +780,14 @@ public final class Coherence {
     // requester side
 
     private void touch(SetState s, long objectId, boolean write) {
+        ObjectEntry stale = s.entry(objectId);
+        synchronized (stale) {
+            if (!stale.requested) {
+                // Our request was given up (LOST crossed it): let the home move on.
+                send(home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                return;
+            }
+        }
         workers.execute(() -> {
             ObjectEntry e = s.entry(objectId);
             byte[] value;
@@ -815,6 +824,10 @@ public final class Coherence {
         ObjectEntry e = s.entry(objectId);
         byte[] value = importValue(s, objectId, wire);
         synchronized (e) {
+            if (!e.requested || e.state.owner()) {
+                LOG.debug("stale COPY of object {} from node {} ignored", objectId, owner);
+                return; // the home gave our request up (LOST overtook this copy)
+            }
             e.value = value;
             e.state = State.READ_COPY;
             e.ownerHint = owner;
@@ -828,10 +841,14 @@ public final class Coherence {
         }
     }
 
-    private void ownership(SetState s, long objectId, int valueLength, byte[] bytes) {
+    private void ownership(SetState s, long objectId, int valueLength, byte[] bytes, boolean handoff) {
         ObjectEntry e = s.entry(objectId);
         byte[] value = importValue(s, objectId, Arrays.copyOf(bytes, valueLength));
         synchronized (e) {
+            if (!handoff && !(e.requested && e.requestedWrite)) {
+                LOG.debug("stale OWNERSHIP of object {} ignored", objectId);
+                return; // the home gave our request up (LOST overtook this transfer)
+            }
             e.incoming = value;
             e.awaiting.clear();
             for (int i = valueLength; i < bytes.length; i++) {
@@ -902,7 +919,13 @@ public final class Coherence {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
             e.requested = false;
+            // A transfer in progress is void: its old owner died, and with it the
+            // invalidations it sent (so its acks may never come).
+            e.incoming = null;
+            e.awaiting.clear();
+            e.earlyAcks.clear();
             failAll(e, new ObjectLostException(reason));
+            serve(s, e);
         }
     }
 

@@ -61,8 +61,8 @@ final class ObjectEntry {
         }
     }
 
-    /** The home asks this owner to serve {@code requester}. */
-    record Forward(int requester, boolean write) implements Item {
+    /** The home asks this owner to serve {@code requester} (a handoff: the requester did not ask). */
+    record Forward(int requester, boolean write, boolean handoff) implements Item {
     }
 
     final long objectId;
