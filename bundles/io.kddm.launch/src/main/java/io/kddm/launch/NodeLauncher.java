@@ -16,6 +16,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,10 +53,13 @@ public final class NodeLauncher {
 
     private final CommandProcessor processor;
     private final BundleContext context;
+    private final ServiceComponentRuntime scr;
 
     @Activate
-    public NodeLauncher(@Reference CommandProcessor processor, BundleContext context) {
+    public NodeLauncher(@Reference CommandProcessor processor, @Reference ServiceComponentRuntime scr,
+            BundleContext context) {
         this.processor = processor;
+        this.scr = scr;
         this.context = context;
         String exec = context.getProperty("kddm.exec");
         if (exec != null || Boolean.parseBoolean(context.getProperty("kddm.headless"))) {
@@ -83,6 +89,7 @@ public final class NodeLauncher {
             }
             pause();
         }
+        awaitComponents(deadline);
         awaitPeers(deadline);
         // The process's own descriptors: Gogo replaces System.out with a per-thread stream,
         // and a session writing into that stream would write into itself.
@@ -107,6 +114,29 @@ public final class NodeLauncher {
             LOG.info("--exec failed", cause);
             return FAILED;
         }
+    }
+
+    /** Until SCR has every enabled component satisfied or active: their commands and services exist. */
+    private void awaitComponents(long deadline) {
+        while (System.nanoTime() < deadline) {
+            boolean settled = true;
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+                if (!scr.isComponentEnabled(d)) {
+                    continue;
+                }
+                var configurations = scr.getComponentConfigurationDTOs(d);
+                if (configurations.isEmpty() || configurations.stream().anyMatch(
+                        c -> c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED)) {
+                    settled = false;
+                    break;
+                }
+            }
+            if (settled) {
+                return;
+            }
+            pause();
+        }
+        LOG.info("--exec: not every component became active in time; running the commands anyway");
     }
 
     /** Until every peer address has answered or failed, and every live node has a measured round trip. */

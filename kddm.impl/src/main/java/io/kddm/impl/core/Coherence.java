@@ -407,6 +407,9 @@ public final class Coherence {
 
     /** Serves the queue's head items while the state allows. Called holding the entry's monitor. */
     private void serve(SetState s, ObjectEntry e) {
+        if (e.homeDown && e.readers == 0 && e.writers == 0 && e.state != State.INVALID) {
+            dropCopy(s, e);
+        }
         boolean granted = false;
         boolean exclusive = localExclusion(s);
         while (!e.queue.isEmpty()) {
@@ -420,20 +423,20 @@ public final class Coherence {
                         granted = true;
                         continue;
                     }
-                    if (e.state == State.INVALID && !e.requested && e.incoming == null) {
+                    if ((e.state == State.INVALID || e.homeDown) && !e.requested && e.incoming == null) {
                         request(s, e, false);
                     }
                     break;
                 }
                 boolean free = e.readers == 0 && (e.writers == 0 || !exclusive);
-                if (e.state == State.WRITE_OWNER && !e.upgrading && free) {
+                if (e.state == State.WRITE_OWNER && !e.upgrading && !e.homeDown && free) {
                     e.writers++;
                     w.granted = true;
                     e.queue.poll();
                     granted = true;
                     continue;
                 }
-                if (e.state == State.READ_OWNER && !e.upgrading && free) {
+                if (e.state == State.READ_OWNER && !e.upgrading && !e.homeDown && free) {
                     if (e.copyset.isEmpty()) {
                         e.state = State.WRITE_OWNER;
                         continue;
@@ -441,7 +444,7 @@ public final class Coherence {
                     upgrade(s, e);
                     break;
                 }
-                if (!e.state.owner() && !e.requested && e.incoming == null) {
+                if ((!e.state.owner() || e.homeDown) && !e.requested && e.incoming == null) {
                     request(s, e, true);
                 }
                 break;
@@ -501,6 +504,12 @@ public final class Coherence {
         if (!linkers.isUp(home)) {
             failAll(e, new NodeDeadException("the home of object " + e.objectId + ", node " + home + ", is down"));
             return;
+        }
+        if (e.homeDown) {
+            if (e.readers > 0 || e.writers > 0) {
+                return; // the old copy goes first, when its holders release it
+            }
+            e.homeDown = false; // the home is back, with no record of the object: ask it anew
         }
         e.requested = true;
         e.requestedWrite = write;
@@ -945,8 +954,9 @@ public final class Coherence {
                     if (r != null && r.forwardedTo == node) {
                         ownerGone(s, me, node);
                     } else if (r != null && r.requester == node) {
-                        if (r.write && r.forwardedTo != 0) {
-                            // The ownership may have been on its way to the dead node.
+                        if (r.forwardedTo == 0 || r.write) {
+                            // A first touch, or the ownership, may have reached the dead node, and
+                            // what it did with the object may have been seen: never make it anew.
                             me.lost = "object " + me.objectId + " was lost with node " + node;
                             me.owner = 0;
                         }
@@ -966,18 +976,27 @@ public final class Coherence {
                     if (e.awaiting.remove(node)) {
                         completeIfAcked(s, e);
                     }
-                    if (e.requested) {
-                        int home;
-                        try {
-                            home = home(s, e.objectId);
-                        } catch (KddmException ex) {
-                            home = 0;
-                        }
-                        if (home == node) {
-                            e.requested = false;
-                            failAll(e, new NodeDeadException("node " + node + ", the home of object " + e.objectId
-                                    + ", died while this node waited for it"));
-                        }
+                    int home;
+                    try {
+                        home = home(s, e.objectId);
+                    } catch (KddmException ex) {
+                        home = 0;
+                    }
+                    if (home == node) {
+                        // Homes do not move: the home's record of this object is gone, and a
+                        // restarted home would make the object anew. Dropping every copy now
+                        // keeps one object from ever having two owners.
+                        e.requested = false;
+                        e.incoming = null;
+                        e.awaiting.clear();
+                        e.earlyAcks.clear();
+                        e.upgrading = false;
+                        e.invalidateAckTo = 0;
+                        e.copyset.clear();
+                        e.queue.removeIf(i -> i instanceof Forward);
+                        e.homeDown = true;
+                        failAll(e, new NodeDeadException("node " + node + ", the home of object " + e.objectId
+                                + ", is down: the object is unavailable"));
                     }
                     serve(s, e);
                 }

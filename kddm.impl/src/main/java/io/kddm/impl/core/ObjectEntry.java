@@ -90,13 +90,15 @@ final class ObjectEntry {
     final Set<Integer> earlyAcks = new HashSet<>();
     /** Copy holder: an INV waits for local readers to leave; ack goes to this node (0: none). */
     int invalidateAckTo;
+    /** The home died: no new grants; the copy is dropped once its holders are gone. */
+    boolean homeDown;
 
     ObjectEntry(long objectId) {
         this.objectId = objectId;
     }
 
     boolean readable() {
-        return state != State.INVALID && invalidateAckTo == 0 && !upgrading;
+        return state != State.INVALID && invalidateAckTo == 0 && !upgrading && !homeDown;
     }
 
     boolean idle() {

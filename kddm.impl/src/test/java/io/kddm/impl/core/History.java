@@ -90,6 +90,49 @@ public final class History {
         }
     }
 
+    /** Reads the files {@code kddm:torture} writes: I/R/F lines; an I alone is an operation cut by a crash. */
+    public static History readTorture(Path... files) {
+        History h = new History();
+        for (Path f : files) {
+            Map<Long, String[]> invoked = new java.util.HashMap<>();
+            try {
+                for (String line : Files.readAllLines(f)) {
+                    String[] w = line.trim().split(" ");
+                    if (w.length < 2) {
+                        continue; // a line cut by a kill
+                    }
+                    long id = Long.parseLong(w[1]);
+                    switch (w[0]) {
+                        case "I" -> {
+                            if (w.length == 6) {
+                                invoked.put(id, w);
+                            }
+                        }
+                        case "R" -> {
+                            if (w.length != 4) {
+                                continue; // cut by a kill: the operation stays unknown
+                            }
+                            String[] i = invoked.remove(id);
+                            h.add(new Op(Long.parseLong(i[2]), Kind.valueOf(i[3]), Long.parseLong(i[4]),
+                                    Long.parseLong(w[2]), Long.parseLong(i[5]), Long.parseLong(w[3])));
+                        }
+                        case "F" -> {
+                            invoked.remove(id);
+                            h.failures.incrementAndGet();
+                        }
+                        default -> throw new IllegalArgumentException("bad history line in " + f + ": " + line);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            for (String[] i : invoked.values()) {
+                h.unknown(Long.parseLong(i[2]), Kind.valueOf(i[3]), Long.parseLong(i[4]), Long.parseLong(i[5]));
+            }
+        }
+        return h;
+    }
+
     public static History read(Path... files) {
         History h = new History();
         for (Path f : files) {
