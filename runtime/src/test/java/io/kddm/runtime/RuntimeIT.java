@@ -175,6 +175,49 @@ public class RuntimeIT {
     }
 
     @Test
+    public void familiesAndTheirSetsComeAndGoWithTheirBundle() throws Exception {
+        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "family test secret");
+        Path cfg = deploy().resolve("io.kddm.node.cfg");
+        Files.writeString(cfg, "id=9\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
+        try {
+            assertNotNull("kDDM core" + diagnosis(), await(io.kddm.api.set.Kddm.class, 10_000));
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(run("kddm:families"), run("kddm:families").contains("demo-nodebits"));
+            String set = run("kddm:create demo").trim();
+            assertEquals("41", run("kddm:incr --times 41 " + set + " 0 1").trim());
+
+            Bundle linker = Arrays.stream(context.getBundles())
+                    .filter(b -> "io.kddm.linker.memory".equals(b.getSymbolicName())).findFirst().orElseThrow();
+            linker.stop();
+            String families = run("kddm:families");
+            assertTrue(families, !families.contains("demo"));
+            try {
+                run("kddm:read " + set + " 0");
+                fail("a set whose family is gone is refused");
+            } catch (io.kddm.api.set.KddmException expected) {
+                assertTrue(expected.getMessage(), expected.getMessage().contains("demo"));
+            }
+            assertTrue("the set is still known", run("kddm:sets").contains(set));
+
+            linker.start();
+            deadline = System.currentTimeMillis() + 10_000;
+            while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals("nothing lost while the bundle was away", "41", run("kddm:read " + set + " 0").trim());
+        } finally {
+            Files.deleteIfExists(cfg);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    @Test
     public void nodeIsConfiguredThroughTheDropInFolderAndServesKddmNodes() throws Exception {
         Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "in-container secret");
         Path cfg = deploy().resolve("io.kddm.node.cfg");
