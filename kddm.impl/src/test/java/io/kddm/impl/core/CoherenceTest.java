@@ -104,6 +104,24 @@ class CoherenceTest {
         return nodes.get(node - 1).lookup(setId);
     }
 
+    /** Starts the random workload on every node, recording into one history. */
+    private static List<CompletableFuture<Workload.Outcome>> onEveryNode(List<KddmService> nodes, long setId,
+            int threads, int ops, long[] objects, long seed, History history) {
+        List<CompletableFuture<Workload.Outcome>> runs = new ArrayList<>();
+        for (int n = 1; n <= nodes.size(); n++) {
+            KddmSet s = open(nodes, n, setId);
+            int node = n;
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Workload.run(s, node, threads, ops, objects, seed, history, System::nanoTime);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        return runs;
+    }
+
     private static void check(History history) {
         int checked = 0;
         for (Map.Entry<Long, List<History.Op>> e : history.byObject().entrySet()) {
@@ -204,18 +222,8 @@ class CoherenceTest {
         List<KddmService> nodes = cluster(3, Duration.ofNanos(100_000), Duration.ofSeconds(30));
         long setId = nodes.get(0).create(FAMILY).id();
         History history = new History();
-        List<CompletableFuture<Workload.Outcome>> runs = new ArrayList<>();
-        for (int n = 1; n <= 3; n++) {
-            KddmSet s = open(nodes, n, setId);
-            int node = n;
-            runs.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return Workload.run(s, node, 4, 250, new long[] {0, 1, 2}, 7, history, System::nanoTime);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
-        }
+        List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 4, 250, new long[] {0, 1, 2}, 7,
+                history);
         for (var r : runs) {
             Workload.Outcome o = r.get(120, TimeUnit.SECONDS);
             assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
@@ -245,19 +253,8 @@ class CoherenceTest {
                 round.getCurrentRepetition());
         long setId = nodes.get(0).create(FAMILY).id();
         History history = new History();
-        List<CompletableFuture<Workload.Outcome>> runs = new ArrayList<>();
-        for (int n = 1; n <= 3; n++) {
-            KddmSet s = open(nodes, n, setId);
-            int node = n;
-            runs.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return Workload.run(s, node, 3, 4000, new long[] {0, 1, 2, 3, 4, 5}, 11, history,
-                            System::nanoTime);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
-        }
+        List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 3, 4000,
+                new long[] {0, 1, 2, 3, 4, 5}, 11, history);
         Thread.sleep(150);
         long crashed = System.nanoTime();
         network.crash(3);
