@@ -151,11 +151,16 @@ public final class Coherence {
         loopback.shutdownNow();
         workers.shutdownNow();
         for (SetState s : sets.values()) {
-            s.destroyed = true;
-            for (ObjectEntry e : s.objects.values()) {
-                synchronized (e) {
-                    failAll(e, new KddmException("kDDM is stopping on node " + self));
-                }
+            abandon(s, new KddmException("kDDM is stopping on node " + self));
+        }
+    }
+
+    /** The set is gone from this node: every waiter fails. */
+    private void abandon(SetState s, RuntimeException failure) {
+        s.destroyed = true;
+        for (ObjectEntry e : s.objects.values()) {
+            synchronized (e) {
+                failAll(e, failure);
             }
         }
     }
@@ -189,12 +194,7 @@ public final class Coherence {
     void dropSet(long id) {
         SetState s = sets.remove(id);
         if (s != null) {
-            s.destroyed = true;
-            for (ObjectEntry e : s.objects.values()) {
-                synchronized (e) {
-                    failAll(e, new UnknownSetException("set " + io.kddm.api.set.SetIds.format(id) + " was destroyed"));
-                }
-            }
+            abandon(s, new UnknownSetException("set " + io.kddm.api.set.SetIds.format(id) + " was destroyed"));
         }
     }
 
@@ -347,8 +347,7 @@ public final class Coherence {
                 return false; // held or in motion: flushing now would only race with its users
             }
             if (e.state == State.READ_COPY) {
-                e.state = State.INVALID;
-                e.value = null;
+                dropCopy(s, e);
                 if (e.ownerHint != 0) {
                     send(e.ownerHint, Kind.DROPPED, s.id, objectId, self, 0, null);
                 }
@@ -648,6 +647,7 @@ public final class Coherence {
                 case HANDOFF_REQ -> homeHandoff(s, m.objectId(), sender, m.node());
                 case DONE -> homeDone(s, m.objectId(), sender, m.node());
                 case REMOVED -> homeRemoved(s, m.objectId(), sender);
+                case NOT_OWNER -> homeNotOwner(s, m.objectId(), sender);
                 case FWD_GET, FWD_GRAB -> ownerForward(s, m.objectId(),
                         new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
                 case DROPPED -> ownerDropped(s, m.objectId(), m.node());
@@ -752,10 +752,24 @@ public final class Coherence {
         }
     }
 
+    private void homeNotOwner(SetState s, long objectId, int node) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            if (me.current != null && me.current.forwardedTo == node) {
+                ownerGone(s, me, node);
+            }
+        }
+    }
+
+    /** Holding the home entry's monitor: the object is lost, and stays lost (never made anew). */
+    private static void markLost(ManagerEntry me, int node) {
+        me.lost = "object " + me.objectId + " was lost with node " + node;
+        me.owner = 0;
+    }
+
     /** The owner of a home entry died or cannot be reached: the object is lost. Holding the monitor. */
     private void ownerGone(SetState s, ManagerEntry me, int owner) {
-        me.lost = "object " + me.objectId + " was lost with node " + owner;
-        me.owner = 0;
+        markLost(me, owner);
         Request r = me.current;
         me.current = null;
         if (r != null) {
@@ -770,7 +784,11 @@ public final class Coherence {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
             if (!e.state.owner()) {
+                // Queued here it would never be served: the home's record is wrong, so the
+                // object cannot be trusted anywhere. Say so, and let the home fail it fast.
                 LOG.error("forwarded request for object {} reached node {}, which does not own it", objectId, self);
+                send(home(s, objectId), Kind.NOT_OWNER, s.id, objectId, self, 0, null);
+                return;
             }
             e.queue.add(f);
             serve(s, e);
@@ -927,15 +945,20 @@ public final class Coherence {
     private void lost(SetState s, long objectId, String reason) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
-            e.requested = false;
             // A transfer in progress is void: its old owner died, and with it the
             // invalidations it sent (so its acks may never come).
-            e.incoming = null;
-            e.awaiting.clear();
-            e.earlyAcks.clear();
+            abandonRequest(e);
             failAll(e, new ObjectLostException(reason));
             serve(s, e);
         }
+    }
+
+    /** Holding the monitor: forget the request in flight and any transfer it started. */
+    private static void abandonRequest(ObjectEntry e) {
+        e.requested = false;
+        e.incoming = null;
+        e.awaiting.clear();
+        e.earlyAcks.clear();
     }
 
     // ---- failures -----------------------------------------------------------
@@ -948,8 +971,7 @@ public final class Coherence {
                     me.queue.removeIf(r -> r.requester == node);
                     Request r = me.current;
                     if (me.owner == node && (r == null || r.forwardedTo != node)) {
-                        me.lost = "object " + me.objectId + " was lost with node " + node;
-                        me.owner = 0;
+                        markLost(me, node);
                     }
                     if (r != null && r.forwardedTo == node) {
                         ownerGone(s, me, node);
@@ -957,8 +979,7 @@ public final class Coherence {
                         if (r.forwardedTo == 0 || r.write) {
                             // A first touch, or the ownership, may have reached the dead node, and
                             // what it did with the object may have been seen: never make it anew.
-                            me.lost = "object " + me.objectId + " was lost with node " + node;
-                            me.owner = 0;
+                            markLost(me, node);
                         }
                         me.current = null;
                         startNext(s, me);
@@ -986,10 +1007,7 @@ public final class Coherence {
                         // Homes do not move: the home's record of this object is gone, and a
                         // restarted home would make the object anew. Dropping every copy now
                         // keeps one object from ever having two owners.
-                        e.requested = false;
-                        e.incoming = null;
-                        e.awaiting.clear();
-                        e.earlyAcks.clear();
+                        abandonRequest(e);
                         e.upgrading = false;
                         e.invalidateAckTo = 0;
                         e.copyset.clear();

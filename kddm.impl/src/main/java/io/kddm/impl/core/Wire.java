@@ -48,7 +48,9 @@ final class Wire {
         /** anyone to creator: describe this set. */
         SET_LOOKUP,
         /** creator to all: the set is gone. */
-        SET_DESTROY;
+        SET_DESTROY,
+        /** a node to the home: your forward reached me, but I do not own the object. */
+        NOT_OWNER;
 
         private static final Kind[] ALL = values();
 

@@ -255,7 +255,9 @@ class CoherenceTest {
         History history = new History();
         List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 3, 4000,
                 new long[] {0, 1, 2, 3, 4, 5}, 11, history);
-        Thread.sleep(150);
+        while (history.size() < 3000) { // well into the run: about a tenth of it
+            Thread.sleep(1);
+        }
         long crashed = System.nanoTime();
         network.crash(3);
         assertTrue(runs.stream().noneMatch(CompletableFuture::isDone), "the crash must land mid-run");
@@ -270,6 +272,33 @@ class CoherenceTest {
         assertTrue(failed > 0, "operations on objects of the dead node fail, with a kDDM error");
         runs.get(2).cancel(true);
         check(history);
+    }
+
+    @Test
+    void aForwardToANonOwnerFailsTheRequestInsteadOfHanging() {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(30));
+        KddmSet one = nodes.get(0).create(FAMILY);
+        KddmSet three = open(nodes, 3, one.id());
+        try (ObjectHandle h = one.grab(5)) { // object 5's home is node 3 (5 mod 3 -> third node)
+            h.value(new byte[] {5});
+        }
+        // What a protocol bug would leave: the home believes node 2 owns it; node 1 does.
+        ManagerEntry record = nodes.get(2).coherence().set(one.id()).managed.get(5L);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) { // the grab's DONE reaches the home after the grab returned
+            synchronized (record) {
+                if (record.owner == 1) {
+                    record.owner = 2;
+                    break;
+                }
+            }
+            assertTrue(System.nanoTime() < until, "the home never learned that node 1 owns object 5");
+            Thread.onSpinWait();
+        }
+        long t0 = System.nanoTime();
+        assertThrows(io.kddm.api.set.ObjectLostException.class, () -> three.get(5),
+                "the request fails as lost, not after the 30 s operation timeout");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20));
     }
 
     @Test

@@ -68,6 +68,11 @@ public final class History {
         return failures.get();
     }
 
+    /** Operations recorded so far. */
+    public int size() {
+        return ops.size();
+    }
+
     public List<Op> ops() {
         return List.copyOf(ops);
     }
