@@ -145,8 +145,7 @@ class KddmClusterIT {
         long killed = System.nanoTime();
         nodes.get(2).destroyForcibly().waitFor();
         // The survivors go on with the objects that are still there (operations on
-        // node 3's fail at once): wait for a good stretch of post-crash history from
-        // each, then check it; the nodes are stopped after the test.
+        // node 3's fail at once): wait for a good stretch of post-crash history from each.
         for (int id = 1; id <= 2; id++) {
             Path h = base.resolve("history-" + id);
             long size = Files.size(h);
@@ -158,6 +157,14 @@ class KddmClusterIT {
             }
         }
         long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+        // Stop the survivors before reading: files read while their writers run are
+        // snapshots from different instants (a node's read of a value another node
+        // wrote after that node's file was read would look unexplained). Killed, each
+        // file is final, and operations cut off count as unknown.
+        for (int id = 1; id <= 2; id++) {
+            assertTrue(nodes.get(id - 1).isAlive(), "node " + id + " still serving:\n" + output(id));
+            nodes.get(id - 1).destroyForcibly().waitFor();
+        }
         History history = histories(1, 2, 3);
         int checked = check(history);
         System.out.println("kill -9 of node 3: survivors kept serving (" + after + " ms observed), " + checked

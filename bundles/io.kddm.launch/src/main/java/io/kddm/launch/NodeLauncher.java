@@ -5,12 +5,15 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -84,7 +87,11 @@ public final class NodeLauncher {
         long deadline = System.nanoTime() + wait.toNanos();
         while (transport == null || membership == null) {
             if (System.nanoTime() > deadline) {
-                System.err.println("kddm: the node did not start (no transport); see the node's log");
+                String missing = transport == null && membership == null ? "transport and membership"
+                        : transport == null ? "transport" : "membership";
+                System.err.println("kddm: the node did not start: its " + missing + " never came up"
+                        + " (a bad io.kddm.node or io.kddm.membership configuration?); see "
+                        + context.getProperty("kddm.log.dir") + "/node.log and the errors above");
                 return NOT_STARTED;
             }
             pause();
@@ -116,11 +123,17 @@ public final class NodeLauncher {
         }
     }
 
-    /** Until SCR has every enabled component satisfied or active: their commands and services exist. */
+    /**
+     * Until every bundle has started and SCR has every enabled component satisfied
+     * or active: their commands and services exist. (SCR knows nothing of the
+     * components of a bundle that has not started yet.)
+     */
     private void awaitComponents(long deadline) {
         while (System.nanoTime() < deadline) {
-            boolean settled = true;
-            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            boolean settled = Arrays.stream(context.getBundles()).allMatch(
+                    b -> b.getState() == Bundle.ACTIVE || b.getHeaders().get(Constants.FRAGMENT_HOST) != null);
+            for (ComponentDescriptionDTO d : settled ? scr.getComponentDescriptionDTOs()
+                    : List.<ComponentDescriptionDTO>of()) {
                 if (!scr.isComponentEnabled(d)) {
                     continue;
                 }

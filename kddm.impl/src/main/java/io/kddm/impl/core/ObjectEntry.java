@@ -48,7 +48,6 @@ final class ObjectEntry {
     /** A local thread in get or grab. */
     static final class Waiter implements Item {
         final boolean write;
-        final long since = System.nanoTime();
         boolean granted;
         RuntimeException failure;
 

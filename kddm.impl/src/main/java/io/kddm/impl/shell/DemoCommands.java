@@ -52,8 +52,8 @@ public final class DemoCommands {
         try (ObjectHandle h = set(set).get(object(object))) {
             v = h.value();
         }
-        if (v.length == 8) {
-            return String.valueOf(ByteBuffer.wrap(v).getLong());
+        if (Counter.is(v)) {
+            return String.valueOf(Counter.decode(v));
         }
         try {
             return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(v)).toString();
@@ -77,9 +77,8 @@ public final class DemoCommands {
         long value = 0;
         for (int i = 0; i < times; i++) {
             try (ObjectHandle h = s.grab(object(object))) {
-                byte[] v = h.value();
-                value = (v.length == 8 ? ByteBuffer.wrap(v).getLong() : 0) + delta;
-                h.value(ByteBuffer.allocate(8).putLong(value).array());
+                value = Counter.decode(h.value()) + delta;
+                h.value(Counter.encode(value));
             }
         }
         return value;

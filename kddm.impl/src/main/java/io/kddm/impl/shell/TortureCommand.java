@@ -3,7 +3,6 @@ package io.kddm.impl.shell;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +102,7 @@ public final class TortureCommand {
             long total = 0;
             for (long id : ids) {
                 try (ObjectHandle h = s.get(id)) {
-                    total += decode(h.value());
+                    total += Counter.decode(h.value());
                 }
             }
             sum = "sum " + total;
@@ -133,14 +132,6 @@ public final class TortureCommand {
         }
     }
 
-    private static long decode(byte[] v) {
-        return v.length == 8 ? ByteBuffer.wrap(v).getLong() : 0;
-    }
-
-    private static byte[] encode(long v) {
-        return ByteBuffer.allocate(8).putLong(v).array();
-    }
-
     private static void work(KddmSet s, int node, int thread, int ops, List<Long> ids, long seed, boolean onlyAdd,
             Writer out, AtomicLong opIds, AtomicLong done, AtomicLong failed) {
         Random r = new Random(seed * 7919 + node * 1000L + thread);
@@ -156,12 +147,12 @@ public final class TortureCommand {
                 long result;
                 if (kind.equals("READ")) {
                     try (ObjectHandle h = s.get(object)) {
-                        result = decode(h.value());
+                        result = Counter.decode(h.value());
                     }
                 } else {
                     try (ObjectHandle h = s.grab(object)) {
-                        result = kind.equals("WRITE") ? argument : decode(h.value()) + argument;
-                        h.value(encode(result));
+                        result = kind.equals("WRITE") ? argument : Counter.decode(h.value()) + argument;
+                        h.value(Counter.encode(result));
                     }
                 }
                 write(out, "R " + id + " " + result + " " + now());
@@ -182,7 +173,7 @@ public final class TortureCommand {
         long deadline = System.nanoTime() + WAIT_NANOS;
         while (true) {
             try (ObjectHandle h = s.grab(counter)) {
-                h.value(encode(decode(h.value()) + 1));
+                h.value(Counter.encode(Counter.decode(h.value()) + 1));
                 break;
             } catch (KddmException e) {
                 if (System.nanoTime() > deadline) {
@@ -195,7 +186,7 @@ public final class TortureCommand {
             long up = membership.nodes().stream().filter(n -> n.state().isUp()).count();
             long needed = deadMayMiss ? Math.min(participants, up) : participants;
             try (ObjectHandle h = s.get(counter)) {
-                if (decode(h.value()) >= needed) {
+                if (Counter.decode(h.value()) >= needed) {
                     return;
                 }
             } catch (KddmException e) {

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.service.SimpleIoProcessorPool;
 import org.apache.mina.core.session.AttributeKey;
-import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.codec.ProtocolCodecFilter;
 import org.apache.mina.filter.codec.ProtocolDecoderException;
@@ -476,11 +475,6 @@ public final class MinaTransport implements Transport {
                 LOG.warn("closing connection {} after an error", c == null ? session : c.describe(), cause);
             }
             session.closeNow();
-        }
-
-        @Override
-        public void sessionIdle(IoSession session, IdleStatus status) {
-            // Liveness is membership's job (heartbeats); nothing to do here.
         }
     }
 
