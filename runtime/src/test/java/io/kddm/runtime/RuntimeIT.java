@@ -260,8 +260,17 @@ public class RuntimeIT {
             Thread.sleep(20);
         }
         assertNull(context.getServiceReference(Transport.class));
-        try (ServerSocket again = new ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            assertEquals("the port is released", port, again.getLocalPort());
+        // DS unregisters the service before it deactivates the component, which unbinds.
+        deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try (ServerSocket again = new ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+                assertEquals("the port is released", port, again.getLocalPort());
+                break;
+            } catch (java.net.BindException stillBound) {
+                assertTrue("the port is still bound 10 s after the node's configuration went away",
+                        System.currentTimeMillis() < deadline);
+                Thread.sleep(20);
+            }
         }
     }
 }
