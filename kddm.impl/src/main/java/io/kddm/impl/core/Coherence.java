@@ -333,7 +333,7 @@ public final class Coherence {
     }
 
     /**
-     * Drops the local copy. A read copy is simply dropped (its owner is told); an
+     * Drops the local copy. A read copy is simply dropped (see Kind.DROPPED); an
      * owner hands the object to another node through the home, or keeps it if
      * no other node is up (after writing it back through the linker).
      */
@@ -347,10 +347,7 @@ public final class Coherence {
                 return false; // held or in motion: flushing now would only race with its users
             }
             if (e.state == State.READ_COPY) {
-                dropCopy(s, e);
-                if (e.ownerHint != 0) {
-                    send(e.ownerHint, Kind.DROPPED, s.id, objectId, self, 0, null);
-                }
+                dropCopy(s, e); // silently: see Kind.DROPPED
                 return false;
             }
             if (!e.state.owner()) {
@@ -650,7 +647,6 @@ public final class Coherence {
                 case NOT_OWNER -> homeNotOwner(s, m.objectId(), sender);
                 case FWD_GET, FWD_GRAB -> ownerForward(s, m.objectId(),
                         new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
-                case DROPPED -> ownerDropped(s, m.objectId(), m.node());
                 case TOUCH -> touch(s, m.objectId(), m.node() != 0);
                 case COPY -> copy(s, m.objectId(), sender, m.bytes());
                 case OWNERSHIP -> ownership(s, m.objectId(), m.count(), m.bytes(), m.node() == 1);
@@ -795,15 +791,6 @@ public final class Coherence {
         }
     }
 
-    private void ownerDropped(SetState s, long objectId, int holder) {
-        ObjectEntry e = s.objects.get(objectId);
-        if (e != null) {
-            synchronized (e) {
-                e.copyset.remove(holder);
-            }
-        }
-    }
-
     // requester side
 
     private void touch(SetState s, long objectId, boolean write) {
@@ -857,7 +844,6 @@ public final class Coherence {
             }
             e.value = value;
             e.state = State.READ_COPY;
-            e.ownerHint = owner;
             e.requested = false;
             tryLinker(s, l -> {
                 l.insert(s.context, objectId, value);

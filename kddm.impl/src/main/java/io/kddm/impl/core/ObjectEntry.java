@@ -70,8 +70,6 @@ final class ObjectEntry {
     long version;
     /** Owner only: the other nodes holding a read copy. */
     final Set<Integer> copyset = new TreeSet<>();
-    /** The node that sent our read copy (the owner then), for flush notices. */
-    int ownerHint;
     int readers;
     int writers;
     final ArrayDeque<Item> queue = new ArrayDeque<>();

@@ -37,9 +37,15 @@ final class Wire {
         LOST,
         /** owner to home: the object was removed cluster-wide. */
         REMOVED,
-        /** copy holder to owner: I dropped my copy (flush). */
+        /**
+         * Never sent (the number stays so that later kinds keep theirs). A copy holder
+         * used to tell the owner it flushed its copy, but that notice travels on another
+         * channel than the home's forwards and can overtake a newer copy of the same
+         * holder: the owner then wrote without invalidating a live copy. A flushed copy
+         * now stays in the copyset, and its next invalidation is simply acknowledged.
+         */
         DROPPED,
-        /** home to owner: hand the object to {@code node} because you flush it. */
+        /** Never sent; the number is reserved. */
         HANDOFF_OK,
         /** owner to home: I want to flush the object (hand it off). */
         HANDOFF_REQ,
