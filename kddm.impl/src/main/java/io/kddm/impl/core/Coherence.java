@@ -13,11 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmException;
@@ -26,6 +28,7 @@ import io.kddm.api.set.NodeDeadException;
 import io.kddm.api.set.ObjectLostException;
 import io.kddm.api.set.ObjectTooLargeException;
 import io.kddm.api.set.OperationTimeoutException;
+import io.kddm.api.set.SetIds;
 import io.kddm.api.set.UnknownSetException;
 import io.kddm.api.transport.Inbound;
 import io.kddm.api.transport.NodeUnreachableException;
@@ -194,7 +197,7 @@ public final class Coherence {
     void dropSet(long id) {
         SetState s = sets.remove(id);
         if (s != null) {
-            abandon(s, new UnknownSetException("set " + io.kddm.api.set.SetIds.format(id) + " was destroyed"));
+            abandon(s, new UnknownSetException("set " + SetIds.format(id) + " was destroyed"));
         }
     }
 
@@ -208,7 +211,7 @@ public final class Coherence {
 
     int home(SetState s, long objectId) {
         SetFamily f = family(s);
-        int choice = f.home() == io.kddm.api.linker.HomePolicy.LINKER ? linker(s).defaultOwner(s.context, objectId) : -1;
+        int choice = f.home() == HomePolicy.LINKER ? linker(s).defaultOwner(s.context, objectId) : -1;
         return s.home(f.home(), objectId, choice);
     }
 
@@ -223,10 +226,10 @@ public final class Coherence {
     Handle acquire(SetState s, long objectId, boolean write, long timeoutNanos, boolean quiet) {
         checkObjectId(objectId);
         if (s.destroyed) {
-            throw new UnknownSetException("set " + io.kddm.api.set.SetIds.format(s.id) + " was destroyed");
+            throw new UnknownSetException("set " + SetIds.format(s.id) + " was destroyed");
         }
         SetFamily f = family(s);
-        linker(s); // fails fast with "linker X not available"
+        linkers.ioLinker(f); // fails fast with "linker X not available"
         (write ? stats.grabs : stats.gets).increment();
         long start = System.nanoTime();
         ObjectEntry e = s.entry(objectId);
@@ -250,7 +253,7 @@ public final class Coherence {
                         return null;
                     }
                     throw new OperationTimeoutException((write ? "grab" : "get") + " of object " + objectId
-                            + " in set " + io.kddm.api.set.SetIds.format(s.id) + " did not complete within "
+                            + " in set " + SetIds.format(s.id) + " did not complete within "
                             + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
                 }
                 try {
@@ -282,12 +285,8 @@ public final class Coherence {
                 e.writers--;
                 if (h.changed) {
                     e.value = h.newValue;
-                    e.version++;
                 }
-                tryLinker(s, l -> {
-                    l.put(s.context, e.objectId, e.value);
-                    return null;
-                });
+                tell(s, l -> l.put(s.context, e.objectId, e.value));
             } else {
                 e.readers--;
             }
@@ -312,10 +311,7 @@ public final class Coherence {
         int home = home(s, objectId);
         synchronized (e) {
             e.writers--;
-            tryLinker(s, l -> {
-                l.remove(s.context, objectId);
-                return null;
-            });
+            tell(s, l -> l.remove(s.context, objectId));
             e.state = State.INVALID;
             e.value = null;
             e.copyset.clear();
@@ -557,10 +553,7 @@ public final class Coherence {
     private void dropCopy(SetState s, ObjectEntry e) {
         e.state = State.INVALID;
         e.value = null;
-        tryLinker(s, l -> {
-            l.invalidate(s.context, e.objectId);
-            return null;
-        });
+        tell(s, l -> l.invalidate(s.context, e.objectId));
     }
 
     private byte[] export(SetState s, ObjectEntry e) {
@@ -574,12 +567,20 @@ public final class Coherence {
         return in == null ? wire : in;
     }
 
+    /** A linker notification whose failure must not break the protocol: logged. */
+    private void tell(SetState s, Consumer<IoLinker> call) {
+        tryLinker(s, l -> {
+            call.accept(l);
+            return null;
+        });
+    }
+
     /** A linker call whose failure must not break the protocol: logged, and null returned. */
     private <T> T tryLinker(SetState s, Function<IoLinker, T> call) {
         try {
             return call.apply(linker(s));
         } catch (RuntimeException ex) {
-            LOG.warn("IO linker of set {} failed: {}", io.kddm.api.set.SetIds.format(s.id), ex.toString());
+            LOG.warn("IO linker of set {} failed: {}", SetIds.format(s.id), ex.toString());
             return null;
         }
     }
@@ -616,6 +617,10 @@ public final class Coherence {
         }
     }
 
+    private void sendLost(int node, long setId, long objectId, String reason) {
+        send(node, Kind.LOST, setId, objectId, self, 0, reason.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** The transport handler of every kDDM object message. */
     public void onMessage(Inbound in) {
         handle(in.sender(), in.type(), in.payload());
@@ -633,8 +638,7 @@ public final class Coherence {
         if (s == null) {
             LOG.debug("{} from node {} for unknown set {}", m.kind(), sender, m.setId());
             if (m.kind() == Kind.GET_REQ || m.kind() == Kind.GRAB_REQ) {
-                send(sender, Kind.LOST, m.setId(), m.objectId(), self, 0,
-                        "set unknown at its home".getBytes(StandardCharsets.UTF_8));
+                sendLost(sender, m.setId(), m.objectId(), "set unknown at its home");
             }
             return;
         }
@@ -693,7 +697,7 @@ public final class Coherence {
                 continue;
             }
             if (me.lost != null) {
-                send(r.requester, Kind.LOST, s.id, me.objectId, self, 0, me.lost.getBytes(StandardCharsets.UTF_8));
+                sendLost(r.requester, s.id, me.objectId, me.lost);
                 continue;
             }
             boolean handoff = r.forwardedTo < 0;
@@ -769,7 +773,7 @@ public final class Coherence {
         Request r = me.current;
         me.current = null;
         if (r != null) {
-            send(r.requester, Kind.LOST, s.id, me.objectId, self, 0, me.lost.getBytes(StandardCharsets.UTF_8));
+            sendLost(r.requester, s.id, me.objectId, me.lost);
         }
         startNext(s, me);
     }
@@ -845,10 +849,7 @@ public final class Coherence {
             e.value = value;
             e.state = State.READ_COPY;
             e.requested = false;
-            tryLinker(s, l -> {
-                l.insert(s.context, objectId, value);
-                return null;
-            });
+            tell(s, l -> l.insert(s.context, objectId, value));
             send(home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
             serve(s, e);
         }
@@ -919,10 +920,7 @@ public final class Coherence {
             e.copyset.clear();
             e.requested = false;
             byte[] value = e.value;
-            tryLinker(s, l -> {
-                l.insert(s.context, e.objectId, value);
-                return null;
-            });
+            tell(s, l -> l.insert(s.context, e.objectId, value));
             send(home(s, e.objectId), Kind.DONE, s.id, e.objectId, self, 0, null);
         }
         serve(s, e);

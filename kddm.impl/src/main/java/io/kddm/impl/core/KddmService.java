@@ -29,6 +29,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.InterfaceLinker;
 import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
@@ -192,11 +193,9 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @Override
     public KddmSet create(String family) {
         family(family);
-        TreeSet<Integer> nodes = new TreeSet<>();
-        nodes.add(localNode());
-        membership.nodes().stream().filter(n -> n.state().isUp()).forEach(n -> nodes.add(n.id()));
+        List<Integer> nodes = spread(true);
         long id = SetIds.of(localNode(), nextSet.getAndIncrement() & ((1L << 56) - 1));
-        SetState s = coherence.addSet(id, family, List.copyOf(nodes));
+        SetState s = coherence.addSet(id, family, nodes);
         byte[] meta = describe(s);
         List<CompletableFuture<byte[]>> acks = new ArrayList<>();
         for (int n : nodes) {
@@ -225,22 +224,27 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             throw new IllegalArgumentException("set " + SetIds.format(setId) + " is not well-known (node bits 0)");
         }
         SetFamily f = family(family);
-        if (f.home() != io.kddm.api.linker.HomePolicy.NODE_BITS && f.home() != io.kddm.api.linker.HomePolicy.LINKER) {
+        if (f.home() != HomePolicy.NODE_BITS && f.home() != HomePolicy.LINKER) {
             // Every node opens a well-known set on its own, so homes must not depend on who it knows.
             throw new IllegalArgumentException("family " + family + " places homes by " + f.home()
                     + "; a well-known set needs NODE_BITS or LINKER");
         }
         SetState s = coherence.set(setId);
         if (s == null) {
-            TreeSet<Integer> nodes = new TreeSet<>();
-            nodes.add(localNode());
-            membership.nodes().forEach(n -> nodes.add(n.id()));
-            s = coherence.addSet(setId, family, List.copyOf(nodes));
+            s = coherence.addSet(setId, family, spread(false));
         }
         if (!s.family.equals(family)) {
             throw new IllegalArgumentException("well-known set " + SetIds.format(setId) + " is of family " + s.family);
         }
         return new LocalSet(coherence, s);
+    }
+
+    /** This node and the others membership knows (only those up, if {@code upOnly}), sorted: a set's homes. */
+    private List<Integer> spread(boolean upOnly) {
+        TreeSet<Integer> nodes = new TreeSet<>();
+        nodes.add(localNode());
+        membership.nodes().stream().filter(n -> !upOnly || n.state().isUp()).forEach(n -> nodes.add(n.id()));
+        return List.copyOf(nodes);
     }
 
     @Override
@@ -331,7 +335,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     }
 
     /** Per object held or homed here, for {@code kddm:objects}. */
-    public record ObjectView(long objectId, String state, int bytes, long version, List<Integer> copyset, int readers,
+    public record ObjectView(long objectId, String state, int bytes, List<Integer> copyset, int readers,
             int writers, int queued, int home, int owner) {
     }
 
@@ -359,14 +363,14 @@ public final class KddmService implements Kddm, Coherence.Linkers {
                 home = -1;
             }
             if (e == null) {
-                out.add(new ObjectView(id, "-", 0, 0, List.of(), 0, 0, 0, home, owner));
+                out.add(new ObjectView(id, "-", 0, List.of(), 0, 0, 0, home, owner));
                 continue;
             }
             synchronized (e) {
                 String state = e.state.name() + (e.requested ? (e.requestedWrite ? "+WAIT_WRITE" : "+WAIT_READ") : "")
                         + (e.incoming != null ? "+WAIT_ACKS" : "") + (e.upgrading ? "+UPGRADING" : "")
                         + (e.invalidateAckTo != 0 ? "+INV_PENDING" : "");
-                out.add(new ObjectView(id, state, e.value == null ? 0 : e.value.length, e.version,
+                out.add(new ObjectView(id, state, e.value == null ? 0 : e.value.length,
                         List.copyOf(e.copyset), e.readers, e.writers, e.queue.size(), home, owner));
             }
         }

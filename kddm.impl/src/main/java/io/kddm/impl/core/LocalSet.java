@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.SetIds;
 
 /** This node's door to a set: every call goes to the node's {@link Coherence}. */
 final class LocalSet implements KddmSet {
@@ -74,6 +75,6 @@ final class LocalSet implements KddmSet {
 
     @Override
     public String toString() {
-        return "set " + io.kddm.api.set.SetIds.format(state.id) + " (" + state.family + ")";
+        return "set " + SetIds.format(state.id) + " (" + state.family + ")";
     }
 }

@@ -67,7 +67,6 @@ final class ObjectEntry {
     final long objectId;
     State state = State.INVALID;
     byte[] value;
-    long version;
     /** Owner only: the other nodes holding a read copy. */
     final Set<Integer> copyset = new TreeSet<>();
     int readers;

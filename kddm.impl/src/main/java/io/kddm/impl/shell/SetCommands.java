@@ -37,10 +37,10 @@ public final class SetCommands {
 
     @Descriptor("lists the objects of a set held or homed on this node: state, owner, copyset, lock holders")
     public String objects(@Descriptor("set id, NODE:NUMBER") String set) {
-        Table t = new Table("OBJECT", "STATE", "BYTES", "VERSION", "HOME", "OWNER(at home)", "COPYSET", "READERS",
+        Table t = new Table("OBJECT", "STATE", "BYTES", "HOME", "OWNER(at home)", "COPYSET", "READERS",
                 "WRITERS", "QUEUED");
         for (KddmService.ObjectView o : kddm.objects(SetIds.parse(set))) {
-            t.row(o.objectId(), o.state(), o.bytes(), o.version(), o.home(), o.owner() < 0 ? "-" : o.owner(),
+            t.row(o.objectId(), o.state(), o.bytes(), o.home(), o.owner() < 0 ? "-" : o.owner(),
                     o.copyset(), o.readers(), o.writers(), o.queued());
         }
         return t.toString();
