@@ -194,7 +194,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     public KddmSet create(String family) {
         family(family);
         List<Integer> nodes = spread(true);
-        long id = SetIds.of(localNode(), nextSet.getAndIncrement() & ((1L << 56) - 1));
+        long id = SetIds.of(localNode(), SetIds.local(nextSet.getAndIncrement()));
         SetState s = coherence.addSet(id, family, nodes);
         byte[] meta = describe(s);
         List<CompletableFuture<byte[]>> acks = new ArrayList<>();
