@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -117,10 +118,6 @@ public final class ClusterMembership implements Membership, ConnectionListener {
         }
     }
 
-    Timings timings() {
-        return timings;
-    }
-
     // ---- Membership ---------------------------------------------------------
 
     @Override
@@ -179,9 +176,20 @@ public final class ClusterMembership implements Membership, ConnectionListener {
     public void connected(int node, long incarnation, InetSocketAddress address) {
         synchronized (this) {
             Member m = members.computeIfAbsent(node, Member::new);
-            if (m.incarnation != 0 && m.incarnation != incarnation) {
-                LOG.info("node {} restarted (incarnation {} -> {})", node, m.incarnation, incarnation);
+            boolean restarted = m.incarnation != 0 && m.incarnation != incarnation;
+            if (!restarted && m.state == NodeState.DEAD) {
+                refuse(m);
+                return;
             }
+            if (restarted) {
+                LOG.info("node {} restarted (incarnation {} -> {})", node, m.incarnation, incarnation);
+                // Whatever the old incarnation held is gone, even if it came back before it was
+                // declared dead: the core must hear of its death before it hears of the new one.
+                if (m.state != NodeState.DEAD && m.state != NodeState.LEFT) {
+                    change(m, NodeState.DEAD);
+                }
+            }
+            m.fenced = false;
             m.incarnation = incarnation;
             m.address = hostPort(address);
             m.connected = true;
@@ -190,6 +198,26 @@ public final class ClusterMembership implements Membership, ConnectionListener {
             change(m, NodeState.ALIVE);
         }
         heartbeat(node);
+    }
+
+    /**
+     * A node declared dead came back without restarting (a pause, a one-way
+     * partition): the others have dropped what it held, so it must not serve it
+     * again. Only a restart (a new incarnation) rejoins. Holding the lock; the
+     * disconnect runs after it (the transport calls back into this object).
+     */
+    private void refuse(Member m) {
+        if (!m.fenced) {
+            LOG.error("node {} was declared dead and came back without restarting: refused until it restarts",
+                    m.id);
+            m.fenced = true;
+        }
+        try {
+            events.execute(() -> transport.disconnect(m.id, "declared dead by node " + localNode()
+                    + ": restart it to rejoin"));
+        } catch (RejectedExecutionException stopping) {
+            // this node is leaving anyway
+        }
     }
 
     @Override
@@ -214,12 +242,18 @@ public final class ClusterMembership implements Membership, ConnectionListener {
         }
     }
 
-    private synchronized void left(int node) {
-        Member m = members.get(node);
-        if (m != null) {
+    private void left(int node) {
+        synchronized (this) {
+            Member m = members.get(node);
+            if (m == null) {
+                return;
+            }
             LOG.info("node {} left the cluster", node);
             change(m, NodeState.LEFT);
         }
+        // A node whose membership only restarted (new configuration) still runs: dropping the
+        // connection makes it dial again and come back ALIVE, instead of staying LEFT here.
+        transport.disconnect(node, "it left the cluster");
     }
 
     // ---- failure detection --------------------------------------------------
@@ -287,15 +321,7 @@ public final class ClusterMembership implements Membership, ConnectionListener {
             LOG.info("node {} is {}", m.id, to);
         }
         NodeInfo info = m.snapshot(System.nanoTime());
-        events.execute(() -> {
-            for (MembershipListener l : listeners) {
-                try {
-                    l.stateChanged(info, from);
-                } catch (RuntimeException e) {
-                    LOG.warn("membership listener {} failed", l, e);
-                }
-            }
-        });
+        events.execute(() -> listeners.forEach(l -> tell(l, info, from)));
     }
 
     @Override
@@ -312,12 +338,27 @@ public final class ClusterMembership implements Membership, ConnectionListener {
             // Queued behind earlier changes, so the listener sees a consistent sequence.
             events.execute(() -> {
                 listeners.add(listener);
-                known.forEach(n -> listener.stateChanged(n, null));
+                for (NodeInfo n : known) {
+                    tell(listener, n, null);
+                }
             });
         }
     }
 
     void removeListener(MembershipListener listener) {
-        listeners.remove(listener);
+        // On the events thread too, so that a removal never runs before its own addition.
+        try {
+            events.execute(() -> listeners.remove(listener));
+        } catch (RejectedExecutionException stopped) {
+            listeners.remove(listener);
+        }
+    }
+
+    private static void tell(MembershipListener l, NodeInfo info, NodeState from) {
+        try {
+            l.stateChanged(info, from);
+        } catch (RuntimeException e) {
+            LOG.warn("membership listener {} failed", l, e);
+        }
     }
 }

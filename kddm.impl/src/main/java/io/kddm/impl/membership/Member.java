@@ -15,6 +15,8 @@ final class Member {
     boolean connected;
     long lastHeardNanos;
     long rttNanos = -1;
+    /** Declared dead, then seen again with the same incarnation: refused (logged once). */
+    boolean fenced;
 
     Member(int id) {
         this.id = id;

@@ -2,7 +2,6 @@ package io.kddm.impl.membership;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,6 +122,58 @@ class ClusterMembershipTest {
         await("b2 sees a", () -> state(b2, 1) == NodeState.ALIVE);
     }
 
+    /**
+     * A node restarted faster than the failure detector: its old incarnation must
+     * still be reported DEAD (the core drops what it held) before the new one is ALIVE.
+     */
+    @Test
+    void fastRestartIsReportedDeadBeforeTheNewIncarnationIsAlive() throws Exception {
+        Node a = start(1, any());
+        Node b = start(2, any(), a.transport.listenAddress());
+        List<String> events = new CopyOnWriteArrayList<>();
+        a.membership.addListener((node, previous) -> events.add(node.id() + ":" + previous + "->" + node.state()
+                + "@" + node.incarnation()));
+        await("alive", () -> state(a, 2) == NodeState.ALIVE);
+        long old = a.membership.node(2).orElseThrow().incarnation();
+        InetSocketAddress bAddress = b.transport.listenAddress();
+        long crashed = System.nanoTime();
+        b.crash();
+        nodes.remove(b);
+        start(2, bAddress, a.transport.listenAddress());
+        await("new incarnation alive", () -> state(a, 2) == NodeState.ALIVE
+                && a.membership.node(2).orElseThrow().incarnation() != old);
+        long back = System.nanoTime() - crashed;
+        int dead = -1;
+        int alive = -1;
+        for (int i = 0; i < events.size(); i++) {
+            String e = events.get(i);
+            if (e.contains("->DEAD@" + old)) {
+                dead = i;
+            } else if (e.contains("DEAD->ALIVE") && !e.endsWith("@" + old)) {
+                alive = i;
+            }
+        }
+        assertTrue(dead >= 0 && alive > dead, events.toString());
+        System.out.println("node 2 back after " + back / 1_000_000 + " ms (dead after "
+                + FAST.deadAfter().toMillis() + " ms of silence): " + events);
+    }
+
+    /** A node declared dead that comes back as the same incarnation (a pause) is refused. */
+    @Test
+    void aDeadNodeComingBackWithoutRestartingIsRefused() throws Exception {
+        Node a = start(1, any());
+        Node b = start(2, any(), a.transport.listenAddress());
+        await("alive", () -> state(a, 2) == NodeState.ALIVE);
+        NodeInfo before = a.membership.node(2).orElseThrow();
+        b.crash();
+        nodes.remove(b);
+        await("dead", () -> state(a, 2) == NodeState.DEAD);
+        // what the transport reports when the paused node's connection is re-established
+        a.membership.connected(2, before.incarnation(), b.transport.listenAddress());
+        assertEquals(NodeState.DEAD, state(a, 2));
+        assertTrue(!a.membership.isUp(2));
+    }
+
     @Test
     void leavingNodeIsLeftNotDead() throws Exception {
         Node a = start(1, any());
@@ -141,11 +192,8 @@ class ClusterMembershipTest {
         start(2, any(), a.transport.listenAddress());
         await("alive", () -> state(a, 2) == NodeState.ALIVE);
         List<String> events = new CopyOnWriteArrayList<>();
-        a.membership.addListener((node, previous) -> {
-            assertNull(previous);
-            events.add(node.id() + " " + node.state());
-        });
-        await("replayed", () -> events.equals(List.of("2 ALIVE")));
+        a.membership.addListener((node, previous) -> events.add(node.id() + " " + previous + "->" + node.state()));
+        await("replayed", () -> events.equals(List.of("2 null->ALIVE")));
     }
 
     @Test

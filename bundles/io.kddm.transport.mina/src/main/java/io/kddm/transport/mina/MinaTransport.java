@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -297,7 +298,14 @@ public final class MinaTransport implements Transport {
                 listener.connected(c.node(), c.theirs.incarnation(), c.theirs.listenAddress());
             }
         });
-        return () -> listeners.remove(listener);
+        // Removed on the same thread, so that a removal never runs before its own addition.
+        return () -> {
+            try {
+                events.execute(() -> listeners.remove(listener));
+            } catch (RejectedExecutionException stopped) {
+                listeners.remove(listener);
+            }
+        };
     }
 
     private void checkType(int type) {
