@@ -85,14 +85,7 @@ class KddmClusterIT {
     }
 
     private static int check(History history) {
-        int checked = 0;
-        for (Map.Entry<Long, List<History.Op>> e : history.byObject().entrySet()) {
-            Linearizability.Result r = Linearizability.check(e.getValue());
-            assertTrue(r.linearizable(), "object " + e.getKey() + ": " + r.detail());
-            checked += r.operations();
-        }
-        assertTrue(checked > 0);
-        return checked;
+        return Linearizability.checkAll(history);
     }
 
     @Test

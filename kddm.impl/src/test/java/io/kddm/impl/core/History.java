@@ -29,16 +29,6 @@ public final class History {
         boolean unknown() {
             return response == Long.MAX_VALUE;
         }
-
-        String line() {
-            return object + " " + kind + " " + argument + " " + result + " " + invoke + " " + response;
-        }
-
-        static Op parse(String line) {
-            String[] f = line.trim().split(" ");
-            return new Op(Long.parseLong(f[0]), Kind.valueOf(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                    Long.parseLong(f[4]), Long.parseLong(f[5]));
-        }
     }
 
     private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
@@ -53,7 +43,7 @@ public final class History {
      * it is granted, and a client changes an object only while it holds a grab,
      * so such an operation did not take effect: it is left out.
      */
-    public void failed(long object, Kind kind, long argument, long invoke) {
+    public void failed() {
         failures.incrementAndGet();
     }
 
@@ -73,26 +63,12 @@ public final class History {
         return ops.size();
     }
 
-    public List<Op> ops() {
-        return List.copyOf(ops);
-    }
-
     public Map<Long, List<Op>> byObject() {
         Map<Long, List<Op>> out = new TreeMap<>();
         for (Op op : ops) {
             out.computeIfAbsent(op.object(), k -> new ArrayList<>()).add(op);
         }
         return out;
-    }
-
-    public void write(Path file) {
-        List<String> lines = new ArrayList<>();
-        ops.forEach(op -> lines.add(op.line()));
-        try {
-            Files.write(file, lines);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Reads the files {@code kddm:torture} writes: I/R/F lines; an I alone is an operation cut by a crash. */
@@ -123,7 +99,7 @@ public final class History {
                         }
                         case "F" -> {
                             invoked.remove(id);
-                            h.failures.incrementAndGet();
+                            h.failed();
                         }
                         default -> throw new IllegalArgumentException("bad history line in " + f + ": " + line);
                     }
@@ -133,18 +109,6 @@ public final class History {
             }
             for (String[] i : invoked.values()) {
                 h.unknown(Long.parseLong(i[2]), Kind.valueOf(i[3]), Long.parseLong(i[4]), Long.parseLong(i[5]));
-            }
-        }
-        return h;
-    }
-
-    public static History read(Path... files) {
-        History h = new History();
-        for (Path f : files) {
-            try {
-                Files.readAllLines(f).stream().filter(l -> !l.isBlank()).map(Op::parse).forEach(h::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
         }
         return h;

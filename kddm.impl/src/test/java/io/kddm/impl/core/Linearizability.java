@@ -6,6 +6,7 @@ import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -50,6 +51,27 @@ public final class Linearizability {
             case WRITE -> op.argument();
             case ADD -> op.unknown() || op.result() == state + op.argument() ? state + op.argument() : null;
         };
+    }
+
+    /**
+     * Checks every object of {@code history} on its own (linearizability is local).
+     *
+     * @return how many operations were checked
+     * @throws AssertionError naming the first object with no linearization, or if the history is empty
+     */
+    public static int checkAll(History history) {
+        int checked = 0;
+        for (Map.Entry<Long, List<History.Op>> e : history.byObject().entrySet()) {
+            Result r = check(e.getValue());
+            if (!r.linearizable()) {
+                throw new AssertionError("object " + e.getKey() + ": " + r.detail());
+            }
+            checked += r.operations();
+        }
+        if (checked == 0) {
+            throw new AssertionError("the history is empty: nothing was checked");
+        }
+        return checked;
     }
 
     public static Result check(List<History.Op> history) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import io.kddm.api.set.KddmException;
@@ -38,9 +39,11 @@ public final class Workload {
      * @param objects  the object ids to pick from
      * @param node     a tag for unique written values
      * @param clock    the clock of the history (nanoTime in one JVM, wall-clock nanos across JVMs)
+     * @param crashed  true once the node is taken to be crashed: threads stop, and an operation
+     *                 that completes from then on is recorded as of unknown outcome
      */
     public static Outcome run(KddmSet set, int node, int threads, int ops, long[] objects, long seed, History history,
-            LongSupplier clock) throws InterruptedException {
+            LongSupplier clock, BooleanSupplier crashed) throws InterruptedException {
         AtomicLong completed = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -49,7 +52,7 @@ public final class Workload {
             int thread = t;
             Thread th = new Thread(() -> {
                 Random r = new Random(seed * 31 + node * 1000 + thread);
-                for (int i = 0; i < ops; i++) {
+                for (int i = 0; i < ops && !crashed.getAsBoolean(); i++) {
                     long object = objects[r.nextInt(objects.length)];
                     int pick = r.nextInt(10);
                     Kind kind = pick < 4 ? Kind.READ : pick < 7 ? Kind.WRITE : Kind.ADD;
@@ -68,10 +71,14 @@ public final class Workload {
                                 h.value(encode(result));
                             }
                         }
-                        history.add(new History.Op(object, kind, argument, result, invoke, clock.getAsLong()));
-                        completed.incrementAndGet();
+                        if (crashed.getAsBoolean()) {
+                            history.unknown(object, kind, argument, invoke);
+                        } else {
+                            history.add(new History.Op(object, kind, argument, result, invoke, clock.getAsLong()));
+                            completed.incrementAndGet();
+                        }
                     } catch (KddmException e) {
-                        history.failed(object, kind, argument, invoke);
+                        history.failed();
                         failed.incrementAndGet();
                     } catch (RuntimeException | Error e) {
                         unexpected.add(e);
