@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.felix.service.command.Descriptor;
@@ -23,6 +24,7 @@ import io.kddm.api.set.Kddm;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.OperationTimeoutException;
 import io.kddm.api.set.SetIds;
 
 /**
@@ -79,22 +81,42 @@ public final class TortureCommand {
         }
         KddmSet s = kddm.wellKnown(SetIds.of(0, set), family);
         arrive(s, barrier, participants, false);
+        // The checker takes every object to start at 0, and the barriers too.
+        try (ObjectHandle h = s.get(barrier + 2)) {
+            if (Counter.decode(h.value()) != 0) {
+                throw new IllegalArgumentException("well-known set " + set + " was already used by a torture run: "
+                        + "pass another --set");
+            }
+        }
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong opIds = new AtomicLong();
         int node = kddm.localNode();
+        List<Throwable> unexpected = new CopyOnWriteArrayList<>();
         try (Writer out = Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8)) {
             List<Thread> all = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int thread = t;
-                Thread th = new Thread(() -> work(s, node, thread, ops, ids, seed, onlyAdd, out, opIds, done, failed),
-                        "torture-" + t);
+                Thread th = new Thread(() -> {
+                    try {
+                        work(s, node, thread, ops, ids, seed, onlyAdd, out, opIds, done, failed);
+                    } catch (RuntimeException | Error e) {
+                        unexpected.add(e);
+                    }
+                }, "torture-" + t);
                 all.add(th);
                 th.start();
             }
             for (Thread th : all) {
                 th.join();
             }
+        }
+        if (!unexpected.isEmpty()) {
+            // Not a kDDM error: the run is broken, not just unlucky. Its history is incomplete.
+            IllegalStateException e = new IllegalStateException("torture: " + unexpected.size()
+                    + " threads died of an unexpected error", unexpected.get(0));
+            unexpected.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
         }
         arrive(s, barrier + 1, participants, true);
         String sum;
@@ -167,6 +189,8 @@ public final class TortureCommand {
     /**
      * Adds one to a counter, then waits until every participant has, or (when
      * {@code deadMayMiss}: at the end) every participant still up.
+     *
+     * @throws OperationTimeoutException if they have not within a minute
      */
     private void arrive(KddmSet s, long counter, int participants, boolean deadMayMiss)
             throws InterruptedException {
@@ -182,11 +206,14 @@ public final class TortureCommand {
                 Thread.sleep(50); // the counter's home may not be up yet
             }
         }
+        long arrived = 0;
+        long needed = participants;
         while (System.nanoTime() < deadline) {
             long up = membership.nodes().stream().filter(n -> n.state().isUp()).count();
-            long needed = deadMayMiss ? Math.min(participants, up) : participants;
+            needed = deadMayMiss ? Math.min(participants, up) : participants;
             try (ObjectHandle h = s.get(counter)) {
-                if (Counter.decode(h.value()) >= needed) {
+                arrived = Counter.decode(h.value());
+                if (arrived >= needed) {
                     return;
                 }
             } catch (KddmException e) {
@@ -196,5 +223,7 @@ public final class TortureCommand {
             }
             Thread.sleep(20);
         }
+        throw new OperationTimeoutException("barrier " + counter + ": " + arrived + " of " + needed
+                + " participants arrived within " + WAIT_NANOS / 1_000_000_000L + " s");
     }
 }
