@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +32,7 @@ class KddmClusterIT {
     private Path base;
     private Path secret;
     private final String[] address = new String[4];
-    private final List<Process> started = new ArrayList<>();
+    private final List<NodeProcess> started = new ArrayList<>();
 
     @BeforeEach
     void prepare() throws Exception {
@@ -46,34 +45,23 @@ class KddmClusterIT {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         // Only processes this test started, by their handles.
-        started.forEach(Process::destroyForcibly);
-    }
-
-    private Process torture(int id, String options) throws Exception {
-        List<String> peers = new ArrayList<>();
-        for (int o = 1; o <= 3; o++) {
-            if (o != id) {
-                peers.add(address[o]);
-            }
+        for (NodeProcess n : started) {
+            n.kill();
         }
-        Path history = base.resolve("history-" + id);
-        List<String> cmd = NodeProcess.command(id, address[id], peers, secret, base.resolve("node-" + id), "--exec",
-                "kddm:torture --participants 3 " + options + " " + history, "--wait", "30");
-        Process p = NodeProcess.builder(cmd).redirectErrorStream(true)
-                .redirectOutput(base.resolve("out-" + id).toFile()).start();
-        started.add(p);
-        return p;
     }
 
-    private String output(int id) throws Exception {
-        return Files.readString(base.resolve("out-" + id));
+    private NodeProcess torture(int id, String options) throws Exception {
+        NodeProcess n = NodeProcess.start(id, address[id], NodeProcess.peers(address, id, 1, 2, 3), secret, base,
+                "--exec", "kddm:torture --participants 3 " + options + " " + base.resolve("history-" + id), "--wait",
+                "30");
+        started.add(n);
+        return n;
     }
 
-    private static void awaitExit(Process p, int expected, String what) throws Exception {
-        assertTrue(p.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS), what + " did not finish within " + LIMIT);
-        assertEquals(expected, p.exitValue(), what);
+    private static void awaitSuccess(NodeProcess n) throws Exception {
+        assertEquals(0, n.awaitExit(LIMIT), "node " + n.id + ":\n" + n.output());
     }
 
     private History histories(int... ids) {
@@ -90,12 +78,12 @@ class KddmClusterIT {
 
     @Test
     void threeNodesOfRandomGetAndGrabAreLinearizable() throws Exception {
-        List<Process> nodes = new ArrayList<>();
+        List<NodeProcess> nodes = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
             nodes.add(torture(id, "--threads 3 --ops 300 --seed 5"));
         }
-        for (int id = 1; id <= 3; id++) {
-            awaitExit(nodes.get(id - 1), 0, "node " + id + ":\n" + output(id));
+        for (NodeProcess n : nodes) {
+            awaitSuccess(n);
         }
         int checked = check(histories(1, 2, 3));
         System.out.println("kDDM over 3 JVMs: " + checked + " operations checked, linearizable");
@@ -106,25 +94,26 @@ class KddmClusterIT {
     void incrementsFromThreeNodesEndExact() throws Exception {
         int threads = 4;
         int ops = 250;
-        List<Process> nodes = new ArrayList<>();
+        List<NodeProcess> nodes = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
             nodes.add(torture(id, "--only-add --threads " + threads + " --ops " + ops + " --seed 9"));
         }
-        for (int id = 1; id <= 3; id++) {
-            awaitExit(nodes.get(id - 1), 0, "node " + id + ":\n" + output(id));
+        for (NodeProcess n : nodes) {
+            awaitSuccess(n);
         }
         long expected = 3L * threads * ops;
         for (int id = 1; id <= 3; id++) {
-            Matcher m = SUMMARY.matcher(output(id));
-            assertTrue(m.find(), output(id));
-            assertEquals(String.valueOf(expected), m.group(3), "sum seen by node " + id + ":\n" + output(id));
+            String out = nodes.get(id - 1).output();
+            Matcher m = SUMMARY.matcher(out);
+            assertTrue(m.find(), out);
+            assertEquals(String.valueOf(expected), m.group(3), "sum seen by node " + id + ":\n" + out);
         }
         check(histories(1, 2, 3));
     }
 
     @Test
     void killingANodeMidRunFailsClearlyWithoutHangAndStaysLinearizable() throws Exception {
-        List<Process> nodes = new ArrayList<>();
+        List<NodeProcess> nodes = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
             nodes.add(torture(id, "--threads 3 --ops 100000 --seed 13"));
         }
@@ -132,11 +121,11 @@ class KddmClusterIT {
         Path h3 = base.resolve("history-3");
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (!(Files.exists(h3) && Files.size(h3) > 20_000)) {
-            assertTrue(System.nanoTime() < deadline, "node 3 never got going:\n" + output(3));
+            assertTrue(System.nanoTime() < deadline, "node 3 never got going:\n" + nodes.get(2).output());
             Thread.sleep(20);
         }
         long killed = System.nanoTime();
-        nodes.get(2).destroyForcibly().waitFor();
+        nodes.get(2).kill();
         // The survivors go on with the objects that are still there (operations on
         // node 3's fail at once): wait for a good stretch of post-crash history from each.
         for (int id = 1; id <= 2; id++) {
@@ -145,7 +134,7 @@ class KddmClusterIT {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (Files.size(h) < size + 50_000) {
                 assertTrue(System.nanoTime() < until, "node " + id + " made no progress after the kill:\n"
-                        + output(id));
+                        + nodes.get(id - 1).output());
                 Thread.sleep(20);
             }
         }
@@ -155,8 +144,9 @@ class KddmClusterIT {
         // wrote after that node's file was read would look unexplained). Killed, each
         // file is final, and operations cut off count as unknown.
         for (int id = 1; id <= 2; id++) {
-            assertTrue(nodes.get(id - 1).isAlive(), "node " + id + " still serving:\n" + output(id));
-            nodes.get(id - 1).destroyForcibly().waitFor();
+            NodeProcess n = nodes.get(id - 1);
+            assertTrue(n.process.isAlive(), "node " + id + " still serving:\n" + n.output());
+            n.kill();
         }
         History history = histories(1, 2, 3);
         int checked = check(history);

@@ -1,8 +1,8 @@
 package io.kddm.runtime;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +33,20 @@ final class NodeProcess {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    /** The addresses of nodes {@code ids} other than {@code self}, from {@code address[id]}. */
+    static List<String> peers(String[] address, int self, int... ids) {
+        List<String> peers = new ArrayList<>();
+        for (int id : ids) {
+            if (id != self) {
+                peers.add(address[id]);
+            }
+        }
+        return peers;
     }
 
     static List<String> command(int id, String listen, List<String> peers, Path secret, Path data,
@@ -50,27 +61,37 @@ final class NodeProcess {
     /** Starts a headless node; its standard output and error go to a file. */
     static NodeProcess headless(int id, String listen, List<String> peers, Path secret, Path base)
             throws IOException {
+        return start(id, listen, peers, secret, base, "--headless");
+    }
+
+    /** Starts a node with {@code extra} options; its data in {@code base/node-ID}, its output in a file there. */
+    static NodeProcess start(int id, String listen, List<String> peers, Path secret, Path base, String... extra)
+            throws IOException {
         Path data = base.resolve("node-" + id);
         Files.createDirectories(data);
         Path output = data.resolve("process.out");
-        Process p = builder(command(id, listen, peers, secret, data, "--headless")).redirectErrorStream(true)
+        Process p = builder(command(id, listen, peers, secret, data, extra)).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).start();
         return new NodeProcess(id, listen, data, p, output);
     }
 
-    /** Runs a command to completion (bounded) and returns its exit status and output. */
+    /**
+     * Runs a command to completion and returns its exit status and output; a command
+     * still running after {@code limit} is killed and fails the test.
+     */
     static Result run(List<String> command, Duration limit) throws IOException, InterruptedException {
-        Process p = builder(command).redirectErrorStream(true).start();
-        byte[] out;
+        Path out = Files.createTempFile("kddm-run", ".out");
         try {
-            out = p.getInputStream().readAllBytes();
+            Process p = builder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("did not finish within " + limit + ": " + command);
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("did not finish within " + limit + ": " + command + "\n"
+                        + Files.readString(out));
             }
+            return new Result(p.exitValue(), Files.readString(out));
         } finally {
-            p.destroyForcibly();
+            Files.deleteIfExists(out);
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     /** Tests run the jar their build made: the launcher must not rebuild it under them. */
@@ -108,10 +129,24 @@ final class NodeProcess {
         throw new AssertionError("node " + id + " never logged /" + regex + "/ within " + limit + ":\n" + logText());
     }
 
+    String output() throws IOException {
+        return Files.readString(output);
+    }
+
+    /** Waits (bounded) for the node to exit by itself; returns its status. */
+    int awaitExit(Duration limit) throws IOException, InterruptedException {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("node " + id + " did not finish within " + limit + ":\n" + output());
+        }
+        return process.exitValue();
+    }
+
     /** kill -9: no leave notice, no flush. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("node " + id + " still runs 10 s after kill -9");
+        }
     }
 
     /** SIGTERM, then the exit status (the node must stop by itself within the limit). */

@@ -7,13 +7,15 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
+import org.apache.felix.gogo.runtime.Parser;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
+import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -69,8 +71,8 @@ public final class NodeLauncher {
             Signals.exitCleanlyOn(context, "TERM", "INT");
         }
         if (exec != null && !exec.isBlank()) {
-            Duration wait = Duration.ofSeconds(Long.parseLong(context.getProperty("kddm.exec.wait") == null ? "10"
-                    : context.getProperty("kddm.exec.wait")));
+            Duration wait = Duration.ofSeconds(Long.parseLong(
+                    Objects.requireNonNullElse(context.getProperty("kddm.exec.wait"), "10")));
             Thread t = new Thread(() -> exit(execute(exec, wait)), "kddm-exec");
             t.setDaemon(true);
             t.start();
@@ -103,7 +105,7 @@ public final class NodeLauncher {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
         try (CommandSession session = processor.createSession(new FileInputStream(FileDescriptor.in), out, err)) {
-            for (String statement : Statements.split(commands)) {
+            for (String statement : statements(commands)) {
                 Object result = session.execute(statement);
                 if (result != null) {
                     out.println(session.format(result, Converter.INSPECT));
@@ -124,32 +126,48 @@ public final class NodeLauncher {
     }
 
     /**
+     * The top-level statements of a Gogo script, as Gogo's own parser cuts them
+     * (so that each statement's value can be printed as the console would).
+     *
+     * @throws org.apache.felix.gogo.runtime.SyntaxError before anything runs
+     */
+    static List<String> statements(String script) {
+        return new Parser(script).program().tokens().stream().map(Object::toString).map(String::trim)
+                .filter(st -> !st.isEmpty() && !st.equals(";")).toList(); // separators are tokens too
+    }
+
+    /**
      * Until every bundle has started and SCR has every enabled component satisfied
      * or active: their commands and services exist. (SCR knows nothing of the
      * components of a bundle that has not started yet.)
      */
     private void awaitComponents(long deadline) {
         while (System.nanoTime() < deadline) {
-            boolean settled = Arrays.stream(context.getBundles()).allMatch(
-                    b -> b.getState() == Bundle.ACTIVE || b.getHeaders().get(Constants.FRAGMENT_HOST) != null);
-            for (ComponentDescriptionDTO d : settled ? scr.getComponentDescriptionDTOs()
-                    : List.<ComponentDescriptionDTO>of()) {
-                if (!scr.isComponentEnabled(d)) {
-                    continue;
-                }
-                var configurations = scr.getComponentConfigurationDTOs(d);
-                if (configurations.isEmpty() || configurations.stream().anyMatch(
-                        c -> c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED)) {
-                    settled = false;
-                    break;
-                }
-            }
-            if (settled) {
+            if (bundlesStarted() && componentsUp()) {
                 return;
             }
             pause();
         }
         LOG.info("--exec: not every component became active in time; running the commands anyway");
+    }
+
+    private boolean bundlesStarted() {
+        return Arrays.stream(context.getBundles()).allMatch(b -> b.getState() == Bundle.ACTIVE
+                || (b.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0);
+    }
+
+    private boolean componentsUp() {
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!scr.isComponentEnabled(d)) {
+                continue;
+            }
+            var configurations = scr.getComponentConfigurationDTOs(d);
+            if (configurations.isEmpty() || configurations.stream().anyMatch(
+                    c -> c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Until every peer address has answered or failed, and every live node has a measured round trip. */

@@ -138,7 +138,8 @@ public final class MinaTransport implements Transport {
         for (var config : List.of(acceptor.getSessionConfig(), connector.getSessionConfig())) {
             config.setTcpNoDelay(true);
             config.setKeepAlive(true);
-            // Whole kDDM pages (4 KiB and up) in one read, without the decoder accumulating.
+            // Whole kDDM pages (4 KiB and up) in one read most of the time (a frame split across
+            // TCP segments is still accumulated by the decoder); measured in docs/BENCHMARKS.md.
             config.setMinReadBufferSize(16 * 1024);
             config.setReadBufferSize(64 * 1024);
         }
