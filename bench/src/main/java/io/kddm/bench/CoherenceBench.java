@@ -13,9 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 import org.HdrHistogram.Histogram;
 
+import com.hazelcast.instance.BuildInfoProvider;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 
@@ -28,21 +31,29 @@ import io.kddm.linker.memory.NodeBitsDemoFamily;
 /**
  * kDDM next to Hazelcast 5 (community) on the workloads of issue 3, in one run:
  * three kDDM nodes and three Hazelcast members, all in this JVM and talking
- * over 127.0.0.1 TCP, both clusters up for the whole run. Each cell is the
- * median over rounds; the order of the two systems alternates per round.
+ * over 127.0.0.1 TCP, both clusters up for the whole run. The order of the two
+ * systems alternates per round; ratios are taken within a round, and every
+ * cell is the median over rounds.
  */
 public final class CoherenceBench {
     private static final int NODES = 3;
     private static final int THREADS_PER_NODE = 4;
     private static final int ECHO = MessageTypes.SERVICES_FIRST;
+    private static final int[] KEYS = {1, 1000};
 
-    /** One figure per round for one cell of the table. */
-    private final Map<String, List<Double>> cells = new java.util.LinkedHashMap<>();
-    private final boolean quick;
-    private int round;
+    private final Figures f = new Figures();
+    private final int loops;
+    private final int objects;
+    private final int grabs;
+    private final long warmupMillis;
+    private final long windowMillis;
 
     private CoherenceBench(boolean quick) {
-        this.quick = quick;
+        this.loops = quick ? 200_000 : 2_000_000;
+        this.objects = quick ? 2_000 : 10_000;
+        this.grabs = quick ? 1_000 : 5_000;
+        this.warmupMillis = quick ? 200 : 500;
+        this.windowMillis = quick ? 1_000 : 3_000;
     }
 
     public static void main(String[] args) throws Exception {
@@ -50,23 +61,34 @@ public final class CoherenceBench {
         int rounds = a.rounds(3);
         CoherenceBench b = new CoherenceBench(a.quick());
         try (KddmCluster kddm = new KddmCluster(NODES); HazelcastCluster hz = new HazelcastCluster(NODES)) {
-            kddm.transports.get(1).addHandler(ECHO, m -> m.reply(m.payload()));
+            kddm.transport(2).addHandler(ECHO, m -> m.reply(m.payload()));
             for (int r = 0; r < rounds; r++) {
-                b.round = r;
                 System.err.printf("round %d of %d%n", r + 1, rounds);
                 if (r % 2 == 0) {
                     b.kddm(kddm);
-                    b.hazelcast(hz);
+                    b.hazelcast(hz, r);
                 } else {
-                    b.hazelcast(hz);
+                    b.hazelcast(hz, r);
                     b.kddm(kddm);
                 }
+                b.ratios();
             }
         }
         String table = b.table(rounds);
         System.out.println(table);
         a.writeSection("coherence", "kDDM coherence vs Hazelcast 5 (issue 3)", "bench/run coherence", table);
         System.exit(0); // Hazelcast leaves non-daemon threads behind for a while after shutdown
+    }
+
+    /** This round's ratios; latency: Hazelcast's time over kDDM's, throughput: kDDM's over Hazelcast's. */
+    private void ratios() {
+        f.recordRatio("local x", "local ns hz", "local ns kddm");
+        f.recordRatio("remote x", "remote us hz", "remote us kddm 2");
+        f.recordRatio("remote / rtt", "remote us kddm 2", "rtt us");
+        for (int keys : KEYS) {
+            f.recordRatio("lock x " + keys, "rate kddm " + keys, "rate hz lock " + keys);
+            f.recordRatio("eok x " + keys, "rate kddm " + keys, "rate hz executeOnKey " + keys);
+        }
     }
 
     // ---- kDDM -----------------------------------------------------------------
@@ -81,137 +103,128 @@ public final class CoherenceBench {
             rr[n] = c.set(n, roundRobin);
         }
 
-        // Local cached get+put: node 1 owns the object (home 1).
+        // Local cached get+put, reading the value (as IMap.get returns one): node 1 owns the object.
         long mine = 1L << 24;
         increment(nb[1], mine);
-        int loops = quick ? 200_000 : 2_000_000;
         for (int i = 0; i < loops; i++) { // warm-up
-            nb[1].get(mine).close();
+            read(nb[1], mine);
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < loops; i++) {
-            nb[1].get(mine).close();
+            read(nb[1], mine);
         }
-        record("local get+put ns kddm", (System.nanoTime() - t0) / (double) loops);
+        record("local ns kddm", (System.nanoTime() - t0) / (double) loops);
         t0 = System.nanoTime();
         for (int i = 0; i < loops; i++) {
             try (ObjectHandle h = nb[1].grab(mine)) {
                 h.value();
             }
         }
-        record("local grab+put ns kddm", (System.nanoTime() - t0) / (double) loops);
+        record("local grab ns kddm", (System.nanoTime() - t0) / (double) loops);
 
-        // Remote get: node 1 reads objects that node 2 owns, each once (the first get is the remote one).
-        int objects = quick ? 2_000 : 10_000;
+        // Remote get: node 1 reads objects that node 2 owns, each once (so each get is remote);
+        // homed on node 2 (two hops), then on node 3 (three: node 1 -> 3 -> 2 -> 1).
         for (long home : new long[] {2, 3}) {
             for (int i = 0; i < objects; i++) {
-                increment(nb[2], (home << 24) | (round * objects + i));
+                increment(nb[2], (home << 24) | i);
             }
-            Histogram h = histogram();
+            Histogram h = Figures.histogram();
             for (int i = 0; i < objects; i++) {
-                long id = (home << 24) | (round * objects + i);
                 long s = System.nanoTime();
-                nb[1].get(id).close();
+                read(nb[1], (home << 24) | i);
                 h.recordValue(System.nanoTime() - s);
             }
-            record("remote get us kddm home " + home, h.getValueAtPercentile(50) / 1000.0);
+            record("remote us kddm " + home, h.getValueAtPercentile(50) / 1000.0);
         }
 
-        // Transport round trip, blocking caller (as get's caller blocks), 1 -> 2.
-        Histogram rtt = histogram();
+        // Transport round trip, 1 -> 2, blocking caller (as a get's caller blocks).
+        Histogram rtt = Figures.histogram();
         byte[] payload = new byte[16];
         for (int i = 0; i < objects + objects / 4; i++) {
             long s = System.nanoTime();
-            c.transports.get(0).request(2, ECHO, payload, Duration.ofSeconds(10)).get();
+            c.transport(1).request(2, ECHO, payload, Duration.ofSeconds(10)).get();
             if (i >= objects / 4) {
                 rtt.recordValue(System.nanoTime() - s);
             }
         }
-        record("transport rtt us", rtt.getValueAtPercentile(50) / 1000.0);
+        record("rtt us", rtt.getValueAtPercentile(50) / 1000.0);
 
         // Grab by the owner that must invalidate the read copies of nodes 2 and 3.
         long shared = (1L << 24) | 0xFF_FFFFL;
-        Histogram g = histogram();
-        int grabs = quick ? 1_000 : 5_000;
+        Histogram g = Figures.histogram();
         for (int i = 0; i < grabs; i++) {
-            nb[2].get(shared).close();
-            nb[3].get(shared).close();
+            read(nb[2], shared);
+            read(nb[3], shared);
             long s = System.nanoTime();
             increment(nb[1], shared);
             g.recordValue(System.nanoTime() - s);
         }
-        record("grab invalidating 2 us kddm", g.getValueAtPercentile(50) / 1000.0);
+        record("grab us kddm", g.getValueAtPercentile(50) / 1000.0);
 
-        // Increments from 3 nodes x 4 threads, on one hot object and on 1000.
-        for (int keys : new int[] {1, 1000}) {
-            long base = keys == 1 ? 7 : 1000L * (round + 1);
-            double rate = throughput("kddm " + keys, node -> {
-                KddmSet s = rr[node];
-                return k -> increment(s, base + k);
-            }, keys, total -> {
+        for (int keys : KEYS) {
+            record("rate kddm " + keys, throughput("kddm " + keys, node -> k -> increment(rr[node], k), keys, () -> {
                 long sum = 0;
                 for (int k = 0; k < keys; k++) {
-                    try (ObjectHandle h = rr[1].get(base + k)) {
-                        sum += counter(h.value());
-                    }
+                    sum += read(rr[1], k);
                 }
                 return sum;
-            });
-            record("increments/s kddm " + keys, rate);
+            }));
         }
         c.node(1).destroy(nodeBits);
         c.node(1).destroy(roundRobin);
     }
 
-    private static long increment(KddmSet set, long objectId) {
-        try (ObjectHandle h = set.grab(objectId)) {
-            long v = counter(h.value()) + 1;
-            h.value(ByteBuffer.allocate(8).putLong(v).array());
-            return v;
+    private static long read(KddmSet set, long objectId) {
+        try (ObjectHandle h = set.get(objectId)) {
+            return counter(h.value());
         }
     }
 
+    private static void increment(KddmSet set, long objectId) {
+        try (ObjectHandle h = set.grab(objectId)) {
+            h.value(ByteBuffer.allocate(8).putLong(counter(h.value()) + 1).array());
+        }
+    }
+
+    /** A fresh object (first touch) is empty: 0. */
     private static long counter(byte[] b) {
-        return b.length < 8 ? 0 : ByteBuffer.wrap(b).getLong();
+        return b.length == 0 ? 0 : ByteBuffer.wrap(b).getLong();
     }
 
     // ---- Hazelcast ------------------------------------------------------------
 
-    private void hazelcast(HazelcastCluster c) throws Exception {
-        String name = "bench-" + round;
+    private void hazelcast(HazelcastCluster c, int round) throws Exception {
         List<IMap<Integer, Long>> maps = new ArrayList<>();
         for (int m = 1; m <= NODES; m++) {
-            maps.add(c.map(m, name));
+            maps.add(c.map(m, "bench-" + round));
         }
         IMap<Integer, Long> one = maps.get(0);
 
         int mine = c.keysOwnedBy(1, 0, 1).get(0);
         one.set(mine, 0L);
-        int loops = quick ? 20_000 : 200_000;
-        for (int i = 0; i < loops; i++) {
+        int hzLoops = loops / 10; // about ten times slower per call: the same time spent
+        for (int i = 0; i < hzLoops; i++) {
             one.get(mine);
         }
         long t0 = System.nanoTime();
-        for (int i = 0; i < loops; i++) {
+        for (int i = 0; i < hzLoops; i++) {
             one.get(mine);
         }
-        record("local get+put ns hz", (System.nanoTime() - t0) / (double) loops);
+        record("local ns hz", (System.nanoTime() - t0) / (double) hzLoops);
 
-        int objects = quick ? 2_000 : 10_000;
         List<Integer> remote = c.keysOwnedBy(2, 1_000_000, objects);
         for (int k : remote) {
             maps.get(1).set(k, 1L);
         }
-        Histogram h = histogram();
+        Histogram h = Figures.histogram();
         for (int k : remote) {
             long s = System.nanoTime();
             one.get(k);
             h.recordValue(System.nanoTime() - s);
         }
-        record("remote get us hz", h.getValueAtPercentile(50) / 1000.0);
+        record("remote us hz", h.getValueAtPercentile(50) / 1000.0);
 
-        Histogram g = histogram();
-        int grabs = quick ? 1_000 : 5_000;
+        Histogram g = Figures.histogram();
         for (int i = 0; i < grabs; i++) {
             maps.get(1).get(mine);
             maps.get(2).get(mine);
@@ -219,42 +232,36 @@ public final class CoherenceBench {
             lockedIncrement(one, mine);
             g.recordValue(System.nanoTime() - s);
         }
-        record("grab invalidating 2 us hz", g.getValueAtPercentile(50) / 1000.0);
+        record("grab us hz", g.getValueAtPercentile(50) / 1000.0);
 
-        for (int keys : new int[] {1, 1000}) {
+        for (int keys : KEYS) {
             int base = 2_000_000 + keys;
-            for (int k = 0; k < keys; k++) {
-                one.set(base + k, 0L);
-            }
-            IntFunction<Long> sum = unused -> {
+            LongSupplier sum = () -> {
                 long s = 0;
                 for (int k = 0; k < keys; k++) {
                     s += one.get(base + k);
                 }
                 return s;
             };
-            record("increments/s hz lock " + keys, throughput("hz lock " + keys, node -> {
-                IMap<Integer, Long> map = maps.get(node - 1);
-                return k -> lockedIncrement(map, base + (int) k);
-            }, keys, total -> sum.apply(0)));
             for (int k = 0; k < keys; k++) {
                 one.set(base + k, 0L);
             }
-            record("increments/s hz executeOnKey " + keys, throughput("hz executeOnKey " + keys, node -> {
-                IMap<Integer, Long> map = maps.get(node - 1);
-                return k -> map.executeOnKey(base + (int) k, new Increment());
-            }, keys, total -> sum.apply(0)));
+            record("rate hz lock " + keys, throughput("hz lock " + keys,
+                    node -> k -> lockedIncrement(maps.get(node - 1), base + (int) k), keys, sum));
+            for (int k = 0; k < keys; k++) {
+                one.set(base + k, 0L);
+            }
+            record("rate hz executeOnKey " + keys, throughput("hz executeOnKey " + keys,
+                    node -> k -> maps.get(node - 1).executeOnKey(base + (int) k, new Increment()), keys, sum));
         }
         one.destroy();
     }
 
-    private static long lockedIncrement(IMap<Integer, Long> map, int key) {
+    private static void lockedIncrement(IMap<Integer, Long> map, int key) {
         map.lock(key);
         try {
             Long v = map.get(key);
-            long next = (v == null ? 0 : v) + 1;
-            map.set(key, next);
-            return next;
+            map.set(key, (v == null ? 0 : v) + 1);
         } finally {
             map.unlock(key);
         }
@@ -274,37 +281,28 @@ public final class CoherenceBench {
 
     // ---- shared machinery ---------------------------------------------------------
 
-    private interface Op {
-        Object apply(long key);
-    }
-
-    private interface Sum {
-        long of(long total);
-    }
-
     /**
-     * Runs {@code THREADS_PER_NODE} threads on each node, each applying its op to
-     * random keys in 0..keys-1, for a fixed time after a warm-up; checks that the
-     * counters add up to the number of increments done, and returns increments per
-     * second in the measured window.
+     * Runs {@link #THREADS_PER_NODE} threads on each node, each incrementing random
+     * keys in 0..keys-1, for a fixed time after a warm-up; checks that the counters
+     * ({@code sum}) add up to the number of increments done, and returns increments
+     * per second in the measured window.
      */
-    private double throughput(String what, IntFunction<Op> perNode, int keys, Sum sum) throws Exception {
-        long warmup = TimeUnit.MILLISECONDS.toNanos(quick ? 200 : 500);
-        long window = TimeUnit.MILLISECONDS.toNanos(quick ? 1_000 : 3_000);
+    private double throughput(String what, IntFunction<LongConsumer> perNode, int keys, LongSupplier sum)
+            throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong done = new AtomicLong();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         List<Thread> threads = new ArrayList<>();
         CountDownLatch go = new CountDownLatch(1);
         for (int n = 1; n <= NODES; n++) {
-            Op op = perNode.apply(n);
+            LongConsumer op = perNode.apply(n);
             for (int t = 0; t < THREADS_PER_NODE; t++) {
                 Thread th = new Thread(() -> {
                     ThreadLocalRandom rnd = ThreadLocalRandom.current();
                     try {
                         go.await();
                         while (!stop.get()) {
-                            op.apply(keys == 1 ? 0 : rnd.nextInt(keys));
+                            op.accept(keys == 1 ? 0 : rnd.nextInt(keys));
                             done.incrementAndGet();
                         }
                     } catch (Throwable e) {
@@ -316,10 +314,10 @@ public final class CoherenceBench {
             }
         }
         go.countDown();
-        TimeUnit.NANOSECONDS.sleep(warmup);
+        Thread.sleep(warmupMillis);
         long before = done.get();
         long t0 = System.nanoTime();
-        TimeUnit.NANOSECONDS.sleep(window);
+        Thread.sleep(windowMillis);
         long after = done.get();
         long elapsed = System.nanoTime() - t0;
         stop.set(true);
@@ -333,7 +331,7 @@ public final class CoherenceBench {
             throw new IllegalStateException(what + " failed", failures.get(0));
         }
         long total = done.get();
-        long counted = sum.of(total);
+        long counted = sum.getAsLong();
         if (counted != total) {
             throw new IllegalStateException(what + ": counters add up to " + counted + " after " + total
                     + " increments");
@@ -344,67 +342,54 @@ public final class CoherenceBench {
         return rate;
     }
 
-    private static Histogram histogram() {
-        return new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
-    }
-
     private void record(String cell, double value) {
-        cells.computeIfAbsent(cell, k -> new ArrayList<>()).add(value);
-        if (!cell.startsWith("increments")) {
+        f.record(cell, value);
+        if (!cell.startsWith("rate")) {
             System.err.printf(Locale.ROOT, "  %-32s %,10.2f%n", cell, value);
         }
     }
 
-    private double median(String cell) {
-        List<Double> v = cells.get(cell);
-        if (v == null || v.isEmpty()) {
-            throw new IllegalStateException("no figure for " + cell);
-        }
-        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     private String table(int rounds) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "3 kDDM nodes and 3 Hazelcast %s members, all in one JVM over 127.0.0.1 "
-                + "TCP; %d rounds, median over rounds; throughput from %d nodes x %d threads, %s s per run.%n%n",
-                com.hazelcast.instance.BuildInfoProvider.getBuildInfo().getVersion(), rounds, NODES, THREADS_PER_NODE,
-                quick ? "1" : "3"));
-        b.append("| workload | kDDM | Hazelcast | ratio, > 1 favours kDDM (latency: Hazelcast / kDDM; throughput: kDDM / Hazelcast) | goal | met |\n");
+        b.append(String.format(Locale.ROOT, "3 kDDM nodes and 3 Hazelcast %s members (map backups: %d, as kDDM "
+                + "keeps one copy), all in one JVM over 127.0.0.1 TCP; %d rounds, median over rounds, ratios taken "
+                + "within each round; throughput from %d nodes x %d threads, %d s per run.%n%n",
+                BuildInfoProvider.getBuildInfo().getVersion(), HazelcastCluster.BACKUPS, rounds, NODES,
+                THREADS_PER_NODE, windowMillis / 1000));
+        b.append("| workload | kDDM | Hazelcast | ratio, > 1 favours kDDM | goal | met |\n");
         b.append("|---|---:|---:|---:|---|---|\n");
-        double local = median("local get+put ns kddm");
-        double rtt = median("transport rtt us");
-        double remote = median("remote get us kddm home 2");
-        row(b, "local cached get+put, ns/op (Hazelcast: IMap.get of a key it owns)", local,
-                median("local get+put ns hz"), "<= 1000 ns", local <= 1000);
+        double remoteToRtt = f.median("remote / rtt");
+        b.append(String.format(Locale.ROOT, "| local cached get+put, ns/op (Hazelcast: IMap.get of a key it owns) "
+                + "| %.0f | %.0f | %.1f x | kDDM <= 1000 ns | %s |%n", f.median("local ns kddm"),
+                f.median("local ns hz"), f.median("local x"), yes(f.median("local ns kddm") <= 1000)));
         b.append(String.format(Locale.ROOT, "| local cached grab+put, ns/op | %.0f | | | | |%n",
-                median("local grab+put ns kddm")));
-        row(b, "remote get p50, us: owner = home (Hazelcast: IMap.get, remote owner)", remote,
-                median("remote get us hz"), String.format(Locale.ROOT, "<= 2 x transport RTT (%.1f us)", 2 * rtt),
-                remote <= 2 * rtt);
-        b.append(String.format(Locale.ROOT, "| remote get p50, us: owner != home (three hops) | %.1f | | | | |%n",
-                median("remote get us kddm home 3")));
+                f.median("local grab ns kddm")));
+        b.append(String.format(Locale.ROOT, "| remote get p50, us, owner = home (Hazelcast: IMap.get, remote owner) "
+                + "| %.1f | %.1f | %.2f x | kDDM <= 2 x transport round trip: %.2f x | %s |%n",
+                f.median("remote us kddm 2"), f.median("remote us hz"), f.median("remote x"), remoteToRtt,
+                yes(remoteToRtt <= 2)));
+        b.append(String.format(Locale.ROOT, "| remote get p50, us, owner != home (three hops) | %.1f | | | | |%n",
+                f.median("remote us kddm 3")));
         b.append(String.format(Locale.ROOT, "| transport round trip p50, us (blocking caller, 16 B) | %.1f | | | | |%n",
-                rtt));
-        row(b, "grab invalidating 2 readers p50, us (Hazelcast: lock/get/set/unlock after 2 gets)",
-                median("grab invalidating 2 us kddm"), median("grab invalidating 2 us hz"), "", null);
-        for (int keys : new int[] {1, 1000}) {
-            double k = median("increments/s kddm " + keys);
-            double lock = median("increments/s hz lock " + keys);
-            double eok = median("increments/s hz executeOnKey " + keys);
-            double goal = keys == 1 ? 5 : 2;
+                f.median("rtt us")));
+        b.append(String.format(Locale.ROOT, "| grab invalidating 2 readers p50, us (Hazelcast, for reference only: "
+                + "lock/get/set/unlock, it keeps no copies to invalidate) | %.1f | %.1f | | | |%n",
+                f.median("grab us kddm"), f.median("grab us hz")));
+        for (int keys : KEYS) {
             String on = keys == 1 ? "one hot object" : "1000 objects";
-            b.append(String.format(Locale.ROOT, "| increments/s, %s: grab+put vs lock/get/set/unlock | %,.0f | %,.0f | "
-                    + "%.2f x | >= %.0f x | %s |%n", on, k, lock, k / lock, goal, k / lock >= goal ? "yes" : "**no**"));
-            b.append(String.format(Locale.ROOT, "| increments/s, %s: grab+put vs executeOnKey (reference) | %,.0f | "
-                    + "%,.0f | %.2f x | | |%n", on, k, eok, k / eok));
+            double goal = keys == 1 ? 5 : 2;
+            double lock = f.median("lock x " + keys);
+            b.append(String.format(Locale.ROOT, "| increments/s, %s: grab+put vs lock/get/set/unlock | %,.0f | %,.0f "
+                    + "| %.2f x | >= %.0f x lock/get/set/unlock | %s |%n", on, f.median("rate kddm " + keys),
+                    f.median("rate hz lock " + keys), lock, goal, yes(lock >= goal)));
+            b.append(String.format(Locale.ROOT, "| increments/s, %s: grab+put vs executeOnKey (one operation, "
+                    + "reference) | %,.0f | %,.0f | %.2f x | | |%n", on, f.median("rate kddm " + keys),
+                    f.median("rate hz executeOnKey " + keys), f.median("eok x " + keys)));
         }
         return b.toString();
     }
 
-    /** A latency row: lower is better, so the ratio is Hazelcast's over kDDM's (how many times faster). */
-    private static void row(StringBuilder b, String what, double kddm, double hz, String goal, Boolean met) {
-        b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f x | %s | %s |%n", what, kddm, hz,
-                hz / kddm, goal, met == null ? "" : met ? "yes" : "**no**"));
+    private static String yes(boolean met) {
+        return met ? "yes" : "**no**";
     }
 }

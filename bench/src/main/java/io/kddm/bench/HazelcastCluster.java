@@ -2,12 +2,14 @@ package io.kddm.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -16,10 +18,17 @@ import com.hazelcast.map.IMap;
 /**
  * The comparison peer: a Hazelcast community cluster of n members in this JVM,
  * on 127.0.0.1 only (TCP-IP join, multicast and auto-detection off, no phone
- * home, a cluster name of its own). Maps keep Hazelcast's defaults: one
- * synchronous backup per write.
+ * home, a cluster name of its own). Maps have no backup, as kDDM keeps a single
+ * copy of an object's current value ({@link #BACKUPS}).
  */
 final class HazelcastCluster implements AutoCloseable {
+    /**
+     * Backups per map entry. Hazelcast's default of one synchronous backup makes
+     * every write wait for a second member; kDDM has no replica (an owner's death
+     * loses its objects), so the like-for-like setting is none.
+     */
+    static final int BACKUPS = 0;
+
     final List<HazelcastInstance> members = new ArrayList<>();
 
     HazelcastCluster(int count) throws IOException, InterruptedException {
@@ -35,6 +44,7 @@ final class HazelcastCluster implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             Config c = new Config();
             c.setClusterName(name);
+            c.addMapConfig(new MapConfig("*").setBackupCount(BACKUPS));
             c.setProperty("hazelcast.phone.home.enabled", "false");
             c.setProperty("hazelcast.socket.bind.any", "false");
             c.setProperty("hazelcast.logging.type", "slf4j");
@@ -47,14 +57,10 @@ final class HazelcastCluster implements AutoCloseable {
             j.getTcpIpConfig().setEnabled(true).setMembers(addresses);
             members.add(Hazelcast.newHazelcastInstance(c));
         }
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         for (HazelcastInstance m : members) {
-            while (m.getCluster().getMembers().size() != count || !m.getPartitionService().isClusterSafe()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Hazelcast member sees " + m.getCluster().getMembers());
-                }
-                Thread.sleep(20);
-            }
+            Figures.await("every Hazelcast member sees " + count + " members, partitions safe",
+                    Duration.ofSeconds(30),
+                    () -> m.getCluster().getMembers().size() == count && m.getPartitionService().isClusterSafe());
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
 
@@ -49,7 +48,12 @@ public final class TransportRoundTrip {
         void close() throws IOException;
     }
 
-    record Row(String system, int payload, String regime, double p50, double p99, double rate) {
+    /** @param ratio median over rounds of this round's p50 over the plain socket's p50 */
+    record Row(String system, int payload, String regime, double p50, double p99, double rate, double ratio) {
+    }
+
+    private interface Measure {
+        double[] run() throws Exception;
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,33 +61,35 @@ public final class TransportRoundTrip {
         int rounds = a.rounds(5);
         int iterations = a.quick() ? 2_000 : 20_000;
         List<Row> rows = new ArrayList<>();
-        try (Peer mina = new MinaPeer(); Peer nio = new NioPeer()) {
+        try (MinaPeer mina = new MinaPeer(); NioPeer nio = new NioPeer()) {
             for (int payload : new int[] {16, 4096}) {
                 for (String regime : new String[] {"idle", "busy"}) {
                     int callers = regime.equals("idle") ? 1 : BUSY_CALLERS;
-                    List<double[]> m = new ArrayList<>();
-                    List<double[]> n = new ArrayList<>();
-                    for (int r = 0; r < rounds; r++) {
-                        // Alternate which goes first so that neither always gets a warmer machine.
-                        if (r % 2 == 0) {
-                            m.add(measure(mina, payload, callers, iterations));
-                            n.add(measure(nio, payload, callers, iterations));
-                        } else {
-                            n.add(measure(nio, payload, callers, iterations));
-                            m.add(measure(mina, payload, callers, iterations));
-                        }
-                    }
-                    rows.add(row("kDDM transport (MINA)", payload, regime, m));
-                    rows.add(row("plain NIO socket", payload, regime, n));
+                    // Chained requests are one caller by nature: measured in the idle regime only.
+                    List<Measure> systems = new ArrayList<>(List.of(() -> measure(mina, payload, callers, iterations),
+                            () -> measure(nio, payload, callers, iterations)));
                     if (callers == 1) {
-                        List<double[]> chained = new ArrayList<>();
-                        for (int r = 0; r < rounds; r++) {
-                            chained.add(((MinaPeer) mina).chained(payload, iterations));
-                        }
-                        rows.add(row("kDDM transport, chained on its I/O thread", payload, regime, chained));
+                        systems.add(() -> mina.chained(payload, iterations));
                     }
-                    System.err.printf(Locale.ROOT, "%5d B %s: MINA p50 %.1f us, NIO p50 %.1f us%n", payload, regime,
-                            rows.get(rows.size() - 2).p50, rows.get(rows.size() - 1).p50);
+                    List<List<double[]>> figures = new ArrayList<>();
+                    systems.forEach(x -> figures.add(new ArrayList<>()));
+                    for (int r = 0; r < rounds; r++) {
+                        // Rotate which goes first, so that none always gets a warmer machine.
+                        for (int k = 0; k < systems.size(); k++) {
+                            int i = (k + r) % systems.size();
+                            figures.get(i).add(systems.get(i).run());
+                        }
+                    }
+                    Row m = row("kDDM transport (MINA)", payload, regime, figures.get(0), figures.get(1));
+                    Row n = row("plain NIO socket", payload, regime, figures.get(1), figures.get(1));
+                    rows.add(m);
+                    rows.add(n);
+                    if (callers == 1) {
+                        rows.add(row("kDDM transport, chained on its I/O thread", payload, regime, figures.get(2),
+                                figures.get(1)));
+                    }
+                    System.err.printf(Locale.ROOT, "%5d B %s: MINA p50 %.1f us, NIO p50 %.1f us (%.2f x)%n", payload,
+                            regime, m.p50, n.p50, m.ratio);
                 }
             }
         }
@@ -92,31 +98,40 @@ public final class TransportRoundTrip {
         a.writeSection("transport", "Transport round trip (issue 2)", "bench/run transport", table);
     }
 
-    private static Row row(String system, int payload, String regime, List<double[]> rounds) {
-        return new Row(system, payload, regime, median(rounds, 0), median(rounds, 1), median(rounds, 2));
+    private static Row row(String system, int payload, String regime, List<double[]> rounds, List<double[]> plain) {
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < rounds.size(); r++) {
+            ratios.add(rounds.get(r)[0] / plain.get(r)[0]);
+        }
+        return new Row(system, payload, regime, median(rounds, 0), median(rounds, 1), median(rounds, 2),
+                Figures.median(ratios));
     }
 
     private static double median(List<double[]> rounds, int column) {
-        double[] v = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Figures.median(rounds.stream().map(r -> r[column]).toList());
     }
 
     /** One round: {p50 us, p99 us, calls per second}. */
     private static double[] measure(Peer peer, int payloadSize, int callers, int iterations) throws Exception {
         byte[] payload = new byte[payloadSize];
-        Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        Histogram all = Figures.histogram();
         List<Thread> threads = new ArrayList<>();
         List<Histogram> histograms = new ArrayList<>();
+        CountDownLatch warmed = new CountDownLatch(callers);
         CountDownLatch start = new CountDownLatch(1);
         List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int c = 0; c < callers; c++) {
-            Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+            Histogram h = Figures.histogram();
             histograms.add(h);
             Caller caller = peer.caller();
             Thread t = new Thread(() -> {
                 try (caller) {
-                    for (int i = 0; i < iterations / 4; i++) {
-                        caller.call(payload); // warm-up
+                    try {
+                        for (int i = 0; i < iterations / 4; i++) {
+                            caller.call(payload); // warm-up
+                        }
+                    } finally {
+                        warmed.countDown();
                     }
                     start.await();
                     for (int i = 0; i < iterations; i++) {
@@ -131,6 +146,7 @@ public final class TransportRoundTrip {
             threads.add(t);
             t.start();
         }
+        warmed.await(); // the measured time holds measured calls only, all callers at once
         long began = System.nanoTime();
         start.countDown();
         for (Thread t : threads) {
@@ -148,20 +164,14 @@ public final class TransportRoundTrip {
     private static String table(List<Row> rows, int rounds, int iterations) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "Two endpoints in one JVM over 127.0.0.1 TCP; %d rounds of %d calls per "
-                + "caller (after %d warm-up calls); busy = %d concurrent callers. Median over rounds.%n%n", rounds,
+                + "caller (after %d warm-up calls); busy = %d concurrent callers. Median over rounds; the ratio is the median "
+                + "of each round's ratio.%n%n", rounds,
                 iterations, iterations / 4, BUSY_CALLERS));
         b.append("| payload | regime | system | p50 (us) | p99 (us) | calls/s | p50 ratio to plain |\n");
         b.append("|---:|---|---|---:|---:|---:|---:|\n");
-        Row plain = null;
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            if (r.system.startsWith("plain")) {
-                plain = r;
-            } else if (i + 1 < rows.size() && rows.get(i + 1).system.startsWith("plain")) {
-                plain = rows.get(i + 1);
-            }
+        for (Row r : rows) {
             b.append(String.format(Locale.ROOT, "| %d B | %s | %s | %.1f | %.1f | %,.0f | %.2f x |%n", r.payload,
-                    r.regime, r.system, r.p50, r.p99, r.rate, r.p50 / plain.p50));
+                    r.regime, r.system, r.p50, r.p99, r.rate, r.ratio));
         }
         return b.toString();
     }
@@ -180,13 +190,7 @@ public final class TransportRoundTrip {
             client = new MinaTransport(TransportSettings.of(1, new InetSocketAddress("127.0.0.1", 0),
                     List.of(server.listenAddress()), secret));
             client.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!client.connectedNodes().contains(2)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("transports did not connect");
-                }
-                Thread.sleep(10);
-            }
+            Figures.await("transports connected", Duration.ofSeconds(10), () -> client.connectedNodes().contains(2));
         }
 
         @Override
@@ -208,10 +212,11 @@ public final class TransportRoundTrip {
          * transport's I/O thread: the round trip without the two hand-offs to and
          * from a blocked caller thread.
          */
-        double[] chained(int payloadSize, int iterations) throws InterruptedException {
+        double[] chained(int payloadSize, int iterations) throws Exception {
             byte[] payload = new byte[payloadSize];
-            Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+            Histogram h = Figures.histogram();
             CountDownLatch done = new CountDownLatch(1);
+            Throwable[] failed = {null};
             int total = iterations + iterations / 4;
             int[] sent = {0};
             long[] t0 = {0};
@@ -227,6 +232,7 @@ public final class TransportRoundTrip {
                         began[0] = System.nanoTime();
                     }
                     if (failure != null || n == total) {
+                        failed[0] = failure;
                         done.countDown();
                     } else {
                         next[0].run();
@@ -235,6 +241,9 @@ public final class TransportRoundTrip {
             };
             next[0].run();
             done.await();
+            if (failed[0] != null) {
+                throw new IllegalStateException("chained round trip failed", failed[0]);
+            }
             double seconds = (System.nanoTime() - began[0]) / 1e9;
             return new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 iterations / seconds};

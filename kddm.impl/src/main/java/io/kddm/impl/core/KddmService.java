@@ -60,8 +60,10 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @ObjectClassDefinition(name = "kDDM core", description = "Operation limits of the kDDM core")
     public @interface Config {
         @AttributeDefinition(description = "Longest a get or grab waits before failing, ms")
-        long operation_timeout_ms() default 30_000;
+        long operation_timeout_ms() default DEFAULT_OPERATION_TIMEOUT_MS;
     }
+
+    public static final long DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
 
     private final Transport transport;
     private final Membership membership;

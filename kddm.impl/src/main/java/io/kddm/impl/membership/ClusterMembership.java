@@ -68,6 +68,11 @@ public final class ClusterMembership implements Membership, ConnectionListener {
         this(transport, Timings.of(config));
     }
 
+    /** With the default timings, outside a framework (benchmarks). */
+    public ClusterMembership(Transport transport) {
+        this(transport, Timings.DEFAULT);
+    }
+
     ClusterMembership(Transport transport, Timings timings) {
         this.transport = transport;
         this.timings = timings;

@@ -5,8 +5,8 @@ import java.time.Duration;
 /** Failure-detection timings, checked for consistency. */
 record Timings(Duration heartbeat, Duration suspectAfter, Duration deadAfter) {
 
-    static final Timings DEFAULT = new Timings(Duration.ofMillis(250), Duration.ofMillis(1000),
-            Duration.ofMillis(3000));
+    static final Timings DEFAULT = new Timings(Duration.ofMillis(MembershipConfig.HEARTBEAT_MS),
+            Duration.ofMillis(MembershipConfig.SUSPECT_MS), Duration.ofMillis(MembershipConfig.DEAD_MS));
 
     Timings {
         if (heartbeat.isNegative() || heartbeat.isZero()) {
