@@ -82,6 +82,8 @@ public final class Coherence {
     private final Map<Long, SetState> sets = new ConcurrentHashMap<>();
     private final ExecutorService loopback;
     private final ExecutorService workers;
+    /** Prefetches block while their object comes: never on the workers, which first touches need. */
+    private final ExecutorService prefetchers;
 
     public Coherence(Transport transport, Linkers linkers, Duration operationTimeout) {
         this.transport = transport;
@@ -90,6 +92,7 @@ public final class Coherence {
         this.operationTimeout = operationTimeout;
         this.loopback = Executors.newSingleThreadExecutor(r -> daemon(r, "kddm-loopback-" + self));
         this.workers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-worker-" + self));
+        this.prefetchers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-prefetch-" + self));
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -153,6 +156,7 @@ public final class Coherence {
     public void close() {
         loopback.shutdownNow();
         workers.shutdownNow();
+        prefetchers.shutdownNow();
         for (SetState s : sets.values()) {
             abandon(s, new KddmException("kDDM is stopping on node " + self));
         }
@@ -386,7 +390,7 @@ public final class Coherence {
 
     CompletableFuture<Void> prefetch(SetState s, long objectId) {
         return CompletableFuture.runAsync(() -> acquire(s, objectId, false, operationTimeout.toNanos(), false)
-                .close(), workers);
+                .close(), prefetchers);
     }
 
     private static void checkObjectId(long objectId) {

@@ -326,6 +326,27 @@ class CoherenceTest {
         }
     }
 
+    /**
+     * More prefetches than kDDM has worker threads, all of fresh objects (first
+     * touch here): a prefetch waiting for its object must not hold a thread that the
+     * first touches it waits for need.
+     */
+    @Test
+    void manyPrefetchesOfFreshObjectsAllComplete() throws Exception {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(5));
+        KddmSet a = nodes.get(0).create(FAMILY);
+        List<CompletableFuture<Void>> prefetches = new ArrayList<>();
+        for (long id = 100; id < 116; id++) {
+            prefetches.add(a.prefetch(id));
+        }
+        for (CompletableFuture<Void> p : prefetches) {
+            p.get(60, TimeUnit.SECONDS); // a starved prefetch fails with the 5 s operation timeout
+        }
+        for (long id = 100; id < 116; id++) {
+            assertTrue(a.find(id).isPresent(), "object " + id + " is here after its prefetch");
+        }
+    }
+
     @Test
     void flushHandsTheLastCopyToAnotherNode() {
         List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
