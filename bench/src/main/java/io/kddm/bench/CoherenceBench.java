@@ -1,6 +1,5 @@
 package io.kddm.bench;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,7 @@ import com.hazelcast.map.IMap;
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
 import io.kddm.api.transport.MessageTypes;
+import io.kddm.impl.shell.Counter;
 import io.kddm.linker.memory.DemoFamily;
 import io.kddm.linker.memory.NodeBitsDemoFamily;
 
@@ -178,19 +178,14 @@ public final class CoherenceBench {
 
     private static long read(KddmSet set, long objectId) {
         try (ObjectHandle h = set.get(objectId)) {
-            return counter(h.value());
+            return Counter.decode(h.value());
         }
     }
 
     private static void increment(KddmSet set, long objectId) {
         try (ObjectHandle h = set.grab(objectId)) {
-            h.value(ByteBuffer.allocate(8).putLong(counter(h.value()) + 1).array());
+            h.value(Counter.encode(Counter.decode(h.value()) + 1));
         }
-    }
-
-    /** A fresh object (first touch) is empty: 0. */
-    private static long counter(byte[] b) {
-        return b.length == 0 ? 0 : ByteBuffer.wrap(b).getLong();
     }
 
     // ---- Hazelcast ------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.kddm.impl.shell;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -46,23 +47,28 @@ public final class DemoCommands {
         return "wrote " + text.getBytes(StandardCharsets.UTF_8).length + " bytes";
     }
 
-    @Descriptor("gets an object and shows it: text if it is UTF-8, a number if it is a counter, else hex")
+    @Descriptor("gets an object and shows it: printable UTF-8 text as text, else an 8-byte counter as a number, "
+            + "else hex")
     public String read(@Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object) {
         byte[] v;
         try (ObjectHandle h = set(set).get(object(object))) {
             v = h.value();
         }
-        if (Counter.is(v)) {
-            return String.valueOf(Counter.decode(v));
+        String text = utf8(v);
+        if (text != null && text.codePoints().noneMatch(Character::isISOControl)) {
+            return text; // kddm:write's text, even of 8 bytes
         }
+        if (Counter.is(v)) {
+            return String.valueOf(Counter.decode(v)); // a counter has NUL bytes unless it is huge
+        }
+        return "0x" + HexFormat.of().formatHex(v);
+    }
+
+    private static String utf8(byte[] v) {
         try {
             return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(v)).toString();
-        } catch (CharacterCodingException e) {
-            StringBuilder hex = new StringBuilder("0x");
-            for (byte b : v) {
-                hex.append(String.format("%02x", b));
-            }
-            return hex.toString();
+        } catch (CharacterCodingException notText) {
+            return null;
         }
     }
 

@@ -31,12 +31,14 @@ public final class StatsCommand {
                 .row("queue waits", s.queueWaits.sum()).row("timeouts", s.timeouts.sum())
                 .row("failures", s.failures.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
-        for (var e : new Object[][] {{"get", s.getLatency}, {"grab", s.grabLatency}}) {
-            Stats.Latency h = (Stats.Latency) e[1];
-            l.row(e[0], h.count(), d(h.percentile(50)), d(h.percentile(90)), d(h.percentile(99)),
-                    d(h.percentile(99.9)));
-        }
+        latency(l, "get", s.getLatency);
+        latency(l, "grab", s.grabLatency);
         return t + "\n" + l + "(percentiles are bucket upper bounds, within 12.5 %)\n";
+    }
+
+    private static void latency(Table t, String operation, Stats.Latency h) {
+        t.row(operation, h.count(), d(h.percentile(50)), d(h.percentile(90)), d(h.percentile(99)),
+                d(h.percentile(99.9)));
     }
 
     private static String d(long nanos) {

@@ -29,6 +29,7 @@ import io.kddm.api.set.ObjectHandle;
 import io.kddm.api.set.ObjectTooLargeException;
 import io.kddm.api.set.UnknownFamilyException;
 import io.kddm.api.set.UnknownSetException;
+import io.kddm.impl.shell.Counter;
 
 /**
  * The protocol on a simulated network whose channels delay every message at
@@ -198,7 +199,7 @@ class CoherenceTest {
                 Thread th = new Thread(() -> {
                     for (int i = 0; i < increments; i++) {
                         try (ObjectHandle h = s.grab(0)) {
-                            h.value(Workload.encode(Workload.decode(h.value()) + 1));
+                            h.value(Counter.encode(Counter.decode(h.value()) + 1));
                         }
                     }
                 });
@@ -212,7 +213,7 @@ class CoherenceTest {
         }
         for (int n = 1; n <= 3; n++) {
             try (ObjectHandle h = open(nodes, n, setId).get(0)) {
-                assertEquals(3L * threads * increments, Workload.decode(h.value()));
+                assertEquals(3L * threads * increments, Counter.decode(h.value()));
             }
         }
     }

@@ -16,41 +16,45 @@ import io.kddm.impl.core.History.Op;
 /** The checker itself: it must accept what is linearizable and refuse what is not. */
 class LinearizabilityTest {
 
+    private static boolean ok(Op... history) {
+        return Linearizability.check(List.of(history)).linearizable();
+    }
+
     @Test
     void sequentialHistoryPasses() {
-        assertTrue(Linearizability.check(List.of(new Op(0, Kind.WRITE, 5, 0, 0, 1), new Op(0, Kind.READ, 0, 5, 2, 3),
-                new Op(0, Kind.ADD, 2, 7, 4, 5), new Op(0, Kind.READ, 0, 7, 6, 7))).linearizable());
+        assertTrue(ok(new Op(0, Kind.WRITE, 5, 0, 0, 1), new Op(0, Kind.READ, 0, 5, 2, 3),
+                new Op(0, Kind.ADD, 2, 7, 4, 5), new Op(0, Kind.READ, 0, 7, 6, 7)));
     }
 
     @Test
     void staleReadAfterCompletedWriteFails() {
-        assertFalse(Linearizability.check(List.of(new Op(0, Kind.WRITE, 5, 0, 0, 1),
-                new Op(0, Kind.READ, 0, 0, 2, 3))).linearizable());
+        assertFalse(ok(new Op(0, Kind.WRITE, 5, 0, 0, 1),
+                new Op(0, Kind.READ, 0, 0, 2, 3)));
     }
 
     @Test
     void concurrentReadMaySeeEitherValue() {
-        assertTrue(Linearizability.check(List.of(new Op(0, Kind.WRITE, 5, 0, 0, 10),
-                new Op(0, Kind.READ, 0, 0, 1, 2), new Op(0, Kind.READ, 0, 5, 3, 4))).linearizable());
+        assertTrue(ok(new Op(0, Kind.WRITE, 5, 0, 0, 10),
+                new Op(0, Kind.READ, 0, 0, 1, 2), new Op(0, Kind.READ, 0, 5, 3, 4)));
         // ...but not go back in time once a read saw the new value.
-        assertFalse(Linearizability.check(List.of(new Op(0, Kind.WRITE, 5, 0, 0, 10),
-                new Op(0, Kind.READ, 0, 5, 1, 2), new Op(0, Kind.READ, 0, 0, 3, 4))).linearizable());
+        assertFalse(ok(new Op(0, Kind.WRITE, 5, 0, 0, 10),
+                new Op(0, Kind.READ, 0, 5, 1, 2), new Op(0, Kind.READ, 0, 0, 3, 4)));
     }
 
     @Test
     void lostIncrementFails() {
         // Two increments both returned 1: one of them was lost.
-        assertFalse(Linearizability.check(List.of(new Op(0, Kind.ADD, 1, 1, 0, 5),
-                new Op(0, Kind.ADD, 1, 1, 1, 6))).linearizable());
+        assertFalse(ok(new Op(0, Kind.ADD, 1, 1, 0, 5),
+                new Op(0, Kind.ADD, 1, 1, 1, 6)));
     }
 
     @Test
     void unknownOutcomeMayOrMayNotHaveHappened() {
         Op maybe = new Op(0, Kind.WRITE, 9, 0, 0, Long.MAX_VALUE);
-        assertTrue(Linearizability.check(List.of(maybe, new Op(0, Kind.READ, 0, 9, 5, 6))).linearizable());
-        assertTrue(Linearizability.check(List.of(maybe, new Op(0, Kind.READ, 0, 0, 5, 6))).linearizable());
-        assertFalse(Linearizability.check(List.of(maybe, new Op(0, Kind.READ, 0, 9, 5, 6),
-                new Op(0, Kind.READ, 0, 0, 7, 8))).linearizable());
+        assertTrue(ok(maybe, new Op(0, Kind.READ, 0, 9, 5, 6)));
+        assertTrue(ok(maybe, new Op(0, Kind.READ, 0, 0, 5, 6)));
+        assertFalse(ok(maybe, new Op(0, Kind.READ, 0, 9, 5, 6),
+                new Op(0, Kind.READ, 0, 0, 7, 8)));
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.kddm.impl.core;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -12,6 +11,7 @@ import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
 import io.kddm.impl.core.History.Kind;
+import io.kddm.impl.shell.Counter;
 
 /**
  * Random get/grab on a few hot objects from several threads, recorded in a
@@ -25,13 +25,6 @@ public final class Workload {
     private Workload() {
     }
 
-    public static long decode(byte[] v) {
-        return v.length == 8 ? ByteBuffer.wrap(v).getLong() : 0;
-    }
-
-    public static byte[] encode(long v) {
-        return ByteBuffer.allocate(8).putLong(v).array();
-    }
 
     /**
      * Runs {@code threads} threads on {@code set}, each doing {@code ops} random operations.
@@ -63,12 +56,12 @@ public final class Workload {
                         long result = 0;
                         if (kind == Kind.READ) {
                             try (ObjectHandle h = set.get(object)) {
-                                result = decode(h.value());
+                                result = Counter.decode(h.value());
                             }
                         } else {
                             try (ObjectHandle h = set.grab(object)) {
-                                result = kind == Kind.WRITE ? argument : decode(h.value()) + argument;
-                                h.value(encode(result));
+                                result = kind == Kind.WRITE ? argument : Counter.decode(h.value()) + argument;
+                                h.value(Counter.encode(result));
                             }
                         }
                         if (crashed.getAsBoolean()) {
