@@ -185,6 +185,17 @@ public class RuntimeIT {
         return null;
     }
 
+    /** Until a Gogo command {@code kddm:function} is registered (DS may register it after the services it uses). */
+    private void awaitCommand(String function) throws Exception {
+        String filter = "(&(osgi.command.scope=kddm)(osgi.command.function=" + function + "))";
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (context.getServiceReferences((String) null, filter) == null) {
+            assertTrue("command kddm:" + function + " never registered" + diagnosis(),
+                    System.currentTimeMillis() < deadline);
+            Thread.sleep(20);
+        }
+    }
+
     private String run(String command) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
@@ -219,6 +230,8 @@ public class RuntimeIT {
         Files.writeString(cfg, "id=9\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
         try {
             assertNotNull("kDDM core" + diagnosis(), await(io.kddm.api.set.Kddm.class, 10_000));
+            awaitCommand("families");
+            awaitCommand("incr");
             long deadline = System.currentTimeMillis() + 10_000;
             while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
@@ -283,6 +296,7 @@ public class RuntimeIT {
         assertNotNull(membership);
         assertEquals(NodeState.ALIVE, membership.node(7).orElseThrow().state());
 
+        awaitCommand("nodes");
         String nodes = run("kddm:nodes");
         assertTrue(nodes, nodes.contains("this node"));
         assertTrue(nodes, nodes.contains("127.0.0.1:" + port));
