@@ -4,14 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -78,6 +81,7 @@ public final class Coherence {
     private final Linkers linkers;
     private final int self;
     private final Duration operationTimeout;
+    private final MemoryBudget budget;
     private final Stats stats = new Stats();
     private final Map<Long, SetState> sets = new ConcurrentHashMap<>();
     private final ExecutorService loopback;
@@ -85,11 +89,12 @@ public final class Coherence {
     /** Prefetches block while their object comes: never on the workers, which first touches need. */
     private final ExecutorService prefetchers;
 
-    public Coherence(Transport transport, Linkers linkers, Duration operationTimeout) {
+    public Coherence(Transport transport, Linkers linkers, Duration operationTimeout, long memoryBudget) {
         this.transport = transport;
         this.linkers = linkers;
         this.self = transport.localNode();
         this.operationTimeout = operationTimeout;
+        this.budget = new MemoryBudget(memoryBudget);
         this.loopback = Executors.newSingleThreadExecutor(r -> daemon(r, "kddm-loopback-" + self));
         this.workers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-worker-" + self));
         this.prefetchers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-prefetch-" + self));
@@ -176,6 +181,16 @@ public final class Coherence {
         return stats;
     }
 
+    /** Bytes of object copies held on this node. */
+    public long heldBytes() {
+        return budget.held();
+    }
+
+    /** The memory budget in bytes, 0 for none. */
+    public long memoryBudget() {
+        return budget.limit();
+    }
+
     public int localNode() {
         return self;
     }
@@ -202,6 +217,11 @@ public final class Coherence {
         SetState s = sets.remove(id);
         if (s != null) {
             abandon(s, new UnknownSetException("set " + SetIds.format(id) + " was destroyed"));
+            for (ObjectEntry e : s.objects.values()) {
+                synchronized (e) {
+                    hold(e, null);
+                }
+            }
         }
     }
 
@@ -276,6 +296,8 @@ public final class Coherence {
             if (hit) {
                 stats.localHits.increment();
             }
+            e.lastUse = start;
+            e.handedIn = false;
             (write ? stats.grabLatency : stats.getLatency).record(System.nanoTime() - start);
             return new Handle(this, s, e, write, f.maxObjectSize(), e.value);
         }
@@ -288,7 +310,7 @@ public final class Coherence {
             if (h.write) {
                 e.writers--;
                 if (h.changed) {
-                    e.value = h.newValue;
+                    hold(e, h.newValue);
                 }
                 tell(s, l -> l.put(s.context, e.objectId, e.value));
             } else {
@@ -317,7 +339,7 @@ public final class Coherence {
             e.writers--;
             tell(s, l -> l.remove(s.context, objectId));
             e.state = State.INVALID;
-            e.value = null;
+            hold(e, null);
             e.copyset.clear();
             // Forwards waiting here are restarted by the home, which now has no owner.
             e.queue.removeIf(i -> i instanceof Forward);
@@ -326,9 +348,27 @@ public final class Coherence {
         }
     }
 
+    /**
+     * Writes the object back while holding it read-locked. A disk-backed family's
+     * store is at the object's home, so the bytes go there.
+     */
     void sync(SetState s, long objectId) {
         try (Handle h = acquire(s, objectId, false, operationTimeout.toNanos(), false)) {
-            linker(s).sync(s.context, objectId, h.current());
+            int home = home(s, objectId);
+            if (home == self || !touchesAtHome(s)) {
+                linker(s).sync(s.context, objectId, h.current());
+                return;
+            }
+            byte[] payload = Wire.encode(s.id, objectId, self, 0, h.current());
+            try {
+                transport.request(home, Kind.SYNC.type(), payload, operationTimeout).get();
+            } catch (ExecutionException ex) {
+                throw new KddmException("sync of object " + objectId + " at its home, node " + home + ", failed: "
+                        + ex.getCause().getMessage(), ex.getCause());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new KddmException("interrupted while syncing object " + objectId);
+            }
         }
     }
 
@@ -554,9 +594,120 @@ public final class Coherence {
         dropCopy(s, e);
     }
 
+    /** Holding the monitor: the copy's bytes are now {@code value}; may start a flushing pass. */
+    private void hold(ObjectEntry e, byte[] value) {
+        budget.changed(e.value, value);
+        e.value = value;
+        if (budget.startPass()) {
+            try {
+                workers.execute(this::flushPass);
+            } catch (RejectedExecutionException stopping) {
+                budget.passDone();
+            }
+        }
+    }
+
+    /**
+     * Over the memory budget: flushes idle objects, least recently used first,
+     * read copies before owned objects, until the node is back under 90 % of it.
+     */
+    private void flushPass() {
+        try {
+            record Held(SetState set, ObjectEntry entry, long lastUse, boolean copy) {
+            }
+            List<Held> held = new ArrayList<>();
+            for (SetState s : sets.values()) {
+                for (ObjectEntry e : s.objects.values()) {
+                    synchronized (e) {
+                        if (e.state != State.INVALID && e.idle()) {
+                            held.add(new Held(s, e, e.lastUse, e.state == State.READ_COPY));
+                        }
+                    }
+                }
+            }
+            held.sort(Comparator.comparing((Held h) -> !h.copy).thenComparingLong(Held::lastUse));
+            long expected = budget.held();
+            long target = budget.limit() - budget.limit() / 10;
+            for (Held h : held) {
+                if (expected <= target) {
+                    break;
+                }
+                expected -= evict(h.set, h.entry);
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("flushing over the memory budget failed", ex);
+        } finally {
+            budget.passDone();
+        }
+    }
+
+    /**
+     * Frees one idle object for the memory budget; returns the bytes it frees (now
+     * or once a handoff completes), 0 if it stays.
+     * <ul>
+     * <li>a read copy is dropped (its owner keeps the object);</li>
+     * <li>an owned object of a disk-backed family ({@code firstTouchAtHome}) that
+     * has no other copy is written back and dropped: the home touches it anew from
+     * the store;</li>
+     * <li>any other owned object is handed to another node, unless it came here by
+     * a handoff and was not used since (moving it on would only bounce it between
+     * full nodes), or no other node is up: then it stays.</li>
+     * </ul>
+     */
+    int evict(SetState s, ObjectEntry e) {
+        int size;
+        synchronized (e) {
+            if (!e.idle() || e.state == State.INVALID || e.value == null || e.homeDown) {
+                return 0;
+            }
+            size = e.value.length;
+            if (e.state == State.READ_COPY) {
+                dropCopy(s, e); // silently: see Kind.DROPPED
+                stats.budgetFlushes.increment();
+                return size;
+            }
+            if (e.handedIn) {
+                return 0;
+            }
+            if (e.copyset.isEmpty() && touchesAtHome(s)) {
+                return writeBack(s, e) ? size : 0;
+            }
+        }
+        if (flush(s, e.objectId)) {
+            stats.budgetFlushes.increment();
+            return size;
+        }
+        return 0;
+    }
+
+    /**
+     * Holding the monitor of an idle sole owner: asks the home to let it write
+     * the object back. The home queues this like any request, so that no
+     * forward is on its way here when the object is dropped.
+     */
+    private boolean writeBack(SetState s, ObjectEntry e) {
+        int home = home(s, e.objectId);
+        return linkers.isUp(home) && send(home, Kind.WRITEBACK_REQ, s.id, e.objectId, self, 0, null);
+    }
+
+    /** The home's go-ahead: the object goes to the home's store, unless it is in use here again. */
+    private void ownerWriteBack(SetState s, long objectId) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            int home = home(s, objectId);
+            if (e.state.owner() && e.idle() && e.copyset.isEmpty()) {
+                send(home, Kind.WRITTEN_BACK, s.id, objectId, self, 0, export(s, e));
+                dropCopy(s, e);
+                stats.budgetFlushes.increment();
+            } else {
+                send(home, Kind.DONE, s.id, objectId, 0, 0, null); // kept: used again meanwhile
+            }
+        }
+    }
+
     private void dropCopy(SetState s, ObjectEntry e) {
         e.state = State.INVALID;
-        e.value = null;
+        hold(e, null);
         tell(s, l -> l.invalidate(s.context, e.objectId));
     }
 
@@ -627,7 +778,35 @@ public final class Coherence {
 
     /** The transport handler of every kDDM object message. */
     public void onMessage(Inbound in) {
-        handle(in.sender(), in.type(), in.payload());
+        if (in.type() == Kind.SYNC.type()) {
+            homeSync(in);
+        } else {
+            handle(in.sender(), in.type(), in.payload());
+        }
+    }
+
+    /** A holder of a disk-backed object asks its home to store it: the store is the home's. */
+    private void homeSync(Inbound in) {
+        Message m;
+        try {
+            m = Wire.decode(in.type(), in.payload());
+        } catch (IllegalArgumentException ex) {
+            in.fail(ex.getMessage());
+            return;
+        }
+        SetState s = sets.get(m.setId());
+        if (s == null) {
+            in.fail("set " + SetIds.format(m.setId()) + " is unknown on node " + self);
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                linker(s).sync(s.context, m.objectId(), m.bytes());
+                in.reply(new byte[0]);
+            } catch (RuntimeException ex) {
+                in.fail(ex.toString());
+            }
+        });
     }
 
     private void handle(int sender, int type, byte[] payload) {
@@ -652,6 +831,9 @@ public final class Coherence {
                 case HANDOFF_REQ -> homeHandoff(s, m.objectId(), sender, m.node());
                 case DONE -> homeDone(s, m.objectId(), sender, m.node());
                 case REMOVED -> homeRemoved(s, m.objectId(), sender);
+                case WRITEBACK_REQ -> homeWriteBackRequest(s, m.objectId(), sender);
+                case FWD_WRITEBACK -> ownerWriteBack(s, m.objectId());
+                case WRITTEN_BACK -> homeWrittenBack(s, m.objectId(), sender, m.bytes());
                 case NOT_OWNER -> homeNotOwner(s, m.objectId(), sender);
                 case FWD_GET, FWD_GRAB -> ownerForward(s, m.objectId(),
                         new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
@@ -693,6 +875,18 @@ public final class Coherence {
         }
     }
 
+    private void homeWriteBackRequest(SetState s, long objectId, int owner) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            Request r = new Request(owner, true);
+            r.writeBack = true;
+            me.queue.add(r);
+            if (me.current == null) {
+                startNext(s, me);
+            }
+        }
+    }
+
     /** Starts queued requests until one is in flight. Called holding the home entry's monitor. */
     private void startNext(SetState s, ManagerEntry me) {
         while (me.current == null && !me.queue.isEmpty()) {
@@ -704,12 +898,24 @@ public final class Coherence {
                 sendLost(r.requester, s.id, me.objectId, me.lost);
                 continue;
             }
+            if (r.writeBack) {
+                if (me.owner == r.requester) {
+                    me.current = r;
+                    r.forwardedTo = r.requester;
+                    send(r.requester, Kind.FWD_WRITEBACK, s.id, me.objectId, self, 0, null);
+                }
+                continue; // or no longer its owner: nothing to write back
+            }
             boolean handoff = r.forwardedTo < 0;
             if (handoff && -r.forwardedTo != me.owner) {
                 continue; // the flushing node no longer owns the object
             }
             me.current = r;
-            if (me.owner == 0) {
+            if (me.owner == 0 && r.requester != self && touchesAtHome(s)) {
+                r.forwardedTo = Request.AT_HOME;
+                stats.firstTouches.increment();
+                touchAtHome(s, me.objectId, r);
+            } else if (me.owner == 0) {
                 r.forwardedTo = 0;
                 send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0, null);
                 stats.firstTouches.increment();
@@ -721,6 +927,78 @@ public final class Coherence {
                 }
             }
         }
+    }
+
+    private boolean touchesAtHome(SetState s) {
+        try {
+            return family(s).firstTouchAtHome();
+        } catch (KddmException missing) {
+            return false; // the requester's own first touch reports the missing family
+        }
+    }
+
+    /**
+     * First touch at the home (disk-backed families: the store is here), then the
+     * home serves the request as the object's owner. Runs off the home entry's
+     * monitor, which is never taken while an object entry's is held.
+     */
+    private void touchAtHome(SetState s, long objectId, Request r) {
+        workers.execute(() -> {
+            byte[] value;
+            try {
+                value = firstTouch(s, objectId);
+            } catch (RuntimeException ex) {
+                ManagerEntry me = s.managerEntry(objectId);
+                synchronized (me) {
+                    if (me.current == r) {
+                        me.current = null;
+                        send(r.requester, Kind.LOST, s.id, objectId, self, 0, ("first touch at the home, node "
+                                + self + ", failed: " + ex.getMessage()).getBytes(StandardCharsets.UTF_8));
+                        startNext(s, me);
+                    }
+                }
+                return;
+            }
+            ObjectEntry e = s.entry(objectId);
+            ManagerEntry me = s.managerEntry(objectId);
+            // Both monitors (home, then object): the object must never be seen idle and
+            // owned here before the request is queued on it, or a flush could take it.
+            synchronized (me) {
+                boolean served = me.current == r;
+                if (!served && (me.owner != 0 || me.lost != null)) {
+                    return;
+                }
+                me.owner = self;
+                boolean forward = served && linkers.isUp(r.requester);
+                synchronized (e) {
+                    hold(e, value);
+                    e.state = State.READ_OWNER;
+                    if (forward) {
+                        r.forwardedTo = self;
+                        e.queue.add(new Forward(r.requester, r.write, false));
+                        serve(s, e);
+                    }
+                }
+                if (served && !forward) {
+                    me.current = null; // the requester died meanwhile: the object stays here, owned
+                    startNext(s, me);
+                }
+            }
+        });
+    }
+
+    /** The linker makes the object or reads it from its store; checked against the family's limit. */
+    private byte[] firstTouch(SetState s, long objectId) {
+        byte[] value = linker(s).firstTouch(s.context, objectId);
+        if (value == null) {
+            value = new byte[0];
+        }
+        int max = family(s).maxObjectSize();
+        if (value.length > max) {
+            throw new ObjectTooLargeException("first touch of object " + objectId + " made " + value.length
+                    + " bytes, over the family's limit of " + max);
+        }
+        return value;
     }
 
     private void homeDone(SetState s, long objectId, int requester, int newOwner) {
@@ -754,6 +1032,49 @@ public final class Coherence {
                 startNext(s, me);
             }
         }
+    }
+
+    /**
+     * The owner dropped the object after sending it here to be stored (its
+     * write-back is the home's current request). Requests wait until the store
+     * has it; if storing fails, the home keeps the object as its owner instead,
+     * so nothing is lost.
+     */
+    private void homeWrittenBack(SetState s, long objectId, int owner, byte[] wire) {
+        ManagerEntry me = s.managerEntry(objectId);
+        Request r;
+        synchronized (me) {
+            r = me.current;
+            if (r == null || !r.writeBack || r.requester != owner) {
+                LOG.error("node {} wrote back object {} without the home's go-ahead: ignored", owner, objectId);
+                return;
+            }
+            me.owner = 0;
+            r.forwardedTo = Request.AT_HOME;
+        }
+        workers.execute(() -> {
+            byte[] value = importValue(s, objectId, wire);
+            try {
+                linker(s).sync(s.context, objectId, value);
+            } catch (RuntimeException ex) {
+                LOG.error("storing written-back object {} of set {} failed; node {} keeps it in memory: {}",
+                        objectId, SetIds.format(s.id), self, ex.toString());
+                ObjectEntry e = s.entry(objectId);
+                synchronized (me) {
+                    me.owner = self;
+                    synchronized (e) {
+                        hold(e, value);
+                        e.state = State.WRITE_OWNER;
+                    }
+                }
+            }
+            synchronized (me) {
+                if (me.current == r) {
+                    me.current = null;
+                    startNext(s, me);
+                }
+            }
+        });
     }
 
     private void homeNotOwner(SetState s, long objectId, int node) {
@@ -794,6 +1115,14 @@ public final class Coherence {
                 send(home(s, objectId), Kind.NOT_OWNER, s.id, objectId, self, 0, null);
                 return;
             }
+            if (f.requester() == self) {
+                // Our own request, overtaken by a handoff that made us the owner: it is
+                // satisfied here, and the local waiters are served (or upgrade) as owner's.
+                e.requested = false;
+                send(home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                serve(s, e);
+                return;
+            }
             e.queue.add(f);
             serve(s, e);
         }
@@ -814,15 +1143,7 @@ public final class Coherence {
             ObjectEntry e = s.entry(objectId);
             byte[] value;
             try {
-                value = linker(s).firstTouch(s.context, objectId);
-                if (value == null) {
-                    value = new byte[0];
-                }
-                int max = family(s).maxObjectSize();
-                if (value.length > max) {
-                    throw new ObjectTooLargeException("first touch of object " + objectId + " made " + value.length
-                            + " bytes, over the family's limit of " + max);
-                }
+                value = firstTouch(s, objectId);
             } catch (RuntimeException ex) {
                 synchronized (e) {
                     e.requested = false;
@@ -833,7 +1154,7 @@ public final class Coherence {
                 return;
             }
             synchronized (e) {
-                e.value = value;
+                hold(e, value);
                 e.state = write ? State.WRITE_OWNER : State.READ_OWNER;
                 e.requested = false;
                 send(home(s, objectId), Kind.DONE, s.id, objectId, self, 0, null);
@@ -850,7 +1171,7 @@ public final class Coherence {
                 LOG.debug("stale COPY of object {} from node {} ignored", objectId, owner);
                 return; // the home gave our request up (LOST overtook this copy)
             }
-            e.value = value;
+            hold(e, value);
             e.state = State.READ_COPY;
             e.requested = false;
             tell(s, l -> l.insert(s.context, objectId, value));
@@ -868,6 +1189,8 @@ public final class Coherence {
                 return; // the home gave our request up (LOST overtook this transfer)
             }
             e.incoming = value;
+            e.incomingHandoff = handoff;
+            e.handedIn = handoff;
             e.awaiting.clear();
             for (int i = valueLength; i < bytes.length; i++) {
                 int n = Byte.toUnsignedInt(bytes[i]);
@@ -918,11 +1241,14 @@ public final class Coherence {
             e.upgrading = false;
             e.state = State.WRITE_OWNER;
         } else if (e.incoming != null) {
-            e.value = e.incoming;
+            hold(e, e.incoming);
             e.incoming = null;
             e.state = State.WRITE_OWNER;
             e.copyset.clear();
-            e.requested = false;
+            if (!e.incomingHandoff) {
+                e.requested = false; // else our own request is still queued at the home: it comes back to us
+            }
+            e.incomingHandoff = false;
             byte[] value = e.value;
             tell(s, l -> l.insert(s.context, e.objectId, value));
             send(home(s, e.objectId), Kind.DONE, s.id, e.objectId, self, 0, null);
@@ -945,6 +1271,7 @@ public final class Coherence {
     private static void abandonRequest(ObjectEntry e) {
         e.requested = false;
         e.incoming = null;
+        e.incomingHandoff = false;
         e.awaiting.clear();
         e.earlyAcks.clear();
     }
@@ -963,10 +1290,11 @@ public final class Coherence {
                     }
                     if (r != null && r.forwardedTo == node) {
                         ownerGone(s, me, node);
-                    } else if (r != null && r.requester == node) {
+                    } else if (r != null && r.requester == node && r.forwardedTo != Request.AT_HOME) {
+                        // (Work the home does itself, a first touch or a store, ends by itself.)
+                        // A first touch, or the ownership, may have reached the dead node, and
+                        // what it did with the object may have been seen: never make it anew.
                         if (r.forwardedTo == 0 || r.write) {
-                            // A first touch, or the ownership, may have reached the dead node, and
-                            // what it did with the object may have been seen: never make it anew.
                             markLost(me, node);
                         }
                         me.current = null;

@@ -61,9 +61,14 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     public @interface Config {
         @AttributeDefinition(description = "Longest a get or grab waits before failing, ms")
         long operation_timeout_ms() default DEFAULT_OPERATION_TIMEOUT_MS;
+
+        @AttributeDefinition(description = "Bytes of object copies this node keeps before it flushes idle ones "
+                + "(read copies dropped, owned objects handed to other nodes or written back), MiB; 0: no limit")
+        long memory_budget_mb() default DEFAULT_MEMORY_BUDGET_MB;
     }
 
     public static final long DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_MEMORY_BUDGET_MB = 256;
 
     private final Transport transport;
     private final Membership membership;
@@ -76,13 +81,19 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     @Activate
     public KddmService(@Reference Transport transport, @Reference Membership membership, Config config) {
-        this(transport, membership, Duration.ofMillis(config.operation_timeout_ms()));
+        this(transport, membership, Duration.ofMillis(config.operation_timeout_ms()),
+                config.memory_budget_mb() * 1024 * 1024);
     }
 
     public KddmService(Transport transport, Membership membership, Duration operationTimeout) {
+        this(transport, membership, operationTimeout, DEFAULT_MEMORY_BUDGET_MB * 1024 * 1024);
+    }
+
+    /** @param memoryBudget bytes of object copies kept before idle ones are flushed; 0 for no limit */
+    public KddmService(Transport transport, Membership membership, Duration operationTimeout, long memoryBudget) {
         this.transport = transport;
         this.membership = membership;
-        this.coherence = new Coherence(transport, this, operationTimeout);
+        this.coherence = new Coherence(transport, this, operationTimeout, memoryBudget);
         for (Kind k : Kind.values()) {
             switch (k) {
                 case SET_CREATE -> registrations.add(transport.addHandler(k.type(), this::onSetCreate));
@@ -96,7 +107,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
                 coherence.nodeDown(node.id());
             }
         }));
-        LOG.info("kDDM core of node {} ready (operation timeout {} ms)", localNode(), operationTimeout.toMillis());
+        LOG.info("kDDM core of node {} ready (operation timeout {} ms, memory budget {})", localNode(),
+                operationTimeout.toMillis(), memoryBudget == 0 ? "none" : memoryBudget / 1024 + " KiB");
     }
 
     @Deactivate

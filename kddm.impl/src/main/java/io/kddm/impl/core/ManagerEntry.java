@@ -10,9 +10,14 @@ import java.util.ArrayDeque;
 final class ManagerEntry {
     /** A request at the home. {@code forwardedTo} is the owner it was sent to (0: none yet). */
     static final class Request {
+        /** {@code forwardedTo} of work the home does itself (a first touch or a store), never a node id. */
+        static final int AT_HOME = 256;
+
         final int requester;
         final boolean write;
         int forwardedTo;
+        /** The owner's own request to write the object back and drop it (the requester is the owner). */
+        boolean writeBack;
 
         Request(int requester, boolean write) {
             this.requester = requester;

@@ -26,7 +26,19 @@ import java.util.TreeSet;
  * WRITE_OWNER  FWD_GET, no writer                      COPY, add to copyset                      READ_OWNER
  * *_OWNER      FWD_GRAB, no holder                     INV to copyset (acks to requester),        INVALID
  *                                                      OWNERSHIP to the requester
+ * over budget (idle, least recently used first):
+ * READ_COPY    flush                                   (nothing: it stays in the owner's copyset) INVALID
+ * *_OWNER      flush, disk-backed, no copies           WRITEBACK_REQ to the home                 (waits)
+ * *_OWNER      FWD_WRITEBACK, idle, no copies          WRITTEN_BACK (bytes) to the home          INVALID
+ * *_OWNER      FWD_WRITEBACK, in use again             DONE (kept)                               unchanged
+ * *_OWNER      flush (API, leaving), otherwise         HANDOFF_REQ to the home; it forwards a    (as FWD_GRAB)
+ *                                                      grab on another node's behalf
+ * *_OWNER      FWD_GET/FWD_GRAB of our own request     DONE (the request is met: a handoff made  unchanged
+ *              (a handoff overtook it)                 us the owner meanwhile)
  * </pre>
+ * The home's side: a request for an object nobody owns is a first touch, made
+ * by the requester ({@code TOUCH}) or, for disk-backed families, by the home
+ * itself, which then serves the request as the owner.
  * Local waiters and forwarded requests share one FIFO queue: the object serves
  * them in arrival order, so local threads that queued while it was away are
  * served before it moves again, and a remote request is never overtaken by
@@ -78,6 +90,8 @@ final class ObjectEntry {
     boolean requestedWrite;
     /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}. */
     byte[] incoming;
+    /** The incoming ownership is a handoff, not the answer to our request (which may still be pending). */
+    boolean incomingHandoff;
     /** We are the owner and invalidate the copyset for a local grab. */
     boolean upgrading;
     /** Nodes whose INV_ACK we wait for. */
@@ -88,6 +102,10 @@ final class ObjectEntry {
     int invalidateAckTo;
     /** The home died: no new grants; the copy is dropped once its holders are gone. */
     boolean homeDown;
+    /** When a local thread was last granted the object (nanoTime), for the memory budget. */
+    long lastUse;
+    /** The object came by a handoff and no local thread used it since. */
+    boolean handedIn;
 
     ObjectEntry(long objectId) {
         this.objectId = objectId;

@@ -20,6 +20,8 @@ public final class Stats {
     public final LongAdder deferredInvalidations = new LongAdder();
     public final LongAdder ownerUpgrades = new LongAdder();
     public final LongAdder handoffs = new LongAdder();
+    /** Objects flushed because the node was over its memory budget. */
+    public final LongAdder budgetFlushes = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

@@ -56,7 +56,15 @@ final class Wire {
         /** creator to all: the set is gone. */
         SET_DESTROY,
         /** a node to the home: your forward reached me, but I do not own the object. */
-        NOT_OWNER;
+        NOT_OWNER,
+        /** owner to home: I want to write the object back to its store and drop it. */
+        WRITEBACK_REQ,
+        /** home to owner, when the owner's write-back request is the home's current one: go ahead. */
+        FWD_WRITEBACK,
+        /** owner to home: store these {@code bytes} (the object) and forget me as owner; I dropped it. */
+        WRITTEN_BACK,
+        /** a request, holder to home: write these {@code bytes} (the object) to the store; replied when durable. */
+        SYNC;
 
         private static final Kind[] ALL = values();
 

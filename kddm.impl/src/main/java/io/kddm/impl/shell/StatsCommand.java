@@ -23,13 +23,17 @@ public final class StatsCommand {
     @Descriptor("operations, local hits, remote fetches, invalidations, queue waits and latency percentiles")
     public String stats() {
         Stats s = kddm.coherence().stats();
+        long budget = kddm.coherence().memoryBudget();
         Table t = new Table("COUNTER", "VALUE");
         t.row("gets", s.gets.sum()).row("grabs", s.grabs.sum()).row("local hits", s.localHits.sum())
                 .row("remote fetches", s.remoteFetches.sum()).row("first touches (as home)", s.firstTouches.sum())
                 .row("invalidations sent", s.invalidationsSent.sum())
                 .row("invalidations received", s.invalidationsReceived.sum())
                 .row("queue waits", s.queueWaits.sum()).row("timeouts", s.timeouts.sum())
-                .row("failures", s.failures.sum());
+                .row("failures", s.failures.sum()).row("handoffs", s.handoffs.sum())
+                .row("bytes held", kddm.coherence().heldBytes())
+                .row("memory budget", budget == 0 ? "none" : budget)
+                .row("flushed over budget", s.budgetFlushes.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
         latency(l, "get", s.getLatency);
         latency(l, "grab", s.grabLatency);

@@ -1,5 +1,6 @@
 package io.kddm.impl.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +56,8 @@ class ObjectStateTest {
 
     private final Script net = new Script();
     private final Set<Integer> down = ConcurrentHashMap.newKeySet();
+    private final Map<Long, byte[]> store = new ConcurrentHashMap<>();
+    private boolean diskBacked;
     private Coherence node;
     private SetState set;
 
@@ -74,7 +78,7 @@ class ObjectStateTest {
             public boolean isUp(int n) {
                 return !down.contains(n);
             }
-        }, Duration.ofSeconds(5));
+        }, Duration.ofSeconds(5), 0);
         set = node.addSet(SET, "scripted", List.of(1, 2, 3));
     }
 
@@ -98,6 +102,11 @@ class ObjectStateTest {
         public HomePolicy home() {
             return HomePolicy.NODE_BITS;
         }
+
+        @Override
+        public boolean firstTouchAtHome() {
+            return diskBacked;
+        }
     };
 
     private final IoLinker linker = new IoLinker() {
@@ -108,7 +117,13 @@ class ObjectStateTest {
 
         @Override
         public byte[] firstTouch(SetContext s, long objectId) {
-            return bytes("new@" + s.localNode());
+            byte[] stored = store.get(objectId);
+            return stored != null ? stored : bytes("new@" + s.localNode());
+        }
+
+        @Override
+        public void sync(SetContext s, long objectId, byte[] value) {
+            store.put(objectId, value);
         }
     };
 
@@ -279,6 +294,25 @@ class ObjectStateTest {
     }
 
     @Test
+    void ownRequestOvertakenByAHandoffIsMetWhenItComesBack() throws Exception {
+        CompletableFuture<Handle> get = local(REMOTE, false);
+        net.expect(2, Kind.GET_REQ, REMOTE);
+        // Before the home serves that request, node 3 flushes the object and the home hands it to us.
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 1, 2, Wire.ownership(bytes("v7"), new int[0]));
+        assertEquals(1, net.expect(2, Kind.DONE, REMOTE).node(), "the handoff completes at the home");
+        try (Handle h = done(get)) {
+            assertEquals("v7", text(h.value()));
+        }
+        // Now the home serves our own request: it forwards it to the owner, us.
+        net.deliver(2, Kind.FWD_GET, REMOTE, 1, 0, null);
+        assertEquals(0, net.expect(2, Kind.DONE, REMOTE).node(), "met here, so the home moves on");
+        net.expectNothing();
+        assertEquals(State.WRITE_OWNER, state(REMOTE));
+        done(local(REMOTE, true)).close();
+        net.expectNothing();
+    }
+
+    @Test
     void aFlushedReadCopyStaysInTheCopysetSoTheNextWriteStillInvalidatesIt() throws Exception {
         owner(REMOTE, "v1");
         net.deliver(2, Kind.FWD_GET, REMOTE, 3, 0, null);
@@ -343,6 +377,66 @@ class ObjectStateTest {
         down.add(2);
         node.nodeDown(2);
         assertTrue(text(net.expect(3, Kind.LOST, LOCAL).bytes()).contains("node 2"));
+    }
+
+    @Test
+    void writtenBackObjectIsTouchedAnewAtTheHome() throws Exception {
+        diskBacked = true;
+        store.put(LOCAL, bytes("on disk"));
+        net.deliver(2, Kind.GET_REQ, LOCAL, 2, 0, null);
+        assertEquals("on disk", text(net.expect(2, Kind.COPY, LOCAL).bytes()), "first touch made at the home");
+        net.deliver(2, Kind.DONE, LOCAL, 0, 0, null);
+        assertEquals(State.READ_OWNER, state(LOCAL));
+        net.deliver(2, Kind.GRAB_REQ, LOCAL, 2, 0, null);
+        net.expect(2, Kind.OWNERSHIP, LOCAL);
+        net.deliver(2, Kind.DONE, LOCAL, 2, 0, null);
+        // node 2 asks to write it back; the home lets it when no other request is in flight
+        net.deliver(2, Kind.WRITEBACK_REQ, LOCAL, 2, 0, null);
+        net.expect(2, Kind.FWD_WRITEBACK, LOCAL);
+        net.deliver(2, Kind.WRITTEN_BACK, LOCAL, 2, 0, bytes("written back"));
+        net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
+        assertEquals("written back", text(net.expect(3, Kind.COPY, LOCAL).bytes()));
+    }
+
+    @Test
+    void ownerOverBudgetWritesBackDiskBackedObjects() throws Exception {
+        diskBacked = true;
+        CompletableFuture<Handle> grab = local(REMOTE, true);
+        net.expect(2, Kind.GRAB_REQ, REMOTE);
+        net.deliver(2, Kind.OWNERSHIP, REMOTE, 0, 2, bytes("v1"));
+        Handle h = done(grab);
+        h.value(bytes("v2"));
+        h.close();
+        net.expect(2, Kind.DONE, REMOTE);
+        assertEquals(2, node.evict(set, set.objects.get(REMOTE)));
+        net.expect(2, Kind.WRITEBACK_REQ, REMOTE);
+        assertEquals(State.WRITE_OWNER, state(REMOTE), "nothing is dropped before the home's go-ahead");
+        net.deliver(2, Kind.FWD_WRITEBACK, REMOTE, 2, 0, null);
+        assertEquals("v2", text(net.expect(2, Kind.WRITTEN_BACK, REMOTE).bytes()), "the home's store gets it");
+        assertEquals(State.INVALID, state(REMOTE));
+    }
+
+    @Test
+    void writeBackGoAheadForAnObjectInUseAgainKeepsIt() throws Exception {
+        diskBacked = true;
+        owner(REMOTE, "v1");
+        assertEquals(2, node.evict(set, set.objects.get(REMOTE)));
+        net.expect(2, Kind.WRITEBACK_REQ, REMOTE);
+        Handle reader = done(local(REMOTE, false));
+        net.deliver(2, Kind.FWD_WRITEBACK, REMOTE, 2, 0, null);
+        assertEquals(0, net.expect(2, Kind.DONE, REMOTE).node(), "kept: the owner stays");
+        assertEquals(State.WRITE_OWNER, state(REMOTE));
+        reader.close();
+    }
+
+    @Test
+    void evictionNeverTouchesAHeldObject() throws Exception {
+        owner(REMOTE, "v1");
+        Handle h = done(local(REMOTE, false));
+        assertEquals(0, node.evict(set, set.objects.get(REMOTE)));
+        assertEquals(State.WRITE_OWNER, state(REMOTE));
+        h.close();
+        net.expectNothing();
     }
 
     // ---- helpers -------------------------------------------------------------------

@@ -1,0 +1,53 @@
+package io.kddm.impl.core;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The node's memory budget: the bytes of the object copies it holds, and when
+ * to flush some. Crossing the limit starts one flushing pass, which works down
+ * to 90 % of the limit, least recently used first, so that a node at the limit
+ * does not flush on every operation.
+ * <p>
+ * It is a soft limit: objects held, in motion or waited for are never flushed,
+ * and an owned object stays when no other node can take it (see
+ * {@link Coherence#evict}).
+ */
+final class MemoryBudget {
+    private final long limit;
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicBoolean flushing = new AtomicBoolean();
+
+    /** @param limit bytes; 0 for none */
+    MemoryBudget(long limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("memory budget must be >= 0 bytes, not " + limit);
+        }
+        this.limit = limit;
+    }
+
+    long limit() {
+        return limit;
+    }
+
+    long held() {
+        return held.get();
+    }
+
+    /** Accounts for a copy whose bytes changed from {@code before} to {@code after} (either may be null). */
+    void changed(byte[] before, byte[] after) {
+        long delta = (after == null ? 0 : after.length) - (before == null ? 0 : before.length);
+        if (delta != 0) {
+            held.addAndGet(delta);
+        }
+    }
+
+    /** Whether a flushing pass should start now; if so, the caller must call {@link #passDone()}. */
+    boolean startPass() {
+        return limit > 0 && held.get() > limit && flushing.compareAndSet(false, true);
+    }
+
+    void passDone() {
+        flushing.set(false);
+    }
+}

@@ -1,0 +1,266 @@
+package io.kddm.impl.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.linker.SetContext;
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.ObjectHandle;
+
+/**
+ * The per-node memory budget on the simulated network: a node over it flushes
+ * idle objects (read copies dropped, owned objects handed to other nodes or
+ * written back to their home's store), and no object is lost or changed.
+ */
+class MemoryBudgetTest {
+    private static final int BUDGET = 16 * 1024;
+    private static final int SIZE = 1000;
+    private static final int OBJECTS = 60;
+
+    private SimNetwork network;
+    private final List<KddmService> nodes = new ArrayList<>();
+    /** Per node: the disk-backed family's store. */
+    private final Map<Integer, Map<Long, byte[]>> stores = new ConcurrentHashMap<>();
+
+    @AfterEach
+    void stop() {
+        if (network != null) {
+            network.shutdown();
+        }
+        nodes.forEach(KddmService::close);
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    private final IoLinker disk = new IoLinker() {
+        @Override
+        public String id() {
+            return "test-disk";
+        }
+
+        @Override
+        public byte[] firstTouch(SetContext set, long objectId) {
+            byte[] b = store(set.localNode()).get(objectId);
+            return b == null ? new byte[0] : b;
+        }
+
+        @Override
+        public void sync(SetContext set, long objectId, byte[] value) {
+            store(set.localNode()).put(objectId, value.clone());
+        }
+    };
+
+    private final SetFamily diskFamily = new SetFamily() {
+        @Override
+        public String name() {
+            return "test-disk";
+        }
+
+        @Override
+        public String ioLinker() {
+            return "test-disk";
+        }
+
+        @Override
+        public boolean firstTouchAtHome() {
+            return true;
+        }
+    };
+
+    private Map<Long, byte[]> store(int node) {
+        return stores.computeIfAbsent(node, n -> new ConcurrentHashMap<>());
+    }
+
+    private void cluster(long... budgets) {
+        network = new SimNetwork(7, Duration.ofMillis(1));
+        for (int id = 1; id <= budgets.length; id++) {
+            network.node(id);
+        }
+        for (int id = 1; id <= budgets.length; id++) {
+            SimNetwork.Node n = network.node(id);
+            KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(10), budgets[id - 1]);
+            k.addFamily(CoherenceTest.TEST);
+            k.addIoLinker(CoherenceTest.MEMORY);
+            k.addFamily(diskFamily);
+            k.addIoLinker(disk);
+            nodes.add(k);
+        }
+    }
+
+    private static byte[] value(long id) {
+        byte[] b = new byte[SIZE];
+        Arrays.fill(b, (byte) id);
+        b[0] = (byte) (id >>> 8);
+        return b;
+    }
+
+    private static void write(KddmSet set, long id) {
+        try (ObjectHandle h = set.grab(id)) {
+            h.value(value(id));
+        }
+    }
+
+    private static void readAll(KddmSet set) {
+        for (long id = 0; id < OBJECTS; id++) {
+            try (ObjectHandle h = set.get(id)) {
+                assertArrayEquals(value(id), h.value(), "object " + id + " read on node " + set.id());
+            }
+        }
+    }
+
+    /** Bounded wait for the node's flushing to bring it under its budget. */
+    private void awaitUnderBudget(int node) throws InterruptedException {
+        Coherence c = nodes.get(node - 1).coherence();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.heldBytes() > c.memoryBudget()) {
+            assertTrue(System.nanoTime() < deadline, "node " + node + " still holds " + c.heldBytes()
+                    + " bytes, over its budget of " + c.memoryBudget());
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void aReaderOverItsBudgetDropsReadCopiesAndReadsThemAgain() throws Exception {
+        cluster(0, BUDGET, 0);
+        KddmSet s1 = nodes.get(0).create(CoherenceTest.FAMILY);
+        for (long id = 0; id < OBJECTS; id++) {
+            write(s1, id);
+        }
+        KddmSet s2 = nodes.get(1).lookup(s1.id());
+        readAll(s2);
+        awaitUnderBudget(2);
+        assertTrue(nodes.get(1).coherence().stats().budgetFlushes.sum() > 0, "node 2 flushed nothing");
+        readAll(s2); // dropped copies are fetched again
+        // node 1 writes them all again: every copy node 2 still has must be invalidated
+        for (long id = 0; id < OBJECTS; id++) {
+            try (ObjectHandle h = s1.grab(id)) {
+                h.value(value(id + 1));
+            }
+        }
+        for (long id = 0; id < OBJECTS; id++) {
+            try (ObjectHandle h = s2.get(id)) {
+                assertArrayEquals(value(id + 1), h.value(), "object " + id + " after the rewrite");
+            }
+        }
+    }
+
+    @Test
+    void whenEveryNodeIsFullObjectsStayRatherThanBeLost() throws Exception {
+        cluster(BUDGET, BUDGET, BUDGET); // 48 KiB of budget for 60 KB of objects
+        KddmSet s1 = nodes.get(0).create(CoherenceTest.FAMILY);
+        for (long id = 0; id < OBJECTS; id++) {
+            write(s1, id);
+        }
+        readAll(nodes.get(2).lookup(s1.id()));
+        readAll(nodes.get(1).lookup(s1.id()));
+    }
+
+    @Test
+    void diskBackedObjectsAreWrittenBackToTheirHomesStore() throws Exception {
+        cluster(BUDGET, BUDGET, BUDGET);
+        KddmSet s1 = nodes.get(0).create(diskFamily.name());
+        for (long id = 0; id < OBJECTS; id++) {
+            write(s1, id);
+        }
+        awaitUnderBudget(1);
+        int stored = 0;
+        for (long id = 0; id < OBJECTS; id++) {
+            int home = s1.id() == 0 ? 0 : (int) (id % 3) + 1; // round robin over nodes 1..3
+            byte[] b = store(home).get(id);
+            if (b != null) {
+                assertArrayEquals(value(id), b, "object " + id + " in the store of node " + home);
+                stored++;
+            }
+            for (int other = 1; other <= 3; other++) {
+                if (other != home) {
+                    assertTrue(store(other).get(id) == null, "object " + id + " stored on node " + other
+                            + ", not its home " + home);
+                }
+            }
+        }
+        assertTrue(stored > 0, "nothing was written back");
+        readAll(nodes.get(1).lookup(s1.id()));
+        readAll(nodes.get(2).lookup(s1.id()));
+    }
+
+    /**
+     * A budget of a few objects per node, so that flushing (copies dropped,
+     * handoffs, write-backs) runs all the time under contention.
+     */
+    @Test
+    void randomWorkloadStaysLinearizableWhileFlushingConstantly() throws Exception {
+        cluster(40, 40, 40);
+        for (String family : List.of(CoherenceTest.FAMILY, diskFamily.name())) {
+            long setId = nodes.get(0).create(family).id();
+            History history = new History();
+            var runs = CoherenceTest.onEveryNode(nodes, setId, 3, 300, new long[] {0, 1, 2, 3, 4, 5, 6, 7}, 5,
+                    history, Set.of());
+            for (var r : runs) {
+                Workload.Outcome o;
+                try {
+                    o = r.get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException t) {
+                    dump();
+                    throw t;
+                }
+                assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
+                assertEquals(0, o.failed(), family + ": operations failed");
+            }
+            CoherenceTest.check(history);
+        }
+        long flushed = nodes.stream().mapToLong(k -> k.coherence().stats().budgetFlushes.sum()).sum();
+        System.out.println("flushed over budget during the workload: " + flushed + " objects");
+        assertTrue(flushed > 100, "the budget must make the nodes flush often, flushed " + flushed);
+    }
+
+    private void dump() {
+        for (KddmService k : nodes) {
+            Coherence c = k.coherence();
+            for (SetState s : c.allSets()) {
+                for (ManagerEntry me : s.managed.values()) {
+                    synchronized (me) {
+                        System.out.println("node " + c.localNode() + " home of " + me.objectId + ": owner " + me.owner
+                                + " current " + (me.current == null ? "-" : me.current.requester + (me.current.write ? "W" : "R")
+                                + "->" + me.current.forwardedTo) + " queued " + me.queue.size() + " lost " + me.lost);
+                    }
+                }
+                for (ObjectEntry e : s.objects.values()) {
+                    synchronized (e) {
+                        System.out.println("node " + c.localNode() + " object " + e.objectId + ": " + e.state + " req "
+                                + e.requested + (e.requestedWrite ? "W" : "R") + " queue " + e.queue + " incoming "
+                                + (e.incoming != null) + " awaiting " + e.awaiting + " upgrading " + e.upgrading
+                                + " invAckTo " + e.invalidateAckTo + " copyset " + e.copyset + " r/w " + e.readers + "/"
+                                + e.writers + " homeDown " + e.homeDown);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void syncOfADiskBackedObjectWritesAtItsHome() {
+        cluster(0, 0, 0);
+        KddmSet s1 = nodes.get(0).create(diskFamily.name());
+        long id = 1; // round robin: home is node 2
+        write(s1, id);
+        s1.sync(id);
+        assertArrayEquals(value(id), store(2).get(id));
+        assertEquals(null, store(1).get(id), "the writer's own store must not get it");
+    }
+}
