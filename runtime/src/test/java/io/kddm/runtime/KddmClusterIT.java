@@ -28,6 +28,7 @@ class KddmClusterIT {
     private static final Duration LIMIT = Duration.ofSeconds(120);
     private static final Pattern SUMMARY = Pattern.compile("torture: (\\d+) operations completed, (\\d+) failed.*?(?:sum (\\d+))?$",
             Pattern.MULTILINE);
+    private static final Pattern FLUSHED = Pattern.compile("^flushed over budget\\s+(\\d+)", Pattern.MULTILINE);
 
     private Path base;
     private Path secret;
@@ -53,9 +54,13 @@ class KddmClusterIT {
     }
 
     private NodeProcess torture(int id, String options) throws Exception {
+        return torture(id, options, "");
+    }
+
+    private NodeProcess torture(int id, String options, String then) throws Exception {
         NodeProcess n = NodeProcess.start(id, address[id], NodeProcess.peers(address, id, 1, 2, 3), secret, base,
-                "--exec", "kddm:torture --participants 3 " + options + " " + base.resolve("history-" + id), "--wait",
-                "30");
+                "--exec", "kddm:torture --participants 3 " + options + " " + base.resolve("history-" + id) + then,
+                "--wait", "30");
         started.add(n);
         return n;
     }
@@ -109,6 +114,33 @@ class KddmClusterIT {
             assertEquals(String.valueOf(expected), m.group(3), "sum seen by node " + id + ":\n" + out);
         }
         check(histories(1, 2, 3));
+    }
+
+    /**
+     * A memory budget of about two counters per node: every node flushes all the
+     * time (read copies dropped, owned objects handed off through their homes)
+     * while the three JVMs contend for the same objects.
+     */
+    @Test
+    void aTinyMemoryBudgetFlushesAllTheTimeAndStaysLinearizable() throws Exception {
+        List<NodeProcess> nodes = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            Path deploy = Files.createDirectories(base.resolve("node-" + id).resolve("deploy"));
+            Files.writeString(deploy.resolve("io.kddm.core.cfg"), "memory.budget.mb=0.00002\n"); // 20 bytes
+            nodes.add(torture(id, "--threads 3 --ops 300 --seed 21", "; kddm:stats"));
+        }
+        long flushed = 0;
+        for (NodeProcess n : nodes) {
+            awaitSuccess(n);
+            Matcher m = FLUSHED.matcher(n.output());
+            assertTrue(m.find(), "no budget figures from node " + n.id + ":\n" + n.output());
+            flushed += Long.parseLong(m.group(1));
+        }
+        int checked = check(histories(1, 2, 3));
+        System.out.println("kDDM over 3 JVMs with a 20-byte memory budget: " + flushed + " objects flushed, "
+                + checked + " operations checked, linearizable");
+        assertEquals(3 * 3 * 300, checked);
+        assertTrue(flushed > 0, "the budget made no node flush anything");
     }
 
     @Test

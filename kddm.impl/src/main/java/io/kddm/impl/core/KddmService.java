@@ -64,7 +64,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
         @AttributeDefinition(description = "Bytes of object copies this node keeps before it flushes idle ones "
                 + "(read copies dropped, owned objects handed to other nodes or written back), MiB; 0: no limit")
-        long memory_budget_mb() default DEFAULT_MEMORY_BUDGET_MB;
+        double memory_budget_mb() default DEFAULT_MEMORY_BUDGET_MB;
     }
 
     public static final long DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
@@ -82,7 +82,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @Activate
     public KddmService(@Reference Transport transport, @Reference Membership membership, Config config) {
         this(transport, membership, Duration.ofMillis(config.operation_timeout_ms()),
-                config.memory_budget_mb() * 1024 * 1024);
+                (long) (config.memory_budget_mb() * 1024 * 1024));
     }
 
     public KddmService(Transport transport, Membership membership, Duration operationTimeout) {
