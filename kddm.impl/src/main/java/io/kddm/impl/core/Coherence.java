@@ -335,6 +335,15 @@ public final class Coherence {
         Handle h = acquire(s, objectId, true, operationTimeout.toNanos(), false);
         ObjectEntry e = h.entry;
         int home = home(s, objectId);
+        if (home != self && touchesAtHome(s)) {
+            try {
+                // The store is the home's, and a first touch there must not find the object again.
+                atHome(s, objectId, null, "removal");
+            } catch (RuntimeException ex) {
+                h.close();
+                throw ex;
+            }
+        }
         synchronized (e) {
             e.writers--;
             tell(s, l -> l.remove(s.context, objectId));
@@ -354,21 +363,26 @@ public final class Coherence {
      */
     void sync(SetState s, long objectId) {
         try (Handle h = acquire(s, objectId, false, operationTimeout.toNanos(), false)) {
-            int home = home(s, objectId);
-            if (home == self || !touchesAtHome(s)) {
+            if (home(s, objectId) == self || !touchesAtHome(s)) {
                 linker(s).sync(s.context, objectId, h.current());
-                return;
+            } else {
+                atHome(s, objectId, h.current(), "sync");
             }
-            byte[] payload = Wire.encode(s.id, objectId, self, 0, h.current());
-            try {
-                transport.request(home, Kind.SYNC.type(), payload, operationTimeout).get();
-            } catch (ExecutionException ex) {
-                throw new KddmException("sync of object " + objectId + " at its home, node " + home + ", failed: "
-                        + ex.getCause().getMessage(), ex.getCause());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new KddmException("interrupted while syncing object " + objectId);
-            }
+        }
+    }
+
+    /** Asks the object's home to store {@code value} (null: delete it) and waits until it has. */
+    private void atHome(SetState s, long objectId, byte[] value, String what) {
+        int home = home(s, objectId);
+        byte[] payload = Wire.encode(s.id, objectId, self, value == null ? 1 : 0, value);
+        try {
+            transport.request(home, Kind.SYNC.type(), payload, operationTimeout).get();
+        } catch (ExecutionException ex) {
+            throw new KddmException(what + " of object " + objectId + " at its home, node " + home + ", failed: "
+                    + ex.getCause().getMessage(), ex.getCause());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new KddmException("interrupted during the " + what + " of object " + objectId);
         }
     }
 
@@ -785,7 +799,7 @@ public final class Coherence {
         }
     }
 
-    /** A holder of a disk-backed object asks its home to store it: the store is the home's. */
+    /** A holder of a disk-backed object asks its home to store it, or delete it: the store is the home's. */
     private void homeSync(Inbound in) {
         Message m;
         try {
@@ -801,7 +815,11 @@ public final class Coherence {
         }
         workers.execute(() -> {
             try {
-                linker(s).sync(s.context, m.objectId(), m.bytes());
+                if (m.count() == 1) {
+                    linker(s).remove(s.context, m.objectId());
+                } else {
+                    linker(s).sync(s.context, m.objectId(), m.bytes());
+                }
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());

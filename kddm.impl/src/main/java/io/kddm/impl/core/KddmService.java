@@ -65,6 +65,11 @@ public final class KddmService implements Kddm, Coherence.Linkers {
         @AttributeDefinition(description = "Bytes of object copies this node keeps before it flushes idle ones "
                 + "(read copies dropped, owned objects handed to other nodes or written back), MiB; 0: no limit")
         double memory_budget_mb() default DEFAULT_MEMORY_BUDGET_MB;
+
+        @AttributeDefinition(description = "Well-known sets this node opens as soon as their family is registered, "
+                + "as SET=FAMILY, comma separated (e.g. 0:7=file): a disk-backed set found again after a restart",
+                required = false)
+        String[] well_known() default {};
     }
 
     public static final long DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
@@ -73,6 +78,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     private final Transport transport;
     private final Membership membership;
     private final Coherence coherence;
+    /** Configured well-known sets, opened when their family comes. */
+    private final Map<Long, String> openAtStart = new ConcurrentHashMap<>();
     private final Map<String, SetFamily> families = new ConcurrentHashMap<>();
     private final Map<String, IoLinker> ioLinkers = new ConcurrentHashMap<>();
     private final Map<String, InterfaceLinker<?>> interfaceLinkers = new ConcurrentHashMap<>();
@@ -83,6 +90,18 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     public KddmService(@Reference Transport transport, @Reference Membership membership, Config config) {
         this(transport, membership, Duration.ofMillis(config.operation_timeout_ms()),
                 (long) (config.memory_budget_mb() * 1024 * 1024));
+        for (String entry : String.join(",", config.well_known()).split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] parts = entry.split("=", 2);
+            long id = SetIds.parse(parts[0].trim());
+            if (parts.length != 2 || parts[1].isBlank() || !SetIds.wellKnown(id)) {
+                throw new IllegalArgumentException("well.known entry '" + entry
+                        + "' is not SET=FAMILY with a well-known set id (0:NUMBER)");
+            }
+            openAtStart.put(id, parts[1].trim());
+        }
     }
 
     public KddmService(Transport transport, Membership membership, Duration operationTimeout) {
@@ -138,6 +157,15 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     public void addFamily(SetFamily family) {
         families.put(family.name(), family);
         LOG.info("family {} registered (IO linker {})", family.name(), family.ioLinker());
+        openAtStart.forEach((id, name) -> {
+            if (name.equals(family.name())) {
+                try {
+                    wellKnown(id, name);
+                } catch (RuntimeException ex) {
+                    LOG.error("cannot open well-known set {} of family {}: {}", SetIds.format(id), name, ex.getMessage());
+                }
+            }
+        });
     }
 
     public void removeFamily(SetFamily family) {

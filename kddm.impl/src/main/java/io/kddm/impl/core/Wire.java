@@ -63,7 +63,7 @@ final class Wire {
         FWD_WRITEBACK,
         /** owner to home: store these {@code bytes} (the object) and forget me as owner; I dropped it. */
         WRITTEN_BACK,
-        /** a request, holder to home: write these {@code bytes} (the object) to the store; replied when durable. */
+        /** a request, holder to home: write these {@code bytes} (the object) to the store, or delete it if {@code count} is 1; replied when durable. */
         SYNC;
 
         private static final Kind[] ALL = values();

@@ -13,10 +13,13 @@ import io.kddm.api.set.SetIds;
 import io.kddm.api.set.SetInfo;
 import io.kddm.impl.core.KddmService;
 
-/** {@code kddm:sets}, {@code kddm:objects}, {@code kddm:families}, {@code kddm:create}, {@code kddm:destroy}. */
+/**
+ * {@code kddm:sets}, {@code kddm:objects}, {@code kddm:families}, {@code kddm:create},
+ * {@code kddm:open}, {@code kddm:destroy}.
+ */
 @Component(service = SetCommands.class, property = {"osgi.command.scope=kddm", "osgi.command.function=sets",
     "osgi.command.function=objects", "osgi.command.function=families", "osgi.command.function=create",
-    "osgi.command.function=destroy"})
+    "osgi.command.function=destroy", "osgi.command.function=open"})
 public final class SetCommands {
     private final KddmService kddm;
 
@@ -59,6 +62,12 @@ public final class SetCommands {
     public String create(@Descriptor("family name, e.g. demo") String family) {
         KddmSet s = kddm.create(family);
         return SetIds.format(s.id());
+    }
+
+    @Descriptor("opens the well-known set ID (node bits 0, e.g. 0:7) of a family on this node, as every node may; "
+            + "returns its id")
+    public String open(@Descriptor("set id, 0:NUMBER") String set, @Descriptor("family name, e.g. file") String family) {
+        return SetIds.format(kddm.wellKnown(SetIds.parse(set), family).id());
     }
 
     @Descriptor("destroys a set on every node that is up (its objects are dropped)")

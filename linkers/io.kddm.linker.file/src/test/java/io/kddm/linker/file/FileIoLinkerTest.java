@@ -1,0 +1,91 @@
+package io.kddm.linker.file;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kddm.api.linker.SetContext;
+import io.kddm.api.set.KddmException;
+
+class FileIoLinkerTest {
+    private static final SetContext SET = new SetContext(0x42, FileFamily.NAME, 1, List.of(1, 2, 3));
+
+    @TempDir
+    Path dir;
+
+    private FileIoLinker linker() {
+        return new FileIoLinker(dir);
+    }
+
+    @Test
+    void aNeverSyncedObjectIsNewAndEmpty() {
+        assertEquals(0, linker().firstTouch(SET, 7).length);
+        assertFalse(Files.exists(linker().file(SET.setId(), 7)), "a first touch writes nothing");
+    }
+
+    @Test
+    void syncedObjectsReadBackByteForByteFromAnotherInstance() {
+        byte[] value = new byte[70_000];
+        Arrays.fill(value, (byte) 0xA5);
+        value[0] = 0;
+        linker().sync(SET, 1234, value);
+        linker().sync(SET, 0, new byte[0]);
+        assertArrayEquals(value, new FileIoLinker(dir).firstTouch(SET, 1234));
+        assertEquals(0, new FileIoLinker(dir).firstTouch(SET, 0).length);
+        Path file = linker().file(SET.setId(), 1234);
+        assertEquals(dir.resolve("0000000000000042").resolve("1000-1999").resolve("1234"), file);
+        assertFalse(Files.exists(file.resolveSibling("1234.tmp")), "no temporary file left");
+    }
+
+    @Test
+    void aSecondSyncReplacesTheFirst() {
+        linker().sync(SET, 5, new byte[] {1, 2, 3});
+        linker().sync(SET, 5, new byte[] {4});
+        assertArrayEquals(new byte[] {4}, linker().firstTouch(SET, 5));
+    }
+
+    @Test
+    void removeDeletesTheFile() {
+        linker().sync(SET, 5, new byte[] {1});
+        linker().remove(SET, 5);
+        assertFalse(Files.exists(linker().file(SET.setId(), 5)));
+        assertEquals(0, linker().firstTouch(SET, 5).length);
+        linker().remove(SET, 5); // nothing there: not an error
+    }
+
+    private String corruption(long objectId, byte[] fileBytes) throws IOException {
+        Path file = linker().file(SET.setId(), objectId);
+        Files.createDirectories(file.getParent());
+        Files.write(file, fileBytes);
+        KddmException ex = assertThrows(KddmException.class, () -> linker().firstTouch(SET, objectId));
+        assertTrue(ex.getMessage().contains(file.toString()), "names the file: " + ex.getMessage());
+        assertTrue(ex.getMessage().contains("object " + objectId), "names the object: " + ex.getMessage());
+        return ex.getMessage();
+    }
+
+    @Test
+    void damagedFilesAreRefusedWithTheirPathNeverReadAsZeros() throws IOException {
+        byte[] good = ObjectFile.encode(9, "hello, kDDM".getBytes());
+        assertTrue(corruption(9, Arrays.copyOf(good, good.length - 3)).contains("truncated"));
+        assertTrue(corruption(9, Arrays.copyOf(good, 10)).contains("truncated"));
+        assertTrue(corruption(9, new byte[0]).contains("truncated"));
+        assertTrue(corruption(9, Arrays.copyOf(good, good.length + 1)).contains("trailing"));
+        byte[] flipped = good.clone();
+        flipped[flipped.length - 1] ^= 1;
+        assertTrue(corruption(9, flipped).contains("checksum"));
+        byte[] zeros = new byte[good.length];
+        assertTrue(corruption(9, zeros).contains("magic"));
+        assertTrue(corruption(8, good).contains("holds object 9"));
+    }
+}
