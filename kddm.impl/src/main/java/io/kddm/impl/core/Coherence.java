@@ -75,6 +75,16 @@ public final class Coherence {
 
         /** Whether the node is up as far as membership knows. */
         boolean isUp(int node);
+
+        /** {@link #family}, but waits (bounded) for one that is being replaced. */
+        default SetFamily awaitFamily(String name) {
+            return family(name);
+        }
+
+        /** {@link #ioLinker}, but waits (bounded) for one that is being replaced. */
+        default IoLinker awaitIoLinker(SetFamily family) {
+            return ioLinker(family);
+        }
     }
 
     private final Transport transport;
@@ -252,8 +262,9 @@ public final class Coherence {
         if (s.destroyed) {
             throw new UnknownSetException("set " + SetIds.format(s.id) + " was destroyed");
         }
-        SetFamily f = family(s);
-        linkers.ioLinker(f); // fails fast with "linker X not available"
+        // A linker bundle being updated is waited for (bounded); one that is gone fails fast.
+        SetFamily f = linkers.awaitFamily(s.family);
+        linkers.awaitIoLinker(f);
         (write ? stats.grabs : stats.gets).increment();
         long start = System.nanoTime();
         ObjectEntry e = s.entry(objectId);
@@ -1007,7 +1018,7 @@ public final class Coherence {
 
     /** The linker makes the object or reads it from its store; checked against the family's limit. */
     private byte[] firstTouch(SetState s, long objectId) {
-        byte[] value = linker(s).firstTouch(s.context, objectId);
+        byte[] value = linkers.awaitIoLinker(linkers.awaitFamily(s.family)).firstTouch(s.context, objectId);
         if (value == null) {
             value = new byte[0];
         }

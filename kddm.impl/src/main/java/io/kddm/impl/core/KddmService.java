@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -70,7 +71,13 @@ public final class KddmService implements Kddm, Coherence.Linkers {
                 + "as SET=FAMILY, comma separated (e.g. 0:7=file): a disk-backed set found again after a restart",
                 required = false)
         String[] well_known() default {};
+
+        @AttributeDefinition(description = "How long get and grab wait for a family or IO linker that just went "
+                + "away to come back (a bundle being updated), ms; after that they fail fast")
+        long linker_grace_ms() default DEFAULT_LINKER_GRACE_MS;
     }
+
+    public static final long DEFAULT_LINKER_GRACE_MS = 5_000;
 
     public static final long DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
     public static final long DEFAULT_MEMORY_BUDGET_MB = 256;
@@ -78,6 +85,10 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     private final Transport transport;
     private final Membership membership;
     private final Coherence coherence;
+    /** When a family ("family:NAME") or IO linker ("linker:ID") went away, for the grace of a bundle update. */
+    private final Map<String, Long> departed = new ConcurrentHashMap<>();
+    private final Object arrivals = new Object();
+    private volatile long graceNanos = TimeUnit.MILLISECONDS.toNanos(DEFAULT_LINKER_GRACE_MS);
     /** Configured well-known sets, opened when their family comes. */
     private final Map<Long, String> openAtStart = new ConcurrentHashMap<>();
     private final Map<String, SetFamily> families = new ConcurrentHashMap<>();
@@ -90,6 +101,10 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     public KddmService(@Reference Transport transport, @Reference Membership membership, Config config) {
         this(transport, membership, Duration.ofMillis(config.operation_timeout_ms()),
                 (long) (config.memory_budget_mb() * 1024 * 1024));
+        if (config.linker_grace_ms() < 0) {
+            throw new IllegalArgumentException("linker.grace.ms must be >= 0, not " + config.linker_grace_ms());
+        }
+        graceNanos = TimeUnit.MILLISECONDS.toNanos(config.linker_grace_ms());
         for (String entry : String.join(",", config.well_known()).split(",")) {
             if (entry.isBlank()) {
                 continue;
@@ -156,6 +171,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeFamily")
     public void addFamily(SetFamily family) {
         families.put(family.name(), family);
+        arrived("family:" + family.name());
         LOG.info("family {} registered (IO linker {})", family.name(), family.ioLinker());
         openAtStart.forEach((id, name) -> {
             if (name.equals(family.name())) {
@@ -170,6 +186,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     public void removeFamily(SetFamily family) {
         if (families.remove(family.name(), family)) {
+            departed.put("family:" + family.name(), System.nanoTime());
             LOG.info("family {} unregistered", family.name());
         }
     }
@@ -178,11 +195,13 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeIoLinker")
     public void addIoLinker(IoLinker linker) {
         ioLinkers.put(linker.id(), linker);
+        arrived("linker:" + linker.id());
         LOG.info("IO linker {} registered", linker.id());
     }
 
     public void removeIoLinker(IoLinker linker) {
         if (ioLinkers.remove(linker.id(), linker)) {
+            departed.put("linker:" + linker.id(), System.nanoTime());
             LOG.info("IO linker {} unregistered", linker.id());
         }
     }
@@ -195,6 +214,70 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     public void removeInterfaceLinker(InterfaceLinker<?> linker) {
         interfaceLinkers.remove(linker.name(), linker);
+    }
+
+    /** How long operations wait for a family or IO linker that just went away (for tests; else configured). */
+    void linkerGrace(Duration grace) {
+        graceNanos = grace.toNanos();
+    }
+
+    private void arrived(String key) {
+        departed.remove(key);
+        synchronized (arrivals) {
+            arrivals.notifyAll();
+        }
+    }
+
+    /**
+     * {@code lookup}'s answer; if it has none, but what it looks for went away
+     * less than the grace ago (its bundle is being updated), waits for it until
+     * the grace ends. Null if it did not come.
+     */
+    private <T> T awaitReturn(String key, Supplier<T> lookup) {
+        T found = lookup.get();
+        Long gone = departed.get(key);
+        if (found != null || gone == null) {
+            return found;
+        }
+        long deadline = gone + graceNanos;
+        synchronized (arrivals) {
+            while ((found = lookup.get()) == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+        }
+        coherence.stats().linkerWaits.increment();
+        return found;
+    }
+
+    @Override
+    public SetFamily awaitFamily(String name) {
+        awaitReturn("family:" + name, () -> families.get(name));
+        return family(name);
+    }
+
+    @Override
+    public IoLinker awaitIoLinker(SetFamily family) {
+        awaitReturn("linker:" + family.ioLinker(), () -> ioLinkers.get(family.ioLinker()));
+        return ioLinker(family);
+    }
+
+    /** The IO linkers registered here, by id. */
+    public Map<String, IoLinker> ioLinkers() {
+        return Map.copyOf(ioLinkers);
+    }
+
+    /** The interface linkers registered here, by name. */
+    public Map<String, InterfaceLinker<?>> interfaceLinkers() {
+        return Map.copyOf(interfaceLinkers);
     }
 
     public List<SetFamily> families() {

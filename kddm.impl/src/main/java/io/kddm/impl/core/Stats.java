@@ -22,6 +22,8 @@ public final class Stats {
     public final LongAdder handoffs = new LongAdder();
     /** Objects flushed because the node was over its memory budget. */
     public final LongAdder budgetFlushes = new LongAdder();
+    /** Operations that waited for a family or IO linker being updated, and got it. */
+    public final LongAdder linkerWaits = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

@@ -1,0 +1,85 @@
+package io.kddm.impl.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.LinkerMissingException;
+import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.UnknownFamilyException;
+
+/**
+ * A family and its IO linker that go away and come back, as when their bundle
+ * is updated: operations meanwhile wait (bounded) and then run on the new one;
+ * once the grace is over they fail fast; nothing stored is lost.
+ */
+class LinkerSwapTest {
+    private SimNetwork network;
+    private KddmService node;
+
+    @AfterEach
+    void stop() {
+        network.shutdown();
+        node.close();
+        network.close();
+    }
+
+    private KddmSet start(Duration grace) {
+        network = new SimNetwork(3, Duration.ZERO);
+        SimNetwork.Node n = network.node(1);
+        node = new KddmService(n, n.membership, Duration.ofSeconds(10), 0);
+        node.linkerGrace(grace);
+        node.addFamily(CoherenceTest.TEST);
+        node.addIoLinker(CoherenceTest.MEMORY);
+        KddmSet set = node.create(CoherenceTest.FAMILY);
+        try (ObjectHandle h = set.grab(1)) {
+            h.value(new byte[] {42});
+        }
+        return set;
+    }
+
+    @Test
+    void anOperationDuringAnUpdateWaitsAndRunsOnTheNewLinker() throws Exception {
+        KddmSet set = start(Duration.ofSeconds(5));
+        node.removeIoLinker(CoherenceTest.MEMORY);
+        node.removeFamily(CoherenceTest.TEST);
+        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+            try (ObjectHandle h = set.get(1)) {
+                return h.value();
+            }
+        });
+        Thread.sleep(100);
+        assertTrue(!read.isDone(), "it waits for the linker to come back");
+        node.addFamily(CoherenceTest.TEST);
+        node.addIoLinker(CoherenceTest.MEMORY);
+        assertArrayEquals(new byte[] {42}, read.get(5, TimeUnit.SECONDS));
+        assertEquals(1, node.coherence().stats().linkerWaits.sum());
+    }
+
+    @Test
+    void aLinkerThatStaysAwayFailsOnceTheGraceIsOverAndLosesNothing() throws Exception {
+        KddmSet set = start(Duration.ofMillis(200));
+        node.removeIoLinker(CoherenceTest.MEMORY);
+        long start = System.nanoTime();
+        LinkerMissingException ex = assertThrows(LinkerMissingException.class, () -> set.get(1).close());
+        assertTrue(ex.getMessage().contains("linker " + CoherenceTest.MEMORY.id() + " not available"), ex.getMessage());
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150), "it waited for the grace");
+        assertThrows(LinkerMissingException.class, () -> set.grab(1).close());
+        node.removeFamily(CoherenceTest.TEST);
+        assertThrows(UnknownFamilyException.class, () -> set.get(1).close());
+        node.addFamily(CoherenceTest.TEST);
+        node.addIoLinker(CoherenceTest.MEMORY);
+        try (ObjectHandle h = set.get(1)) {
+            assertArrayEquals(new byte[] {42}, h.value(), "nothing lost while it was away");
+        }
+    }
+}
