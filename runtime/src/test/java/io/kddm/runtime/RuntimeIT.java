@@ -26,7 +26,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -259,6 +263,124 @@ public class RuntimeIT {
                 Thread.sleep(20);
             }
             assertEquals("nothing lost while the bundle was away", "41", run("kddm:read " + set + " 0").trim());
+        } finally {
+            Files.deleteIfExists(cfg);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** The same bundle with another version, as a second build of it would be. */
+    private static byte[] withVersion(String location, String version) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarInputStream in = new JarInputStream(new java.net.URL(location).openStream())) {
+            Manifest manifest = in.getManifest();
+            manifest.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream jar = new JarOutputStream(out, manifest)) {
+                for (JarEntry e; (e = in.getNextJarEntry()) != null;) {
+                    jar.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(jar);
+                    jar.closeEntry();
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Bundle.update() of the memory linker while a thread grabs and rewrites
+     * objects: operations meanwhile wait for the new linker (or fail with the
+     * retryable LinkerMissingException and are retried), no object is lost or
+     * changed, the new version serves the set, and the old bundle's classes are
+     * no longer referenced.
+     */
+    @Test
+    public void aLinkerBundleUpdatedUnderLoadLosesNothing() throws Exception {
+        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "update test secret");
+        Path cfg = deploy().resolve("io.kddm.node.cfg");
+        Files.writeString(cfg, "id=8\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
+        try {
+            io.kddm.api.set.Kddm kddm = await(io.kddm.api.set.Kddm.class, 10_000);
+            assertNotNull("kDDM core" + diagnosis(), kddm);
+            awaitCommand("linkers");
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            io.kddm.api.set.KddmSet set = kddm.create("demo");
+            int objects = 100;
+            long[] expected = new long[objects];
+            for (int i = 0; i < objects; i++) {
+                try (io.kddm.api.set.ObjectHandle h = set.grab(i)) {
+                    h.value(java.nio.ByteBuffer.allocate(8).putLong(expected[i] = i * 1000L).array());
+                }
+            }
+            ServiceReference<?>[] old = context.getServiceReferences(io.kddm.api.linker.IoLinker.class.getName(),
+                    "(kddm.linker.io=memory)");
+            Object oldLinker = context.getService(old[0]);
+            java.lang.ref.WeakReference<ClassLoader> oldLoader = new java.lang.ref.WeakReference<>(
+                    oldLinker.getClass().getClassLoader());
+            context.ungetService(old[0]);
+            oldLinker = null;
+            old = null;
+
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            long[] counts = new long[3]; // completed, retried, failed otherwise
+            List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread workload = new Thread(() -> {
+                java.util.Random random = new java.util.Random(3);
+                long until = System.currentTimeMillis() + 30_000; // bounded even if the test fails
+                while (!stop.get() && System.currentTimeMillis() < until) {
+                    int i = random.nextInt(objects);
+                    try (io.kddm.api.set.ObjectHandle h = set.grab(i)) {
+                        long v = java.nio.ByteBuffer.wrap(h.value()).getLong();
+                        if (v != expected[i]) {
+                            failures.add("object " + i + " was " + v + ", expected " + expected[i]);
+                        }
+                        h.value(java.nio.ByteBuffer.allocate(8).putLong(v + 1).array());
+                        expected[i] = v + 1;
+                        counts[0]++;
+                    } catch (io.kddm.api.set.LinkerMissingException retryable) {
+                        counts[1]++;
+                    } catch (RuntimeException other) {
+                        counts[2]++;
+                        failures.add(other.toString());
+                    }
+                }
+            });
+            workload.start();
+            Thread.sleep(300);
+            Bundle linker = Arrays.stream(context.getBundles())
+                    .filter(b -> "io.kddm.linker.memory".equals(b.getSymbolicName())).findFirst().orElseThrow();
+            String oldVersion = linker.getVersion().toString();
+            long swapStart = counts[0];
+            linker.update(new java.io.ByteArrayInputStream(withVersion(linker.getLocation(), "0.1.0.v2")));
+            deadline = System.currentTimeMillis() + 10_000;
+            while (counts[0] < swapStart + 1000 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            stop.set(true);
+            workload.join(30_000);
+            System.out.println("hot update of the memory linker under load: " + counts[0] + " operations completed, "
+                    + counts[1] + " retried (linker missing), " + counts[2] + " failed otherwise");
+            assertTrue(failures.toString(), failures.isEmpty());
+            assertTrue("the workload went on after the update", counts[0] >= swapStart + 1000);
+            assertEquals("0.1.0.v2", linker.getVersion().toString());
+            assertTrue(oldVersion, !oldVersion.equals("0.1.0.v2"));
+            String linkers = run("kddm:linkers");
+            assertTrue(linkers, linkers.contains("io.kddm.linker.memory 0.1.0.v2"));
+            for (int i = 0; i < objects; i++) {
+                try (io.kddm.api.set.ObjectHandle h = set.get(i)) {
+                    assertEquals("object " + i, expected[i], java.nio.ByteBuffer.wrap(h.value()).getLong());
+                }
+            }
+            for (int i = 0; i < 20 && oldLoader.get() != null; i++) {
+                System.gc();
+                Thread.sleep(50);
+            }
+            assertNull("the old linker bundle's classes are still referenced", oldLoader.get());
         } finally {
             Files.deleteIfExists(cfg);
             long deadline = System.currentTimeMillis() + 10_000;

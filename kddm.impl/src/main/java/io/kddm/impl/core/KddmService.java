@@ -185,8 +185,9 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     }
 
     public void removeFamily(SetFamily family) {
+        // Departure first: an operation that no longer finds the family must know to wait.
+        departed.put("family:" + family.name(), System.nanoTime());
         if (families.remove(family.name(), family)) {
-            departed.put("family:" + family.name(), System.nanoTime());
             LOG.info("family {} unregistered", family.name());
         }
     }
@@ -200,8 +201,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     }
 
     public void removeIoLinker(IoLinker linker) {
+        departed.put("linker:" + linker.id(), System.nanoTime());
         if (ioLinkers.remove(linker.id(), linker)) {
-            departed.put("linker:" + linker.id(), System.nanoTime());
             LOG.info("IO linker {} unregistered", linker.id());
         }
     }
