@@ -62,7 +62,7 @@ class LinkerSwapTest {
         node.addFamily(CoherenceTest.TEST);
         node.addIoLinker(CoherenceTest.MEMORY);
         assertArrayEquals(new byte[] {42}, read.get(5, TimeUnit.SECONDS));
-        assertEquals(1, node.coherence().stats().linkerWaits.sum());
+        assertTrue(node.coherence().stats().linkerWaits.sum() > 0, "counted as a wait for an updated linker");
     }
 
     @Test

@@ -143,6 +143,9 @@ class ClusterMembershipTest {
         await("new incarnation alive", () -> state(a, 2) == NodeState.ALIVE
                 && a.membership.node(2).orElseThrow().incarnation() != old);
         long back = System.nanoTime() - crashed;
+        // Listeners hear of it on the events thread, possibly after the state changed.
+        await("DEAD then ALIVE reported: " + events, () -> events.stream().anyMatch(
+                e -> e.contains("DEAD->ALIVE") && !e.endsWith("@" + old)));
         int dead = -1;
         int alive = -1;
         for (int i = 0; i < events.size(); i++) {
