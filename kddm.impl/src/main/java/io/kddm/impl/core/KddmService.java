@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,20 +78,20 @@ public final class KddmService implements Kddm, Coherence.Linkers {
         long linker_grace_ms() default DEFAULT_LINKER_GRACE_MS;
     }
 
-    public static final long DEFAULT_LINKER_GRACE_MS = 5_000;
-
     public static final long DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
     public static final long DEFAULT_MEMORY_BUDGET_MB = 256;
+    public static final long DEFAULT_LINKER_GRACE_MS = 5_000;
 
     private final Transport transport;
     private final Membership membership;
     private final Coherence coherence;
-    /** When a family ("family:NAME") or IO linker ("linker:ID") went away, for the grace of a bundle update. */
-    private final Map<String, Long> departed = new ConcurrentHashMap<>();
+    /** When a family, or an IO linker, by name or id, went away: for the grace of a bundle update. */
+    private final Map<String, Long> familiesGone = new ConcurrentHashMap<>();
+    private final Map<String, Long> linkersGone = new ConcurrentHashMap<>();
     private final Object arrivals = new Object();
-    private volatile long graceNanos = TimeUnit.MILLISECONDS.toNanos(DEFAULT_LINKER_GRACE_MS);
+    private volatile long graceNanos;
     /** Configured well-known sets, opened when their family comes. */
-    private final Map<Long, String> openAtStart = new ConcurrentHashMap<>();
+    private final Map<Long, String> openAtStart;
     private final Map<String, SetFamily> families = new ConcurrentHashMap<>();
     private final Map<String, IoLinker> ioLinkers = new ConcurrentHashMap<>();
     private final Map<String, InterfaceLinker<?>> interfaceLinkers = new ConcurrentHashMap<>();
@@ -99,12 +100,21 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     @Activate
     public KddmService(@Reference Transport transport, @Reference Membership membership, Config config) {
+        // Everything is checked before the other constructor registers handlers: a bad
+        // configuration must leave nothing registered behind it.
         this(transport, membership, Duration.ofMillis(config.operation_timeout_ms()),
-                (long) (config.memory_budget_mb() * 1024 * 1024));
+                (long) (config.memory_budget_mb() * 1024 * 1024), grace(config), wellKnown(config));
+    }
+
+    private static Duration grace(Config config) {
         if (config.linker_grace_ms() < 0) {
             throw new IllegalArgumentException("linker.grace.ms must be >= 0, not " + config.linker_grace_ms());
         }
-        graceNanos = TimeUnit.MILLISECONDS.toNanos(config.linker_grace_ms());
+        return Duration.ofMillis(config.linker_grace_ms());
+    }
+
+    private static Map<Long, String> wellKnown(Config config) {
+        Map<Long, String> sets = new HashMap<>();
         for (String entry : String.join(",", config.well_known()).split(",")) {
             if (entry.isBlank()) {
                 continue;
@@ -115,8 +125,9 @@ public final class KddmService implements Kddm, Coherence.Linkers {
                 throw new IllegalArgumentException("well.known entry '" + entry
                         + "' is not SET=FAMILY with a well-known set id (0:NUMBER)");
             }
-            openAtStart.put(id, parts[1].trim());
+            sets.put(id, parts[1].trim());
         }
+        return sets;
     }
 
     public KddmService(Transport transport, Membership membership, Duration operationTimeout) {
@@ -125,6 +136,14 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     /** @param memoryBudget bytes of object copies kept before idle ones are flushed; 0 for no limit */
     public KddmService(Transport transport, Membership membership, Duration operationTimeout, long memoryBudget) {
+        this(transport, membership, operationTimeout, memoryBudget, Duration.ofMillis(DEFAULT_LINKER_GRACE_MS),
+                Map.of());
+    }
+
+    private KddmService(Transport transport, Membership membership, Duration operationTimeout, long memoryBudget,
+            Duration linkerGrace, Map<Long, String> wellKnown) {
+        this.graceNanos = linkerGrace.toNanos();
+        this.openAtStart = Map.copyOf(wellKnown);
         this.transport = transport;
         this.membership = membership;
         this.coherence = new Coherence(transport, this, operationTimeout, memoryBudget);
@@ -171,7 +190,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeFamily")
     public void addFamily(SetFamily family) {
         families.put(family.name(), family);
-        arrived("family:" + family.name());
+        arrived(familiesGone, family.name());
         LOG.info("family {} registered (IO linker {})", family.name(), family.ioLinker());
         openAtStart.forEach((id, name) -> {
             if (name.equals(family.name())) {
@@ -186,7 +205,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     public void removeFamily(SetFamily family) {
         // Departure first: an operation that no longer finds the family must know to wait.
-        departed.put("family:" + family.name(), System.nanoTime());
+        familiesGone.put(family.name(), System.nanoTime());
         if (families.remove(family.name(), family)) {
             LOG.info("family {} unregistered", family.name());
         }
@@ -196,12 +215,12 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeIoLinker")
     public void addIoLinker(IoLinker linker) {
         ioLinkers.put(linker.id(), linker);
-        arrived("linker:" + linker.id());
+        arrived(linkersGone, linker.id());
         LOG.info("IO linker {} registered", linker.id());
     }
 
     public void removeIoLinker(IoLinker linker) {
-        departed.put("linker:" + linker.id(), System.nanoTime());
+        linkersGone.put(linker.id(), System.nanoTime());
         if (ioLinkers.remove(linker.id(), linker)) {
             LOG.info("IO linker {} unregistered", linker.id());
         }
@@ -222,53 +241,58 @@ public final class KddmService implements Kddm, Coherence.Linkers {
         graceNanos = grace.toNanos();
     }
 
-    private void arrived(String key) {
-        departed.remove(key);
+    private void arrived(Map<String, Long> gone, String key) {
+        gone.remove(key);
         synchronized (arrivals) {
             arrivals.notifyAll();
         }
     }
 
     /**
-     * {@code lookup}'s answer; if it has none, but what it looks for went away
-     * less than the grace ago (its bundle is being updated), waits for it until
-     * the grace ends. Null if it did not come.
+     * Waits, if what {@code lookup} finds went away less than the grace ago (its
+     * bundle is being updated), until it is back or the grace ends.
      */
-    private <T> T awaitReturn(String key, Supplier<T> lookup) {
-        T found = lookup.get();
-        Long gone = departed.get(key);
-        if (found != null || gone == null) {
-            return found;
+    private void awaitReturn(Map<String, Long> gone, String key, Supplier<?> lookup) {
+        Long since = gone.get(key);
+        if (since == null) {
+            return;
         }
-        long deadline = gone + graceNanos;
+        long deadline = since + graceNanos;
         synchronized (arrivals) {
-            while ((found = lookup.get()) == null) {
+            while (lookup.get() == null) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return null;
+                    return;
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(arrivals, left);
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
-                    return null;
+                    return;
                 }
             }
         }
         coherence.stats().linkerWaits.increment();
-        return found;
     }
 
     @Override
     public SetFamily awaitFamily(String name) {
-        awaitReturn("family:" + name, () -> families.get(name));
-        return family(name);
+        SetFamily f = families.get(name); // every get and grab: one look-up when it is there
+        if (f == null) {
+            awaitReturn(familiesGone, name, () -> families.get(name));
+            f = family(name);
+        }
+        return f;
     }
 
     @Override
     public IoLinker awaitIoLinker(SetFamily family) {
-        awaitReturn("linker:" + family.ioLinker(), () -> ioLinkers.get(family.ioLinker()));
-        return ioLinker(family);
+        IoLinker l = ioLinkers.get(family.ioLinker());
+        if (l == null) {
+            awaitReturn(linkersGone, family.ioLinker(), () -> ioLinkers.get(family.ioLinker()));
+            l = ioLinker(family);
+        }
+        return l;
     }
 
     /** The IO linkers registered here, by id. */
