@@ -183,6 +183,7 @@ public final class Coherence {
         for (ObjectEntry e : s.objects.values()) {
             synchronized (e) {
                 failAll(e, failure);
+                hold(e, null); // its bytes no longer count against the budget
             }
         }
     }
@@ -227,11 +228,6 @@ public final class Coherence {
         SetState s = sets.remove(id);
         if (s != null) {
             abandon(s, new UnknownSetException("set " + SetIds.format(id) + " was destroyed"));
-            for (ObjectEntry e : s.objects.values()) {
-                synchronized (e) {
-                    hold(e, null);
-                }
-            }
         }
     }
 
@@ -419,17 +415,24 @@ public final class Coherence {
                 return false;
             }
         }
-        int target = handoffTarget(s, e);
-        if (target == 0) {
-            sync(s, objectId);
-            return false;
+        if (handOff(s, e)) {
+            return true;
         }
-        int home = home(s, objectId);
-        if (!linkers.isUp(home)) {
+        if (handoffTarget(s, e) == 0) {
+            sync(s, objectId); // alone in the cluster: the object stays here, written back
+        }
+        return false;
+    }
+
+    /** Asks the home to move an owned object to another node that is up; false if none can take it. */
+    private boolean handOff(SetState s, ObjectEntry e) {
+        int target = handoffTarget(s, e);
+        int home = home(s, e.objectId);
+        if (target == 0 || !linkers.isUp(home)) {
             return false;
         }
         stats.handoffs.increment();
-        return send(home, Kind.HANDOFF_REQ, s.id, objectId, target, 0, null);
+        return send(home, Kind.HANDOFF_REQ, s.id, e.objectId, target, 0, null);
     }
 
     private int handoffTarget(SetState s, ObjectEntry e) {
@@ -627,7 +630,7 @@ public final class Coherence {
             try {
                 workers.execute(this::flushPass);
             } catch (RejectedExecutionException stopping) {
-                budget.passDone();
+                budget.passDone(true);
             }
         }
     }
@@ -637,6 +640,7 @@ public final class Coherence {
      * read copies before owned objects, until the node is back under 90 % of it.
      */
     private void flushPass() {
+        boolean freedEnough = false;
         try {
             record Held(SetState set, ObjectEntry entry, long lastUse, boolean copy) {
             }
@@ -659,10 +663,11 @@ public final class Coherence {
                 }
                 expected -= evict(h.set, h.entry);
             }
+            freedEnough = expected <= target;
         } catch (RuntimeException ex) {
             LOG.warn("flushing over the memory budget failed", ex);
         } finally {
-            budget.passDone();
+            budget.passDone(freedEnough);
         }
     }
 
@@ -698,7 +703,8 @@ public final class Coherence {
                 return writeBack(s, e) ? size : 0;
             }
         }
-        if (flush(s, e.objectId)) {
+        // (Not flush(): alone in the cluster, it would sync the object on every pass, and keep it.)
+        if (handOff(s, e)) {
             stats.budgetFlushes.increment();
             return size;
         }
@@ -857,10 +863,10 @@ public final class Coherence {
         try {
             switch (m.kind()) {
                 case GET_REQ, GRAB_REQ -> homeRequest(s, m.objectId(), new Request(m.node(), m.kind() == Kind.GRAB_REQ));
-                case HANDOFF_REQ -> homeHandoff(s, m.objectId(), sender, m.node());
+                case HANDOFF_REQ -> homeRequest(s, m.objectId(), Request.handoff(m.node(), sender));
                 case DONE -> homeDone(s, m.objectId(), sender, m.node());
                 case REMOVED -> homeRemoved(s, m.objectId(), sender);
-                case WRITEBACK_REQ -> homeWriteBackRequest(s, m.objectId(), sender);
+                case WRITEBACK_REQ -> homeRequest(s, m.objectId(), Request.writeBack(sender));
                 case FWD_WRITEBACK -> ownerWriteBack(s, m.objectId());
                 case WRITTEN_BACK -> homeWrittenBack(s, m.objectId(), sender, m.bytes());
                 case NOT_OWNER -> homeNotOwner(s, m.objectId(), sender);
@@ -884,31 +890,6 @@ public final class Coherence {
     private void homeRequest(SetState s, long objectId, Request r) {
         ManagerEntry me = s.managerEntry(objectId);
         synchronized (me) {
-            me.queue.add(r);
-            if (me.current == null) {
-                startNext(s, me);
-            }
-        }
-    }
-
-    private void homeHandoff(SetState s, long objectId, int owner, int target) {
-        ManagerEntry me = s.managerEntry(objectId);
-        synchronized (me) {
-            // A grab on the target's behalf, which it did not ask for: it takes the object as it comes.
-            Request r = new Request(target, true);
-            r.forwardedTo = -owner; // marks a handoff until started
-            me.queue.add(r);
-            if (me.current == null) {
-                startNext(s, me);
-            }
-        }
-    }
-
-    private void homeWriteBackRequest(SetState s, long objectId, int owner) {
-        ManagerEntry me = s.managerEntry(objectId);
-        synchronized (me) {
-            Request r = new Request(owner, true);
-            r.writeBack = true;
             me.queue.add(r);
             if (me.current == null) {
                 startNext(s, me);
@@ -981,8 +962,8 @@ public final class Coherence {
                 synchronized (me) {
                     if (me.current == r) {
                         me.current = null;
-                        send(r.requester, Kind.LOST, s.id, objectId, self, 0, ("first touch at the home, node "
-                                + self + ", failed: " + ex.getMessage()).getBytes(StandardCharsets.UTF_8));
+                        sendLost(r.requester, s.id, objectId, "first touch at the home, node " + self + ", failed: "
+                                + ex.getMessage());
                         startNext(s, me);
                     }
                 }

@@ -23,6 +23,20 @@ final class ManagerEntry {
             this.requester = requester;
             this.write = write;
         }
+
+        /** A grab on {@code target}'s behalf, which it did not ask for: {@code owner} flushes the object. */
+        static Request handoff(int target, int owner) {
+            Request r = new Request(target, true);
+            r.forwardedTo = -owner; // marks a handoff until started
+            return r;
+        }
+
+        /** The owner asks to write the object back to the home's store and drop it. */
+        static Request writeBack(int owner) {
+            Request r = new Request(owner, true);
+            r.writeBack = true;
+            return r;
+        }
     }
 
     final long objectId;

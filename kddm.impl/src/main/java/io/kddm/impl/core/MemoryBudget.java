@@ -17,6 +17,8 @@ final class MemoryBudget {
     private final long limit;
     private final AtomicLong held = new AtomicLong();
     private final AtomicBoolean flushing = new AtomicBoolean();
+    /** After a pass that freed too little: no new pass until the node holds more than this. */
+    private volatile long retryAbove;
 
     /** @param limit bytes; 0 for none */
     MemoryBudget(long limit) {
@@ -42,12 +44,30 @@ final class MemoryBudget {
         }
     }
 
-    /** Whether a flushing pass should start now; if so, the caller must call {@link #passDone()}. */
+    /**
+     * Whether a flushing pass should start now; if so, the caller must call
+     * {@link #passDone}. After a pass that could not free enough (nothing idle,
+     * no other node up), the next starts only once the node holds a tenth of the
+     * limit more, or has been under the limit: else every write over the limit
+     * would scan every object again for nothing.
+     */
     boolean startPass() {
-        return limit > 0 && held.get() > limit && flushing.compareAndSet(false, true);
+        if (limit == 0) {
+            return false;
+        }
+        long h = held.get();
+        if (h <= limit) {
+            if (retryAbove != 0) {
+                retryAbove = 0;
+            }
+            return false;
+        }
+        return h > retryAbove && flushing.compareAndSet(false, true);
     }
 
-    void passDone() {
+    /** @param freedEnough whether the pass brought the node down to its target */
+    void passDone(boolean freedEnough) {
+        retryAbove = freedEnough ? 0 : held.get() + limit / 10;
         flushing.set(false);
     }
 }
