@@ -129,9 +129,11 @@ class CoherenceTest {
         return runs;
     }
 
-    static void check(History history) {
-        System.out.println("linearizability: " + Linearizability.checkAll(history)
-                + " operations checked, no violation");
+    /** Checks every object's history; returns how many operations were checked. */
+    static int check(History history) {
+        int checked = Linearizability.checkAll(history);
+        System.out.println("linearizability: " + checked + " operations checked, no violation");
+        return checked;
     }
 
     @Test
@@ -172,7 +174,8 @@ class CoherenceTest {
                 h.value(new byte[] {6});
             }
         });
-        Thread.sleep(200);
+        Stats sb = nodes.get(1).coherence().stats();
+        Await.until("b defers the invalidation behind its reader", () -> sb.deferredInvalidations.sum() >= 1);
         assertTrue(!writer.isDone(), "a grab waits while a reader elsewhere holds a get");
         assertArrayEquals(new byte[] {5}, reader.value());
         reader.close();
@@ -180,10 +183,7 @@ class CoherenceTest {
         try (ObjectHandle h = b.get(1)) {
             assertArrayEquals(new byte[] {6}, h.value());
         }
-        Stats sa = nodes.get(0).coherence().stats();
-        Stats sb = nodes.get(1).coherence().stats();
-        assertTrue(sa.ownerUpgrades.sum() >= 1);
-        assertTrue(sb.deferredInvalidations.sum() >= 1);
+        assertTrue(nodes.get(0).coherence().stats().ownerUpgrades.sum() >= 1);
     }
 
     @Test
@@ -230,7 +230,7 @@ class CoherenceTest {
             assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
             assertEquals(0, o.failed());
         }
-        check(history);
+        assertEquals(3 * 4 * 250, check(history));
         long early = 0;
         long deferred = 0;
         for (KddmService k : nodes) {
@@ -305,10 +305,9 @@ class CoherenceTest {
             assertTrue(System.nanoTime() < until, "the home never learned that node 1 owns object 5");
             Thread.onSpinWait();
         }
-        long t0 = System.nanoTime();
+        // (A timeout would throw OperationTimeoutException, after 30 s.)
         assertThrows(io.kddm.api.set.ObjectLostException.class, () -> three.get(5),
                 "the request fails as lost, not after the 30 s operation timeout");
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20));
     }
 
     @Test

@@ -52,13 +52,18 @@ class LinkerSwapTest {
         KddmSet set = start(Duration.ofSeconds(5));
         node.removeIoLinker(CoherenceTest.MEMORY);
         node.removeFamily(CoherenceTest.TEST);
-        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             try (ObjectHandle h = set.get(1)) {
-                return h.value();
+                read.complete(h.value());
+            } catch (RuntimeException ex) {
+                read.completeExceptionally(ex);
             }
         });
-        Thread.sleep(100);
-        assertTrue(!read.isDone(), "it waits for the linker to come back");
+        reader.start();
+        Await.until("the reader waits for the linker to come back", () -> read.isDone()
+                || reader.getState() == Thread.State.TIMED_WAITING);
+        assertTrue(!read.isDone(), "it waits for the linker to come back: " + read);
         node.addFamily(CoherenceTest.TEST);
         node.addIoLinker(CoherenceTest.MEMORY);
         assertArrayEquals(new byte[] {42}, read.get(5, TimeUnit.SECONDS));
@@ -68,11 +73,12 @@ class LinkerSwapTest {
     @Test
     void aLinkerThatStaysAwayFailsOnceTheGraceIsOverAndLosesNothing() throws Exception {
         KddmSet set = start(Duration.ofMillis(200));
-        node.removeIoLinker(CoherenceTest.MEMORY);
         long start = System.nanoTime();
+        node.removeIoLinker(CoherenceTest.MEMORY);
         LinkerMissingException ex = assertThrows(LinkerMissingException.class, () -> set.get(1).close());
         assertTrue(ex.getMessage().contains("linker " + CoherenceTest.MEMORY.id() + " not available"), ex.getMessage());
-        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150), "it waited for the grace");
+        // The grace runs from the departure, so this holds however slow the machine is.
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200), "it waited for the grace");
         assertThrows(LinkerMissingException.class, () -> set.grab(1).close());
         node.removeFamily(CoherenceTest.TEST);
         assertThrows(UnknownFamilyException.class, () -> set.get(1).close());

@@ -169,6 +169,12 @@ class MemoryBudgetTest {
         }
         readAll(nodes.get(2).lookup(s1.id()));
         readAll(nodes.get(1).lookup(s1.id()));
+        long held = nodes.stream().mapToLong(k -> k.coherence().heldBytes()).sum();
+        long flushed = nodes.stream().mapToLong(k -> k.coherence().stats().budgetFlushes.sum()).sum();
+        assertTrue(flushed > 0, "the nodes were over their budgets but flushed nothing");
+        // The only copy of each object is in memory: the nodes keep them all, over their budgets.
+        assertTrue(held >= (long) OBJECTS * SIZE, "the cluster holds " + held + " bytes of "
+                + OBJECTS * SIZE);
     }
 
     @Test
@@ -181,7 +187,7 @@ class MemoryBudgetTest {
         awaitUnderBudget(1);
         int stored = 0;
         for (long id = 0; id < OBJECTS; id++) {
-            int home = s1.id() == 0 ? 0 : (int) (id % 3) + 1; // round robin over nodes 1..3
+            int home = (int) (id % 3) + 1; // round robin over nodes 1..3
             byte[] b = store(home).get(id);
             if (b != null) {
                 assertArrayEquals(value(id), b, "object " + id + " in the store of node " + home);
@@ -216,41 +222,47 @@ class MemoryBudgetTest {
                 try {
                     o = r.get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException t) {
-                    dump();
-                    throw t;
+                    throw new AssertionError(family + ": the workload did not end within 30 s; state:\n" + state(), t);
                 }
                 assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
                 assertEquals(0, o.failed(), family + ": operations failed");
             }
-            CoherenceTest.check(history);
+            assertEquals(3 * 3 * 300, CoherenceTest.check(history), family + ": operations checked");
         }
         long flushed = nodes.stream().mapToLong(k -> k.coherence().stats().budgetFlushes.sum()).sum();
         System.out.println("flushed over budget during the workload: " + flushed + " objects");
         assertTrue(flushed > 100, "the budget must make the nodes flush often, flushed " + flushed);
     }
 
-    private void dump() {
+    /** Every home record and object entry of every node, for a failure message. */
+    private String state() {
+        StringBuilder b = new StringBuilder();
         for (KddmService k : nodes) {
             Coherence c = k.coherence();
             for (SetState s : c.allSets()) {
                 for (ManagerEntry me : s.managed.values()) {
                     synchronized (me) {
-                        System.out.println("node " + c.localNode() + " home of " + me.objectId + ": owner " + me.owner
-                                + " current " + (me.current == null ? "-" : me.current.requester + (me.current.write ? "W" : "R")
-                                + "->" + me.current.forwardedTo) + " queued " + me.queue.size() + " lost " + me.lost);
+                        b.append("node ").append(c.localNode()).append(" home of ").append(me.objectId)
+                                .append(": owner ").append(me.owner).append(" current ")
+                                .append(me.current == null ? "-" : me.current.requester + (me.current.write ? "W" : "R")
+                                        + "->" + me.current.forwardedTo)
+                                .append(" queued ").append(me.queue.size()).append(" lost ").append(me.lost).append('\n');
                     }
                 }
                 for (ObjectEntry e : s.objects.values()) {
                     synchronized (e) {
-                        System.out.println("node " + c.localNode() + " object " + e.objectId + ": " + e.state + " req "
-                                + e.requested + (e.requestedWrite ? "W" : "R") + " queue " + e.queue + " incoming "
-                                + (e.incoming != null) + " awaiting " + e.awaiting + " upgrading " + e.upgrading
-                                + " invAckTo " + e.invalidateAckTo + " copyset " + e.copyset + " r/w " + e.readers + "/"
-                                + e.writers + " homeDown " + e.homeDown);
+                        b.append("node ").append(c.localNode()).append(" object ").append(e.objectId).append(": ")
+                                .append(e.state).append(" req ").append(e.requested).append(e.requestedWrite ? "W" : "R")
+                                .append(" queue ").append(e.queue).append(" incoming ").append(e.incoming != null)
+                                .append(" awaiting ").append(e.awaiting).append(" upgrading ").append(e.upgrading)
+                                .append(" invAckTo ").append(e.invalidateAckTo).append(" copyset ").append(e.copyset)
+                                .append(" r/w ").append(e.readers).append('/').append(e.writers).append(" homeDown ")
+                                .append(e.homeDown).append('\n');
                     }
                 }
             }
         }
+        return b.toString();
     }
 
     @Test

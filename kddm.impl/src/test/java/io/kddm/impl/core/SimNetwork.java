@@ -37,11 +37,12 @@ final class SimNetwork implements AutoCloseable {
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
     private final Map<Long, ExecutorService> channels = new ConcurrentHashMap<>();
     private final long maxDelayNanos;
-    private final long seed;
+    /** The delays' source; which message gets which delay still depends on thread scheduling. */
+    private final Random random;
     private final AtomicLong messages = new AtomicLong();
 
     SimNetwork(long seed, Duration maxDelay) {
-        this.seed = seed;
+        this.random = new Random(seed);
         this.maxDelayNanos = maxDelay.toNanos();
     }
 
@@ -79,7 +80,6 @@ final class SimNetwork implements AutoCloseable {
             throw new NodeUnreachableException(to, "not connected");
         }
         messages.incrementAndGet();
-        Random random = new Random(seed ^ System.nanoTime());
         long delay = maxDelayNanos == 0 ? 0 : (long) (random.nextDouble() * maxDelayNanos);
         channel(from, to).execute(() -> {
             if (delay > 0) {

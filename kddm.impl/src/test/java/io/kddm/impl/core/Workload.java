@@ -79,6 +79,7 @@ public final class Workload {
                     }
                 }
             }, "workload-" + node + "-" + t);
+            th.setDaemon(true); // a caller that gave up waiting (bounded) leaves no thread keeping the JVM
             all.add(th);
             th.start();
         }

@@ -18,6 +18,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.kddm.impl.core.Await;
+
 import io.kddm.api.membership.NodeInfo;
 import io.kddm.api.membership.NodeState;
 import io.kddm.transport.mina.MinaTransport;
@@ -65,13 +67,7 @@ class ClusterMembershipTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
+        Await.until(what, condition);
     }
 
     private static NodeState state(Node observer, int id) {
@@ -111,14 +107,15 @@ class ClusterMembershipTest {
         long detection = System.nanoTime() - crashed;
         assertTrue(detection <= FAST.detectionBound().toNanos() + TimeUnit.MILLISECONDS.toNanos(500),
                 "detected after " + detection / 1_000_000 + " ms; bound " + FAST.detectionBound().toMillis());
-        assertTrue(events.contains("2:ALIVE->SUSPECT"), events.toString());
-        assertTrue(events.contains("2:SUSPECT->DEAD"), events.toString());
+        // Listeners hear of it on the events thread, possibly after the state changed.
+        Await.until(() -> "SUSPECT then DEAD reported: " + events,
+                () -> events.contains("2:ALIVE->SUSPECT") && events.contains("2:SUSPECT->DEAD"));
         assertTrue(!a.membership.isUp(2));
 
         Node b2 = start(2, bAddress);
         await("alive again", () -> state(a, 2) == NodeState.ALIVE);
         assertNotEquals(incarnation, a.membership.node(2).orElseThrow().incarnation());
-        assertTrue(events.contains("2:DEAD->ALIVE"), events.toString());
+        Await.until(() -> "DEAD->ALIVE reported: " + events, () -> events.contains("2:DEAD->ALIVE"));
         await("b2 sees a", () -> state(b2, 1) == NodeState.ALIVE);
     }
 
@@ -144,7 +141,7 @@ class ClusterMembershipTest {
                 && a.membership.node(2).orElseThrow().incarnation() != old);
         long back = System.nanoTime() - crashed;
         // Listeners hear of it on the events thread, possibly after the state changed.
-        await("DEAD then ALIVE reported: " + events, () -> events.stream().anyMatch(
+        Await.until(() -> "DEAD then ALIVE reported: " + events, () -> events.stream().anyMatch(
                 e -> e.contains("DEAD->ALIVE") && !e.endsWith("@" + old)));
         int dead = -1;
         int alive = -1;
