@@ -289,6 +289,13 @@ public class RuntimeIT {
         return out.toByteArray();
     }
 
+    /** The "waits for an updated linker" figure of kddm:stats. */
+    private long linkerWaits() throws Exception {
+        Matcher m = Pattern.compile("waits for an updated linker\\s+(\\d+)").matcher(run("kddm:stats"));
+        assertTrue("kddm:stats has no linker waits row", m.find());
+        return Long.parseLong(m.group(1));
+    }
+
     /**
      * Bundle.update() of the memory linker while a thread grabs and rewrites
      * objects: operations meanwhile wait for the new linker (or fail with the
@@ -327,7 +334,8 @@ public class RuntimeIT {
             old = null;
 
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            long[] counts = new long[3]; // completed, retried, failed otherwise
+            // completed, retried, failed otherwise: written by the workload, read here
+            java.util.concurrent.atomic.AtomicLongArray counts = new java.util.concurrent.atomic.AtomicLongArray(3);
             List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
             Thread workload = new Thread(() -> {
                 java.util.Random random = new java.util.Random(3);
@@ -341,32 +349,43 @@ public class RuntimeIT {
                         }
                         h.value(java.nio.ByteBuffer.allocate(8).putLong(v + 1).array());
                         expected[i] = v + 1;
-                        counts[0]++;
+                        counts.incrementAndGet(0);
                     } catch (io.kddm.api.set.LinkerMissingException retryable) {
-                        counts[1]++;
+                        counts.incrementAndGet(1);
                     } catch (RuntimeException other) {
-                        counts[2]++;
+                        counts.incrementAndGet(2);
                         failures.add(other.toString());
                     }
                 }
             });
             workload.start();
-            Thread.sleep(300);
+            deadline = System.currentTimeMillis() + 10_000;
+            while (counts.get(0) < 1000) {
+                assertTrue("the workload never got going", System.currentTimeMillis() < deadline);
+                Thread.sleep(5);
+            }
             Bundle linker = Arrays.stream(context.getBundles())
                     .filter(b -> "io.kddm.linker.memory".equals(b.getSymbolicName())).findFirst().orElseThrow();
             String oldVersion = linker.getVersion().toString();
-            long swapStart = counts[0];
+            long waitsBefore = linkerWaits();
+            assertTrue("the workload runs when the update starts", workload.isAlive());
+            long swapStart = counts.get(0);
             linker.update(new java.io.ByteArrayInputStream(withVersion(linker.getLocation(), "0.1.0.v2")));
+            assertTrue("the workload still runs after the update", workload.isAlive());
             deadline = System.currentTimeMillis() + 10_000;
-            while (counts[0] < swapStart + 1000 && System.currentTimeMillis() < deadline) {
+            while (counts.get(0) < swapStart + 1000 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(10);
             }
             stop.set(true);
             workload.join(30_000);
-            System.out.println("hot update of the memory linker under load: " + counts[0] + " operations completed, "
-                    + counts[1] + " retried (linker missing), " + counts[2] + " failed otherwise");
+            assertTrue("the workload did not stop", !workload.isAlive()); // so expected[] is final
+            long waited = linkerWaits() - waitsBefore;
+            System.out.println("hot update of the memory linker under load: " + counts.get(0)
+                    + " operations completed, " + waited + " waited for the new linker, " + counts.get(1)
+                    + " retried (linker missing), " + counts.get(2) + " failed otherwise");
             assertTrue(failures.toString(), failures.isEmpty());
-            assertTrue("the workload went on after the update", counts[0] >= swapStart + 1000);
+            assertTrue("the workload went on after the update", counts.get(0) >= swapStart + 1000);
+            assertTrue("no operation met the update (none waited, none was retried)", waited + counts.get(1) > 0);
             assertEquals("0.1.0.v2", linker.getVersion().toString());
             assertTrue(oldVersion, !oldVersion.equals("0.1.0.v2"));
             String linkers = run("kddm:linkers");
