@@ -37,11 +37,19 @@ public interface IoLinker {
     default void invalidate(SetContext set, long objectId) {
     }
 
-    /** The object is deleted cluster-wide (called on the node that held it last). */
+    /**
+     * The object is deleted cluster-wide: called on the node that held it last,
+     * and, for a family that first-touches at home, also at the object's home
+     * (its store is there).
+     */
     default void remove(SetContext set, long objectId) {
     }
 
-    /** Write the object back to the backing store, durably. */
+    /**
+     * Write the object back to the backing store, durably. For a family that
+     * first-touches at home, always called at the object's home, with the bytes
+     * the holder sent.
+     */
     default void sync(SetContext set, long objectId, byte[] value) {
     }
 
@@ -51,7 +59,8 @@ public interface IoLinker {
 
     /**
      * The object's home under {@link HomePolicy#LINKER}; any value not in
-     * {@code set.nodes()} falls back to round robin.
+     * {@code set.nodes()} falls back to round robin, except in a well-known set,
+     * where it is an error (nodes open such sets knowing different nodes).
      */
     default int defaultOwner(SetContext set, long objectId) {
         return -1;

@@ -30,7 +30,8 @@ public interface Kddm {
      * Opens the well-known set {@code setId} (node bits 0) of {@code family},
      * creating it on this node if needed. Its family must place homes by
      * {@code NODE_BITS} or {@code LINKER}, so that every node agrees on them
-     * without asking.
+     * without asking: an object whose id carries no home (node bits 0) and that
+     * its linker does not place is refused.
      */
     KddmSet wellKnown(long setId, String family);
 

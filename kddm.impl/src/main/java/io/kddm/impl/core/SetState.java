@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.SetContext;
+import io.kddm.api.set.KddmException;
 import io.kddm.api.set.SetIds;
 
 /** A set as this node knows it: what it is, the objects held here, and the objects homed here. */
@@ -40,8 +41,15 @@ final class SetState {
         return node != 0 ? node : nodes.get(0);
     }
 
-    /** The home of an object under a policy; {@code linkerChoice} is used by {@link HomePolicy#LINKER}. */
+    /**
+     * The home of an object under a policy; {@code linkerChoice} is used by
+     * {@link HomePolicy#LINKER}. Where the policy gives none, homes are spread
+     * round robin over {@link #nodes}; but every node opens a well-known set with
+     * the nodes it happens to know then, so that would not be the same home on
+     * every node: there it is an error.
+     */
     int home(HomePolicy policy, long objectId, int linkerChoice) {
+        boolean wellKnown = SetIds.wellKnown(id);
         switch (policy) {
             case NODE_BITS -> {
                 int node = (int) ((objectId >>> 24) & 0xFF);
@@ -53,12 +61,17 @@ final class SetState {
                 return creator();
             }
             case LINKER -> {
-                if (nodes.contains(linkerChoice)) {
+                if (wellKnown ? linkerChoice >= 1 && linkerChoice <= 255 : nodes.contains(linkerChoice)) {
                     return linkerChoice;
                 }
             }
             default -> {
             }
+        }
+        if (wellKnown) {
+            throw new KddmException("object " + objectId + " of well-known set " + SetIds.format(id)
+                    + " has no home of its own: its id must carry the home node in bits 24..31 (NODE_BITS), "
+                    + "or its linker must name one (LINKER)");
         }
         return nodes.get((int) (objectId % nodes.size()));
     }

@@ -24,6 +24,7 @@ import io.kddm.api.linker.SetContext;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.SetIds;
 import io.kddm.api.set.LinkerMissingException;
 import io.kddm.api.set.ObjectHandle;
 import io.kddm.api.set.ObjectTooLargeException;
@@ -48,6 +49,24 @@ class CoherenceTest {
         @Override
         public byte[] firstTouch(SetContext set, long objectId) {
             return new byte[0];
+        }
+    };
+
+    /** Like TEST, with homes in the object ids' node bits (as well-known sets need). */
+    static final SetFamily NODE_BITS = new SetFamily() {
+        @Override
+        public String name() {
+            return "test-nodebits";
+        }
+
+        @Override
+        public String ioLinker() {
+            return MEMORY.id();
+        }
+
+        @Override
+        public io.kddm.api.linker.HomePolicy home() {
+            return io.kddm.api.linker.HomePolicy.NODE_BITS;
         }
     };
 
@@ -308,6 +327,18 @@ class CoherenceTest {
         // (A timeout would throw OperationTimeoutException, after 30 s.)
         assertThrows(io.kddm.api.set.ObjectLostException.class, () -> three.get(5),
                 "the request fails as lost, not after the 30 s operation timeout");
+    }
+
+    @Test
+    void aWellKnownSetRefusesObjectsWhoseHomeDependsOnWhoANodeKnows() throws Exception {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
+        nodes.get(0).addFamily(NODE_BITS);
+        KddmSet set = nodes.get(0).wellKnown(SetIds.of(0, 7), NODE_BITS.name());
+        try (ObjectHandle h = set.grab((1L << 24) | 5)) { // homed on node 1 by its bits
+            h.value(new byte[] {1});
+        }
+        KddmException ex = assertThrows(KddmException.class, () -> set.grab(5).close());
+        assertTrue(ex.getMessage().contains("no home of its own"), ex.getMessage());
     }
 
     @Test
