@@ -54,11 +54,6 @@ public final class FileIoLinker implements IoLinker {
         return data != null ? Path.of(data, "objects") : context.getDataFile("objects").toPath();
     }
 
-    /** Where the objects are. */
-    public Path root() {
-        return root;
-    }
-
     @Override
     public String id() {
         return ID;

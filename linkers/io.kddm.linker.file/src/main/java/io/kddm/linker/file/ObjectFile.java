@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 
 import io.kddm.api.set.KddmException;
@@ -47,7 +48,7 @@ final class ObjectFile {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         byte[] magic = new byte[MAGIC.length];
         b.get(magic);
-        if (!java.util.Arrays.equals(magic, MAGIC)) {
+        if (!Arrays.equals(magic, MAGIC)) {
             throw corrupt(file, objectId, "not an object file (bad magic)");
         }
         long id = b.getLong();
@@ -98,6 +99,11 @@ final class ObjectFile {
             }
             forceFolder(dir);
         } catch (IOException ex) {
+            try {
+                Files.deleteIfExists(tmp); // the old object, if any, is still whole
+            } catch (IOException cleanup) {
+                ex.addSuppressed(cleanup);
+            }
             throw new KddmException("cannot write object " + objectId + " to " + file + ": " + ex, ex);
         }
     }
