@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -468,6 +469,16 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             out.add(new SetInfo(s.id, s.family, f == null ? "?" : f.ioLinker(), s.nodes, objects, bytes));
         }
         out.sort((a, b) -> Long.compareUnsigned(a.id(), b.id()));
+        return out;
+    }
+
+    /** The sets known here, by the IO linker of their family ("?" if the family is not here); no object is read. */
+    public Map<String, List<Long>> setsByIoLinker() {
+        Map<String, List<Long>> out = new TreeMap<>();
+        for (SetState s : coherence.allSets()) {
+            SetFamily f = families.get(s.family);
+            out.computeIfAbsent(f == null ? "?" : f.ioLinker(), k -> new ArrayList<>()).add(s.id);
+        }
         return out;
     }
 

@@ -217,12 +217,7 @@ public final class ClusterMembership implements Membership, ConnectionListener {
                     m.id);
             m.fenced = true;
         }
-        try {
-            events.execute(() -> transport.disconnect(m.id, "declared dead by node " + localNode()
-                    + ": restart it to rejoin"));
-        } catch (RejectedExecutionException stopping) {
-            // this node is leaving anyway
-        }
+        post(() -> transport.disconnect(m.id, "declared dead by node " + localNode() + ": restart it to rejoin"));
     }
 
     @Override
@@ -326,7 +321,7 @@ public final class ClusterMembership implements Membership, ConnectionListener {
             LOG.info("node {} is {}", m.id, to);
         }
         NodeInfo info = m.snapshot(System.nanoTime());
-        events.execute(() -> listeners.forEach(l -> tell(l, info, from)));
+        post(() -> listeners.forEach(l -> tell(l, info, from)));
     }
 
     @Override
@@ -352,10 +347,22 @@ public final class ClusterMembership implements Membership, ConnectionListener {
 
     void removeListener(MembershipListener listener) {
         // On the events thread too, so that a removal never runs before its own addition.
-        try {
-            events.execute(() -> listeners.remove(listener));
-        } catch (RejectedExecutionException stopped) {
+        if (!post(() -> listeners.remove(listener))) {
             listeners.remove(listener);
+        }
+    }
+
+    /**
+     * Runs {@code task} on the events thread, in order; false once this node's
+     * membership has stopped (a late heartbeat reply, a listener removed while
+     * stopping), when there is nobody left to tell.
+     */
+    private boolean post(Runnable task) {
+        try {
+            events.execute(task);
+            return true;
+        } catch (RejectedExecutionException stopped) {
+            return false;
         }
     }
 

@@ -37,13 +37,16 @@ public final class BulkCommands {
         return b;
     }
 
+    /** Largest --size: bigger objects than any family takes, not so big that the shell runs out of memory. */
+    private static final int MAX_SIZE = 16 * 1024 * 1024;
+
     private static void check(long first, long count, int size) {
-        if (first < 0 || count < 1 || first + count - 1 > KddmSet.MAX_OBJECT_ID) {
-            throw new IllegalArgumentException("objects " + first + ".." + (first + count - 1) + " are not all in 0.."
-                    + KddmSet.MAX_OBJECT_ID);
+        if (first < 0 || first > KddmSet.MAX_OBJECT_ID || count < 1 || count > KddmSet.MAX_OBJECT_ID - first + 1) {
+            throw new IllegalArgumentException("FIRST must be in 0.." + KddmSet.MAX_OBJECT_ID
+                    + " and COUNT at least 1, with every object id in that range");
         }
-        if (size < 0) {
-            throw new IllegalArgumentException("--size must be >= 0");
+        if (size < 0 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("--size must be 0.." + MAX_SIZE + " bytes");
         }
     }
 

@@ -11,8 +11,15 @@ public final class Counter {
         return v.length == 8;
     }
 
+    /** @throws IllegalArgumentException if the object holds something else (text, other bytes) */
     public static long decode(byte[] v) {
-        return is(v) ? ByteBuffer.wrap(v).getLong() : 0;
+        if (v.length == 0) {
+            return 0;
+        }
+        if (!is(v)) {
+            throw new IllegalArgumentException("the object holds " + v.length + " bytes, not a 64-bit counter");
+        }
+        return ByteBuffer.wrap(v).getLong();
     }
 
     public static byte[] encode(long v) {

@@ -31,27 +31,21 @@ public final class DemoCommands {
         return kddm.lookup(SetIds.parse(id));
     }
 
-    private static long object(long id) {
-        if (id < 0 || id > KddmSet.MAX_OBJECT_ID) {
-            throw new IllegalArgumentException("object id must be 0.." + KddmSet.MAX_OBJECT_ID + ", not " + id);
-        }
-        return id;
-    }
-
     @Descriptor("grabs an object and sets it to a text (UTF-8)")
     public String write(@Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object,
             @Descriptor("the text") String text) {
-        try (ObjectHandle h = set(set).grab(object(object))) {
-            h.value(text.getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        try (ObjectHandle h = set(set).grab(object)) { // (the core checks the object id)
+            h.value(bytes);
         }
-        return "wrote " + text.getBytes(StandardCharsets.UTF_8).length + " bytes";
+        return "wrote " + bytes.length + " bytes";
     }
 
     @Descriptor("gets an object and shows it: printable UTF-8 text as text, else an 8-byte counter as a number, "
             + "else hex")
     public String read(@Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object) {
         byte[] v;
-        try (ObjectHandle h = set(set).get(object(object))) {
+        try (ObjectHandle h = set(set).get(object)) {
             v = h.value();
         }
         String text = utf8(v);
@@ -82,7 +76,7 @@ public final class DemoCommands {
         KddmSet s = set(set);
         long value = 0;
         for (int i = 0; i < times; i++) {
-            try (ObjectHandle h = s.grab(object(object))) {
+            try (ObjectHandle h = s.grab(object)) {
                 value = Counter.decode(h.value()) + delta;
                 h.value(Counter.encode(value));
             }

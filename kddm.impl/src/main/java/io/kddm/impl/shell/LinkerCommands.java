@@ -1,5 +1,6 @@
 package io.kddm.impl.shell;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -12,7 +13,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import io.kddm.api.set.SetIds;
-import io.kddm.api.set.SetInfo;
 import io.kddm.impl.core.KddmService;
 
 /** {@code kddm:linkers}: which bundle, in which version, serves each linker, and the sets that use it. */
@@ -34,9 +34,10 @@ public final class LinkerCommands {
     @Descriptor("lists the IO and interface linkers registered here: bundle and version, and the sets using them")
     public String linkers() {
         Table t = new Table("KIND", "LINKER", "BUNDLE", "SETS");
-        Map<String, String> sets = kddm.sets().stream().collect(Collectors.groupingBy(SetInfo::ioLinker, TreeMap::new,
-                Collectors.mapping(s -> SetIds.format(s.id()), Collectors.joining(","))));
-        new TreeMap<>(kddm.ioLinkers()).forEach((id, l) -> t.row("io", id, bundle(l), sets.getOrDefault(id, "-")));
+        Map<String, List<Long>> sets = kddm.setsByIoLinker();
+        new TreeMap<>(kddm.ioLinkers()).forEach((id, l) -> t.row("io", id, bundle(l),
+                sets.getOrDefault(id, List.of()).stream().sorted(Long::compareUnsigned).map(SetIds::format)
+                        .collect(Collectors.joining(",")).transform(x -> x.isEmpty() ? "-" : x)));
         new TreeMap<>(kddm.interfaceLinkers()).forEach((name, l) -> t.row("interface", name, bundle(l), "any"));
         return t.toString();
     }

@@ -75,40 +75,53 @@ public final class TortureCommand {
         if (threads < 1 || ops < 1 || participants < 1) {
             throw new IllegalArgumentException("--threads, --ops and --participants must be at least 1");
         }
-        List<Long> ids = new ArrayList<>();
-        for (String o : objects.split(",")) {
-            ids.add(Long.decode(o.trim()));
-        }
+        List<Long> ids = objectIds(objects);
         KddmSet s = kddm.wellKnown(SetIds.of(0, set), family);
-        arrive(s, barrier, participants, false);
-        // The checker takes every object to start at 0, and the barriers too.
-        try (ObjectHandle h = s.get(barrier + 2)) {
-            if (Counter.decode(h.value()) != 0) {
-                throw new IllegalArgumentException("well-known set " + set + " was already used by a torture run: "
-                        + "pass another --set");
-            }
-        }
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong opIds = new AtomicLong();
         int node = kddm.localNode();
         List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+        String sum;
+        // Everything that can fail on this node alone (the arguments, the file) is checked before
+        // the first barrier; once there, this node arrives at the others whatever happens, so
+        // that they never wait the full minute for it.
         try (Writer out = Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8)) {
-            List<Thread> all = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                Thread th = new Thread(() -> {
-                    try {
-                        work(s, node, thread, ops, ids, seed, onlyAdd, out, opIds, done, failed);
-                    } catch (RuntimeException | Error e) {
-                        unexpected.add(e);
+            arrive(s, barrier, participants, false);
+            try {
+                // The checker takes every object to start at 0, and the barriers too.
+                try (ObjectHandle h = s.get(barrier + 2)) {
+                    if (Counter.decode(h.value()) != 0) {
+                        throw new IllegalArgumentException("well-known set " + set
+                                + " was already used by a torture run: pass another --set");
                     }
-                }, "torture-" + t);
-                all.add(th);
-                th.start();
+                }
+                List<Thread> all = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    Thread th = new Thread(() -> {
+                        try {
+                            work(s, node, thread, ops, ids, seed, onlyAdd, out, opIds, done, failed);
+                        } catch (RuntimeException | Error e) {
+                            unexpected.add(e);
+                        }
+                    }, "torture-" + t);
+                    all.add(th);
+                    th.start();
+                }
+                for (Thread th : all) {
+                    th.join();
+                }
+            } finally {
+                arrive(s, barrier + 1, participants, true);
             }
-            for (Thread th : all) {
-                th.join();
+            try {
+                sum = "sum " + sum(s, ids);
+            } catch (KddmException e) {
+                sum = "sum unknown (" + e.getMessage() + ")";
+            } finally {
+                // Nobody leaves (taking its homes along) before everyone has read the sum.
+                arrive(s, barrier + 2, participants, true);
             }
         }
         if (!unexpected.isEmpty()) {
@@ -118,23 +131,35 @@ public final class TortureCommand {
             unexpected.stream().skip(1).forEach(e::addSuppressed);
             throw e;
         }
-        arrive(s, barrier + 1, participants, true);
-        String sum;
-        try {
-            long total = 0;
-            for (long id : ids) {
-                try (ObjectHandle h = s.get(id)) {
-                    total += Counter.decode(h.value());
-                }
-            }
-            sum = "sum " + total;
-        } catch (KddmException e) {
-            sum = "sum unknown (" + e.getMessage() + ")";
-        }
-        // Nobody leaves (taking its homes along) before everyone has read the sum.
-        arrive(s, barrier + 2, participants, true);
         return "torture: " + done.get() + " operations completed, " + failed.get() + " failed with a kDDM error; "
                 + sum;
+    }
+
+    private static List<Long> objectIds(String objects) {
+        List<Long> ids = new ArrayList<>();
+        for (String o : objects.split(",")) {
+            long id;
+            try {
+                id = Long.decode(o.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--objects: '" + o.trim() + "' is not an object id");
+            }
+            if (id < 0 || id > KddmSet.MAX_OBJECT_ID) {
+                throw new IllegalArgumentException("--objects: " + id + " is not in 0.." + KddmSet.MAX_OBJECT_ID);
+            }
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private static long sum(KddmSet s, List<Long> ids) {
+        long total = 0;
+        for (long id : ids) {
+            try (ObjectHandle h = s.get(id)) {
+                total += Counter.decode(h.value());
+            }
+        }
+        return total;
     }
 
     private static long now() {
