@@ -176,6 +176,8 @@ class ClusterIT {
                     while (in.read() >= 0) {
                         // until the node closes the connection
                     }
+                } catch (java.net.SocketTimeoutException kept) {
+                    throw new AssertionError("node 1 kept a garbage connection open for 10 s", kept);
                 } catch (IOException reset) {
                     // closed with a reset
                 }
