@@ -185,23 +185,14 @@ public final class TortureCommand {
         for (int i = 0; i < ops; i++) {
             long object = ids.get(r.nextInt(ids.size()));
             int pick = r.nextInt(10);
-            String kind = onlyAdd ? "ADD" : pick < 4 ? "READ" : pick < 7 ? "WRITE" : "ADD";
-            long argument = kind.equals("WRITE") ? node * 1_000_000_000L + thread * 1_000_000L + i
-                    : kind.equals("ADD") ? 1 : 0;
+            CounterOp kind = onlyAdd ? CounterOp.ADD
+                    : pick < 4 ? CounterOp.READ : pick < 7 ? CounterOp.WRITE : CounterOp.ADD;
+            long argument = kind == CounterOp.WRITE ? node * 1_000_000_000L + thread * 1_000_000L + i
+                    : kind == CounterOp.ADD ? 1 : 0;
             long id = ((long) node << 40) | opIds.incrementAndGet();
             write(out, "I " + id + " " + object + " " + kind + " " + argument + " " + now());
             try {
-                long result;
-                if (kind.equals("READ")) {
-                    try (ObjectHandle h = s.get(object)) {
-                        result = Counter.decode(h.value());
-                    }
-                } else {
-                    try (ObjectHandle h = s.grab(object)) {
-                        result = kind.equals("WRITE") ? argument : Counter.decode(h.value()) + argument;
-                        h.value(Counter.encode(result));
-                    }
-                }
+                long result = kind.apply(s, object, argument);
                 write(out, "R " + id + " " + result + " " + now());
                 done.incrementAndGet();
             } catch (KddmException e) {

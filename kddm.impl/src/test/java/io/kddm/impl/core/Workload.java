@@ -9,9 +9,8 @@ import java.util.function.LongSupplier;
 
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
-import io.kddm.api.set.ObjectHandle;
 import io.kddm.impl.core.History.Kind;
-import io.kddm.impl.shell.Counter;
+import io.kddm.impl.shell.CounterOp;
 
 /**
  * Random get/grab on a few hot objects from several threads, recorded in a
@@ -53,17 +52,7 @@ public final class Workload {
                             : kind == Kind.ADD ? 1 : 0;
                     long invoke = clock.getAsLong();
                     try {
-                        long result = 0;
-                        if (kind == Kind.READ) {
-                            try (ObjectHandle h = set.get(object)) {
-                                result = Counter.decode(h.value());
-                            }
-                        } else {
-                            try (ObjectHandle h = set.grab(object)) {
-                                result = kind == Kind.WRITE ? argument : Counter.decode(h.value()) + argument;
-                                h.value(Counter.encode(result));
-                            }
-                        }
+                        long result = CounterOp.valueOf(kind.name()).apply(set, object, argument);
                         if (crashed.getAsBoolean()) {
                             history.unknown(object, kind, argument, invoke);
                         } else {
