@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -26,19 +24,13 @@ class FileLinkerClusterIT {
     /** Objects per node: their ids carry the home node in bits 24..31 (10,000 in all). */
     private static final int[] COUNT = {0, 3334, 3333, 3333};
 
-    private Path base;
-    private Path secret;
-    private final String[] address = new String[4];
-    private final List<NodeProcess> started = new ArrayList<>();
+    private LocalCluster cluster;
 
     @BeforeEach
     void prepare() throws Exception {
-        base = Files.createDirectories(Path.of("target", "file-linker-it", String.valueOf(System.nanoTime()))
-                .toAbsolutePath());
-        secret = Files.writeString(base.resolve("secret"), "file linker it " + System.nanoTime());
+        cluster = new LocalCluster("file-linker-it", 3);
         for (int id = 1; id <= 3; id++) {
-            address[id] = "127.0.0.1:" + NodeProcess.freePort();
-            Path deploy = Files.createDirectories(base.resolve("node-" + id).resolve("deploy"));
+            Path deploy = Files.createDirectories(cluster.data(id).resolve("deploy"));
             // Every node opens the set when the file family comes, so its homes know it after a restart too.
             Files.writeString(deploy.resolve("io.kddm.core.cfg"), "well.known=" + SET + "=file\n");
         }
@@ -46,37 +38,27 @@ class FileLinkerClusterIT {
 
     @AfterEach
     void stop() throws InterruptedException {
-        for (NodeProcess n : started) { // only the processes this test started
-            n.kill();
-        }
-    }
-
-    private NodeProcess node(int id, String... extra) throws Exception {
-        NodeProcess n = NodeProcess.start(id, address[id], NodeProcess.peers(address, id, 1, 2, 3), secret, base,
-                extra);
-        started.add(n);
-        return n;
+        cluster.close();
     }
 
     /** Node 1 runs {@code command} on each node's range while nodes 2 and 3 serve, then the cluster stops. */
     private String runOnCluster(String command) throws Exception {
-        NodeProcess two = node(2, "--headless");
-        NodeProcess three = node(3, "--headless");
+        NodeProcess two = cluster.start(2, "--headless");
+        NodeProcess three = cluster.start(3, "--headless");
         StringBuilder script = new StringBuilder();
         for (int home = 1; home <= 3; home++) {
             script.append(command).append(' ').append(SET).append(' ').append(home << 24).append(' ')
                     .append(COUNT[home]).append('\n');
         }
-        NodeProcess one = node(1, "--exec", script.toString(), "--wait", "30");
+        NodeProcess one = cluster.start(1, "--exec", script.toString(), "--wait", "30");
         assertEquals(0, one.awaitExit(LIMIT), "node 1:\n" + one.output() + one.logText());
         assertEquals(0, two.terminate(Duration.ofSeconds(30)), "node 2:\n" + two.output());
         assertEquals(0, three.terminate(Duration.ofSeconds(30)), "node 3:\n" + three.output());
-        started.clear();
         return one.output();
     }
 
     private long files(int node) throws Exception {
-        try (Stream<Path> s = Files.walk(base.resolve("node-" + node).resolve("objects"))) {
+        try (Stream<Path> s = Files.walk(cluster.data(node).resolve("objects"))) {
             return s.filter(Files::isRegularFile).count();
         }
     }
@@ -103,20 +85,19 @@ class FileLinkerClusterIT {
         runOnCluster("kddm:fill --sync --size 100");
         long object = (2 << 24) + 17;
         Path file;
-        try (Stream<Path> s = Files.walk(base.resolve("node-2").resolve("objects"))) {
+        try (Stream<Path> s = Files.walk(cluster.data(2).resolve("objects"))) {
             file = s.filter(p -> p.getFileName().toString().equals(Long.toString(object))).findFirst().orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 10)); // truncated
-        NodeProcess two = node(2, "--headless");
-        NodeProcess three = node(3, "--headless");
-        NodeProcess one = node(1, "--exec", "kddm:verify --size 100 " + SET + " " + object + " 1", "--wait", "30");
+        NodeProcess two = cluster.start(2, "--headless");
+        NodeProcess three = cluster.start(3, "--headless");
+        NodeProcess one = cluster.start(1, "--exec", "kddm:verify --size 100 " + SET + " " + object + " 1", "--wait", "30");
         assertEquals(1, one.awaitExit(LIMIT), one.output());
         String out = one.output();
         assertTrue(out.contains(file.toString()) && out.contains("object " + object) && out.contains("truncated"),
                 "the error names the file and the object:\n" + out);
         assertEquals(0, two.terminate(Duration.ofSeconds(30)));
         assertEquals(0, three.terminate(Duration.ofSeconds(30)));
-        started.clear();
     }
 }

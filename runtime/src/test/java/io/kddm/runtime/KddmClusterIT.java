@@ -30,27 +30,18 @@ class KddmClusterIT {
             Pattern.MULTILINE);
     private static final Pattern FLUSHED = Pattern.compile("^flushed over budget\\s+(\\d+)", Pattern.MULTILINE);
 
+    private LocalCluster cluster;
     private Path base;
-    private Path secret;
-    private final String[] address = new String[4];
-    private final List<NodeProcess> started = new ArrayList<>();
 
     @BeforeEach
     void prepare() throws Exception {
-        base = Files.createDirectories(Path.of("target", "kddm-cluster-it", String.valueOf(System.nanoTime()))
-                .toAbsolutePath());
-        secret = Files.writeString(base.resolve("secret"), "kddm cluster it " + System.nanoTime());
-        for (int id = 1; id <= 3; id++) {
-            address[id] = "127.0.0.1:" + NodeProcess.freePort();
-        }
+        cluster = new LocalCluster("kddm-cluster-it", 3);
+        base = cluster.base;
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        // Only processes this test started, by their handles.
-        for (NodeProcess n : started) {
-            n.kill();
-        }
+        cluster.close();
     }
 
     private NodeProcess torture(int id, String options) throws Exception {
@@ -58,11 +49,8 @@ class KddmClusterIT {
     }
 
     private NodeProcess torture(int id, String options, String then) throws Exception {
-        NodeProcess n = NodeProcess.start(id, address[id], NodeProcess.peers(address, id, 1, 2, 3), secret, base,
-                "--exec", "kddm:torture --participants 3 " + options + " " + base.resolve("history-" + id) + then,
-                "--wait", "30");
-        started.add(n);
-        return n;
+        return cluster.start(id, "--exec", "kddm:torture --participants 3 " + options + " "
+                + base.resolve("history-" + id) + then, "--wait", "30");
     }
 
     private static void awaitSuccess(NodeProcess n) throws Exception {
@@ -125,7 +113,7 @@ class KddmClusterIT {
     void aTinyMemoryBudgetFlushesAllTheTimeAndStaysLinearizable() throws Exception {
         List<NodeProcess> nodes = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
-            Path deploy = Files.createDirectories(base.resolve("node-" + id).resolve("deploy"));
+            Path deploy = Files.createDirectories(cluster.data(id).resolve("deploy"));
             Files.writeString(deploy.resolve("io.kddm.core.cfg"), "memory.budget.mb=0.00002\n"); // 20 bytes
             nodes.add(torture(id, "--threads 3 --ops 300 --seed 21", "; kddm:stats"));
         }
