@@ -45,7 +45,8 @@ class FileLinkerClusterIT {
     private String runOnCluster(String command) throws Exception {
         NodeProcess two = cluster.start(2, "--headless");
         NodeProcess three = cluster.start(3, "--headless");
-        StringBuilder script = new StringBuilder();
+        // A peer not listening yet counts as settled (failed) for --exec: wait for the nodes themselves.
+        StringBuilder script = new StringBuilder("kddm:nodes --await 3\n");
         for (int home = 1; home <= 3; home++) {
             script.append(command).append(' ').append(SET).append(' ').append(home << 24).append(' ')
                     .append(COUNT[home]).append('\n');
@@ -92,7 +93,7 @@ class FileLinkerClusterIT {
         Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 10)); // truncated
         NodeProcess two = cluster.start(2, "--headless");
         NodeProcess three = cluster.start(3, "--headless");
-        NodeProcess one = cluster.start(1, "--exec", "kddm:verify --size 100 " + SET + " " + object + " 1", "--wait", "30");
+        NodeProcess one = cluster.start(1, "--exec", "kddm:nodes --await 3; kddm:verify --size 100 " + SET + " " + object + " 1", "--wait", "30");
         assertEquals(1, one.awaitExit(LIMIT), one.output());
         String out = one.output();
         assertTrue(out.contains(file.toString()) && out.contains("object " + object) && out.contains("truncated"),

@@ -449,6 +449,12 @@ public class RuntimeIT {
         } catch (IllegalArgumentException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("nodes"));
         }
+        try {
+            run("kddm:nodes --await 2 --timeout 0");
+            fail("a second node never comes: the wait ends with an error");
+        } catch (IllegalStateException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("1 of 2 nodes alive after 0 s"));
+        }
 
         // Removing the configuration takes the node down cleanly.
         Files.delete(cfg);

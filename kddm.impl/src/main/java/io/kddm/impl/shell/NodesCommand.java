@@ -4,12 +4,14 @@ import java.util.HashSet;
 import java.util.Set;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import io.kddm.api.membership.Membership;
 import io.kddm.api.membership.NodeInfo;
+import io.kddm.api.membership.NodeState;
 import io.kddm.api.transport.PeerStatus;
 import io.kddm.api.transport.Transport;
 
@@ -25,8 +27,29 @@ public final class NodesCommand {
         this.transport = transport;
     }
 
-    @Descriptor("lists every node: id, address, state, time since its last heartbeat answer, round-trip time")
-    public String nodes() {
+    @Descriptor("lists every node: id, address, state, time since its last heartbeat answer, round-trip time; "
+            + "--await N first waits (up to --timeout seconds) until N nodes, this one included, are alive")
+    public String nodes(@Parameter(names = "--await", absentValue = "0") int await,
+            @Parameter(names = "--timeout", absentValue = "60") int timeout) throws InterruptedException {
+        if (await < 0 || await > 255 || timeout < 0 || timeout > 86_400) {
+            throw new IllegalArgumentException("--await takes 0..255 nodes and --timeout 0..86400 seconds");
+        }
+        long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+        while (alive() < await) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException(alive() + " of " + await + " nodes alive after " + timeout
+                        + " s:\n" + table());
+            }
+            Thread.sleep(20);
+        }
+        return table();
+    }
+
+    private long alive() {
+        return membership.nodes().stream().filter(n -> n.state() == NodeState.ALIVE).count();
+    }
+
+    private String table() {
         Table table = new Table("ID", "ADDRESS", "STATE", "LAST-HEARD", "RTT", "NOTE");
         Set<Integer> listed = new HashSet<>();
         for (NodeInfo n : membership.nodes()) {
