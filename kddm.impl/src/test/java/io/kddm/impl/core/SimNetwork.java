@@ -33,7 +33,7 @@ import io.kddm.api.transport.Transport;
  * messages on different channels overtake each other in many more orders than
  * loopback TCP produces. A node can be cut off as if it had crashed.
  */
-final class SimNetwork implements AutoCloseable {
+public final class SimNetwork implements AutoCloseable {
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
     private final Map<Long, ExecutorService> channels = new ConcurrentHashMap<>();
     private final long maxDelayNanos;
@@ -41,7 +41,7 @@ final class SimNetwork implements AutoCloseable {
     private final Random random;
     private final AtomicLong messages = new AtomicLong();
 
-    SimNetwork(long seed, Duration maxDelay) {
+    public SimNetwork(long seed, Duration maxDelay) {
         this.random = new Random(seed);
         this.maxDelayNanos = maxDelay.toNanos();
     }
@@ -50,7 +50,7 @@ final class SimNetwork implements AutoCloseable {
         return messages.get();
     }
 
-    Node node(int id) {
+    public Node node(int id) {
         return nodes.computeIfAbsent(id, Node::new);
     }
 
@@ -133,7 +133,7 @@ final class SimNetwork implements AutoCloseable {
     }
 
     /** Every node goes quiet at once (end of a test): nothing is handed anywhere any more. */
-    void shutdown() {
+    public void shutdown() {
         nodes.values().forEach(n -> n.up = false);
     }
 
@@ -143,11 +143,11 @@ final class SimNetwork implements AutoCloseable {
     }
 
     /** One node's transport and membership. */
-    final class Node implements Transport {
+    public final class Node implements Transport {
         final int id;
         volatile boolean up = true;
         final Map<Integer, MessageHandler> handlers = new ConcurrentHashMap<>();
-        final SimMembership membership = new SimMembership(this);
+        public final SimMembership membership = new SimMembership(this);
 
         Node(int id) {
             this.id = id;
@@ -208,7 +208,7 @@ final class SimNetwork implements AutoCloseable {
     }
 
     /** Everyone the network knows is ALIVE until crashed. */
-    final class SimMembership implements Membership {
+    public final class SimMembership implements Membership {
         private final Node self;
         private final Map<Integer, NodeState> states = new ConcurrentHashMap<>();
         private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
