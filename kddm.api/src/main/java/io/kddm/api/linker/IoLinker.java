@@ -8,8 +8,17 @@ import org.osgi.annotation.versioning.ConsumerType;
  * bundle can be updated or replaced while the cluster runs: the core keeps
  * every object's canonical bytes itself and calls the linker only at these points.
  * <p>
- * Calls for one object never overlap. They may block (disk) but run on kDDM's
- * own threads, never on a transport thread.
+ * Calls for one object never overlap. The store calls ({@link #firstTouch},
+ * {@link #sync}, {@link #remove}) run on callers' or kDDM's worker threads and
+ * may block (disk); the others are made inside the coherence protocol, possibly
+ * on a transport thread, and must return quickly.
+ * <p>
+ * While a linker's bundle is being updated, nodes keep serving each other: the
+ * notifications ({@link #insert}, {@link #invalidate}, {@link #put}) meant for
+ * it are skipped, and objects keep moving only if it leaves {@link #export} and
+ * {@link #importObject} as they are (otherwise messages about them fail until
+ * it is back). Store calls ({@link #firstTouch}, {@link #sync}, {@link #remove})
+ * wait for the new version, up to the core's {@code linker.grace.ms}.
  */
 @ConsumerType
 public interface IoLinker {

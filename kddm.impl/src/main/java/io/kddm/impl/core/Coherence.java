@@ -76,6 +76,15 @@ public final class Coherence {
         /** Whether the node is up as far as membership knows. */
         boolean isUp(int node);
 
+        /**
+         * Whether the IO linker with this id, as last registered here, sends the
+         * canonical bytes as they are (does not override export and import): then
+         * objects keep moving while it is being replaced.
+         */
+        default boolean plainWire(String ioLinker) {
+            return false;
+        }
+
         /** {@link #family}, but waits (bounded) for one that is being replaced. */
         default SetFamily awaitFamily(String name) {
             return family(name);
@@ -231,18 +240,42 @@ public final class Coherence {
         }
     }
 
-    private SetFamily family(SetState s) {
-        return linkers.family(s.family);
+    /**
+     * The family's traits, from the family if it is registered, else as last
+     * seen: a home keeps serving other nodes while the family's bundle is updated.
+     *
+     * @throws io.kddm.api.set.UnknownFamilyException if the family was never seen here
+     */
+    private FamilyTraits traits(SetState s) {
+        FamilyTraits seen = s.traits;
+        try {
+            FamilyTraits now = FamilyTraits.of(linkers.family(s.family));
+            if (!now.equals(seen)) {
+                s.traits = now;
+            }
+            return now;
+        } catch (KddmException missing) {
+            if (seen == null) {
+                throw missing;
+            }
+            return seen;
+        }
     }
 
     private IoLinker linker(SetState s) {
-        return linkers.ioLinker(family(s));
+        return linkers.ioLinker(linkers.family(s.family));
+    }
+
+    /** The IO linker, waiting (bounded) for one being updated: for kDDM's worker threads and callers' threads only. */
+    private IoLinker awaitLinker(SetState s) {
+        return linkers.awaitIoLinker(linkers.awaitFamily(s.family));
     }
 
     int home(SetState s, long objectId) {
-        SetFamily f = family(s);
-        int choice = f.home() == HomePolicy.LINKER ? linker(s).defaultOwner(s.context, objectId) : -1;
-        return s.home(f.home(), objectId, choice);
+        HomePolicy policy = traits(s).home();
+        // LINKER homes are asked of the linker each time: they need it present.
+        int choice = policy == HomePolicy.LINKER ? linker(s).defaultOwner(s.context, objectId) : -1;
+        return s.home(policy, objectId, choice);
     }
 
     // ---- local operations ---------------------------------------------------
@@ -371,7 +404,7 @@ public final class Coherence {
     void sync(SetState s, long objectId) {
         try (Handle h = acquire(s, objectId, false, operationTimeout.toNanos(), false)) {
             if (home(s, objectId) == self || !touchesAtHome(s)) {
-                linker(s).sync(s.context, objectId, h.current());
+                awaitLinker(s).sync(s.context, objectId, h.current());
             } else {
                 atHome(s, objectId, h.current(), "sync");
             }
@@ -550,7 +583,7 @@ public final class Coherence {
 
     private boolean localExclusion(SetState s) {
         try {
-            return family(s).localExclusion();
+            return traits(s).localExclusion();
         } catch (KddmException missing) {
             return true;
         }
@@ -744,30 +777,48 @@ public final class Coherence {
 
     private byte[] export(SetState s, ObjectEntry e) {
         byte[] v = e.value;
-        byte[] out = tryLinker(s, l -> l.export(s.context, e.objectId, v));
-        return out == null ? v : out;
+        return wire(s, l -> l.export(s.context, e.objectId, v), v);
     }
 
     private byte[] importValue(SetState s, long objectId, byte[] wire) {
-        byte[] in = tryLinker(s, l -> l.importObject(s.context, objectId, wire));
-        return in == null ? wire : in;
+        return wire(s, l -> l.importObject(s.context, objectId, wire), wire);
     }
 
-    /** A linker notification whose failure must not break the protocol: logged. */
-    private void tell(SetState s, Consumer<IoLinker> call) {
-        tryLinker(s, l -> {
-            call.accept(l);
-            return null;
-        });
-    }
-
-    /** A linker call whose failure must not break the protocol: logged, and null returned. */
-    private <T> T tryLinker(SetState s, Function<IoLinker, T> call) {
+    /**
+     * Canonical bytes to or from the wire. Without the linker (its bundle is
+     * being updated) the bytes go as they are, if that is what the linker did;
+     * otherwise the message fails rather than carry bytes in the wrong form.
+     */
+    private byte[] wire(SetState s, Function<IoLinker, byte[]> call, byte[] plain) {
+        boolean asIs = linkers.plainWire(traits(s).ioLinker());
         try {
-            return call.apply(linker(s));
+            byte[] out = call.apply(linker(s));
+            return out == null ? plain : out;
+        } catch (KddmException missing) {
+            if (asIs) {
+                stats.linkerSkips.increment();
+                return plain;
+            }
+            throw missing;
+        }
+    }
+
+    /**
+     * A linker notification whose failure must not break the protocol: logged.
+     * Notifications meant for a linker being updated are skipped and counted.
+     */
+    private void tell(SetState s, Consumer<IoLinker> call) {
+        IoLinker l;
+        try {
+            l = linker(s);
+        } catch (KddmException missing) {
+            stats.linkerSkips.increment();
+            return;
+        }
+        try {
+            call.accept(l);
         } catch (RuntimeException ex) {
             LOG.warn("IO linker of set {} failed: {}", SetIds.format(s.id), ex.toString());
-            return null;
         }
     }
 
@@ -833,9 +884,9 @@ public final class Coherence {
         workers.execute(() -> {
             try {
                 if (m.count() == 1) {
-                    linker(s).remove(s.context, m.objectId());
+                    awaitLinker(s).remove(s.context, m.objectId());
                 } else {
-                    linker(s).sync(s.context, m.objectId(), m.bytes());
+                    awaitLinker(s).sync(s.context, m.objectId(), m.bytes());
                 }
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
@@ -941,7 +992,7 @@ public final class Coherence {
 
     private boolean touchesAtHome(SetState s) {
         try {
-            return family(s).firstTouchAtHome();
+            return traits(s).firstTouchAtHome();
         } catch (KddmException missing) {
             return false; // the requester's own first touch reports the missing family
         }
@@ -999,11 +1050,11 @@ public final class Coherence {
 
     /** The linker makes the object or reads it from its store; checked against the family's limit. */
     private byte[] firstTouch(SetState s, long objectId) {
-        byte[] value = linkers.awaitIoLinker(linkers.awaitFamily(s.family)).firstTouch(s.context, objectId);
+        byte[] value = awaitLinker(s).firstTouch(s.context, objectId);
         if (value == null) {
             value = new byte[0];
         }
-        int max = family(s).maxObjectSize();
+        int max = traits(s).maxObjectSize();
         if (value.length > max) {
             throw new ObjectTooLargeException("first touch of object " + objectId + " made " + value.length
                     + " bytes, over the family's limit of " + max);
@@ -1065,7 +1116,7 @@ public final class Coherence {
         workers.execute(() -> {
             byte[] value = importValue(s, objectId, wire);
             try {
-                linker(s).sync(s.context, objectId, value);
+                awaitLinker(s).sync(s.context, objectId, value);
             } catch (RuntimeException ex) {
                 LOG.error("storing written-back object {} of set {} failed; node {} keeps it in memory: {}",
                         objectId, SetIds.format(s.id), self, ex.toString());

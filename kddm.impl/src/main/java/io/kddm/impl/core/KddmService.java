@@ -96,6 +96,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     private final Map<String, SetFamily> families = new ConcurrentHashMap<>();
     private final Map<String, IoLinker> ioLinkers = new ConcurrentHashMap<>();
     private final Map<String, InterfaceLinker<?>> interfaceLinkers = new ConcurrentHashMap<>();
+    /** Per IO linker id, as last registered: whether its wire form is the canonical bytes (kept when it leaves). */
+    private final Map<String, Boolean> plainWire = new ConcurrentHashMap<>();
     private final List<AutoCloseable> registrations = new CopyOnWriteArrayList<>();
     private final AtomicLong nextSet = new AtomicLong(System.currentTimeMillis() << 12);
 
@@ -215,6 +217,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeIoLinker")
     public void addIoLinker(IoLinker linker) {
+        plainWire.put(linker.id(), PlainWire.of(linker));
         ioLinkers.put(linker.id(), linker);
         arrived(linkersGone, linker.id());
         LOG.info("IO linker {} registered", linker.id());
@@ -274,6 +277,11 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             }
         }
         coherence.stats().linkerWaits.increment();
+    }
+
+    @Override
+    public boolean plainWire(String ioLinker) {
+        return plainWire.getOrDefault(ioLinker, false);
     }
 
     @Override

@@ -24,6 +24,8 @@ public final class Stats {
     public final LongAdder budgetFlushes = new LongAdder();
     /** Operations that waited for a family or IO linker being updated, and got it. */
     public final LongAdder linkerWaits = new LongAdder();
+    /** Linker calls skipped while it was being updated: notifications, and exports/imports of plain bytes. */
+    public final LongAdder linkerSkips = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

@@ -34,7 +34,8 @@ public final class StatsCommand {
                 .row("bytes held", kddm.coherence().heldBytes())
                 .row("memory budget", budget == 0 ? "none" : budget)
                 .row("flushed over budget", s.budgetFlushes.sum())
-                .row("waits for an updated linker", s.linkerWaits.sum());
+                .row("waits for an updated linker", s.linkerWaits.sum())
+                .row("linker calls skipped in an update", s.linkerSkips.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
         latency(l, "get", s.getLatency);
         latency(l, "grab", s.grabLatency);

@@ -25,11 +25,15 @@ import io.kddm.api.set.UnknownFamilyException;
 class LinkerSwapTest {
     private SimNetwork network;
     private KddmService node;
+    private KddmService other;
 
     @AfterEach
     void stop() {
         network.shutdown();
         node.close();
+        if (other != null) {
+            other.close();
+        }
         network.close();
     }
 
@@ -86,6 +90,59 @@ class LinkerSwapTest {
         node.addIoLinker(CoherenceTest.MEMORY);
         try (ObjectHandle h = set.get(1)) {
             assertArrayEquals(new byte[] {42}, h.value(), "nothing lost while it was away");
+        }
+    }
+
+    @Test
+    void aHomeWhoseLinkerIsBeingUpdatedKeepsServingTheOtherNodes() throws Exception {
+        network = new SimNetwork(3, Duration.ofMillis(20)); // messages in flight while the linker leaves
+        SimNetwork.Node one = network.node(1);
+        SimNetwork.Node two = network.node(2);
+        node = new KddmService(one, one.membership, Duration.ofSeconds(10), 0);
+        other = new KddmService(two, two.membership, Duration.ofSeconds(10), 0);
+        for (KddmService k : java.util.List.of(node, other)) {
+            k.addFamily(CoherenceTest.TEST);
+            k.addIoLinker(CoherenceTest.MEMORY);
+        }
+        KddmSet here = node.create(CoherenceTest.FAMILY);
+        KddmSet there = other.lookup(here.id());
+        // Objects 0 and 2 are homed on node 1 (round robin over nodes 1 and 2).
+        for (long id : new long[] {0, 2}) {
+            try (ObjectHandle h = there.grab(id)) {
+                h.value(new byte[] {(byte) id});
+            }
+            here.get(id).close(); // node 1 holds a copy too
+        }
+        try (ObjectHandle h = there.grab(2)) { // node 2 owns object 2 now
+            h.value(new byte[] {2});
+        }
+        // Node 1 asks for object 2; its linker bundle is updated while the ownership travels.
+        CompletableFuture<byte[]> grabbed = new CompletableFuture<>();
+        Thread grabber = new Thread(() -> {
+            try (ObjectHandle h = here.grab(2)) {
+                grabbed.complete(h.value());
+            } catch (RuntimeException ex) {
+                grabbed.completeExceptionally(ex);
+            }
+        });
+        grabber.start();
+        Await.until("node 1's grab waits for the object", () -> grabber.getState() == Thread.State.WAITING
+                || grabber.getState() == Thread.State.TIMED_WAITING || grabbed.isDone());
+        node.removeIoLinker(CoherenceTest.MEMORY);
+        node.removeFamily(CoherenceTest.TEST);
+        assertArrayEquals(new byte[] {2}, grabbed.get(5, TimeUnit.SECONDS), "the ownership was taken in");
+        try (ObjectHandle h = there.grab(0)) { // node 1, the home, must invalidate its copy
+            h.value(new byte[] {7});
+        }
+        there.flush(2);
+        try (ObjectHandle h = there.get(2)) {
+            assertArrayEquals(new byte[] {2}, h.value());
+        }
+        assertTrue(node.coherence().stats().linkerSkips.sum() > 0, "node 1's linker calls were skipped, and counted");
+        node.addFamily(CoherenceTest.TEST);
+        node.addIoLinker(CoherenceTest.MEMORY);
+        try (ObjectHandle h = here.get(0)) {
+            assertArrayEquals(new byte[] {7}, h.value(), "the write made meanwhile is seen");
         }
     }
 }

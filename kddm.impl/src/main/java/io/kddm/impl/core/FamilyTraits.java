@@ -1,0 +1,19 @@
+package io.kddm.impl.core;
+
+import io.kddm.api.linker.HomePolicy;
+import io.kddm.api.linker.SetFamily;
+
+/**
+ * What the coherence protocol needs of a set's family, as plain values: a set
+ * remembers them, so that the messages of other nodes are still served while
+ * the family's bundle is being updated (and no class of the old bundle is
+ * kept). A family's traits are a property of its sets and must not change
+ * between versions.
+ */
+record FamilyTraits(String ioLinker, HomePolicy home, boolean firstTouchAtHome, int maxObjectSize,
+        boolean localExclusion) {
+
+    static FamilyTraits of(SetFamily f) {
+        return new FamilyTraits(f.ioLinker(), f.home(), f.firstTouchAtHome(), f.maxObjectSize(), f.localExclusion());
+    }
+}
