@@ -29,11 +29,7 @@ class FileLinkerClusterIT {
     @BeforeEach
     void prepare() throws Exception {
         cluster = new LocalCluster("file-linker-it", 3);
-        for (int id = 1; id <= 3; id++) {
-            Path deploy = Files.createDirectories(cluster.data(id).resolve("deploy"));
-            // Every node opens the set when the file family comes, so its homes know it after a restart too.
-            Files.writeString(deploy.resolve("io.kddm.core.cfg"), "well.known=" + SET + "=file\n");
-        }
+        cluster.wellKnown(SET, "file");
     }
 
     @AfterEach

@@ -34,6 +34,14 @@ final class LocalCluster implements AutoCloseable {
         return Files.createDirectories(base.resolve("node-" + id));
     }
 
+    /** Every node opens the well-known {@code set} of {@code family} when the family comes (so after a restart too). */
+    void wellKnown(String set, String family) throws IOException {
+        for (int id = 1; id < address.length; id++) {
+            Path deploy = Files.createDirectories(data(id).resolve("deploy"));
+            Files.writeString(deploy.resolve("io.kddm.core.cfg"), "well.known=" + set + "=" + family + "\n");
+        }
+    }
+
     /** Starts node {@code id} with every other node as a peer. */
     NodeProcess start(int id, String... extra) throws IOException {
         NodeProcess n = NodeProcess.start(id, address[id], NodeProcess.peers(address, id, ids), secret, base, extra);

@@ -26,11 +26,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -272,23 +268,6 @@ public class RuntimeIT {
         }
     }
 
-    /** The same bundle with another version, as a second build of it would be. */
-    private static byte[] withVersion(String location, String version) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JarInputStream in = new JarInputStream(new java.net.URL(location).openStream())) {
-            Manifest manifest = in.getManifest();
-            manifest.getMainAttributes().putValue("Bundle-Version", version);
-            try (JarOutputStream jar = new JarOutputStream(out, manifest)) {
-                for (JarEntry e; (e = in.getNextJarEntry()) != null;) {
-                    jar.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(jar);
-                    jar.closeEntry();
-                }
-            }
-        }
-        return out.toByteArray();
-    }
-
     /** The "waits for an updated linker" figure of kddm:stats. */
     private long linkerWaits() throws Exception {
         Matcher m = Pattern.compile("waits for an updated linker\\s+(\\d+)").matcher(run("kddm:stats"));
@@ -370,7 +349,7 @@ public class RuntimeIT {
             long waitsBefore = linkerWaits();
             assertTrue("the workload runs when the update starts", workload.isAlive());
             long swapStart = counts.get(0);
-            linker.update(new java.io.ByteArrayInputStream(withVersion(linker.getLocation(), "0.1.0.v2")));
+            linker.update(new java.io.ByteArrayInputStream(Jars.withVersion(new java.net.URL(linker.getLocation()).openStream(), "0.1.0.v2")));
             assertTrue("the workload still runs after the update", workload.isAlive());
             deadline = System.currentTimeMillis() + 10_000;
             while (counts.get(0) < swapStart + 1000 && System.currentTimeMillis() < deadline) {

@@ -1,5 +1,6 @@
 package io.kddm.launch;
 
+import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -8,6 +9,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.apache.felix.gogo.runtime.Parser;
 import org.apache.felix.service.command.CommandProcessor;
@@ -137,13 +140,14 @@ public final class NodeLauncher {
     }
 
     /**
-     * Until every bundle has started and SCR has every enabled component satisfied
-     * or active: their commands and services exist. (SCR knows nothing of the
-     * components of a bundle that has not started yet.)
+     * Until every bundle has started, every jar of the drop-in folder is such a
+     * bundle, and SCR has every enabled component satisfied or active: their
+     * commands and services exist. (File Install deploys from its own thread, and
+     * SCR knows nothing of the components of a bundle that has not started yet.)
      */
     private void awaitComponents(long deadline) {
         while (System.nanoTime() < deadline) {
-            if (bundlesStarted() && componentsUp()) {
+            if (bundlesStarted() && dropInsDeployed() && componentsUp()) {
                 return;
             }
             pause();
@@ -154,6 +158,17 @@ public final class NodeLauncher {
     private boolean bundlesStarted() {
         return Arrays.stream(context.getBundles()).allMatch(b -> b.getState() == Bundle.ACTIVE
                 || (b.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0);
+    }
+
+    private boolean dropInsDeployed() {
+        String dir = context.getProperty("felix.fileinstall.dir");
+        File[] jars = dir == null ? null : new File(dir).listFiles((d, name) -> name.endsWith(".jar"));
+        if (jars == null) {
+            return true;
+        }
+        // File Install installs a jar at its file URI.
+        Set<String> locations = Arrays.stream(context.getBundles()).map(Bundle::getLocation).collect(Collectors.toSet());
+        return Arrays.stream(jars).allMatch(j -> locations.contains(j.toURI().normalize().toString()));
     }
 
     private boolean componentsUp() {

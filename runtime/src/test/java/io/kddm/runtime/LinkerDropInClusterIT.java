@@ -1,0 +1,112 @@
+package io.kddm.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hot update through the drop-in folder, across three JVMs over real TCP on
+ * 127.0.0.1: the three nodes write one map (the {@code map} interface linker
+ * over a well-known set of the {@code file} family, every bucket homed on node
+ * 2) while the file linker's jar in node 2's {@code deploy/} is replaced by a
+ * new version. File Install updates the bundle under the workload; afterwards
+ * every node reads every entry of every node as last written.
+ */
+class LinkerDropInClusterIT {
+    private static final Duration LIMIT = Duration.ofSeconds(240);
+    private static final String SET = "0:9";
+    /** The map's header and buckets carry node 2 in their bits 24..31: node 2 is their home. */
+    private static final String MAP = "--base " + (2 << 24) + " " + SET;
+    private static final int KEYS = 100;
+    private static final int ROUNDS = 250;
+
+    private LocalCluster cluster;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Node {@code id}'s script: its share of the workload, then a check of everybody's, between barriers. */
+    private static String script(int id) {
+        StringBuilder s = new StringBuilder("kddm:nodes --await 3\n");
+        s.append("map:fill --rounds ").append(ROUNDS).append(' ').append(MAP).append(" n").append(id).append(' ')
+                .append(KEYS).append('\n');
+        s.append("map:put ").append(MAP).append(" filled-n").append(id).append(" yes\n");
+        s.append("map:await --timeout 120 ").append(MAP).append(" filled-n1 filled-n2 filled-n3\n");
+        for (int n = 1; n <= 3; n++) {
+            s.append("map:verify --round ").append(ROUNDS).append(' ').append(MAP).append(" n").append(n).append(' ')
+                    .append(KEYS).append('\n');
+        }
+        s.append("kddm:linkers\nkddm:stats\n");
+        // Nobody leaves before everybody has checked (node 2 is the home of every bucket).
+        s.append("map:put ").append(MAP).append(" checked-n").append(id).append(" yes\n");
+        s.append("map:await --timeout 120 ").append(MAP).append(" checked-n1 checked-n2 checked-n3\n");
+        return s.toString();
+    }
+
+    @Test
+    void replacingTheFileLinkerJarUnderAMapWorkloadLosesNoEntry() throws Exception {
+        cluster = new LocalCluster("linker-drop-in-it", 3);
+        cluster.wellKnown(SET, "file");
+        NodeProcess[] nodes = new NodeProcess[4];
+        for (int id = 1; id <= 3; id++) {
+            nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
+        }
+        // Once node 2 has seen all three nodes, its workload starts: replace the jar then.
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (!nodes[2].output().contains("this node")) {
+            assertTrue(nodes[2].process.isAlive(), "node 2 ended early:\n" + nodes[2].output());
+            assertTrue(System.nanoTime() < deadline, "node 2 never saw the cluster:\n" + nodes[2].output());
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        Path deploy = cluster.data(2).resolve("deploy");
+        Path jar = deploy.resolve("io.kddm.linker.file.jar");
+        Path next = cluster.data(2).resolve("io.kddm.linker.file.jar.v2");
+        try (InputStream in = Files.newInputStream(jar)) {
+            Files.write(next, Jars.withVersion(in, "0.1.0.v2"));
+        }
+        // One rename: File Install never sees a half-written jar.
+        Files.move(next, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        long swapped = System.currentTimeMillis();
+
+        for (int id = 1; id <= 3; id++) {
+            NodeProcess n = nodes[id];
+            assertEquals(0, n.awaitExit(LIMIT), "node " + id + ":\n" + n.output() + n.logText());
+        }
+        for (int id = 1; id <= 3; id++) {
+            String out = nodes[id].output();
+            assertEquals(3, out.split("all " + KEYS + " entries", -1).length - 1,
+                    "node " + id + " read every node's entries as last written:\n" + out);
+            Matcher fill = Pattern.compile("put (\\d+) entries .* from (\\d+) to (\\d+)").matcher(out);
+            assertTrue(fill.find(), out);
+            long from = Long.parseLong(fill.group(2));
+            long to = Long.parseLong(fill.group(3));
+            assertTrue(from < swapped && swapped < to, "node " + id + "'s workload ran from " + from + " to " + to
+                    + ", the jar was replaced at " + swapped + ": raise ROUNDS so that they overlap");
+            System.out.println("node " + id + ": " + fill.group(1) + " puts from " + from + " to " + to
+                    + " ms, jar replaced at +" + (swapped - from) + " ms; linker waits " + waits(out));
+        }
+        String two = nodes[2].output();
+        assertTrue(two.contains("io.kddm.linker.file 0.1.0.v2"), "node 2 runs the new file linker:\n" + two);
+        assertTrue(nodes[1].output().contains("io.kddm.linker.file 0.1.0."), nodes[1].output());
+    }
+
+    private static String waits(String out) {
+        Matcher m = Pattern.compile("waits for an updated linker\\s+(\\d+)").matcher(out);
+        return m.find() ? m.group(1) : "?";
+    }
+}
