@@ -251,7 +251,8 @@ public class RuntimeIT {
             } catch (io.kddm.api.set.KddmException expected) {
                 assertTrue(expected.getMessage(), expected.getMessage().contains("demo"));
             }
-            assertTrue("the set is still known", run("kddm:sets").contains(set));
+            assertTrue("the set is no longer listed as usable", !run("kddm:sets").contains(set));
+            awaitOutput("kddm:sets --all", Pattern.quote(set) + " +demo \\(not registered\\)", true); // kept
 
             linker.start();
             deadline = System.currentTimeMillis() + 10_000;
@@ -266,6 +267,57 @@ public class RuntimeIT {
                 Thread.sleep(20);
             }
         }
+    }
+
+    /**
+     * Uninstalling a family bundle takes its sets out of kddm:sets (they are kept,
+     * unusable); installing it again brings them back, and a well-known set
+     * configured for the family opens when the family comes.
+     */
+    @Test
+    public void aFamilyBundleUninstalledAndInstalledTakesAndBringsItsSets() throws Exception {
+        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "family bundle secret");
+        Path core = deploy().resolve("io.kddm.core.cfg");
+        Path cfg = deploy().resolve("io.kddm.node.cfg");
+        Files.writeString(core, "well.known=0:9=file\n");
+        Files.writeString(cfg, "id=9\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
+        try {
+            assertNotNull("kDDM core" + diagnosis(), await(io.kddm.api.set.Kddm.class, 10_000));
+            awaitCommand("sets");
+            awaitOutput("kddm:sets", "0:9 +file ", true);
+            Bundle family = Arrays.stream(context.getBundles())
+                    .filter(b -> "io.kddm.linker.file".equals(b.getSymbolicName())).findFirst().orElseThrow();
+            String location = family.getLocation();
+            family.uninstall();
+            awaitOutput("kddm:sets", "0:9 ", false);
+            assertTrue(run("kddm:sets"), run("kddm:sets").contains("1 set of families not registered here"));
+            awaitOutput("kddm:sets --all", "0:9 +file \\(not registered\\)", true);
+
+            Bundle again = context.installBundle(location);
+            again.adapt(org.osgi.framework.startlevel.BundleStartLevel.class).setStartLevel(9);
+            again.start();
+            awaitOutput("kddm:sets", "0:9 +file ", true);
+        } finally {
+            Files.deleteIfExists(cfg);
+            Files.deleteIfExists(core);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Until {@code command}'s output matches {@code regex} somewhere (or no longer does); fails after 10 s. */
+    private void awaitOutput(String command, String regex, boolean present) throws Exception {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.currentTimeMillis() + 10_000;
+        String out = run(command);
+        while (p.matcher(out).find() != present && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+            out = run(command);
+        }
+        assertEquals(command + " should " + (present ? "" : "not ") + "show " + regex + ":\n" + out, present,
+                p.matcher(out).find());
     }
 
     /** The "waits for an updated linker" figure of kddm:stats. */

@@ -1,8 +1,10 @@
 package io.kddm.impl.shell;
 
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -28,14 +30,25 @@ public final class SetCommands {
         this.kddm = kddm;
     }
 
-    @Descriptor("lists the sets this node knows: id, family, IO linker, home nodes, objects and bytes held here")
-    public String sets() {
+    @Descriptor("lists the sets usable on this node (their family is registered here): id, family, IO linker, "
+            + "home nodes, objects and bytes held here; --all also lists those whose family is not (kept, unusable "
+            + "until it comes back)")
+    public String sets(@Parameter(names = "--all", presentValue = "true", absentValue = "false") boolean all) {
+        Set<String> families = kddm.families().stream().map(SetFamily::name).collect(Collectors.toSet());
         Table t = new Table("SET", "FAMILY", "LINKER", "HOMES", "OBJECTS-HERE", "BYTES-HERE");
+        int hidden = 0;
         for (SetInfo s : kddm.sets()) {
-            t.row(SetIds.format(s.id()), s.family(), s.ioLinker(),
-                    s.nodes().stream().map(String::valueOf).collect(Collectors.joining(",")), s.objects(), s.bytes());
+            boolean usable = families.contains(s.family());
+            if (usable || all) {
+                t.row(SetIds.format(s.id()), usable ? s.family() : s.family() + " (not registered)", s.ioLinker(),
+                        s.nodes().stream().map(String::valueOf).collect(Collectors.joining(",")), s.objects(),
+                        s.bytes());
+            } else {
+                hidden++;
+            }
         }
-        return t.toString();
+        return t + (hidden == 0 ? "" : hidden + (hidden == 1 ? " set" : " sets")
+                + " of families not registered here not shown (kddm:sets --all)\n");
     }
 
     @Descriptor("lists the objects of a set held or homed on this node: state, owner, copyset, lock holders")
