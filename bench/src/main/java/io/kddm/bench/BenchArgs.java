@@ -1,6 +1,7 @@
 package io.kddm.bench;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -27,6 +28,15 @@ record BenchArgs(Path doc, Integer roundsOption, boolean quick) {
             }
         }
         return new BenchArgs(doc, rounds, quick);
+    }
+
+    /** bench/target: where the build put this code and what a benchmark loads at run time; its scratch space. */
+    static Path buildDir() {
+        try {
+            return Path.of(BenchArgs.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     int rounds(int normal) {

@@ -3,6 +3,7 @@ package io.kddm.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,8 @@ import java.util.List;
 import io.kddm.api.set.KddmSet;
 import io.kddm.impl.core.KddmService;
 import io.kddm.impl.membership.ClusterMembership;
+import io.kddm.linker.file.FileFamily;
+import io.kddm.linker.file.FileIoLinker;
 import io.kddm.linker.memory.DemoFamily;
 import io.kddm.linker.memory.MemoryIoLinker;
 import io.kddm.linker.memory.NodeBitsDemoFamily;
@@ -20,7 +23,8 @@ import io.kddm.transport.mina.TransportSettings;
  * Nodes 1..n of a kDDM cluster in this JVM, each with its own MINA transport
  * on 127.0.0.1 (real TCP between them), membership, core and memory linker,
  * all on their default settings: the components a node runtime wires, without
- * the OSGi framework.
+ * the OSGi framework. Optionally also the file IO linker and its family, each
+ * node with a store of its own.
  */
 final class KddmCluster implements AutoCloseable {
     private final List<MinaTransport> transports = new ArrayList<>();
@@ -28,6 +32,11 @@ final class KddmCluster implements AutoCloseable {
     private final List<KddmService> nodes = new ArrayList<>();
 
     KddmCluster(int count) throws IOException, InterruptedException {
+        this(count, null);
+    }
+
+    /** @param fileStores if not null, node N also has the {@code file} family, its objects under fileStores/node-N */
+    KddmCluster(int count, Path fileStores) throws IOException, InterruptedException {
         byte[] secret = "bench secret".getBytes(StandardCharsets.UTF_8);
         List<InetSocketAddress> seeds = new ArrayList<>();
         for (int id = 1; id <= count; id++) {
@@ -45,6 +54,10 @@ final class KddmCluster implements AutoCloseable {
             k.addIoLinker(memory);
             k.addFamily(new DemoFamily());
             k.addFamily(new NodeBitsDemoFamily());
+            if (fileStores != null) {
+                k.addIoLinker(new FileIoLinker(fileStores.resolve("node-" + k.localNode())));
+                k.addFamily(new FileFamily());
+            }
             nodes.add(k);
         }
         // A node is up for membership once connected and heard: that covers the transports too.

@@ -15,7 +15,6 @@ import java.util.concurrent.CountDownLatch;
 
 import org.HdrHistogram.Histogram;
 
-import io.kddm.api.transport.MessageTypes;
 import io.kddm.transport.mina.MinaTransport;
 import io.kddm.transport.mina.TransportSettings;
 
@@ -31,7 +30,6 @@ import io.kddm.transport.mina.TransportSettings;
  * Each cell is the median over rounds of that round's percentile.
  */
 public final class TransportRoundTrip {
-    private static final int ECHO = MessageTypes.SERVICES_FIRST;
     private static final int BUSY_CALLERS = 4;
 
     private interface Caller extends AutoCloseable {
@@ -185,7 +183,7 @@ public final class TransportRoundTrip {
             byte[] secret = "bench secret".getBytes(StandardCharsets.UTF_8);
             server = new MinaTransport(TransportSettings.of(2, new InetSocketAddress("127.0.0.1", 0), List.of(),
                     secret));
-            server.addHandler(ECHO, m -> m.reply(m.payload()));
+            Echo.serve(server);
             server.start();
             client = new MinaTransport(TransportSettings.of(1, new InetSocketAddress("127.0.0.1", 0),
                     List.of(server.listenAddress()), secret));
@@ -198,7 +196,7 @@ public final class TransportRoundTrip {
             return new Caller() {
                 @Override
                 public void call(byte[] payload) throws Exception {
-                    client.request(2, ECHO, payload, Duration.ofSeconds(10)).get();
+                    Echo.call(client, 2, payload);
                 }
 
                 @Override
@@ -224,7 +222,7 @@ public final class TransportRoundTrip {
             Runnable[] next = new Runnable[1];
             next[0] = () -> {
                 t0[0] = System.nanoTime();
-                client.request(2, ECHO, payload, Duration.ofSeconds(10)).whenComplete((reply, failure) -> {
+                Echo.request(client, 2, payload).whenComplete((reply, failure) -> {
                     int n = ++sent[0];
                     if (n > iterations / 4) {
                         h.recordValue(System.nanoTime() - t0[0]);
