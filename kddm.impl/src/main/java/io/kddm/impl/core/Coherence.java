@@ -77,6 +77,16 @@ public final class Coherence {
         boolean isUp(int node);
 
         /**
+         * The family's traits as it was last registered here (also while it is
+         * away: a home keeps serving other nodes while the family's bundle is updated).
+         *
+         * @throws io.kddm.api.set.UnknownFamilyException if it never was
+         */
+        default FamilyTraits traits(String family) {
+            return FamilyTraits.of(family(family));
+        }
+
+        /**
          * Whether the IO linker with this id, as last registered here, sends the
          * canonical bytes as they are (does not override export and import): then
          * objects keep moving while it is being replaced.
@@ -240,26 +250,8 @@ public final class Coherence {
         }
     }
 
-    /**
-     * The family's traits, from the family if it is registered, else as last
-     * seen: a home keeps serving other nodes while the family's bundle is updated.
-     *
-     * @throws io.kddm.api.set.UnknownFamilyException if the family was never seen here
-     */
     private FamilyTraits traits(SetState s) {
-        FamilyTraits seen = s.traits;
-        try {
-            FamilyTraits now = FamilyTraits.of(linkers.family(s.family));
-            if (!now.equals(seen)) {
-                s.traits = now;
-            }
-            return now;
-        } catch (KddmException missing) {
-            if (seen == null) {
-                throw missing;
-            }
-            return seen;
-        }
+        return linkers.traits(s.family);
     }
 
     private IoLinker linker(SetState s) {
@@ -790,12 +782,11 @@ public final class Coherence {
      * otherwise the message fails rather than carry bytes in the wrong form.
      */
     private byte[] wire(SetState s, Function<IoLinker, byte[]> call, byte[] plain) {
-        boolean asIs = linkers.plainWire(traits(s).ioLinker());
         try {
             byte[] out = call.apply(linker(s));
             return out == null ? plain : out;
         } catch (KddmException missing) {
-            if (asIs) {
+            if (linkers.plainWire(traits(s).ioLinker())) {
                 stats.linkerSkips.increment();
                 return plain;
             }

@@ -4,10 +4,10 @@ import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.SetFamily;
 
 /**
- * What the coherence protocol needs of a set's family, as plain values: a set
- * remembers them, so that the messages of other nodes are still served while
- * the family's bundle is being updated (and no class of the old bundle is
- * kept). A family's traits are a property of its sets and must not change
+ * What the coherence protocol needs of a set family, as plain values: a node
+ * keeps them from the family's registration on, so that the messages of other
+ * nodes are still served while the family's bundle is being updated (and no
+ * class of the old bundle is kept). A family's traits are a property of its sets and must not change
  * between versions.
  */
 record FamilyTraits(String ioLinker, HomePolicy home, boolean firstTouchAtHome, int maxObjectSize,

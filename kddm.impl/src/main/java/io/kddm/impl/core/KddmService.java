@@ -96,7 +96,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     private final Map<String, SetFamily> families = new ConcurrentHashMap<>();
     private final Map<String, IoLinker> ioLinkers = new ConcurrentHashMap<>();
     private final Map<String, InterfaceLinker<?>> interfaceLinkers = new ConcurrentHashMap<>();
-    /** Per IO linker id, as last registered: whether its wire form is the canonical bytes (kept when it leaves). */
+    /** What the protocol needs of each family and IO linker as last registered, kept when it leaves (plain values). */
+    private final Map<String, FamilyTraits> traits = new ConcurrentHashMap<>();
     private final Map<String, Boolean> plainWire = new ConcurrentHashMap<>();
     private final List<AutoCloseable> registrations = new CopyOnWriteArrayList<>();
     private final AtomicLong nextSet = new AtomicLong(System.currentTimeMillis() << 12);
@@ -192,6 +193,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeFamily")
     public void addFamily(SetFamily family) {
+        traits.put(family.name(), FamilyTraits.of(family));
         families.put(family.name(), family);
         arrived(familiesGone, family.name());
         LOG.info("family {} registered (IO linker {})", family.name(), family.ioLinker());
@@ -277,6 +279,12 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             }
         }
         coherence.stats().linkerWaits.increment();
+    }
+
+    @Override
+    public FamilyTraits traits(String family) {
+        FamilyTraits t = traits.get(family);
+        return t != null ? t : FamilyTraits.of(family(family)); // never registered: family() says so
     }
 
     @Override

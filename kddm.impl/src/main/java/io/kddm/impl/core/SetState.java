@@ -19,8 +19,6 @@ final class SetState {
     final Map<Long, ObjectEntry> objects = new ConcurrentHashMap<>();
     final Map<Long, ManagerEntry> managed = new ConcurrentHashMap<>();
     volatile boolean destroyed;
-    /** Its family's traits when last seen here; null until then. */
-    volatile FamilyTraits traits;
 
     SetState(long id, String family, List<Integer> nodes, int localNode) {
         this.id = id;
