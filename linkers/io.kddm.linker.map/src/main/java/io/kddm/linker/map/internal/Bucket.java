@@ -46,10 +46,6 @@ final class Bucket {
         }
     }
 
-    /** Entries in a bucket's bytes, without decoding them. */
-    static int count(byte[] bytes) {
-        return bytes.length < Integer.BYTES ? 0 : ByteBuffer.wrap(bytes).getInt();
-    }
 
     private static byte[] field(ByteBuffer b) {
         int length = b.getInt();
@@ -99,6 +95,10 @@ final class Bucket {
     void clear() {
         changed |= !entries.isEmpty();
         entries.clear();
+    }
+
+    int size() {
+        return entries.size();
     }
 
     boolean changed() {

@@ -3,6 +3,7 @@ package io.kddm.linker.map.internal;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -230,9 +231,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     public int size() {
         long total = 0;
         for (int i = 1; i <= buckets; i++) {
-            try (ObjectHandle h = set.get(base + i)) {
-                total += Bucket.count(h.value());
-            }
+            total += read(base + i, Bucket::size); // decoded: a damaged bucket is reported, not miscounted
         }
         return (int) Math.min(total, Integer.MAX_VALUE);
     }
@@ -270,7 +269,7 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     /** Reads one bucket at a time, holding no lock between {@code next} calls. */
     private final class Entries implements Iterator<Map.Entry<K, V>> {
         private int bucket;
-        private Iterator<Bucket.Entry> current = java.util.Collections.emptyIterator();
+        private Iterator<Bucket.Entry> current = Collections.emptyIterator();
         private K last;
 
         @Override

@@ -149,6 +149,7 @@ class MapViewTest {
         assertTrue(e.getMessage().startsWith("object 1 of set ") && e.getMessage().contains("not a map bucket"),
                 e.getMessage());
         assertThrows(IllegalStateException.class, () -> map.put("other", "v"), "nor overwritten");
+        assertThrows(IllegalStateException.class, map::size, "nor miscounted");
         try (ObjectHandle h = set.get(1)) {
             assertEquals(bucket.length - 2, h.value().length, "the bad bucket is left as it was");
         }
@@ -235,7 +236,7 @@ class MapViewTest {
         Bucket back = Bucket.decode(bytes, "x");
         assertArrayEquals(new byte[] {2, 3}, back.get(new byte[] {1}));
         assertArrayEquals(new byte[0], back.get(new byte[] {4}));
-        assertEquals(2, Bucket.count(bytes));
+        assertEquals(2, back.size());
         assertFalse(back.changed());
         byte[] trailing = java.util.Arrays.copyOf(bytes, bytes.length + 1);
         assertThrows(IllegalStateException.class, () -> Bucket.decode(trailing, "x"));
