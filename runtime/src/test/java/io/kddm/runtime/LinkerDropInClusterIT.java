@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,12 +68,7 @@ class LinkerDropInClusterIT {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
         // Once node 2 has seen all three nodes, its workload starts: replace the jar then.
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (!nodes[2].output().contains("this node")) {
-            assertTrue(nodes[2].process.isAlive(), "node 2 ended early:\n" + nodes[2].output());
-            assertTrue(System.nanoTime() < deadline, "node 2 never saw the cluster:\n" + nodes[2].output());
-            Thread.sleep(20);
-        }
+        nodes[2].awaitOutput("this node", LIMIT);
         Thread.sleep(500);
         Path deploy = cluster.data(2).resolve("deploy");
         Path jar = deploy.resolve("io.kddm.linker.file.jar");
@@ -81,12 +78,13 @@ class LinkerDropInClusterIT {
         }
         // One rename: File Install never sees a half-written jar.
         Files.move(next, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        long swapped = System.currentTimeMillis();
 
         for (int id = 1; id <= 3; id++) {
             NodeProcess n = nodes[id];
             assertEquals(0, n.awaitExit(LIMIT), "node " + id + ":\n" + n.output() + n.logText());
         }
+        long gone = logged(nodes[2], "IO linker file unregistered", 0);
+        long back = logged(nodes[2], "IO linker file registered", gone); // not the build's, at start
         for (int id = 1; id <= 3; id++) {
             String out = nodes[id].output();
             assertEquals(3, out.split("all " + KEYS + " entries", -1).length - 1,
@@ -95,18 +93,39 @@ class LinkerDropInClusterIT {
             assertTrue(fill.find(), out);
             long from = Long.parseLong(fill.group(2));
             long to = Long.parseLong(fill.group(3));
-            assertTrue(from < swapped && swapped < to, "node " + id + "'s workload ran from " + from + " to " + to
-                    + ", the jar was replaced at " + swapped + ": raise ROUNDS so that they overlap");
+            // File Install took the new jar (the old linker left, the new one came) while this node wrote.
+            assertTrue(from < gone && back < to, "node " + id + "'s workload ran from " + from + " to " + to
+                    + ", node 2's file linker was away from " + gone + " to " + back + ": raise ROUNDS");
             System.out.println("node " + id + ": " + fill.group(1) + " puts from " + from + " to " + to
-                    + " ms, jar replaced at +" + (swapped - from) + " ms; linker waits " + waits(out));
+                    + " ms, node 2's file linker away from +" + (gone - from) + " to +" + (back - from)
+                    + " ms; linker waits " + waits(out));
         }
         String two = nodes[2].output();
         assertTrue(two.contains("io.kddm.linker.file 0.1.0.v2"), "node 2 runs the new file linker:\n" + two);
-        assertTrue(nodes[1].output().contains("io.kddm.linker.file 0.1.0."), nodes[1].output());
+        assertTrue(Pattern.compile("io\\.kddm\\.linker\\.file 0\\.1\\.0\\.\\d").matcher(nodes[1].output()).find(),
+                "node 1 runs the build's file linker:\n" + nodes[1].output());
     }
 
-    private static String waits(String out) {
+    /**
+     * When the node's log first says {@code message} at or after {@code since}
+     * (ms since the epoch; the log's times are this machine's local time).
+     */
+    private static long logged(NodeProcess node, String message, long since) throws Exception {
+        Matcher m = Pattern.compile("^(\\S+ \\S+) .* - " + Pattern.quote(message) + "$", Pattern.MULTILINE)
+                .matcher(node.logText());
+        while (m.find()) {
+            long at = LocalDateTime.parse(m.group(1).replace(' ', 'T')).atZone(ZoneId.systemDefault()).toInstant()
+                    .toEpochMilli();
+            if (at >= since) {
+                return at;
+            }
+        }
+        throw new AssertionError("node " + node.id + " never logged '" + message + "' after " + since);
+    }
+
+    private static long waits(String out) {
         Matcher m = Pattern.compile("waits for an updated linker\\s+(\\d+)").matcher(out);
-        return m.find() ? m.group(1) : "?";
+        assertTrue(m.find(), "kddm:stats has no linker waits row:\n" + out);
+        return Long.parseLong(m.group(1));
     }
 }

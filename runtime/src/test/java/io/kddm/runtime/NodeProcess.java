@@ -114,19 +114,34 @@ final class NodeProcess {
 
     /** Waits until the node's log has a line matching {@code regex}; returns when it was seen (nanoTime). */
     long awaitLog(String regex, Duration limit) throws IOException, InterruptedException {
+        return await("logged", this::logText, regex, limit);
+    }
+
+    /** Waits until the node's standard output matches {@code regex}; returns when it was seen (nanoTime). */
+    long awaitOutput(String regex, Duration limit) throws IOException, InterruptedException {
+        return await("printed", this::output, regex, limit);
+    }
+
+    private interface Text {
+        String read() throws IOException;
+    }
+
+    private long await(String what, Text text, String regex, Duration limit)
+            throws IOException, InterruptedException {
         Pattern pattern = Pattern.compile(regex);
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            if (pattern.matcher(logText()).find()) {
+            if (pattern.matcher(text.read()).find()) {
                 return System.nanoTime();
             }
             if (!process.isAlive()) {
-                throw new AssertionError("node " + id + " exited with " + process.exitValue() + " before /"
-                        + regex + "/:\n" + Files.readString(output) + "\n" + logText());
+                throw new AssertionError("node " + id + " exited with " + process.exitValue() + " before it "
+                        + what + " /" + regex + "/:\n" + Files.readString(output) + "\n" + logText());
             }
             Thread.sleep(25);
         }
-        throw new AssertionError("node " + id + " never logged /" + regex + "/ within " + limit + ":\n" + logText());
+        throw new AssertionError("node " + id + " never " + what + " /" + regex + "/ within " + limit + ":\n"
+                + text.read());
     }
 
     String output() throws IOException {

@@ -166,8 +166,24 @@ public class RuntimeIT {
         return Path.of(context.getProperty("felix.fileinstall.dir"));
     }
 
-    private static int freePort() throws IOException {
-        return NodeProcess.freePort();
+    /** Configures this framework as node {@code id} through the drop-in folder; returns the file to delete. */
+    private Path configureNode(int id, String secretText) throws IOException {
+        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), secretText);
+        return Files.writeString(deploy().resolve("io.kddm.node.cfg"),
+                "id=" + id + "\nlisten=127.0.0.1:" + NodeProcess.freePort() + "\nsecret.file=" + secret + "\n");
+    }
+
+    /** Deletes the node's configuration files and waits until its transport is gone (the next test starts clean). */
+    private void removeNode(Path... cfgs) throws Exception {
+        for (Path cfg : cfgs) {
+            Files.deleteIfExists(cfg);
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertNull("the node is still up 10 s after its configuration went away",
+                context.getServiceReference(Transport.class));
     }
 
     private <T> T await(Class<T> type, long millis) throws InterruptedException {
@@ -225,20 +241,16 @@ public class RuntimeIT {
 
     @Test
     public void familiesAndTheirSetsComeAndGoWithTheirBundle() throws Exception {
-        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "family test secret");
-        Path cfg = deploy().resolve("io.kddm.node.cfg");
-        Files.writeString(cfg, "id=9\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
+        Path cfg = configureNode(9, "family test secret");
         try {
             assertNotNull("kDDM core" + diagnosis(), await(io.kddm.api.set.Kddm.class, 10_000));
             awaitCommand("families");
             awaitCommand("incr");
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitOutput("kddm:families", "demo", true);
             assertTrue(run("kddm:families"), run("kddm:families").contains("demo-nodebits"));
             String set = run("kddm:create demo").trim();
             assertEquals("41", run("kddm:incr --times 41 " + set + " 0 1").trim());
+            awaitOutput("kddm:sets", Pattern.quote(set) + " +demo ", true);
 
             Bundle linker = Arrays.stream(context.getBundles())
                     .filter(b -> "io.kddm.linker.memory".equals(b.getSymbolicName())).findFirst().orElseThrow();
@@ -255,17 +267,10 @@ public class RuntimeIT {
             awaitOutput("kddm:sets --all", Pattern.quote(set) + " +demo \\(not registered\\)", true); // kept
 
             linker.start();
-            deadline = System.currentTimeMillis() + 10_000;
-            while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitOutput("kddm:families", "demo", true);
             assertEquals("nothing lost while the bundle was away", "41", run("kddm:read " + set + " 0").trim());
         } finally {
-            Files.deleteIfExists(cfg);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            removeNode(cfg);
         }
     }
 
@@ -276,11 +281,8 @@ public class RuntimeIT {
      */
     @Test
     public void aFamilyBundleUninstalledAndInstalledTakesAndBringsItsSets() throws Exception {
-        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "family bundle secret");
-        Path core = deploy().resolve("io.kddm.core.cfg");
-        Path cfg = deploy().resolve("io.kddm.node.cfg");
-        Files.writeString(core, "well.known=0:9=file\n");
-        Files.writeString(cfg, "id=9\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
+        Path core = Files.writeString(deploy().resolve("io.kddm.core.cfg"), "well.known=0:9=file\n");
+        Path cfg = configureNode(9, "family bundle secret");
         try {
             assertNotNull("kDDM core" + diagnosis(), await(io.kddm.api.set.Kddm.class, 10_000));
             awaitCommand("sets");
@@ -298,12 +300,7 @@ public class RuntimeIT {
             again.start();
             awaitOutput("kddm:sets", "0:9 +file ", true);
         } finally {
-            Files.deleteIfExists(cfg);
-            Files.deleteIfExists(core);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            removeNode(cfg, core);
         }
     }
 
@@ -336,17 +333,12 @@ public class RuntimeIT {
      */
     @Test
     public void aLinkerBundleUpdatedUnderLoadLosesNothing() throws Exception {
-        Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "update test secret");
-        Path cfg = deploy().resolve("io.kddm.node.cfg");
-        Files.writeString(cfg, "id=8\nlisten=127.0.0.1:" + freePort() + "\nsecret.file=" + secret + "\n");
+        Path cfg = configureNode(8, "update test secret");
         try {
             io.kddm.api.set.Kddm kddm = await(io.kddm.api.set.Kddm.class, 10_000);
             assertNotNull("kDDM core" + diagnosis(), kddm);
             awaitCommand("linkers");
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (!run("kddm:families").contains("demo") && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitOutput("kddm:families", "demo", true);
             io.kddm.api.set.KddmSet set = kddm.create("demo");
             int objects = 100;
             long[] expected = new long[objects];
@@ -390,21 +382,20 @@ public class RuntimeIT {
                 }
             });
             workload.start();
-            deadline = System.currentTimeMillis() + 10_000;
+            long deadline = System.currentTimeMillis() + 10_000;
             while (counts.get(0) < 1000) {
                 assertTrue("the workload never got going", System.currentTimeMillis() < deadline);
                 Thread.sleep(5);
             }
             Bundle linker = Arrays.stream(context.getBundles())
                     .filter(b -> "io.kddm.linker.memory".equals(b.getSymbolicName())).findFirst().orElseThrow();
-            String oldVersion = linker.getVersion().toString();
+            assertTrue(linker.getVersion().toString(), !linker.getVersion().toString().equals("0.1.0.v2"));
             long waitsBefore = linkerWaits();
-            assertTrue("the workload runs when the update starts", workload.isAlive());
-            long swapStart = counts.get(0);
-            linker.update(new java.io.ByteArrayInputStream(Jars.withVersion(new java.net.URL(linker.getLocation()).openStream(), "0.1.0.v2")));
-            assertTrue("the workload still runs after the update", workload.isAlive());
+            byte[] v2 = Jars.withVersion(new java.net.URL(linker.getLocation()).openStream(), "0.1.0.v2");
+            linker.update(new java.io.ByteArrayInputStream(v2));
+            long afterSwap = counts.get(0);
             deadline = System.currentTimeMillis() + 10_000;
-            while (counts.get(0) < swapStart + 1000 && System.currentTimeMillis() < deadline) {
+            while (counts.get(0) < afterSwap + 1000 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(10);
             }
             stop.set(true);
@@ -415,10 +406,9 @@ public class RuntimeIT {
                     + " operations completed, " + waited + " waited for the new linker, " + counts.get(1)
                     + " retried (linker missing), " + counts.get(2) + " failed otherwise");
             assertTrue(failures.toString(), failures.isEmpty());
-            assertTrue("the workload went on after the update", counts.get(0) >= swapStart + 1000);
+            assertTrue("the workload went on after the update", counts.get(0) >= afterSwap + 1000);
             assertTrue("no operation met the update (none waited, none was retried)", waited + counts.get(1) > 0);
             assertEquals("0.1.0.v2", linker.getVersion().toString());
-            assertTrue(oldVersion, !oldVersion.equals("0.1.0.v2"));
             String linkers = run("kddm:linkers");
             assertTrue(linkers, linkers.contains("io.kddm.linker.memory 0.1.0.v2"));
             for (int i = 0; i < objects; i++) {
@@ -432,11 +422,7 @@ public class RuntimeIT {
             }
             assertNull("the old linker bundle's classes are still referenced", oldLoader.get());
         } finally {
-            Files.deleteIfExists(cfg);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            removeNode(cfg);
         }
     }
 
@@ -444,7 +430,7 @@ public class RuntimeIT {
     public void nodeIsConfiguredThroughTheDropInFolderAndServesKddmNodes() throws Exception {
         Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), "in-container secret");
         Path cfg = deploy().resolve("io.kddm.node.cfg");
-        int port = freePort();
+        int port = NodeProcess.freePort();
 
         // No configuration yet: the transport and everything that needs it stay away.
         assertNull(await(Transport.class, 500));
@@ -459,7 +445,7 @@ public class RuntimeIT {
         assertNull("no usable transport", await(Transport.class, 100)); // its activation failed
 
         // Corrected in place, File Install updates the configuration live.
-        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + freePort()
+        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + NodeProcess.freePort()
                 + "\nsecret.file=" + secret + "\n");
         Transport transport = await(Transport.class, 10_000);
         assertNotNull("transport after a valid configuration" + diagnosis(), transport);
@@ -488,14 +474,9 @@ public class RuntimeIT {
         }
 
         // Removing the configuration takes the node down cleanly.
-        Files.delete(cfg);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertNull(context.getServiceReference(Transport.class));
+        removeNode(cfg);
         // DS unregisters the service before it deactivates the component, which unbinds.
-        deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try (ServerSocket again = new ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
                 break; // bound: the node released it

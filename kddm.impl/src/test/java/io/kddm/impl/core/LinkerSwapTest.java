@@ -113,10 +113,9 @@ class LinkerSwapTest {
             }
             here.get(id).close(); // node 1 holds a copy too
         }
-        try (ObjectHandle h = there.grab(2)) { // node 2 owns object 2 now
-            h.value(new byte[] {2});
-        }
-        // Node 1 asks for object 2; its linker bundle is updated while the ownership travels.
+        // Node 2 owns object 2 and holds it while node 1 asks for it; node 1's linker
+        // bundle is then updated, and the ownership travels to node 1 while it is away.
+        ObjectHandle held = there.grab(2);
         CompletableFuture<byte[]> grabbed = new CompletableFuture<>();
         Thread grabber = new Thread(() -> {
             try (ObjectHandle h = here.grab(2)) {
@@ -126,19 +125,21 @@ class LinkerSwapTest {
             }
         });
         grabber.start();
-        Await.until("node 1's grab waits for the object", () -> grabber.getState() == Thread.State.WAITING
-                || grabber.getState() == Thread.State.TIMED_WAITING || grabbed.isDone());
+        Await.until("node 1's grab waits for node 2's", () -> grabber.getState() == Thread.State.WAITING
+                || grabber.getState() == Thread.State.TIMED_WAITING);
         node.removeIoLinker(CoherenceTest.MEMORY);
         node.removeFamily(CoherenceTest.TEST);
-        assertArrayEquals(new byte[] {2}, grabbed.get(5, TimeUnit.SECONDS), "the ownership was taken in");
+        assertTrue(!grabbed.isDone(), "node 1's grab was still waiting when its linker left: " + grabbed);
+        held.value(new byte[] {22});
+        held.close();
+        assertArrayEquals(new byte[] {22}, grabbed.get(5, TimeUnit.SECONDS), "the ownership was taken in");
+        assertTrue(node.coherence().stats().linkerSkips.sum() > 0, "node 1's linker calls were skipped, and counted");
         try (ObjectHandle h = there.grab(0)) { // node 1, the home, must invalidate its copy
             h.value(new byte[] {7});
         }
-        there.flush(2);
-        try (ObjectHandle h = there.get(2)) {
-            assertArrayEquals(new byte[] {2}, h.value());
+        try (ObjectHandle h = there.get(2)) { // and node 1, the owner now, serves a copy
+            assertArrayEquals(new byte[] {22}, h.value());
         }
-        assertTrue(node.coherence().stats().linkerSkips.sum() > 0, "node 1's linker calls were skipped, and counted");
         node.addFamily(CoherenceTest.TEST);
         node.addIoLinker(CoherenceTest.MEMORY);
         try (ObjectHandle h = here.get(0)) {
