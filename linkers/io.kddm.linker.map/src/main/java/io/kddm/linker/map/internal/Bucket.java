@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The entries of one bucket object, as bytes: a count, then each key and value
@@ -22,7 +23,7 @@ final class Bucket {
     }
 
     /** @throws IllegalStateException if the bytes are not a bucket; {@code where} names the object */
-    static Bucket decode(byte[] bytes, String where) {
+    static Bucket decode(byte[] bytes, Supplier<String> where) {
         if (bytes.length == 0) {
             return new Bucket(new ArrayList<>());
         }
@@ -41,7 +42,7 @@ final class Bucket {
             }
             return new Bucket(entries);
         } catch (BufferUnderflowException | IllegalStateException e) {
-            throw new IllegalStateException(where + " is not a map bucket: "
+            throw new IllegalStateException(where.get() + " is not a map bucket: "
                     + (e.getMessage() == null ? "truncated" : e.getMessage()), e);
         }
     }
@@ -105,8 +106,9 @@ final class Bucket {
         return changed;
     }
 
+    /** The entries (the bucket is not changed after it is read). */
     List<Entry> entries() {
-        return List.copyOf(entries);
+        return entries;
     }
 
     private int indexOf(byte[] key) {

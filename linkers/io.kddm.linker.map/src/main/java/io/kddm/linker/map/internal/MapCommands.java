@@ -3,6 +3,7 @@ package io.kddm.linker.map.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -36,12 +37,19 @@ public final class MapCommands {
         this.kddm = kddm;
     }
 
+    /** The map, made if there is none (commands that write). */
     private ConcurrentMap<String, String> map(String set, long base, int buckets) {
         return MapView.open(kddm.lookup(SetIds.parse(set)), base, buckets, Codec.UTF8, Codec.UTF8);
     }
 
-    private ConcurrentMap<String, String> map(String set, long base) {
-        return map(set, base, KddmMaps.DEFAULT_BUCKETS);
+    /** The map if there is one (commands that read make nothing). */
+    private Optional<MapView<String, String>> find(String set, long base) {
+        return MapView.find(kddm.lookup(SetIds.parse(set)), base, Codec.UTF8, Codec.UTF8);
+    }
+
+    private ConcurrentMap<String, String> existing(String set, long base) {
+        return find(set, base).orElseThrow(() -> new IllegalArgumentException("there is no map at object " + base
+                + " of set " + set + " (map:put or map:fill makes one)"));
     }
 
     private static String where(String set, long base) {
@@ -60,7 +68,7 @@ public final class MapCommands {
     @Descriptor("prints the value of KEY; fails if the map has no such key")
     public String get(@Parameter(names = BASE, absentValue = "0") long base,
             @Descriptor("set id, NODE:NUMBER") String set, @Descriptor("key") String key) {
-        String value = map(set, base).get(key);
+        String value = existing(set, base).get(key);
         if (value == null) {
             throw new IllegalArgumentException("no key '" + key + "' in " + where(set, base));
         }
@@ -70,7 +78,7 @@ public final class MapCommands {
     @Descriptor("removes KEY; fails if the map has no such key")
     public String remove(@Parameter(names = BASE, absentValue = "0") long base,
             @Descriptor("set id, NODE:NUMBER") String set, @Descriptor("key") String key) {
-        String old = map(set, base).remove(key);
+        String old = existing(set, base).remove(key);
         if (old == null) {
             throw new IllegalArgumentException("no key '" + key + "' in " + where(set, base));
         }
@@ -84,7 +92,7 @@ public final class MapCommands {
         if (limit < 0) {
             throw new IllegalArgumentException("--limit cannot be negative");
         }
-        Map<String, String> sorted = new TreeMap<>(map(set, base));
+        Map<String, String> sorted = new TreeMap<>(existing(set, base));
         StringBuilder out = new StringBuilder();
         sorted.entrySet().stream().limit(limit).forEach(e -> out.append(e.getKey()).append(" = ")
                 .append(e.getValue()).append('\n'));
@@ -134,7 +142,7 @@ public final class MapCommands {
             @Descriptor("set id, NODE:NUMBER") String set, @Descriptor("key prefix") String prefix,
             @Descriptor("how many keys") int count) {
         checkRange(count);
-        ConcurrentMap<String, String> map = map(set, base);
+        ConcurrentMap<String, String> map = existing(set, base);
         List<String> wrong = new ArrayList<>();
         int bad = 0;
         for (int i = 0; i < count; i++) {
@@ -161,10 +169,9 @@ public final class MapCommands {
         if (timeout < 0 || timeout > 86_400 || keys.length == 0) {
             throw new IllegalArgumentException("map:await takes --timeout 0..86400 and at least one key");
         }
-        ConcurrentMap<String, String> map = map(set, base);
         long deadline = System.nanoTime() + timeout * 1_000_000_000L;
         for (String key : keys) {
-            while (!map.containsKey(key)) {
+            while (!find(set, base).map(m -> m.containsKey(key)).orElse(false)) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new IllegalStateException("no key '" + key + "' in " + where(set, base) + " after "
                             + timeout + " s");

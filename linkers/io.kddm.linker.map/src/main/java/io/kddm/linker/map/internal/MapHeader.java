@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import io.kddm.linker.map.KddmMaps;
+
 /** The object at a map's base: a magic and the bucket count, fixed when the map is made. */
 final class MapHeader {
     private static final byte[] MAGIC = "KDDMMAP1".getBytes(StandardCharsets.US_ASCII);
@@ -21,7 +23,7 @@ final class MapHeader {
      *
      * @throws IllegalArgumentException if the object holds something else than a map header
      */
-    static int buckets(byte[] bytes, String where, int max) {
+    static int buckets(byte[] bytes, String where) {
         if (bytes.length == 0) {
             return 0;
         }
@@ -30,7 +32,7 @@ final class MapHeader {
                     + " bytes that are not a map header: is there a map at this base?");
         }
         int buckets = ByteBuffer.wrap(bytes, MAGIC.length, Integer.BYTES).getInt();
-        if (buckets < 1 || buckets > max) {
+        if (buckets < 1 || buckets > KddmMaps.MAX_BUCKETS) {
             throw new IllegalArgumentException(where + " is a map header with an impossible bucket count " + buckets);
         }
         return buckets;

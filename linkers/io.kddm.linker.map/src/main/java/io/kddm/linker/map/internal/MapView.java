@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiFunction;
@@ -41,28 +42,44 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
         this.values = values;
     }
 
+    /**
+     * The map at {@code base}, made with {@code buckets} buckets if there is none
+     * (the count of an existing map wins).
+     */
     static <K, V> MapView<K, V> open(KddmSet set, long base, int buckets, Codec<K> keys, Codec<V> values) {
-        Objects.requireNonNull(keys, "keys");
-        Objects.requireNonNull(values, "values");
         if (buckets < 1 || buckets > KddmMaps.MAX_BUCKETS) {
             throw new IllegalArgumentException("a map has 1 to " + KddmMaps.MAX_BUCKETS + " buckets, not " + buckets);
         }
+        Optional<MapView<K, V>> existing = find(set, base, keys, values);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
         checkFits(set, base, buckets);
         int stored;
-        try (ObjectHandle h = set.get(base)) {
-            stored = MapHeader.buckets(h.value(), where(set, base), KddmMaps.MAX_BUCKETS);
-        }
-        if (stored == 0) {
-            try (ObjectHandle h = set.grab(base)) { // another node may have made it meanwhile
-                stored = MapHeader.buckets(h.value(), where(set, base), KddmMaps.MAX_BUCKETS);
-                if (stored == 0) {
-                    h.value(MapHeader.encode(buckets));
-                    stored = buckets;
-                }
+        try (ObjectHandle h = set.grab(base)) { // another node may have made it meanwhile
+            stored = MapHeader.buckets(h.value(), where(set, base));
+            if (stored == 0) {
+                h.value(MapHeader.encode(buckets));
+                stored = buckets;
             }
         }
-        checkFits(set, base, stored);
         return new MapView<>(set, base, stored, keys, values);
+    }
+
+    /** The map at {@code base} if there is one (a read: nothing is made). */
+    static <K, V> Optional<MapView<K, V>> find(KddmSet set, long base, Codec<K> keys, Codec<V> values) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(values, "values");
+        checkFits(set, base, 0);
+        int stored;
+        try (ObjectHandle h = set.get(base)) {
+            stored = MapHeader.buckets(h.value(), where(set, base));
+        }
+        if (stored == 0) {
+            return Optional.empty();
+        }
+        checkFits(set, base, stored);
+        return Optional.of(new MapView<>(set, base, stored, keys, values));
     }
 
     /** Checks that the header and {@code buckets} buckets after it are object ids with one home's bits. */
@@ -79,10 +96,6 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
         return "object " + object + " of set " + SetIds.format(set.id());
     }
 
-    long base() {
-        return base;
-    }
-
     int buckets() {
         return buckets;
     }
@@ -96,14 +109,14 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
 
     private <R> R read(long bucket, Function<Bucket, R> f) {
         try (ObjectHandle h = set.get(bucket)) {
-            return f.apply(Bucket.decode(h.value(), where(set, bucket)));
+            return f.apply(Bucket.decode(h.value(), () -> where(set, bucket)));
         }
     }
 
     /** {@code f} may change the bucket; if it throws, the put publishes nothing. */
     private <R> R write(long bucket, Function<Bucket, R> f) {
         try (ObjectHandle h = set.grab(bucket)) {
-            Bucket b = Bucket.decode(h.value(), where(set, bucket));
+            Bucket b = Bucket.decode(h.value(), () -> where(set, bucket));
             R result = f.apply(b);
             if (b.changed()) {
                 h.value(b.encode());
@@ -244,10 +257,12 @@ final class MapView<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, 
     @Override
     public void clear() {
         for (int i = 1; i <= buckets; i++) {
-            write(base + i, b -> {
-                b.clear();
-                return null;
-            });
+            if (read(base + i, Bucket::size) > 0) { // a grab of an empty bucket would only invalidate its copies
+                write(base + i, b -> {
+                    b.clear();
+                    return null;
+                });
+            }
         }
     }
 
