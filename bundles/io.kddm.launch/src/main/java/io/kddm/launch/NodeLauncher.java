@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 import org.apache.felix.gogo.runtime.Parser;
 import org.apache.felix.service.command.CommandProcessor;
@@ -166,9 +164,16 @@ public final class NodeLauncher {
         if (jars == null) {
             return true;
         }
-        // File Install installs a jar at its file URI.
-        Set<String> locations = Arrays.stream(context.getBundles()).map(Bundle::getLocation).collect(Collectors.toSet());
-        return Arrays.stream(jars).allMatch(j -> locations.contains(j.toURI().normalize().toString()));
+        // File Install installs a jar at the URI of its canonical file (a symbolic link in the path resolved).
+        return Arrays.stream(jars).allMatch(j -> context.getBundle(location(j)) != null);
+    }
+
+    private static String location(File jar) {
+        try {
+            return jar.getCanonicalFile().toURI().normalize().toString();
+        } catch (java.io.IOException e) {
+            return jar.toURI().normalize().toString();
+        }
     }
 
     private boolean componentsUp() {
