@@ -8,7 +8,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * bundle can be updated or replaced while the cluster runs: the core keeps
  * every object's canonical bytes itself and calls the linker only at these points.
  * <p>
- * Calls for one object never overlap. The store calls ({@link #firstTouch},
+ * Calls for one object may overlap: two holders of read copies may
+ * {@link #sync} it at once, at its home. The store calls ({@link #firstTouch},
  * {@link #sync}, {@link #remove}) run on callers' or kDDM's worker threads and
  * may block (disk); the others are made inside the coherence protocol, possibly
  * on a transport thread, and must return quickly.

@@ -81,11 +81,12 @@ final class ObjectFile {
      */
     static void write(Path file, long objectId, byte[] value) {
         Path dir = file.getParent();
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
+        Path tmp = null;
         try {
             Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            // A name of its own: two syncs of one object (two readers, at the home) may run at once.
+            tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.wrap(encode(objectId, value));
                 while (b.hasRemaining()) {
                     ch.write(b);
@@ -100,7 +101,9 @@ final class ObjectFile {
             forceFolder(dir);
         } catch (IOException ex) {
             try {
-                Files.deleteIfExists(tmp); // the old object, if any, is still whole
+                if (tmp != null) {
+                    Files.deleteIfExists(tmp); // the old object, if any, is still whole
+                }
             } catch (IOException cleanup) {
                 ex.addSuppressed(cleanup);
             }
