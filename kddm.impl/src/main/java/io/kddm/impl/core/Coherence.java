@@ -71,7 +71,7 @@ public final class Coherence {
         SetFamily family(String name);
 
         /** @throws io.kddm.api.set.LinkerMissingException if not available here */
-        IoLinker ioLinker(SetFamily family);
+        IoLinker ioLinker(String id);
 
         /** Whether the node is up as far as membership knows. */
         boolean isUp(int node);
@@ -101,8 +101,8 @@ public final class Coherence {
         }
 
         /** {@link #ioLinker}, but waits (bounded) for one that is being replaced. */
-        default IoLinker awaitIoLinker(SetFamily family) {
-            return ioLinker(family);
+        default IoLinker awaitIoLinker(String id) {
+            return ioLinker(id);
         }
     }
 
@@ -255,12 +255,12 @@ public final class Coherence {
     }
 
     private IoLinker linker(SetState s) {
-        return linkers.ioLinker(linkers.family(s.family));
+        return linkers.ioLinker(traits(s).ioLinker());
     }
 
     /** The IO linker, waiting (bounded) for one being updated: for kDDM's worker threads and callers' threads only. */
     private IoLinker awaitLinker(SetState s) {
-        return linkers.awaitIoLinker(linkers.awaitFamily(s.family));
+        return linkers.awaitIoLinker(linkers.awaitFamily(s.family).ioLinker());
     }
 
     int home(SetState s, long objectId) {
@@ -285,7 +285,7 @@ public final class Coherence {
         }
         // A linker bundle being updated is waited for (bounded); one that is gone fails fast.
         SetFamily f = linkers.awaitFamily(s.family);
-        linkers.awaitIoLinker(f);
+        linkers.awaitIoLinker(f.ioLinker());
         (write ? stats.grabs : stats.gets).increment();
         long start = System.nanoTime();
         ObjectEntry e = s.entry(objectId);
@@ -341,12 +341,17 @@ public final class Coherence {
         synchronized (e) {
             if (h.write) {
                 e.writers--;
+            } else {
+                e.readers--;
+            }
+            if (s.destroyed) {
+                return; // its objects were dropped (and their waiters failed): nothing to publish
+            }
+            if (h.write) {
                 if (h.changed) {
                     hold(e, h.newValue);
                 }
                 tell(s, l -> l.put(s.context, e.objectId, e.value));
-            } else {
-                e.readers--;
             }
             serve(s, e);
         }
@@ -1105,25 +1110,33 @@ public final class Coherence {
             r.forwardedTo = Request.AT_HOME;
         }
         workers.execute(() -> {
-            byte[] value = importValue(s, objectId, wire);
+            byte[] value = null;
             try {
+                awaitLinker(s); // a worker may wait for a linker being updated, also for the import
+                value = importValue(s, objectId, wire);
                 awaitLinker(s).sync(s.context, objectId, value);
             } catch (RuntimeException ex) {
-                LOG.error("storing written-back object {} of set {} failed; node {} keeps it in memory: {}",
-                        objectId, SetIds.format(s.id), self, ex.toString());
+                LOG.error("storing written-back object {} of set {} failed; {}: {}", objectId, SetIds.format(s.id),
+                        value != null ? "node " + self + " keeps it in memory" : "its bytes could not be read",
+                        ex.toString());
                 ObjectEntry e = s.entry(objectId);
                 synchronized (me) {
-                    me.owner = self;
-                    synchronized (e) {
-                        hold(e, value);
-                        e.state = State.WRITE_OWNER;
+                    if (value == null) {
+                        me.lost = "object " + objectId + " was lost: its linker could not read it back at node " + self;
+                    } else {
+                        me.owner = self;
+                        synchronized (e) {
+                            hold(e, value);
+                            e.state = State.WRITE_OWNER;
+                        }
                     }
                 }
-            }
-            synchronized (me) {
-                if (me.current == r) {
-                    me.current = null;
-                    startNext(s, me);
+            } finally {
+                synchronized (me) {
+                    if (me.current == r) {
+                        me.current = null;
+                        startNext(s, me);
+                    }
                 }
             }
         });

@@ -284,7 +284,10 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @Override
     public FamilyTraits traits(String family) {
         FamilyTraits t = traits.get(family);
-        return t != null ? t : FamilyTraits.of(family(family)); // never registered: family() says so
+        if (t == null) {
+            family(family); // never registered here: it throws, saying so
+        }
+        return t;
     }
 
     @Override
@@ -303,11 +306,11 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     }
 
     @Override
-    public IoLinker awaitIoLinker(SetFamily family) {
-        IoLinker l = ioLinkers.get(family.ioLinker());
+    public IoLinker awaitIoLinker(String id) {
+        IoLinker l = ioLinkers.get(id);
         if (l == null) {
-            awaitReturn(linkersGone, family.ioLinker(), () -> ioLinkers.get(family.ioLinker()));
-            l = ioLinker(family);
+            awaitReturn(linkersGone, id, () -> ioLinkers.get(id));
+            l = ioLinker(id);
         }
         return l;
     }
@@ -336,11 +339,10 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     }
 
     @Override
-    public IoLinker ioLinker(SetFamily family) {
-        IoLinker l = ioLinkers.get(family.ioLinker());
+    public IoLinker ioLinker(String id) {
+        IoLinker l = ioLinkers.get(id);
         if (l == null) {
-            throw new LinkerMissingException("linker " + family.ioLinker() + " not available on node " + localNode()
-                    + " (family " + family.name() + ")");
+            throw new LinkerMissingException("linker " + id + " not available on node " + localNode());
         }
         return l;
     }
@@ -481,21 +483,25 @@ public final class KddmService implements Kddm, Coherence.Linkers {
                     }
                 }
             }
-            SetFamily f = families.get(s.family);
-            out.add(new SetInfo(s.id, s.family, f == null ? "?" : f.ioLinker(), s.nodes, objects, bytes));
+            out.add(new SetInfo(s.id, s.family, ioLinkerOf(s.family), s.nodes, objects, bytes));
         }
         out.sort((a, b) -> Long.compareUnsigned(a.id(), b.id()));
         return out;
     }
 
-    /** The sets known here, by the IO linker of their family ("?" if the family is not here); no object is read. */
+    /** The sets known here, by the IO linker of their family ("?" if it never was here); no object is read. */
     public Map<String, List<Long>> setsByIoLinker() {
         Map<String, List<Long>> out = new TreeMap<>();
         for (SetState s : coherence.allSets()) {
-            SetFamily f = families.get(s.family);
-            out.computeIfAbsent(f == null ? "?" : f.ioLinker(), k -> new ArrayList<>()).add(s.id);
+            out.computeIfAbsent(ioLinkerOf(s.family), k -> new ArrayList<>()).add(s.id);
         }
         return out;
+    }
+
+    /** The IO linker id of a family as last registered here (also while it is away), or "?". */
+    private String ioLinkerOf(String family) {
+        FamilyTraits t = traits.get(family);
+        return t == null ? "?" : t.ioLinker();
     }
 
     @Override

@@ -439,4 +439,17 @@ class CoherenceTest {
             a.get(0);
         }));
     }
+
+    /** A handle still open when its set is destroyed is closed without a trace: no bytes counted, no error. */
+    @Test
+    void aHandleReleasedAfterItsSetIsDestroyedLeavesNothingBehind() {
+        List<KddmService> nodes = cluster(1, Duration.ZERO, Duration.ofSeconds(5));
+        KddmService k = nodes.get(0);
+        KddmSet a = k.create(FAMILY);
+        ObjectHandle h = a.grab(0);
+        h.value(new byte[500]);
+        k.destroy(a.id());
+        h.close();
+        assertEquals(0, k.coherence().heldBytes(), "the destroyed set's bytes are not counted as held");
+    }
 }

@@ -70,7 +70,7 @@ class ObjectStateTest {
             }
 
             @Override
-            public IoLinker ioLinker(SetFamily f) {
+            public IoLinker ioLinker(String id) {
                 return linker;
             }
 
