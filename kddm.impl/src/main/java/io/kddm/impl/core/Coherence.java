@@ -726,11 +726,17 @@ public final class Coherence {
                 stats.budgetFlushes.increment();
                 return size;
             }
+            boolean diskBacked;
+            try {
+                diskBacked = touchesAtHome(s);
+            } catch (KddmException unknownHere) {
+                return 0; // handed here from a family never registered here: kept
+            }
+            if (e.copyset.isEmpty() && diskBacked) {
+                return writeBack(s, e) ? size : 0; // to the store: it cannot bounce between full nodes
+            }
             if (e.handedIn) {
                 return 0;
-            }
-            if (e.copyset.isEmpty() && touchesAtHome(s)) {
-                return writeBack(s, e) ? size : 0;
             }
         }
         // (Not flush(): alone in the cluster, it would sync the object on every pass, and keep it.)
@@ -967,8 +973,17 @@ public final class Coherence {
             if (handoff && -r.forwardedTo != me.owner) {
                 continue; // the flushing node no longer owns the object
             }
+            boolean atHome;
+            try {
+                atHome = me.owner == 0 && r.requester != self && touchesAtHome(s);
+            } catch (KddmException unknownHere) {
+                // A first touch elsewhere could hide what this home has stored: refuse instead.
+                sendLost(r.requester, s.id, me.objectId, "its home, node " + self + ", cannot serve it: "
+                        + unknownHere.getMessage());
+                continue;
+            }
             me.current = r;
-            if (me.owner == 0 && r.requester != self && touchesAtHome(s)) {
+            if (atHome) {
                 r.forwardedTo = Request.AT_HOME;
                 stats.firstTouches.increment();
                 touchAtHome(s, me.objectId, r);
@@ -986,12 +1001,9 @@ public final class Coherence {
         }
     }
 
+    /** @throws io.kddm.api.set.UnknownFamilyException if the family was never registered here */
     private boolean touchesAtHome(SetState s) {
-        try {
-            return traits(s).firstTouchAtHome();
-        } catch (KddmException missing) {
-            return false; // the requester's own first touch reports the missing family
-        }
+        return traits(s).firstTouchAtHome();
     }
 
     /**

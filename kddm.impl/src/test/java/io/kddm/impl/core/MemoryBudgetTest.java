@@ -21,6 +21,7 @@ import io.kddm.api.linker.SetContext;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.ObjectLostException;
 
 /**
  * The per-node memory budget on the simulated network: a node over it flushes
@@ -274,5 +275,27 @@ class MemoryBudgetTest {
         s1.sync(id);
         assertArrayEquals(value(id), store(2).get(id));
         assertEquals(null, store(1).get(id), "the writer's own store must not get it");
+    }
+
+    /** A home without the disk-backed family cannot read its store: it refuses, never lets the requester touch. */
+    @Test
+    void aHomeThatNeverHadTheFamilyRefusesRatherThanLetAFirstTouchElsewhereHideItsStore() {
+        network = new SimNetwork(7, Duration.ZERO);
+        network.node(1);
+        network.node(2);
+        for (int id = 1; id <= 2; id++) {
+            SimNetwork.Node n = network.node(id);
+            KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(10), 0);
+            if (id == 2) {
+                k.addFamily(diskFamily);
+                k.addIoLinker(disk);
+            }
+            nodes.add(k);
+        }
+        KddmSet set = nodes.get(1).create(diskFamily.name()); // homes over nodes 1 and 2: object 0's is node 1
+        ObjectLostException e = org.junit.jupiter.api.Assertions.assertThrows(ObjectLostException.class,
+                () -> set.grab(0).close());
+        assertTrue(e.getMessage().contains("its home, node 1, cannot serve it") && e.getMessage().contains("test-disk"),
+                e.getMessage());
     }
 }
