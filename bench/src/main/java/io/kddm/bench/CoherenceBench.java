@@ -22,7 +22,7 @@ import com.hazelcast.map.IMap;
 
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
-import io.kddm.impl.shell.Counter;
+import io.kddm.impl.shell.CounterOp;
 import io.kddm.linker.memory.DemoFamily;
 import io.kddm.linker.memory.NodeBitsDemoFamily;
 
@@ -178,15 +178,11 @@ public final class CoherenceBench {
     }
 
     private static long read(KddmSet set, long objectId) {
-        try (ObjectHandle h = set.get(objectId)) {
-            return Counter.decode(h.value());
-        }
+        return CounterOp.READ.apply(set, objectId, 0);
     }
 
     private static void increment(KddmSet set, long objectId) {
-        try (ObjectHandle h = set.grab(objectId)) {
-            h.value(Counter.encode(Counter.decode(h.value()) + 1));
-        }
+        CounterOp.ADD.apply(set, objectId, 1);
     }
 
     // ---- Hazelcast ------------------------------------------------------------

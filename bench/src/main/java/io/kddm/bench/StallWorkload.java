@@ -11,8 +11,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 import io.kddm.api.set.KddmSet;
-import io.kddm.api.set.ObjectHandle;
-import io.kddm.impl.shell.Counter;
+import io.kddm.impl.shell.CounterOp;
 
 /**
  * Worker threads on random objects of one set, half of them incrementing an
@@ -44,9 +43,7 @@ final class StallWorkload {
     StallWorkload(KddmSet set) {
         this.set = set;
         for (int i = 0; i < OBJECTS; i++) {
-            try (ObjectHandle h = set.grab(i)) {
-                h.value(Counter.encode(0));
-            }
+            CounterOp.WRITE.apply(set, i, 0);
         }
         for (int t = 0; t < 2 * THREADS_PER_KIND; t++) {
             Worker w = new Worker(t % 2 == 0, "stall-" + set.family() + "-" + t);
@@ -83,9 +80,7 @@ final class StallWorkload {
         }
         long sum = 0;
         for (int i = 0; i < OBJECTS; i++) {
-            try (ObjectHandle h = set.get(i)) {
-                sum += Counter.decode(h.value());
-            }
+            sum += CounterOp.READ.apply(set, i, 0);
         }
         return sum - workers.stream().mapToLong(w -> w.increments).sum();
     }
@@ -144,14 +139,10 @@ final class StallWorkload {
 
         private void operation(int object) {
             if (grab) {
-                try (ObjectHandle h = set.grab(object)) {
-                    h.value(Counter.encode(Counter.decode(h.value()) + 1));
-                }
+                CounterOp.ADD.apply(set, object, 1);
                 increments++;
             } else {
-                try (ObjectHandle h = set.get(object)) {
-                    Counter.decode(h.value());
-                }
+                CounterOp.READ.apply(set, object, 0);
             }
         }
     }

@@ -76,10 +76,7 @@ public final class DemoCommands {
         KddmSet s = set(set);
         long value = 0;
         for (int i = 0; i < times; i++) {
-            try (ObjectHandle h = s.grab(object)) {
-                value = Counter.decode(h.value()) + delta;
-                h.value(Counter.encode(value));
-            }
+            value = CounterOp.ADD.apply(s, object, delta);
         }
         return value;
     }

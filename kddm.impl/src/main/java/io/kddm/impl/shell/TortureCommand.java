@@ -23,7 +23,6 @@ import io.kddm.api.membership.Membership;
 import io.kddm.api.set.Kddm;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
-import io.kddm.api.set.ObjectHandle;
 import io.kddm.api.set.OperationTimeoutException;
 import io.kddm.api.set.SetIds;
 
@@ -90,11 +89,9 @@ public final class TortureCommand {
             arrive(s, barrier, participants, false);
             try {
                 // The checker takes every object to start at 0, and the barriers too.
-                try (ObjectHandle h = s.get(barrier + 2)) {
-                    if (Counter.decode(h.value()) != 0) {
-                        throw new IllegalArgumentException("well-known set " + set
-                                + " was already used by a torture run: pass another --set");
-                    }
+                if (CounterOp.READ.apply(s, barrier + 2, 0) != 0) {
+                    throw new IllegalArgumentException("well-known set " + set
+                            + " was already used by a torture run: pass another --set");
                 }
                 List<Thread> all = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
@@ -155,9 +152,7 @@ public final class TortureCommand {
     private static long sum(KddmSet s, List<Long> ids) {
         long total = 0;
         for (long id : ids) {
-            try (ObjectHandle h = s.get(id)) {
-                total += Counter.decode(h.value());
-            }
+            total += CounterOp.READ.apply(s, id, 0);
         }
         return total;
     }
@@ -212,8 +207,8 @@ public final class TortureCommand {
             throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_NANOS;
         while (true) {
-            try (ObjectHandle h = s.grab(counter)) {
-                h.value(Counter.encode(Counter.decode(h.value()) + 1));
+            try {
+                CounterOp.ADD.apply(s, counter, 1);
                 break;
             } catch (KddmException e) {
                 if (System.nanoTime() > deadline) {
@@ -227,8 +222,8 @@ public final class TortureCommand {
         while (System.nanoTime() < deadline) {
             long up = membership.nodes().stream().filter(n -> n.state().isUp()).count();
             needed = deadMayMiss ? Math.min(participants, up) : participants;
-            try (ObjectHandle h = s.get(counter)) {
-                arrived = Counter.decode(h.value());
+            try {
+                arrived = CounterOp.READ.apply(s, counter, 0);
                 if (arrived >= needed) {
                     return;
                 }
