@@ -19,7 +19,8 @@ import io.kddm.linker.file.FileIoLinker;
  * The cost of {@code sync} per object with the file IO linker, next to plain
  * {@code FileChannel} writes of the same bytes on the same disk, in one run:
  * each round every contender rewrites the same number of objects of each
- * size, taking turns (the order rotates per round), so all see the same noise.
+ * size, taking turns (the order rotates per round), so that each one's turns
+ * spread over the whole run (each turn is still a moment of its own).
  * kDDM's sync runs through the API on node 1 of a 3-node cluster in this JVM
  * (loopback TCP), for objects homed on node 1 and on node 2 (the bytes then go
  * to the home, which stores them and replies).
@@ -167,7 +168,10 @@ public final class FileSyncBench {
                 + "plain write+force. kDDM: %d nodes in one JVM over 127.0.0.1 TCP; only the `sync` call is timed "
                 + "(the grab+put that sets the value before it is not). The absolute times are those of this "
                 + "machine's virtual disk, whose fsyncs cost much less in some rounds than in others; another disk "
-                + "changes them, and the ratios with them.%n%n", objects, fileSystem, rounds, NODES));
+                + "changes them, and the ratios with them. Each contender's pass is a moment of its own: the "
+                + "in-place write (tens of microseconds) moves most between moments, so its ratio column is the "
+                + "noisier one; the ratio to the protocol by hand compares contenders of the same cost.%n%n",
+                objects, fileSystem, rounds, NODES));
         b.append("The file linker does more than a plain write on purpose: a plain overwrite in place needs one "
                 + "fsync but a crash can leave the object half old, half new; the linker writes a temporary file, "
                 + "forces it, renames it over the object and forces the folder (two fsyncs, a create and a rename), "
