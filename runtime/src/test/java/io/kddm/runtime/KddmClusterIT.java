@@ -65,10 +65,6 @@ class KddmClusterIT {
         return History.readTorture(files);
     }
 
-    private static int check(History history) {
-        return Linearizability.checkAll(history);
-    }
-
     @Test
     void threeNodesOfRandomGetAndGrabAreLinearizable() throws Exception {
         List<NodeProcess> nodes = new ArrayList<>();
@@ -78,7 +74,7 @@ class KddmClusterIT {
         for (NodeProcess n : nodes) {
             awaitSuccess(n);
         }
-        int checked = check(histories(1, 2, 3));
+        int checked = Linearizability.checkAll(histories(1, 2, 3));
         System.out.println("kDDM over 3 JVMs: " + checked + " operations checked, linearizable");
         assertEquals(3 * 3 * 300, checked);
     }
@@ -101,7 +97,7 @@ class KddmClusterIT {
             assertTrue(m.find(), out);
             assertEquals(String.valueOf(expected), m.group(3), "sum seen by node " + id + ":\n" + out);
         }
-        check(histories(1, 2, 3));
+        assertEquals(expected, Linearizability.checkAll(histories(1, 2, 3)), "every increment recorded and checked");
     }
 
     /**
@@ -124,7 +120,7 @@ class KddmClusterIT {
             assertTrue(m.find(), "no budget figures from node " + n.id + ":\n" + n.output());
             flushed += Long.parseLong(m.group(1));
         }
-        int checked = check(histories(1, 2, 3));
+        int checked = Linearizability.checkAll(histories(1, 2, 3));
         System.out.println("kDDM over 3 JVMs with a 20-byte memory budget: " + flushed + " objects flushed, "
                 + checked + " operations checked, linearizable");
         assertEquals(3 * 3 * 300, checked);
@@ -169,7 +165,7 @@ class KddmClusterIT {
             n.kill();
         }
         History history = histories(1, 2, 3);
-        int checked = check(history);
+        int checked = Linearizability.checkAll(history);
         System.out.println("kill -9 of node 3: survivors kept serving (" + after + " ms observed), " + checked
                 + " operations checked linearizable, " + history.failures() + " failed with a kDDM error");
         assertTrue(history.failures() > 0, "operations on the dead node's objects fail with a kDDM error");

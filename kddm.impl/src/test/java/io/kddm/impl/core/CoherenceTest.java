@@ -299,7 +299,9 @@ class CoherenceTest {
         // Node 3's process is gone: its waiters fail (as they would with it), its threads stop,
         // and whatever they completed after the crash was recorded as of unknown outcome.
         nodes.get(2).coherence().close();
-        runs.get(2).get(60, TimeUnit.SECONDS);
+        Workload.Outcome dead = runs.get(2).get(60, TimeUnit.SECONDS);
+        assertTrue(dead.unexpected().isEmpty(), "the crashed node's own threads fail with kDDM errors only: "
+                + dead.unexpected());
         check(history);
     }
 

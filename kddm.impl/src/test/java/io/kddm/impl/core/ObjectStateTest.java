@@ -353,6 +353,7 @@ class ObjectStateTest {
         assertTrue(failure.getCause() instanceof ObjectLostException, failure.toString());
         net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("stale"));
         assertEquals(State.INVALID, state(REMOTE));
+        net.expectNothing(); // no DONE for a request that is no more
     }
 
     // ---- home side -------------------------------------------------------------
