@@ -45,7 +45,10 @@ public interface Kddm {
     /** The set if this node knows it, without asking anyone. */
     Optional<KddmSet> find(long setId);
 
-    /** Destroys a set on every node that is up: its objects are dropped (not synced). */
+    /**
+     * Destroys a set here and on every node this one is connected to: its objects
+     * are dropped (not synced). A node not reached keeps its copy of the set.
+     */
     void destroy(long setId);
 
     /** The sets known on this node. */

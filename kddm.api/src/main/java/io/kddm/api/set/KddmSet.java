@@ -40,7 +40,11 @@ public interface KddmSet {
     /** Deletes the object cluster-wide; a later access makes it anew (first touch). */
     void remove(long objectId);
 
-    /** Drops the local copy; if it is the last one, it is handed to another node or written back first. */
+    /**
+     * Drops the local copy if it is idle. A read copy is simply dropped; an owned
+     * object is handed to another node that is up (through its home), or, if no
+     * other node is up, written back through its IO linker and kept here.
+     */
     void flush(long objectId);
 
     /** Writes the object back to its backing store through its IO linker. */
