@@ -36,4 +36,13 @@ public interface SetFamily {
     default boolean localExclusion() {
         return true;
     }
+
+    /**
+     * Well-known sets of this family that nodes open by themselves on first use
+     * (its homes must be {@code NODE_BITS} or {@code LINKER}). Like the other
+     * traits, a property of the family's sets: it must not change between versions.
+     */
+    default WellKnownSets wellKnownSets() {
+        return WellKnownSets.NONE;
+    }
 }

@@ -104,6 +104,14 @@ public final class Coherence {
         default IoLinker awaitIoLinker(String id) {
             return ioLinker(id);
         }
+
+        /**
+         * Opens the well-known set {@code setId} if a family registered here
+         * claims it ({@link io.kddm.api.linker.SetFamily#wellKnownSets}); null if none does.
+         */
+        default SetState openClaimed(long setId) {
+            return null;
+        }
     }
 
     private final Transport transport;
@@ -237,6 +245,19 @@ public final class Coherence {
 
     SetState set(long id) {
         return sets.get(id);
+    }
+
+    /** The set a message is about: known here, or a well-known set a family claims, opened now. */
+    private SetState known(long id) {
+        SetState s = sets.get(id);
+        if (s == null && SetIds.wellKnown(id)) {
+            try {
+                s = linkers.openClaimed(id);
+            } catch (RuntimeException ex) {
+                LOG.warn("cannot open claimed well-known set {}: {}", SetIds.format(id), ex.getMessage());
+            }
+        }
+        return s;
     }
 
     Iterable<SetState> allSets() {
@@ -878,7 +899,7 @@ public final class Coherence {
             in.fail(ex.getMessage());
             return;
         }
-        SetState s = sets.get(m.setId());
+        SetState s = known(m.setId());
         if (s == null) {
             in.fail("set " + SetIds.format(m.setId()) + " is unknown on node " + self);
             return;
@@ -905,7 +926,7 @@ public final class Coherence {
             LOG.warn("dropping malformed kDDM message from node {}: {}", sender, ex.getMessage());
             return;
         }
-        SetState s = sets.get(m.setId());
+        SetState s = known(m.setId());
         if (s == null) {
             LOG.debug("{} from node {} for unknown set {}", m.kind(), sender, m.setId());
             if (m.kind() == Kind.GET_REQ || m.kind() == Kind.GRAB_REQ) {

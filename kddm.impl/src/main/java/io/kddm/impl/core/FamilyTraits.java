@@ -2,6 +2,7 @@ package io.kddm.impl.core;
 
 import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.SetFamily;
+import io.kddm.api.linker.WellKnownSets;
 
 /**
  * What the coherence protocol needs of a set family, as plain values: a node
@@ -11,9 +12,10 @@ import io.kddm.api.linker.SetFamily;
  * between versions.
  */
 record FamilyTraits(String ioLinker, HomePolicy home, boolean firstTouchAtHome, int maxObjectSize,
-        boolean localExclusion) {
+        boolean localExclusion, WellKnownSets wellKnownSets) {
 
     static FamilyTraits of(SetFamily f) {
-        return new FamilyTraits(f.ioLinker(), f.home(), f.firstTouchAtHome(), f.maxObjectSize(), f.localExclusion());
+        return new FamilyTraits(f.ioLinker(), f.home(), f.firstTouchAtHome(), f.maxObjectSize(), f.localExclusion(),
+                f.wellKnownSets());
     }
 }

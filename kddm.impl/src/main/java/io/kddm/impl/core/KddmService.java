@@ -291,6 +291,18 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     }
 
     @Override
+    public SetState openClaimed(long setId) {
+        for (Map.Entry<String, FamilyTraits> t : traits.entrySet()) {
+            HomePolicy home = t.getValue().home();
+            if (t.getValue().wellKnownSets().contains(setId)
+                    && (home == HomePolicy.NODE_BITS || home == HomePolicy.LINKER)) {
+                return coherence.addSet(setId, t.getKey(), spread(false));
+            }
+        }
+        return null;
+    }
+
+    @Override
     public boolean plainWire(String ioLinker) {
         return plainWire.getOrDefault(ioLinker, false);
     }
