@@ -1,7 +1,10 @@
 /**
- * kDFS, the symmetric distributed file system built on kDDM sets.
- * <p>
- * Not implemented yet: the module exists so that the reactor has the layout of
- * ARCHITECTURE.md. It is not part of the runtime until it holds code.
+ * kDFS, the symmetric distributed file system on kDDM: the operations the
+ * FUSE mount, the {@code kdfs:*} commands and other bundles use.
  */
+@Export
+@Version("1.0.0")
 package io.kddm.kdfs;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

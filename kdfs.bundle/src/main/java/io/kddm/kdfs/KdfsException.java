@@ -1,0 +1,21 @@
+package io.kddm.kdfs;
+
+/** A kDFS operation failed with a POSIX error; the message says what and where. */
+public class KdfsException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final Errno errno;
+
+    public KdfsException(Errno errno, String message) {
+        super(errno + ": " + message);
+        this.errno = errno;
+    }
+
+    public KdfsException(Errno errno, String message, Throwable cause) {
+        super(errno + ": " + message, cause);
+        this.errno = errno;
+    }
+
+    public Errno errno() {
+        return errno;
+    }
+}

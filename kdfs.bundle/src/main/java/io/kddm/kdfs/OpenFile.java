@@ -1,0 +1,36 @@
+package io.kddm.kdfs;
+
+/**
+ * A regular file opened by {@link Kdfs#open}. Each call is made of kDDM
+ * critical sections on the inode and the data pages, so a write completed on one
+ * node is seen by every read started afterwards on any node. Closing it writes
+ * the file back to its partition if it was written through this handle.
+ */
+public interface OpenFile extends AutoCloseable {
+    int READ = 1;
+    int WRITE = 2;
+    /** Every write goes to the end of the file, atomically. */
+    int APPEND = 4;
+    /** Truncate to zero on open (needs {@link #WRITE}). */
+    int TRUNCATE = 8;
+
+    int ino();
+
+    /** Up to {@code length} bytes from {@code offset}; fewer at the end of the file, none past it. Holes read as zeros. */
+    byte[] read(long offset, int length);
+
+    /**
+     * Writes {@code data} at {@code offset} (at the end with {@link #APPEND}), past
+     * the end if need be: the gap is a hole that reads as zeros.
+     *
+     * @return the offset the data was written at
+     */
+    long write(long offset, byte[] data);
+
+    /** Writes the file's data and attributes back to its partition, durably. */
+    void fsync();
+
+    /** Releases the file; syncs it if it was written. */
+    @Override
+    void close();
+}

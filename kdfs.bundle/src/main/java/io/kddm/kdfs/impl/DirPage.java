@@ -1,0 +1,127 @@
+package io.kddm.kdfs.impl;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.kddm.kdfs.FileType;
+
+/**
+ * A page of directory entries: an object of a dir set, and a {@link #SIZE}-byte
+ * slot of the directory's {@code .content} (page {@code i} at {@code i * SIZE},
+ * zero-padded). Names are spread over a directory's pages by a hash of their
+ * bytes ({@link #bucket}), so a look-up reads one page. Layout, big-endian:
+ * <pre>
+ * magic "KDde" | count i32 | count x (cookie i64 | ino i32 | type u8 | name length u16 | name UTF-8)
+ * </pre>
+ * An empty page is zero bytes (or, on disk, zeros).
+ */
+final class DirPage {
+    static final int SIZE = 8192;
+    static final int MAGIC = 0x4B446465;
+    /** Cookies 1 and 2 are {@code .} and {@code ..}. */
+    static final long FIRST_COOKIE = 3;
+    private static final int HEADER = 8;
+
+    record Entry(String name, int ino, FileType type, long cookie) {
+        int encodedLength() {
+            return 8 + 4 + 1 + 2 + name.getBytes(StandardCharsets.UTF_8).length;
+        }
+    }
+
+    final List<Entry> entries;
+
+    DirPage(List<Entry> entries) {
+        this.entries = entries;
+    }
+
+    static int bucket(String name, int buckets) {
+        int h = 0x811C9DC5; // FNV-1a: the same on every JVM, unlike String.hashCode's use in HashMap
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xFF;
+            h *= 0x01000193;
+        }
+        return Integer.remainderUnsigned(h, buckets);
+    }
+
+    Entry find(String name) {
+        for (Entry e : entries) {
+            if (e.name.equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    boolean remove(String name) {
+        return entries.removeIf(e -> e.name.equals(name));
+    }
+
+    int length() {
+        int n = entries.isEmpty() ? 0 : HEADER;
+        for (Entry e : entries) {
+            n += e.encodedLength();
+        }
+        return n;
+    }
+
+    boolean fits(Entry e) {
+        return Math.max(length(), HEADER) + e.encodedLength() <= SIZE;
+    }
+
+    byte[] encode() {
+        if (entries.isEmpty()) {
+            return new byte[0];
+        }
+        ByteBuffer b = ByteBuffer.allocate(length());
+        b.putInt(MAGIC).putInt(entries.size());
+        for (Entry e : entries) {
+            byte[] name = e.name.getBytes(StandardCharsets.UTF_8);
+            b.putLong(e.cookie).putInt(e.ino).put((byte) e.type.ordinal()).putShort((short) name.length).put(name);
+        }
+        return b.array();
+    }
+
+    /** Decodes a page (possibly zero-padded, as read from disk); {@code where} names it in errors. */
+    static DirPage decode(byte[] bytes, Object where) {
+        List<Entry> entries = new ArrayList<>();
+        if (bytes.length == 0 || (bytes.length >= 4 && ByteBuffer.wrap(bytes).getInt() == 0 && allZero(bytes))) {
+            return new DirPage(entries);
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            if (b.getInt() != MAGIC) {
+                throw new CorruptPartitionException(where, "not a kDFS directory page (bad magic)");
+            }
+            int count = b.getInt();
+            if (count < 0 || count > SIZE / 16) {
+                throw new CorruptPartitionException(where, "bad entry count " + count);
+            }
+            for (int i = 0; i < count; i++) {
+                long cookie = b.getLong();
+                int ino = b.getInt();
+                int type = b.get();
+                int length = Short.toUnsignedInt(b.getShort());
+                if (type < 0 || type >= FileType.values().length || length == 0 || length > 255) {
+                    throw new CorruptPartitionException(where, "damaged entry " + i);
+                }
+                byte[] name = new byte[length];
+                b.get(name);
+                entries.add(new Entry(new String(name, StandardCharsets.UTF_8), ino, FileType.values()[type], cookie));
+            }
+            return new DirPage(entries);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new CorruptPartitionException(where, "truncated directory page");
+        }
+    }
+
+    private static boolean allZero(byte[] bytes) {
+        for (byte x : bytes) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,1013 @@
+package io.kddm.kdfs.impl;
+
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import io.kddm.api.membership.Membership;
+import io.kddm.api.membership.NodeInfo;
+import io.kddm.api.set.Kddm;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.ObjectHandle;
+import io.kddm.kdfs.Attr;
+import io.kddm.kdfs.Caller;
+import io.kddm.kdfs.DirEntry;
+import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.FileType;
+import io.kddm.kdfs.Kdfs;
+import io.kddm.kdfs.KdfsException;
+import io.kddm.kdfs.OpenFile;
+import io.kddm.kdfs.SetAttr;
+import io.kddm.kdfs.StatFs;
+
+/**
+ * The POSIX operations, each made of kDDM critical sections: a directory is
+ * changed only under a grab of its inode, read under a get of it; a file's data
+ * is written under a grab of its inode and read under a get. Locks are taken top
+ * down (a directory before the entries in it); a rename across directories
+ * first takes the cluster-wide rename lock, so two of them cannot lock the same
+ * two directories in opposite orders, and the tree cannot change shape while a
+ * rename checks that a directory does not move into itself (as Linux's
+ * {@code s_vfs_rename_mutex}). Atimes are not updated on read (noatime).
+ */
+final class FileSystem implements Kdfs {
+    static final int R = 4;
+    static final int W = 2;
+    static final int X = 1;
+    private static final int MAX_SYMLINKS = 40;
+    private static final int SYMLINK_MAX = 4096;
+    private static final long MAX_FILE = (long) FileLinker.PAGE << 24;
+
+    private final Kddm kddm;
+    private final Membership membership;
+    private final Mount mount;
+    private final WriteBack writeBack;
+
+    FileSystem(Kddm kddm, Membership membership, Mount mount, WriteBack writeBack) {
+        this.kddm = kddm;
+        this.membership = membership;
+        this.mount = mount;
+        this.writeBack = writeBack;
+    }
+
+    // ---- sets and held inodes
+
+    private KddmSet inodes() {
+        return kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
+    }
+
+    private KddmSet dirPages(int ino) {
+        return kddm.wellKnown(Ino.dirSet(ino), DirLinker.ID);
+    }
+
+    private KddmSet filePages(int ino) {
+        return kddm.wellKnown(Ino.fileSet(ino), FileLinker.ID);
+    }
+
+    /** An inode in a critical section; {@link #save} publishes its changed metadata on close. */
+    private final class Held implements AutoCloseable {
+        final int ino;
+        final Meta meta;
+        private final ObjectHandle handle;
+        private boolean saved;
+
+        Held(int ino, ObjectHandle handle) {
+            this.ino = ino;
+            this.handle = handle;
+            Meta m;
+            try {
+                m = Meta.decode(handle.value(), "inode " + Ino.format(ino));
+            } catch (RuntimeException e) {
+                handle.close();
+                throw e;
+            }
+            if (m == null) {
+                handle.close();
+                throw new KdfsException(Errno.ENOENT, "no inode " + Ino.format(ino));
+            }
+            this.meta = m;
+        }
+
+        void save() {
+            handle.value(meta.encode());
+            saved = true;
+        }
+
+        Held requireDir() {
+            if (meta.type != FileType.DIRECTORY) {
+                handle.close();
+                throw new KdfsException(Errno.ENOTDIR, "inode " + Ino.format(ino) + " is not a directory");
+            }
+            return this;
+        }
+
+        @Override
+        public void close() {
+            handle.close();
+            if (saved) {
+                writeBack.meta(ino);
+            }
+        }
+    }
+
+    private Held grab(int ino) {
+        return new Held(ino, inodes().grab(Ino.object(ino)));
+    }
+
+    private Held read(int ino) {
+        return new Held(ino, inodes().get(Ino.object(ino)));
+    }
+
+    /** Runs an operation: nothing while unmounted, and kDDM or disk failures as EIO. */
+    private <T> T op(Supplier<T> body) {
+        if (!mount.mounted()) {
+            throw new KdfsException(Errno.EIO, "kDFS is not mounted on node " + mount.node() + " (kdfs:mount)");
+        }
+        try {
+            return body.get();
+        } catch (KddmException | UncheckedIOException e) {
+            throw new KdfsException(Errno.EIO, e.getMessage(), e);
+        }
+    }
+
+    private void run(Runnable body) {
+        op(() -> {
+            body.run();
+            return null;
+        });
+    }
+
+    // ---- checks
+
+    static void access(Caller caller, Meta m, int want) {
+        if (caller.root()) {
+            if ((want & X) != 0 && m.type != FileType.DIRECTORY && (m.mode & 0111) == 0) {
+                throw new KdfsException(Errno.EACCES, "nobody may execute it");
+            }
+            return;
+        }
+        int bits;
+        if (caller.uid() == m.uid) {
+            bits = m.mode >> 6;
+        } else if (caller.inGroup(m.gid)) {
+            bits = m.mode >> 3;
+        } else {
+            bits = m.mode;
+        }
+        if ((bits & want) != want) {
+            throw new KdfsException(Errno.EACCES, "permission denied to uid " + caller.uid() + " (mode "
+                    + Integer.toOctalString(m.mode) + ", owner " + m.uid + ":" + m.gid + ")");
+        }
+    }
+
+    /** A name of an entry to make, remove or find: not empty, no '/' or NUL, at most NAME_MAX bytes. */
+    static void checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new KdfsException(Errno.ENOENT, "empty name");
+        }
+        if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+            throw new KdfsException(Errno.EINVAL, "a name may not contain '/' or NUL: '" + name.replace("\0", "\\0") + "'");
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+            throw new KdfsException(Errno.ENAMETOOLONG, "name of " + name.getBytes(StandardCharsets.UTF_8).length
+                    + " bytes, over " + NAME_MAX);
+        }
+    }
+
+    private static boolean dots(String name) {
+        return name.equals(".") || name.equals("..");
+    }
+
+    private static void owner(Caller caller, Meta m, String what) {
+        if (!caller.root() && caller.uid() != m.uid) {
+            throw new KdfsException(Errno.EPERM, "only the owner (uid " + m.uid + ") or root may " + what);
+        }
+    }
+
+    // ---- directory pages (called with the directory's inode held)
+
+    private DirPage page(Held dir, int index, boolean write, ObjectHandle[] out) {
+        KddmSet set = dirPages(dir.ino);
+        long object = Ino.page(dir.ino, index);
+        ObjectHandle h = write ? set.grab(object) : set.get(object);
+        try {
+            DirPage p = DirPage.decode(h.value(), "page " + index + " of directory " + Ino.format(dir.ino));
+            if (out != null) {
+                out[0] = h;
+                h = null;
+            }
+            return p;
+        } finally {
+            if (h != null) {
+                h.close();
+            }
+        }
+    }
+
+    private DirPage.Entry find(Held dir, String name) {
+        return page(dir, DirPage.bucket(name, dir.meta.buckets), false, null).find(name);
+    }
+
+    private void storePage(Held dir, int index, ObjectHandle h, DirPage p) {
+        try (h) {
+            h.value(p.encode());
+        }
+        writeBack.dirPage(dir.ino, Ino.page(dir.ino, index));
+    }
+
+    /** Adds an entry (the name is known to be free); doubles the buckets while its page is full. */
+    private void addEntry(Held dir, String name, int ino, FileType type) {
+        DirPage.Entry e = new DirPage.Entry(name, ino, type, dir.meta.nextCookie++);
+        while (true) {
+            int index = DirPage.bucket(name, dir.meta.buckets);
+            ObjectHandle[] h = new ObjectHandle[1];
+            DirPage p = page(dir, index, true, h);
+            if (p.fits(e)) {
+                p.entries.add(e);
+                storePage(dir, index, h[0], p);
+                dir.meta.size = (long) dir.meta.buckets * DirPage.SIZE;
+                return;
+            }
+            h[0].close();
+            split(dir);
+        }
+    }
+
+    /** Doubles a directory's hash buckets, moving each entry to its new page. */
+    private void split(Held dir) {
+        int old = dir.meta.buckets;
+        if (old >= 1 << 23) {
+            throw new KdfsException(Errno.ENOSPC, "directory " + Ino.format(dir.ino) + " is full");
+        }
+        List<DirPage.Entry> all = new ArrayList<>();
+        for (int i = 0; i < old; i++) {
+            all.addAll(page(dir, i, false, null).entries);
+        }
+        int buckets = old * 2;
+        List<List<DirPage.Entry>> pages = new ArrayList<>();
+        for (int i = 0; i < buckets; i++) {
+            pages.add(new ArrayList<>());
+        }
+        for (DirPage.Entry e : all) {
+            pages.get(DirPage.bucket(e.name(), buckets)).add(e);
+        }
+        for (int i = 0; i < buckets; i++) {
+            ObjectHandle[] h = new ObjectHandle[1];
+            page(dir, i, true, h);
+            storePage(dir, i, h[0], new DirPage(pages.get(i)));
+        }
+        dir.meta.buckets = buckets;
+        dir.meta.size = (long) buckets * DirPage.SIZE;
+        dir.save();
+    }
+
+    private void removeEntry(Held dir, String name) {
+        int index = DirPage.bucket(name, dir.meta.buckets);
+        ObjectHandle[] h = new ObjectHandle[1];
+        DirPage p = page(dir, index, true, h);
+        p.remove(name);
+        storePage(dir, index, h[0], p);
+    }
+
+    private List<DirPage.Entry> entries(Held dir) {
+        List<DirPage.Entry> all = new ArrayList<>();
+        for (int i = 0; i < dir.meta.buckets; i++) {
+            all.addAll(page(dir, i, false, null).entries);
+        }
+        all.sort(Comparator.comparingLong(DirPage.Entry::cookie));
+        return all;
+    }
+
+    private boolean empty(Held dir) {
+        for (int i = 0; i < dir.meta.buckets; i++) {
+            if (!page(dir, i, false, null).entries.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void touch(Held dir, Instant now) {
+        dir.meta.mtime = now;
+        dir.meta.ctime = now;
+        dir.save();
+    }
+
+    // ---- Kdfs
+
+    @Override
+    public boolean mounted() {
+        return mount.mounted();
+    }
+
+    @Override
+    public Optional<Path> partition() {
+        return mount.partition().map(Partition::dir);
+    }
+
+    @Override
+    public int root() {
+        return op(mount::root);
+    }
+
+    @Override
+    public Attr resolve(Caller caller, String path) {
+        return op(() -> resolve(caller, path, new int[] {0}));
+    }
+
+    private Attr resolve(Caller caller, String path, int[] links) {
+        if (path == null || !path.startsWith("/")) {
+            throw new KdfsException(Errno.EINVAL, "not an absolute path: '" + path + "'");
+        }
+        Attr at = getattr(mount.root());
+        String[] parts = path.split("/");
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].isEmpty()) {
+                continue;
+            }
+            Attr next = lookup(caller, at.ino(), parts[i]);
+            boolean last = Arrays.stream(parts, i + 1, parts.length).allMatch(String::isEmpty);
+            if (next.type() == FileType.SYMLINK && !last) {
+                if (++links[0] > MAX_SYMLINKS) {
+                    throw new KdfsException(Errno.ELOOP, "too many symbolic links in " + path);
+                }
+                String target = readlink(next.ino());
+                String rest = String.join("/", Arrays.copyOfRange(parts, i + 1, parts.length));
+                String base = target.startsWith("/") ? target : parentPath(parts, i) + "/" + target;
+                return resolve(caller, base + "/" + rest, links);
+            }
+            at = next;
+        }
+        return at;
+    }
+
+    private static String parentPath(String[] parts, int upTo) {
+        return "/" + String.join("/", Arrays.copyOfRange(parts, 0, upTo));
+    }
+
+    @Override
+    public Attr lookup(Caller caller, int dir, String name) {
+        return op(() -> {
+            checkName(name);
+            int ino;
+            try (Held d = read(dir).requireDir()) {
+                access(caller, d.meta, X);
+                if (name.equals(".")) {
+                    return d.meta.attr(dir);
+                }
+                if (name.equals("..")) {
+                    ino = d.meta.parent;
+                } else {
+                    DirPage.Entry e = find(d, name);
+                    if (e == null) {
+                        throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
+                    }
+                    ino = e.ino();
+                }
+            }
+            return getattr(ino);
+        });
+    }
+
+    @Override
+    public Attr getattr(int ino) {
+        return op(() -> {
+            try (Held h = read(ino)) {
+                return h.meta.attr(ino);
+            }
+        });
+    }
+
+    @Override
+    public Attr setattr(Caller caller, int ino, SetAttr c) {
+        return op(() -> {
+            try (Held h = grab(ino)) {
+                Meta m = h.meta;
+                Instant now = Instant.now();
+                if (c.mode() != null) {
+                    owner(caller, m, "change the mode");
+                    m.mode = c.mode() & 07777;
+                }
+                if (c.uid() != null && c.uid() != m.uid && !caller.root()) {
+                    throw new KdfsException(Errno.EPERM, "only root may change the owner");
+                }
+                if (c.gid() != null && c.gid() != m.gid && !caller.root()
+                        && (caller.uid() != m.uid || !caller.inGroup(c.gid()))) {
+                    throw new KdfsException(Errno.EPERM, "only root, or the owner to a group of theirs, may change the group");
+                }
+                if (c.uid() != null) {
+                    m.uid = c.uid();
+                }
+                if (c.gid() != null) {
+                    m.gid = c.gid();
+                }
+                if (c.size() != null) {
+                    if (m.type == FileType.DIRECTORY) {
+                        throw new KdfsException(Errno.EISDIR, "cannot truncate a directory");
+                    }
+                    if (m.type != FileType.REGULAR || c.size() < 0) {
+                        throw new KdfsException(Errno.EINVAL, "truncate needs a regular file and a size >= 0");
+                    }
+                    access(caller, m, W);
+                    truncate(h, c.size(), now);
+                }
+                if (c.atime() != null || c.mtime() != null) {
+                    if (!caller.root() && caller.uid() != m.uid) {
+                        access(caller, m, W);
+                    }
+                    m.atime = c.atime() != null ? c.atime() : m.atime;
+                    m.mtime = c.mtime() != null ? c.mtime() : m.mtime;
+                }
+                m.ctime = now;
+                h.save();
+                return m.attr(ino);
+            }
+        });
+    }
+
+    /** Sets a file's size (its inode held): pages past it become zeros, so a later extension reads zeros. */
+    private void truncate(Held file, long size, Instant now) {
+        if (size > MAX_FILE) {
+            throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
+        }
+        long old = file.meta.size;
+        if (size < old) {
+            KddmSet pages = filePages(file.ino);
+            for (long p = size / FileLinker.PAGE; p <= (old - 1) / FileLinker.PAGE; p++) {
+                long start = p * FileLinker.PAGE;
+                long object = Ino.page(file.ino, p);
+                try (ObjectHandle h = pages.grab(object)) {
+                    byte[] bytes = h.value();
+                    int keep = (int) Math.max(0, size - start);
+                    if (bytes.length > keep) {
+                        h.value(FileLinker.trim(Arrays.copyOf(bytes, keep)));
+                    }
+                }
+                writeBack.filePage(file.ino, object);
+            }
+        }
+        file.meta.size = size;
+        file.meta.mtime = now;
+    }
+
+    @Override
+    public Attr create(Caller caller, int dir, String name, int mode) {
+        return op(() -> make(caller, dir, name, FileType.REGULAR, mode, null));
+    }
+
+    @Override
+    public Attr mkdir(Caller caller, int dir, String name, int mode) {
+        return op(() -> make(caller, dir, name, FileType.DIRECTORY, mode, null));
+    }
+
+    @Override
+    public Attr mknod(Caller caller, int dir, String name, FileType type, int mode) {
+        if (type != FileType.FIFO) {
+            throw new KdfsException(Errno.EINVAL, "mknod makes FIFOs only, not " + type);
+        }
+        return op(() -> make(caller, dir, name, FileType.FIFO, mode, null));
+    }
+
+    @Override
+    public Attr symlink(Caller caller, int dir, String name, String target) {
+        if (target == null || target.isEmpty() || target.indexOf('\0') >= 0
+                || target.getBytes(StandardCharsets.UTF_8).length > SYMLINK_MAX) {
+            throw new KdfsException(Errno.EINVAL, "a symbolic link's target is 1.." + SYMLINK_MAX + " bytes, no NUL");
+        }
+        return op(() -> make(caller, dir, name, FileType.SYMLINK, 0777, target));
+    }
+
+    /** Where a new entry goes: this node's partition, or its parent's node if this node is diskless. */
+    private int placement(int dir) {
+        return mount.partition().isPresent() ? mount.node() : Ino.node(dir);
+    }
+
+    /** A fresh local id from node {@code node}'s allocator (an object of the inode set, homed there). */
+    private int allocate(int node) {
+        int allocator = Ino.of(node, Ino.ALLOCATOR);
+        try (ObjectHandle h = inodes().grab(Ino.object(allocator))) {
+            byte[] v = h.value();
+            if (v.length != 4) {
+                throw new KdfsException(Errno.EIO, "node " + node + " has no kDFS partition to make the entry on");
+            }
+            int next = ByteBuffer.wrap(v).getInt();
+            if (next > Ino.MAX_LOCAL) {
+                throw new KdfsException(Errno.ENOSPC, "node " + node + " has handed out every inode id");
+            }
+            h.value(ByteBuffer.allocate(4).putInt(next + 1).array());
+            writeBack.meta(allocator);
+            return Ino.of(node, next);
+        }
+    }
+
+    private Attr make(Caller caller, int dir, String name, FileType type, int mode, String target) {
+        checkName(name);
+        if (dots(name)) {
+            throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in every directory");
+        }
+        Meta m;
+        int ino;
+        try (Held d = grab(dir).requireDir()) {
+            access(caller, d.meta, W | X);
+            if (find(d, name) != null) {
+                throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in directory " + Ino.format(dir));
+            }
+            ino = allocate(placement(dir));
+            Instant now = Instant.now();
+            m = Meta.fresh(type, mode, caller.uid(), caller.gid(), dir, now);
+            if (target != null) {
+                byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
+                m.size = bytes.length;
+                long page = Ino.page(ino, 0);
+                try (ObjectHandle h = filePages(ino).grab(page)) {
+                    h.value(bytes);
+                }
+                writeBack.filePage(ino, page);
+            }
+            try (ObjectHandle h = inodes().grab(Ino.object(ino))) {
+                h.value(m.encode());
+            }
+            writeBack.meta(ino);
+            addEntry(d, name, ino, type);
+            if (type == FileType.DIRECTORY) {
+                d.meta.nlink++;
+            }
+            touch(d, now);
+        }
+        return m.attr(ino);
+    }
+
+    @Override
+    public void unlink(Caller caller, int dir, String name) {
+        run(() -> {
+            checkName(name);
+            if (dots(name)) {
+                throw new KdfsException(Errno.EISDIR, "'" + name + "' is a directory");
+            }
+            DirPage.Entry e;
+            boolean gone;
+            try (Held d = grab(dir).requireDir()) {
+                access(caller, d.meta, W | X);
+                e = find(d, name);
+                if (e == null) {
+                    throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
+                }
+                if (e.type() == FileType.DIRECTORY) {
+                    throw new KdfsException(Errno.EISDIR, "'" + name + "' is a directory (rmdir)");
+                }
+                try (Held c = grab(e.ino())) {
+                    c.meta.nlink--;
+                    c.meta.ctime = Instant.now();
+                    c.save();
+                    gone = c.meta.nlink <= 0;
+                }
+                removeEntry(d, name);
+                touch(d, Instant.now());
+            }
+            if (gone) {
+                discard(e.ino(), e.type());
+            }
+        });
+    }
+
+    /**
+     * Deletes an inode nothing links to any more: its object (whose removal at
+     * home deletes the entry from the partition) and its pages' set. Its id is
+     * never handed out again, so a copy of a page some node still holds can
+     * never be taken for another file's.
+     */
+    private void discard(int ino, FileType type) {
+        writeBack.forget(ino);
+        inodes().remove(Ino.object(ino));
+        long pages = type == FileType.DIRECTORY ? Ino.dirSet(ino) : Ino.fileSet(ino);
+        (type == FileType.DIRECTORY ? dirPages(ino) : filePages(ino)).id();
+        kddm.destroy(pages);
+    }
+
+    @Override
+    public void rmdir(Caller caller, int dir, String name) {
+        run(() -> {
+            checkName(name);
+            if (name.equals(".")) {
+                throw new KdfsException(Errno.EINVAL, "cannot remove '.'");
+            }
+            if (name.equals("..")) {
+                throw new KdfsException(Errno.ENOTEMPTY, "'..' is not empty");
+            }
+            DirPage.Entry e;
+            try (Held d = grab(dir).requireDir()) {
+                access(caller, d.meta, W | X);
+                e = find(d, name);
+                if (e == null) {
+                    throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
+                }
+                if (e.type() != FileType.DIRECTORY) {
+                    throw new KdfsException(Errno.ENOTDIR, "'" + name + "' is not a directory");
+                }
+                try (Held c = grab(e.ino())) {
+                    if (!empty(c)) {
+                        throw new KdfsException(Errno.ENOTEMPTY, "directory '" + name + "' is not empty");
+                    }
+                    c.meta.nlink = 0;
+                    c.save();
+                }
+                removeEntry(d, name);
+                d.meta.nlink--;
+                touch(d, Instant.now());
+            }
+            discard(e.ino(), FileType.DIRECTORY);
+        });
+    }
+
+    @Override
+    public void rename(Caller caller, int fromDir, String from, int toDir, String to) {
+        run(() -> {
+            checkName(from);
+            checkName(to);
+            if (dots(from) || dots(to)) {
+                throw new KdfsException(Errno.EINVAL, "cannot rename '.' or '..'");
+            }
+            if (fromDir == toDir) {
+                try (Held d = grab(fromDir).requireDir()) {
+                    renameLocked(caller, d, from, d, to);
+                }
+                return;
+            }
+            try (ObjectHandle lock = inodes().grab(Ino.object(Ino.of(Ino.node(mount.root()), Ino.RENAME_LOCK)))) {
+                boolean fromFirst = isAncestor(fromDir, toDir) || (!isAncestor(toDir, fromDir)
+                        && Integer.compareUnsigned(fromDir, toDir) < 0);
+                try (Held first = grab(fromFirst ? fromDir : toDir).requireDir();
+                        Held second = grab(fromFirst ? toDir : fromDir).requireDir()) {
+                    renameLocked(caller, fromFirst ? first : second, from, fromFirst ? second : first, to);
+                }
+            }
+        });
+    }
+
+    /**
+     * Whether {@code dir} is {@code ancestor} or below it, walking up the parents
+     * (the tree's shape is locked); inodes this thread holds are read from {@code held}.
+     */
+    private boolean isAncestor(int ancestor, int dir, Held... held) {
+        int at = dir;
+        for (int depth = 0; depth < 4096; depth++) {
+            if (at == ancestor) {
+                return true;
+            }
+            int here = at;
+            int parent = Arrays.stream(held).filter(h -> h.ino == here).findFirst().map(h -> h.meta.parent)
+                    .orElseGet(() -> getattrMeta(here).parent);
+            if (parent == at) {
+                return false; // the root
+            }
+            at = parent;
+        }
+        throw new KdfsException(Errno.EIO, "directory " + Ino.format(dir) + " is more than 4096 levels deep, "
+                + "or its parents form a loop");
+    }
+
+    private Meta getattrMeta(int ino) {
+        try (Held h = read(ino)) {
+            return h.meta;
+        }
+    }
+
+    private void renameLocked(Caller caller, Held src, String from, Held dst, String to) {
+        access(caller, src.meta, W | X);
+        access(caller, dst.meta, W | X);
+        DirPage.Entry moving = find(src, from);
+        if (moving == null) {
+            throw new KdfsException(Errno.ENOENT, "no '" + from + "' in directory " + Ino.format(src.ino));
+        }
+        DirPage.Entry replaced = find(dst, to);
+        boolean isDir = moving.type() == FileType.DIRECTORY;
+        if (replaced != null && replaced.ino() == moving.ino()) {
+            return; // both names link the same inode: POSIX does nothing
+        }
+        if (replaced != null && replaced.ino() == src.ino) {
+            throw new KdfsException(Errno.ENOTEMPTY, "'" + to + "' is the directory '" + from + "' is in");
+        }
+        if (isDir && src != dst && isAncestor(moving.ino(), dst.ino, src, dst)) {
+            throw new KdfsException(Errno.EINVAL, "cannot move directory '" + from + "' into its own subtree");
+        }
+        Instant now = Instant.now();
+        boolean replacedGone = false;
+        if (replaced != null) {
+            boolean targetDir = replaced.type() == FileType.DIRECTORY;
+            if (targetDir && !isDir) {
+                throw new KdfsException(Errno.EISDIR, "'" + to + "' is a directory, '" + from + "' is not");
+            }
+            if (!targetDir && isDir) {
+                throw new KdfsException(Errno.ENOTDIR, "'" + to + "' is not a directory, '" + from + "' is");
+            }
+            try (Held t = grab(replaced.ino())) {
+                if (targetDir) {
+                    if (!empty(t)) {
+                        throw new KdfsException(Errno.ENOTEMPTY, "directory '" + to + "' is not empty");
+                    }
+                    t.meta.nlink = 0;
+                    dst.meta.nlink--;
+                } else {
+                    t.meta.nlink--;
+                }
+                t.meta.ctime = now;
+                t.save();
+                replacedGone = t.meta.nlink <= 0;
+            }
+            removeEntry(dst, to);
+        }
+        try (Held m = grab(moving.ino())) {
+            if (isDir && src != dst) {
+                m.meta.parent = dst.ino;
+                src.meta.nlink--;
+                dst.meta.nlink++;
+            }
+            m.meta.ctime = now;
+            m.save();
+        }
+        removeEntry(src, from);
+        addEntry(dst, to, moving.ino(), moving.type());
+        touch(src, now);
+        if (dst != src) {
+            touch(dst, now);
+        }
+        if (replacedGone) {
+            discard(replaced.ino(), replaced.type());
+        }
+    }
+
+    @Override
+    public Attr link(Caller caller, int ino, int dir, String name) {
+        return op(() -> {
+            checkName(name);
+            if (dots(name)) {
+                throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in every directory");
+            }
+            if (ino == dir) {
+                throw new KdfsException(Errno.EPERM, "no hard link to a directory");
+            }
+            try (Held d = grab(dir).requireDir()) {
+                access(caller, d.meta, W | X);
+                if (find(d, name) != null) {
+                    throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in directory " + Ino.format(dir));
+                }
+                Attr linked;
+                try (Held c = grab(ino)) {
+                    if (c.meta.type == FileType.DIRECTORY) {
+                        throw new KdfsException(Errno.EPERM, "no hard link to a directory");
+                    }
+                    c.meta.nlink++;
+                    c.meta.ctime = Instant.now();
+                    c.save();
+                    linked = c.meta.attr(ino);
+                }
+                addEntry(d, name, ino, linked.type());
+                touch(d, Instant.now());
+                return linked;
+            }
+        });
+    }
+
+    @Override
+    public String readlink(int ino) {
+        return op(() -> {
+            try (Held h = read(ino)) {
+                if (h.meta.type != FileType.SYMLINK) {
+                    throw new KdfsException(Errno.EINVAL, "inode " + Ino.format(ino) + " is not a symbolic link");
+                }
+                try (ObjectHandle p = filePages(ino).get(Ino.page(ino, 0))) {
+                    return new String(Arrays.copyOf(p.value(), (int) h.meta.size), StandardCharsets.UTF_8);
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<DirEntry> readdir(Caller caller, int dir, long offset, int max) {
+        return op(() -> {
+            try (Held d = read(dir).requireDir()) {
+                access(caller, d.meta, R);
+                List<DirEntry> out = new ArrayList<>();
+                if (offset < 1 && out.size() < max) {
+                    out.add(new DirEntry(".", dir, FileType.DIRECTORY, 1));
+                }
+                if (offset < 2 && out.size() < max) {
+                    out.add(new DirEntry("..", d.meta.parent, FileType.DIRECTORY, 2));
+                }
+                for (DirPage.Entry e : entries(d)) {
+                    if (out.size() >= max) {
+                        break;
+                    }
+                    if (e.cookie() > offset) {
+                        out.add(new DirEntry(e.name(), e.ino(), e.type(), e.cookie()));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public OpenFile open(Caller caller, int ino, int flags) {
+        return op(() -> {
+            boolean writes = (flags & (OpenFile.WRITE | OpenFile.APPEND | OpenFile.TRUNCATE)) != 0;
+            if ((flags & OpenFile.TRUNCATE) != 0) {
+                try (Held h = grab(ino)) {
+                    checkOpen(caller, h.meta, flags, writes);
+                    if (h.meta.size != 0) {
+                        truncate(h, 0, Instant.now());
+                        h.meta.ctime = h.meta.mtime;
+                        h.save();
+                    }
+                }
+            } else {
+                try (Held h = read(ino)) {
+                    checkOpen(caller, h.meta, flags, writes);
+                }
+            }
+            return new Opened(ino, flags);
+        });
+    }
+
+    private static void checkOpen(Caller caller, Meta m, int flags, boolean writes) {
+        if (m.type == FileType.DIRECTORY) {
+            throw new KdfsException(Errno.EISDIR, "cannot open a directory as a file");
+        }
+        if (m.type != FileType.REGULAR) {
+            throw new KdfsException(Errno.EINVAL, "only regular files can be opened here, not a " + m.type);
+        }
+        access(caller, m, ((flags & OpenFile.READ) != 0 ? R : 0) | (writes ? W : 0));
+    }
+
+    /** An open regular file: reads under a get of the inode, writes under a grab of it. */
+    private final class Opened implements OpenFile {
+        private final int ino;
+        private final int flags;
+        private volatile boolean written;
+        private volatile boolean closed;
+
+        Opened(int ino, int flags) {
+            this.ino = ino;
+            this.flags = flags;
+        }
+
+        @Override
+        public int ino() {
+            return ino;
+        }
+
+        private void check(int need) {
+            if (closed) {
+                throw new KdfsException(Errno.EBADF, "file " + Ino.format(ino) + " is closed");
+            }
+            if ((flags & need) == 0) {
+                throw new KdfsException(Errno.EBADF, "file " + Ino.format(ino) + " is not open for "
+                        + (need == READ ? "reading" : "writing"));
+            }
+        }
+
+        @Override
+        public byte[] read(long offset, int length) {
+            check(READ);
+            if (offset < 0 || length < 0) {
+                throw new KdfsException(Errno.EINVAL, "negative offset or length");
+            }
+            return op(() -> {
+                try (Held h = FileSystem.this.read(ino)) {
+                    long end = Math.min(h.meta.size, offset + length);
+                    if (offset >= end) {
+                        return new byte[0];
+                    }
+                    byte[] out = new byte[(int) (end - offset)];
+                    KddmSet pages = filePages(ino);
+                    for (long p = offset / FileLinker.PAGE; p <= (end - 1) / FileLinker.PAGE; p++) {
+                        long start = p * FileLinker.PAGE;
+                        try (ObjectHandle page = pages.get(Ino.page(ino, p))) {
+                            byte[] bytes = page.value();
+                            long from = Math.max(offset, start);
+                            long to = Math.min(end, start + bytes.length);
+                            if (to > from) {
+                                System.arraycopy(bytes, (int) (from - start), out, (int) (from - offset),
+                                        (int) (to - from));
+                            }
+                        }
+                    }
+                    return out;
+                }
+            });
+        }
+
+        @Override
+        public long write(long offset, byte[] data) {
+            check(WRITE | APPEND);
+            if (offset < 0) {
+                throw new KdfsException(Errno.EINVAL, "negative offset");
+            }
+            return op(() -> {
+                try (Held h = grab(ino)) {
+                    long at = (flags & APPEND) != 0 ? h.meta.size : offset;
+                    long end = at + data.length;
+                    if (end > MAX_FILE) {
+                        throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
+                    }
+                    KddmSet pages = filePages(ino);
+                    for (long p = at / FileLinker.PAGE; data.length > 0 && p <= (end - 1) / FileLinker.PAGE; p++) {
+                        long start = p * FileLinker.PAGE;
+                        long object = Ino.page(ino, p);
+                        try (ObjectHandle page = pages.grab(object)) {
+                            byte[] bytes = page.value();
+                            long from = Math.max(at, start);
+                            long to = Math.min(end, start + FileLinker.PAGE);
+                            byte[] next = Arrays.copyOf(bytes, (int) Math.max(bytes.length, to - start));
+                            System.arraycopy(data, (int) (from - at), next, (int) (from - start), (int) (to - from));
+                            page.value(next);
+                        }
+                        writeBack.filePage(ino, object);
+                    }
+                    Instant now = Instant.now();
+                    h.meta.size = Math.max(h.meta.size, end);
+                    h.meta.mtime = now;
+                    h.meta.ctime = now;
+                    h.save();
+                    written = true;
+                    return at;
+                }
+            });
+        }
+
+        @Override
+        public void fsync() {
+            if (closed) {
+                throw new KdfsException(Errno.EBADF, "file " + Ino.format(ino) + " is closed");
+            }
+            FileSystem.this.fsync(ino);
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (written) {
+                FileSystem.this.fsync(ino);
+            }
+        }
+    }
+
+    @Override
+    public void fsync(int ino) {
+        run(() -> writeBack.sync(ino, true));
+    }
+
+    @Override
+    public StatFs statfs() {
+        return op(() -> {
+            long total = 0;
+            long free = 0;
+            long inodes = 0;
+            List<StatFs.Partition> parts = new ArrayList<>();
+            List<Integer> unreachable = new ArrayList<>();
+            for (NodeInfo n : membership.nodes()) {
+                if (!membership.isUp(n.id())) {
+                    continue;
+                }
+                long object = Ino.object(Ino.of(n.id(), Ino.STATFS));
+                try {
+                    // Removed first, so the next touch at its home measures the partition now.
+                    inodes().remove(object);
+                    Optional<ObjectHandle> h = inodes().tryGet(object, Duration.ofSeconds(5));
+                    if (h.isEmpty()) {
+                        unreachable.add(n.id());
+                        continue;
+                    }
+                    byte[] v;
+                    try (ObjectHandle got = h.get()) {
+                        v = got.value();
+                    }
+                    if (v.length == 24) {
+                        ByteBuffer b = ByteBuffer.wrap(v);
+                        StatFs.Partition p = new StatFs.Partition(n.id(), b.getLong(), b.getLong(), b.getLong());
+                        parts.add(p);
+                        total += p.totalBytes();
+                        free += p.freeBytes();
+                        inodes += p.inodes();
+                    }
+                } catch (KddmException e) {
+                    unreachable.add(n.id());
+                }
+            }
+            return new StatFs(total, free, inodes, parts, unreachable);
+        });
+    }
+}

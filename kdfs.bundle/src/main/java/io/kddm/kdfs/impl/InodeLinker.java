@@ -1,0 +1,93 @@
+package io.kddm.kdfs.impl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileStore;
+
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.linker.SetContext;
+
+/**
+ * Stores the inode set at each inode's home: object {@code N:L} is
+ * {@code .meta} of entry {@code L} of node N's partition (empty bytes: no
+ * such inode). Local id 0 is the node's inode allocator, kept in the
+ * superblock; {@link Ino#STATFS} is the partition's space, computed on first
+ * touch; {@link Ino#RENAME_LOCK} is only a lock.
+ */
+final class InodeLinker implements IoLinker {
+    static final String ID = "kdfs.inode";
+    private final Mount mount;
+
+    InodeLinker(Mount mount) {
+        this.mount = mount;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public byte[] firstTouch(SetContext set, long objectId) {
+        int ino = Ino.ofObject(objectId);
+        int local = Ino.local(ino);
+        switch (local) {
+            case Ino.RENAME_LOCK:
+                return new byte[0];
+            case Ino.STATFS:
+                return mount.partition().map(InodeLinker::statfs).orElse(new byte[0]);
+            case Ino.ALLOCATOR: {
+                Partition p = mount.requirePartition("the inode allocator");
+                int next = Math.max(p.superblock().next(), p.highestLocal() + 1);
+                return ByteBuffer.allocate(4).putInt(next).array();
+            }
+            default: {
+                Partition p = mount.requirePartition("inode " + Ino.format(ino));
+                byte[] meta = p.readMeta(local);
+                Meta.decode(meta, p.meta(local)); // refuse a damaged .meta here, naming the file
+                return meta;
+            }
+        }
+    }
+
+    private static byte[] statfs(Partition p) {
+        try {
+            FileStore store = p.store();
+            return ByteBuffer.allocate(24).putLong(store.getTotalSpace()).putLong(store.getUsableSpace())
+                    .putLong(p.entries()).array();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the space of " + p.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void sync(SetContext set, long objectId, byte[] value) {
+        int local = Ino.local(Ino.ofObject(objectId));
+        switch (local) {
+            case Ino.RENAME_LOCK, Ino.STATFS -> {
+            }
+            case Ino.ALLOCATOR -> {
+                Partition p = mount.requirePartition("the inode allocator");
+                Superblock sb = p.superblock();
+                new Superblock(sb.node(), sb.root(), ByteBuffer.wrap(value).getInt()).write(p.dir());
+            }
+            default -> {
+                Partition p = mount.requirePartition("inode " + Ino.format(Ino.ofObject(objectId)));
+                if (value.length == 0) {
+                    p.deleteEntry(local);
+                } else {
+                    p.writeMeta(local, value);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void remove(SetContext set, long objectId) {
+        int local = Ino.local(Ino.ofObject(objectId));
+        if (local != Ino.ALLOCATOR && local != Ino.STATFS && local != Ino.RENAME_LOCK) {
+            mount.requirePartition("inode " + Ino.format(Ino.ofObject(objectId))).deleteEntry(local);
+        }
+    }
+}

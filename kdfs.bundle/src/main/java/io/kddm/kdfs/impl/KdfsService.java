@@ -1,0 +1,152 @@
+package io.kddm.kdfs.impl;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.membership.Membership;
+import io.kddm.api.set.Kddm;
+import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.Kdfs;
+import io.kddm.kdfs.KdfsException;
+
+/**
+ * kDFS on this node: registers its three families and their IO linkers with
+ * kDDM (they share this node's mount, so they are registered here rather than
+ * as components of their own), offers the {@link Kdfs} operations, mounts the
+ * configured partition at start and writes back what this node changed every
+ * {@code sync.interval.s} seconds. Stopping it writes everything back first.
+ */
+@Component(service = KdfsService.class, configurationPid = KdfsService.PID)
+@Designate(ocd = KdfsService.Config.class)
+public final class KdfsService {
+    static final String PID = "io.kddm.kdfs";
+    private static final Logger LOG = LoggerFactory.getLogger(KdfsService.class);
+
+    @ObjectClassDefinition(name = "kDFS")
+    public @interface Config {
+        @AttributeDefinition(description = "Partition to mount at start: a folder made by kdfs:mkfs, NONE for a "
+                + "diskless node, empty to mount with kdfs:mount", required = false)
+        String partition() default "";
+
+        @AttributeDefinition(description = "Root inode id for a diskless mount (NONE): decimal, 0xHEX or NODE:LOCAL",
+                required = false)
+        String root() default "";
+
+        @AttributeDefinition(description = "Seconds between write-backs of what this node changed (0: only on "
+                + "close, fsync, kdfs:sync and unmount)")
+        int sync_interval_s() default 5;
+    }
+
+    private final Mount mount;
+    private final WriteBack writeBack;
+    private final FileSystem fs;
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private final ScheduledExecutorService syncer;
+
+    @Activate
+    public KdfsService(BundleContext context, @Reference Kddm kddm, @Reference Membership membership, Config config) {
+        if (config.sync_interval_s() < 0) {
+            throw new IllegalArgumentException("sync.interval.s must be >= 0, not " + config.sync_interval_s());
+        }
+        mount = new Mount(kddm.localNode());
+        writeBack = new WriteBack(kddm);
+        fs = new FileSystem(kddm, membership, mount, writeBack);
+        for (KdfsFamily f : List.of(KdfsFamily.INODE, KdfsFamily.DIR, KdfsFamily.FILE)) {
+            registrations.add(context.registerService(SetFamily.class, f, props("kddm.family", f.name())));
+        }
+        for (IoLinker l : List.of(new InodeLinker(mount), new DirLinker(mount), new FileLinker(mount))) {
+            registrations.add(context.registerService(IoLinker.class, l, props("kddm.linker.io", l.id())));
+        }
+        registrations.add(context.registerService(Kdfs.class, fs, null));
+        if (!config.partition().isBlank()) {
+            try {
+                mount(config.partition().trim(), config.root().isBlank() ? null : config.root().trim());
+                LOG.info("kDFS mounted at start: {}", mount.describe());
+            } catch (RuntimeException e) {
+                LOG.error("kDFS not mounted at start: {}", e.getMessage());
+            }
+        }
+        syncer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kdfs-writeback");
+            t.setDaemon(true);
+            return t;
+        });
+        if (config.sync_interval_s() > 0) {
+            syncer.scheduleWithFixedDelay(writeBack::syncAll, config.sync_interval_s(), config.sync_interval_s(),
+                    TimeUnit.SECONDS);
+        }
+    }
+
+    private static Dictionary<String, Object> props(String key, String value) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put(key, value);
+        return p;
+    }
+
+    @Deactivate
+    void deactivate() {
+        syncer.shutdownNow();
+        if (mount.mounted()) {
+            List<String> failed = writeBack.syncAll();
+            if (!failed.isEmpty()) {
+                LOG.error("kDFS stopped with {} inodes not written back, first: {}", failed.size(), failed.get(0));
+            }
+        }
+        mount.umount();
+        registrations.forEach(ServiceRegistration::unregister);
+    }
+
+    Kdfs fs() {
+        return fs;
+    }
+
+    Mount state() {
+        return mount;
+    }
+
+    /** Mounts {@code dir}, or diskless for {@code NONE} with {@code root}. */
+    void mount(String dir, String root) {
+        Integer rootIno = root == null ? null : Ino.parse(root);
+        mount.mount(dir.equals("NONE") ? null : Path.of(dir), rootIno);
+    }
+
+    /** Writes back what this node changed; returns the inodes written. */
+    int sync() {
+        int pending = writeBack.pending();
+        List<String> failed = writeBack.syncAll();
+        if (!failed.isEmpty()) {
+            throw new KdfsException(Errno.EIO, failed.size() + " inodes could not be written back, first: "
+                    + failed.get(0));
+        }
+        return pending;
+    }
+
+    /** Writes everything back and detaches; fails (staying mounted) if something could not be written back. */
+    void umount() {
+        if (!mount.mounted()) {
+            throw new KdfsException(Errno.EINVAL, "kDFS is not mounted on node " + mount.node());
+        }
+        sync();
+        mount.umount();
+    }
+}

@@ -1,0 +1,238 @@
+package io.kddm.kdfs.impl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.FileType;
+import io.kddm.kdfs.KdfsException;
+
+/**
+ * A kDFS partition: a folder of the node's native file system laid out as the
+ * kDFS paper has it. {@code DIR/...} is the {@link Superblock}; each entry is a
+ * folder named by its local inode id, a hundred per group folder
+ * ({@code DIR/0-99/1/} is the root), holding {@code .meta} ({@link Meta}) and
+ * {@code .content} (a file's bytes, or a directory's entry pages).
+ */
+final class Partition {
+    static final String META = ".meta";
+    static final String CONTENT = ".content";
+
+    private final Path dir;
+    private final int node;
+
+    private Partition(Path dir, int node) {
+        this.dir = dir;
+        this.node = node;
+    }
+
+    /**
+     * Formats {@code dir} for node {@code node}; the root directory is made there
+     * only if {@code node == rootNode}.
+     *
+     * @throws KdfsException EINVAL for a node id outside 1..255, EEXIST if {@code dir} is not empty and not forced
+     */
+    static Partition mkfs(Path dir, int node, int rootNode, boolean force) {
+        for (int id : new int[] {node, rootNode}) {
+            if (id < 1 || id > 255) {
+                throw new KdfsException(Errno.EINVAL, "node id must be 1..255, not " + id);
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    if (!force) {
+                        throw new KdfsException(Errno.EEXIST, dir + " is not empty (use --force to format it anyway)");
+                    }
+                    clear(dir);
+                }
+            }
+            Partition p = new Partition(dir.toAbsolutePath(), node);
+            if (node == rootNode) {
+                Meta root = Meta.fresh(FileType.DIRECTORY, 0755, 0, 0, Ino.of(node, Ino.ROOT_LOCAL), Instant.now());
+                p.writeMeta(Ino.ROOT_LOCAL, root.encode());
+            }
+            new Superblock(node, Ino.of(rootNode, Ino.ROOT_LOCAL), Ino.FIRST_FREE).write(p.dir);
+            NativeFiles.force(p.dir);
+            return p;
+        } catch (IOException e) {
+            throw new KdfsException(Errno.EIO, "cannot format " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void clear(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                if (!p.equals(dir)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * The partition in {@code dir}, which must belong to {@code node}.
+     *
+     * @throws CorruptPartitionException naming the superblock if it is missing, damaged or another node's
+     */
+    static Partition open(Path dir, int node) {
+        Superblock sb = Superblock.read(dir);
+        if (sb.node() != node) {
+            throw new CorruptPartitionException(dir.resolve(Superblock.FILE), "belongs to node " + sb.node()
+                    + ", not to this node " + node);
+        }
+        return new Partition(dir.toAbsolutePath(), node);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    int node() {
+        return node;
+    }
+
+    Superblock superblock() {
+        return Superblock.read(dir);
+    }
+
+    static String group(int local) {
+        int first = local / 100 * 100;
+        return first + "-" + (first + 99);
+    }
+
+    Path entry(int local) {
+        return dir.resolve(group(local)).resolve(Integer.toString(local));
+    }
+
+    Path meta(int local) {
+        return entry(local).resolve(META);
+    }
+
+    Path content(int local) {
+        return entry(local).resolve(CONTENT);
+    }
+
+    /** The stored {@code .meta} bytes, empty if the entry does not exist. */
+    byte[] readMeta(int local) {
+        Path file = meta(local);
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        } catch (IOException e) {
+            throw new CorruptPartitionException(file, "unreadable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Stores {@code .meta} atomically, making the entry (with an empty
+     * {@code .content}) if needed; a file's {@code .content} is first cut to its
+     * size and forced, so that what {@code .meta} says is on disk.
+     */
+    void writeMeta(int local, byte[] meta) {
+        Path entry = entry(local);
+        try {
+            boolean made = !Files.isDirectory(entry);
+            if (made) {
+                Files.createDirectories(entry);
+            }
+            Meta m = Meta.decode(meta, meta(local));
+            NativeFiles.truncateAndForce(content(local), m.type == FileType.REGULAR ? m.size : -1);
+            NativeFiles.replace(meta(local), meta);
+            NativeFiles.force(entry);
+            if (made) {
+                NativeFiles.force(entry.getParent());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + entry + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes an entry (a removed inode) and everything in it. */
+    void deleteEntry(int local) {
+        Path entry = entry(local);
+        try {
+            if (Files.isDirectory(entry)) {
+                clear(entry);
+                Files.delete(entry);
+                NativeFiles.force(entry.getParent());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + entry + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Bytes of {@code .content} from {@code offset}, at most {@code length}. */
+    byte[] readContent(int local, long offset, int length) {
+        return NativeFiles.read(content(local), offset, length);
+    }
+
+    /**
+     * Writes a page into {@code .content} (zero-padded to {@code span}); not
+     * forced: the inode's next write-back forces it. Nothing is written for an
+     * empty page of an entry that does not exist (a page of a removed inode).
+     */
+    void writeContent(int local, long offset, byte[] bytes, int span) {
+        Path entry = entry(local);
+        if (!Files.isDirectory(entry)) {
+            if (bytes.length == 0) {
+                return;
+            }
+            try {
+                Files.createDirectories(entry);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make " + entry + ": " + e.getMessage(), e);
+            }
+        }
+        NativeFiles.writeAt(content(local), offset, bytes, span);
+    }
+
+    /** The highest local id with an entry folder, 0 if none: allocation resumes above it whatever the superblock says. */
+    int highestLocal() {
+        int highest = 0;
+        try (DirectoryStream<Path> groups = Files.newDirectoryStream(dir)) {
+            for (Path g : groups) {
+                String name = g.getFileName().toString();
+                int dash = name.indexOf('-');
+                if (dash <= 0 || !Files.isDirectory(g)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(g)) {
+                    for (Path e : entries) {
+                        try {
+                            highest = Math.max(highest, Integer.parseInt(e.getFileName().toString()));
+                        } catch (NumberFormatException ignored) {
+                            // not an entry (a temporary file, or something an administrator put there)
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return highest;
+    }
+
+    /** Entries stored here (entry folders holding a {@code .meta}). */
+    long entries() {
+        try (Stream<Path> s = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals(META))) {
+            return s.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    FileStore store() throws IOException {
+        return Files.getFileStore(dir);
+    }
+}

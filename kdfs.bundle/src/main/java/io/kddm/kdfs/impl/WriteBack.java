@@ -1,0 +1,117 @@
+package io.kddm.kdfs.impl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.set.Kddm;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.KddmSet;
+
+/**
+ * What this node changed and has not written back yet, per inode: its
+ * metadata and the dir or file pages it wrote. Writing back is kDDM's
+ * {@code sync} of each object (the home stores the current value, wherever it
+ * is), pages before the inode, whose write-back forces them. An object that
+ * cannot be written back (its home is down) stays dirty and is tried again.
+ */
+final class WriteBack {
+    private static final Logger LOG = LoggerFactory.getLogger(WriteBack.class);
+
+    private static final class Dirty {
+        volatile boolean meta;
+        final Set<Long> dirPages = ConcurrentHashMap.newKeySet();
+        final Set<Long> filePages = ConcurrentHashMap.newKeySet();
+    }
+
+    private final Kddm kddm;
+    private final Map<Integer, Dirty> dirty = new ConcurrentHashMap<>();
+
+    WriteBack(Kddm kddm) {
+        this.kddm = kddm;
+    }
+
+    private Dirty of(int ino) {
+        return dirty.computeIfAbsent(ino, i -> new Dirty());
+    }
+
+    void meta(int ino) {
+        of(ino).meta = true;
+    }
+
+    void dirPage(int ino, long objectId) {
+        of(ino).dirPages.add(objectId);
+    }
+
+    void filePage(int ino, long objectId) {
+        of(ino).filePages.add(objectId);
+    }
+
+    /** The inode was removed: nothing of it is to be written. */
+    void forget(int ino) {
+        dirty.remove(ino);
+    }
+
+    int pending() {
+        return dirty.size();
+    }
+
+    /**
+     * Writes back what this node changed of {@code ino}, then its metadata (whose
+     * write-back forces the pages to disk); with {@code always}, the metadata even
+     * if nothing changed here.
+     *
+     * @throws KddmException if an object could not be written back (it stays dirty)
+     */
+    void sync(int ino, boolean always) {
+        Dirty d = dirty.remove(ino);
+        if (d == null && !always) {
+            return;
+        }
+        Set<Long> dirPages = d == null ? Set.of() : d.dirPages;
+        Set<Long> filePages = d == null ? Set.of() : d.filePages;
+        try {
+            syncPages(Ino.dirSet(ino), DirLinker.ID, dirPages);
+            syncPages(Ino.fileSet(ino), FileLinker.ID, filePages);
+            kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID).sync(Ino.object(ino));
+        } catch (RuntimeException e) {
+            Dirty again = of(ino); // what was not written back (synced pages were taken out)
+            again.meta = true;
+            again.dirPages.addAll(dirPages);
+            again.filePages.addAll(filePages);
+            throw e;
+        }
+    }
+
+    private void syncPages(long setId, String family, Set<Long> pages) {
+        if (pages.isEmpty()) {
+            return;
+        }
+        KddmSet set = kddm.wellKnown(setId, family);
+        for (Long page : List.copyOf(pages)) {
+            set.sync(page);
+            pages.remove(page);
+        }
+    }
+
+    /** Writes back everything this node changed; returns what failed, one line each. */
+    List<String> syncAll() {
+        List<String> failed = new ArrayList<>();
+        for (Integer ino : List.copyOf(dirty.keySet())) {
+            try {
+                sync(ino, false);
+            } catch (RuntimeException e) {
+                failed.add("inode " + Ino.format(ino) + ": " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) {
+            LOG.warn("write-back left {} inodes dirty: {}", failed.size(), failed.get(0));
+        }
+        return failed;
+    }
+}

@@ -1,0 +1,82 @@
+package io.kddm.kdfs.impl;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.kddm.impl.core.KddmService;
+import io.kddm.impl.core.SimNetwork;
+import io.kddm.kdfs.Kdfs;
+
+/**
+ * kDFS on in-process kDDM nodes over the core's simulated network (messages
+ * delayed at random, so reordered): node 1 holds the root; each node given a
+ * folder has a partition there, the others are diskless.
+ */
+final class KdfsCluster implements AutoCloseable {
+    private final SimNetwork network;
+    private final Map<Integer, KddmService> kddm = new LinkedHashMap<>();
+    private final Map<Integer, Mount> mounts = new LinkedHashMap<>();
+    private final Map<Integer, WriteBack> writeBacks = new LinkedHashMap<>();
+    private final Map<Integer, FileSystem> fs = new LinkedHashMap<>();
+
+    /** {@code partitions.get(i)} is node i+1's partition folder, or null for a diskless node. */
+    KdfsCluster(long seed, Duration maxDelay, List<Path> partitions) {
+        network = new SimNetwork(seed, maxDelay);
+        int count = partitions.size();
+        for (int id = 1; id <= count; id++) {
+            network.node(id);
+        }
+        for (int id = 1; id <= count; id++) {
+            Path dir = partitions.get(id - 1);
+            if (dir != null) {
+                Partition.mkfs(dir, id, 1, true);
+            }
+        }
+        for (int id = 1; id <= count; id++) {
+            SimNetwork.Node n = network.node(id);
+            KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(20));
+            Mount m = new Mount(id);
+            k.addFamily(KdfsFamily.INODE);
+            k.addFamily(KdfsFamily.DIR);
+            k.addFamily(KdfsFamily.FILE);
+            k.addIoLinker(new InodeLinker(m));
+            k.addIoLinker(new DirLinker(m));
+            k.addIoLinker(new FileLinker(m));
+            WriteBack w = new WriteBack(k);
+            kddm.put(id, k);
+            mounts.put(id, m);
+            writeBacks.put(id, w);
+            fs.put(id, new FileSystem(k, n.membership, m, w));
+        }
+        for (int id = 1; id <= count; id++) {
+            Path dir = partitions.get(id - 1);
+            mounts.get(id).mount(dir, dir == null ? Ino.of(1, Ino.ROOT_LOCAL) : null);
+        }
+    }
+
+    Kdfs node(int id) {
+        return fs.get(id);
+    }
+
+    List<Kdfs> nodes() {
+        return new ArrayList<>(fs.values());
+    }
+
+    /** Writes back everything every node changed; returns the failures. */
+    List<String> syncAll() {
+        List<String> failed = new ArrayList<>();
+        writeBacks.values().forEach(w -> failed.addAll(w.syncAll()));
+        return failed;
+    }
+
+    @Override
+    public void close() {
+        network.shutdown();
+        kddm.values().forEach(KddmService::close);
+        network.close();
+    }
+}
