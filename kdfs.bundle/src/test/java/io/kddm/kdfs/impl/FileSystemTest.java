@@ -94,4 +94,132 @@ class FileSystemTest {
             assertArrayEquals(new byte[] {1, 2, 3}, Arrays.copyOfRange(all, (int) far, all.length));
         }
     }
+
+    @Test
+    void theTreeAndItsBytesSurviveARestartOfEveryNode() {
+        KdfsCluster c = cluster();
+        byte[] big = new byte[3 * FileLinker.PAGE + 77];
+        new java.util.Random(5).nextBytes(big);
+        Kdfs three = c.node(3);
+        int d = three.mkdir(ROOT, three.root(), "dir", 0700).ino();
+        int f = c.node(2).create(ROOT, d, "big", 0600).ino();
+        try (OpenFile o = three.open(ROOT, f, OpenFile.WRITE)) {
+            o.write(0, big);
+        }
+        three.symlink(ROOT, d, "link", "/dir/big");
+        c.node(1).link(ROOT, f, c.node(1).root(), "hard");
+        try (OpenFile o = c.node(1).open(ROOT, f, OpenFile.WRITE)) {
+            o.write(big.length - 7, new byte[] {9}); // the last page, changed by another node after close
+        }
+        big[big.length - 7] = 9;
+        assertTrue(c.syncAll().isEmpty());
+        c.close();
+        cluster = new KdfsCluster(4, Duration.ofMillis(1),
+                Arrays.asList(tmp.resolve("p1"), tmp.resolve("p2"), null), false);
+        for (Kdfs fs : cluster.nodes()) {
+            Attr a = fs.resolve(ROOT, "/dir/big");
+            assertEquals(2, a.nlink());
+            assertEquals(0600, a.mode());
+            try (OpenFile o = fs.open(ROOT, a.ino(), OpenFile.READ)) {
+                assertArrayEquals(big, o.read(0, big.length + 10));
+            }
+            assertEquals("/dir/big", fs.readlink(fs.resolve(ROOT, "/dir/link").ino()));
+            assertEquals(a.ino(), fs.resolve(ROOT, "/hard").ino());
+            assertEquals(0700, fs.resolve(ROOT, "/dir").mode());
+        }
+        // allocation resumes past what was handed out: a new entry on node 2 gets a fresh id
+        int fresh = cluster.node(2).create(ROOT, cluster.node(2).root(), "new", 0644).ino();
+        assertTrue(Ino.local(fresh) > Ino.local(f));
+    }
+
+    @Test
+    void permissionsAreCheckedByUidGidAndMode() {
+        KdfsCluster c = cluster();
+        Kdfs fs = c.node(2);
+        Caller alice = new Caller(1000, 1000);
+        Caller bob = new Caller(1001, 1001);
+        Caller friend = new Caller(1002, 2000, 1000);
+        int home = fs.mkdir(ROOT, fs.root(), "home", 0755).ino();
+        fs.setattr(ROOT, home, io.kddm.kdfs.SetAttr.chown(1000, 1000));
+        assertEquals(Errno.EACCES, errno(() -> fs.create(bob, home, "x", 0644)));
+        int f = fs.create(alice, home, "notes", 0640).ino();
+        assertEquals(1000, fs.getattr(f).uid());
+        assertEquals(Errno.EACCES, errno(() -> fs.open(bob, f, OpenFile.READ)));
+        fs.open(friend, f, OpenFile.READ).close(); // group 1000 may read
+        assertEquals(Errno.EACCES, errno(() -> fs.open(friend, f, OpenFile.WRITE)));
+        assertEquals(Errno.EPERM, errno(() -> fs.setattr(bob, f, io.kddm.kdfs.SetAttr.chmod(0777))));
+        assertEquals(Errno.EPERM, errno(() -> fs.setattr(alice, f, io.kddm.kdfs.SetAttr.chown(1001, null))));
+        fs.setattr(alice, f, io.kddm.kdfs.SetAttr.chmod(0600));
+        assertEquals(Errno.EACCES, errno(() -> fs.open(friend, f, OpenFile.READ)));
+        int priv = fs.mkdir(alice, home, "private", 0700).ino();
+        assertEquals(Errno.EACCES, errno(() -> fs.lookup(bob, priv, "anything")));
+        assertEquals(Errno.EACCES, errno(() -> fs.readdir(bob, priv, 0, 10)));
+        assertEquals(Errno.EACCES, errno(() -> fs.unlink(bob, home, "notes")));
+        fs.unlink(alice, home, "notes");
+    }
+
+    @Test
+    void badNamesAndMisusedEntriesGetTheirPosixErrors() {
+        KdfsCluster c = cluster();
+        Kdfs fs = c.node(3);
+        int root = fs.root();
+        assertEquals(Errno.EINVAL, errno(() -> fs.create(ROOT, root, "a/b", 0644)));
+        assertEquals(Errno.EINVAL, errno(() -> fs.create(ROOT, root, "a\0b".replace("\\0", "\0"), 0644)));
+        assertEquals(Errno.ENAMETOOLONG, errno(() -> fs.create(ROOT, root, "x".repeat(256), 0644)));
+        fs.create(ROOT, root, "x".repeat(255), 0644);
+        assertEquals(Errno.EEXIST, errno(() -> fs.mkdir(ROOT, root, ".", 0755)));
+        assertEquals(Errno.EEXIST, errno(() -> fs.create(ROOT, root, "..", 0644)));
+        assertEquals(Errno.EINVAL, errno(() -> fs.rmdir(ROOT, root, ".")));
+        int d = fs.mkdir(ROOT, root, "d", 0755).ino();
+        int f = fs.create(ROOT, d, "f", 0644).ino();
+        assertEquals(Errno.EISDIR, errno(() -> fs.unlink(ROOT, root, "d")));
+        assertEquals(Errno.ENOTDIR, errno(() -> fs.rmdir(ROOT, d, "f")));
+        assertEquals(Errno.ENOTDIR, errno(() -> fs.create(ROOT, f, "g", 0644)));
+        assertEquals(Errno.EISDIR, errno(() -> fs.open(ROOT, d, OpenFile.READ)));
+        assertEquals(Errno.EPERM, errno(() -> fs.link(ROOT, d, root, "dlink")));
+        assertEquals(Errno.EINVAL, errno(() -> fs.rename(ROOT, root, "d", d, "inside")));
+        int sub = fs.mkdir(ROOT, d, "sub", 0755).ino();
+        assertEquals(Errno.EINVAL, errno(() -> fs.rename(ROOT, root, "d", sub, "deeper")));
+        assertEquals(Errno.EINVAL, errno(() -> fs.mknod(ROOT, root, "dev", io.kddm.kdfs.FileType.REGULAR, 0644)));
+        assertEquals(io.kddm.kdfs.FileType.FIFO, fs.mknod(ROOT, root, "pipe", io.kddm.kdfs.FileType.FIFO, 0600).type());
+        assertEquals(Errno.ENOTEMPTY, errno(() -> fs.rename(ROOT, d, "sub", root, "d")));
+        // a directory replaces an empty one atomically, and the link counts follow
+        int empty = fs.mkdir(ROOT, root, "empty", 0755).ino();
+        fs.rename(ROOT, d, "sub", root, "empty");
+        assertEquals(sub, fs.resolve(ROOT, "/empty").ino());
+        assertEquals(Errno.ENOENT, errno(() -> fs.getattr(empty)));
+        assertEquals(2, fs.getattr(d).nlink());
+        assertEquals(4, fs.getattr(root).nlink()); // ., d, empty (now sub)
+    }
+
+    @Test
+    void readdirResumesAfterACookieAndSeesEachUntouchedEntryOnce() {
+        KdfsCluster c = cluster();
+        Kdfs fs = c.node(1);
+        int d = fs.mkdir(ROOT, fs.root(), "many", 0755).ino();
+        int n = 1500; // several bucket splits
+        for (int i = 0; i < n; i++) {
+            fs.create(ROOT, d, "file-" + i, 0644);
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long cookie = 0;
+        int removed = 0;
+        while (true) {
+            List<io.kddm.kdfs.DirEntry> page = c.node(2).readdir(ROOT, d, cookie, 100);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (io.kddm.kdfs.DirEntry e : page) {
+                assertTrue(seen.add(e.name()), "twice: " + e.name());
+                cookie = e.cookie();
+            }
+            if (removed < 100) { // entries removed meanwhile may or may not be listed; the others must be
+                c.node(3).unlink(ROOT, d, "file-" + (n - 1 - removed++));
+            }
+        }
+        for (int i = 0; i < n - 100; i++) {
+            assertTrue(seen.contains("file-" + i), "missed file-" + i);
+        }
+        assertTrue(fs.getattr(d).size() > DirPage.SIZE, "the directory split into several pages");
+    }
 }

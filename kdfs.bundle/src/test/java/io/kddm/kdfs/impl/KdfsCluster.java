@@ -23,8 +23,13 @@ final class KdfsCluster implements AutoCloseable {
     private final Map<Integer, WriteBack> writeBacks = new LinkedHashMap<>();
     private final Map<Integer, FileSystem> fs = new LinkedHashMap<>();
 
-    /** {@code partitions.get(i)} is node i+1's partition folder, or null for a diskless node. */
+    /** {@code partitions.get(i)} is node i+1's partition folder (formatted), or null for a diskless node. */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions) {
+        this(seed, maxDelay, partitions, true);
+    }
+
+    /** As above; without {@code format}, the partitions are mounted as they are (a restart). */
+    KdfsCluster(long seed, Duration maxDelay, List<Path> partitions, boolean format) {
         network = new SimNetwork(seed, maxDelay);
         int count = partitions.size();
         for (int id = 1; id <= count; id++) {
@@ -32,7 +37,7 @@ final class KdfsCluster implements AutoCloseable {
         }
         for (int id = 1; id <= count; id++) {
             Path dir = partitions.get(id - 1);
-            if (dir != null) {
+            if (dir != null && format) {
                 Partition.mkfs(dir, id, 1, true);
             }
         }

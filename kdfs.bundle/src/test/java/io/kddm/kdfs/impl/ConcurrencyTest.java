@@ -1,0 +1,246 @@
+package io.kddm.kdfs.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kddm.impl.core.History;
+import io.kddm.impl.core.Linearizability;
+import io.kddm.kdfs.Attr;
+import io.kddm.kdfs.Caller;
+import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.Kdfs;
+import io.kddm.kdfs.KdfsException;
+import io.kddm.kdfs.OpenFile;
+
+/**
+ * kDFS under contention from three in-process nodes (two with partitions, one
+ * diskless) and several threads each, over a network that delays and reorders
+ * messages: results are checked, not just the absence of exceptions.
+ */
+class ConcurrencyTest {
+    private static final Caller ROOT = Caller.ROOT;
+    private static final int THREADS = 2;
+    @TempDir
+    Path tmp;
+    private KdfsCluster cluster;
+    private ExecutorService pool;
+
+    @AfterEach
+    void close() throws InterruptedException {
+        if (pool != null) {
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private List<Kdfs> cluster() {
+        cluster = new KdfsCluster(11, Duration.ofMillis(2), Arrays.asList(tmp.resolve("p1"), tmp.resolve("p2"), null));
+        pool = Executors.newFixedThreadPool(3 * THREADS);
+        return cluster.nodes();
+    }
+
+    interface Work {
+        void run(Kdfs fs, int node, int thread) throws Exception;
+    }
+
+    /** Runs {@code work} on every thread of every node at once; rethrows the first failure. */
+    private void everywhere(List<Kdfs> nodes, Work work) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(nodes.size() * THREADS);
+        List<Future<?>> done = new ArrayList<>();
+        for (int n = 0; n < nodes.size(); n++) {
+            for (int t = 0; t < THREADS; t++) {
+                int node = n + 1;
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    work.run(nodes.get(node - 1), node, thread);
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : done) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void concurrentCreatesOfOneNameHaveExactlyOneWinner() throws Exception {
+        List<Kdfs> nodes = cluster();
+        int names = 40;
+        // in a directory stored on node 2, so most creates cross the network
+        int dir = nodes.get(1).mkdir(ROOT, nodes.get(1).root(), "race", 0755).ino();
+        Map<String, List<String>> winners = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicLong lost = new AtomicLong();
+        everywhere(nodes, (fs, node, thread) -> {
+            for (int i = 0; i < names; i++) {
+                try {
+                    fs.create(ROOT, dir, "f" + i, 0644);
+                    winners.computeIfAbsent("f" + i, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                            .add(node + "/" + thread);
+                } catch (KdfsException e) {
+                    assertEquals(Errno.EEXIST, e.errno(), e.getMessage());
+                    lost.incrementAndGet();
+                }
+            }
+        });
+        for (int i = 0; i < names; i++) {
+            assertEquals(1, winners.getOrDefault("f" + i, List.of()).size(), "winners of f" + i + ": " + winners);
+        }
+        assertEquals((long) names * (3 * THREADS - 1), lost.get());
+        for (Kdfs fs : nodes) {
+            assertEquals(names + 2, fs.readdir(ROOT, dir, 0, 1000).size());
+        }
+    }
+
+    @Test
+    void concurrentAppendsFromThreeNodesLoseNoByte() throws Exception {
+        List<Kdfs> nodes = cluster();
+        int file = nodes.get(0).create(ROOT, nodes.get(0).root(), "log", 0644).ino();
+        int records = 60;
+        everywhere(nodes, (fs, node, thread) -> {
+            try (OpenFile f = fs.open(ROOT, file, OpenFile.WRITE | OpenFile.APPEND)) {
+                for (int i = 0; i < records; i++) {
+                    f.write(0, String.format("%d-%d-%04d|", node, thread, i).getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+        });
+        int record = "1-0-0000|".length();
+        long expected = (long) 3 * THREADS * records * record;
+        for (Kdfs fs : nodes) {
+            assertEquals(expected, fs.getattr(file).size());
+            String all;
+            try (OpenFile f = fs.open(ROOT, file, OpenFile.READ)) {
+                all = new String(f.read(0, (int) expected), StandardCharsets.US_ASCII);
+            }
+            Map<String, Integer> next = new HashMap<>();
+            for (int at = 0; at < all.length(); at += record) {
+                String r = all.substring(at, at + record);
+                assertTrue(r.matches("\\d-\\d-\\d{4}\\|"), "torn record at " + at + ": " + r);
+                String writer = r.substring(0, 3);
+                int seq = Integer.parseInt(r.substring(4, 8));
+                // each writer's appends land in the order it made them, none lost, none twice
+                assertEquals(next.getOrDefault(writer, 0), seq, "writer " + writer + " at " + at);
+                next.put(writer, seq + 1);
+            }
+            assertEquals(3 * THREADS, next.size());
+            next.values().forEach(n -> assertEquals(records, n));
+        }
+    }
+
+    /**
+     * Files as registers: 8-byte values written and read at an offset that
+     * straddles two data pages, by every thread of every node; each file's history
+     * must be linearizable (a write completed on one node is seen by any read
+     * started afterwards, anywhere).
+     */
+    @Test
+    void readsAndWritesOfFilesAreLinearizable() throws Exception {
+        List<Kdfs> nodes = cluster();
+        int files = 3;
+        int[] ino = new int[files];
+        for (int i = 0; i < files; i++) {
+            // stored on nodes 1, 2 and 1
+            ino[i] = nodes.get(i % 2).create(ROOT, nodes.get(0).root(), "reg" + i, 0644).ino();
+        }
+        long offset = FileLinker.PAGE - 4;
+        History history = new History();
+        AtomicLong clock = new AtomicLong();
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        everywhere(nodes, (fs, node, thread) -> {
+            Random random = new Random(node * 100 + thread);
+            OpenFile[] open = new OpenFile[files];
+            for (int i = 0; i < files; i++) {
+                open[i] = fs.open(ROOT, ino[i], OpenFile.READ | OpenFile.WRITE);
+            }
+            try {
+                for (int op = 0; op < 120; op++) {
+                    int f = random.nextInt(files);
+                    long invoke = clock.incrementAndGet();
+                    if (random.nextInt(3) == 0) {
+                        long value = node * 1_000_000L + thread * 10_000L + op + 1;
+                        open[f].write(offset, ByteBuffer.allocate(8).putLong(value).array());
+                        history.add(new History.Op(f, History.Kind.WRITE, value, 0, invoke, clock.incrementAndGet()));
+                    } else {
+                        byte[] b = open[f].read(offset, 8);
+                        long value = b.length == 0 ? 0 : ByteBuffer.wrap(b).getLong();
+                        history.add(new History.Op(f, History.Kind.READ, 0, value, invoke, clock.incrementAndGet()));
+                    }
+                }
+            } catch (Throwable t) {
+                errors.add(t);
+            } finally {
+                for (OpenFile o : open) {
+                    o.close();
+                }
+            }
+        });
+        assertTrue(errors.isEmpty(), () -> "failures: " + errors);
+        assertEquals(3 * THREADS * 120, Linearizability.checkAll(history));
+    }
+
+    @Test
+    void concurrentRenamesAcrossDirectoriesOfDifferentNodesKeepEveryFileOnce() throws Exception {
+        List<Kdfs> nodes = cluster();
+        Kdfs one = nodes.get(0);
+        int a = one.mkdir(ROOT, one.root(), "a", 0755).ino(); // node 1
+        int b = nodes.get(1).mkdir(ROOT, one.root(), "b", 0755).ino(); // node 2
+        int count = 12;
+        for (int i = 0; i < count; i++) {
+            one.create(ROOT, i % 2 == 0 ? a : b, "f" + i, 0644);
+        }
+        // every thread moves files back and forth between a and b, and directories a/b into each other (EINVAL or ok)
+        everywhere(nodes, (fs, node, thread) -> {
+            Random random = new Random(node * 10 + thread);
+            for (int i = 0; i < 40; i++) {
+                String name = "f" + random.nextInt(count);
+                boolean toB = random.nextBoolean();
+                try {
+                    fs.rename(ROOT, toB ? a : b, name, toB ? b : a, name);
+                } catch (KdfsException e) {
+                    assertEquals(Errno.ENOENT, e.errno(), e.getMessage());
+                }
+            }
+        });
+        for (Kdfs fs : nodes) {
+            List<String> all = new ArrayList<>();
+            for (int dir : new int[] {a, b}) {
+                fs.readdir(ROOT, dir, 2, 1000).forEach(e -> all.add(e.name()));
+            }
+            all.sort(null);
+            List<String> want = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                want.add("f" + i);
+            }
+            want.sort(null);
+            assertEquals(want, all);
+            Attr root = fs.getattr(fs.root());
+            assertEquals(4, root.nlink());
+        }
+        assertTrue(cluster.syncAll().isEmpty());
+    }
+}
