@@ -34,9 +34,11 @@ import io.kddm.kdfs.KdfsException;
  * kDDM (they share this node's mount, so they are registered here rather than
  * as components of their own), offers the {@link Kdfs} operations, mounts the
  * configured partition at start and writes back what this node changed every
- * {@code sync.interval.s} seconds. Stopping it writes everything back first.
+ * {@code sync.interval.s} seconds. Immediate: a node must serve the inodes its
+ * partition stores before anybody there types a kdfs command. Stopping it writes
+ * everything back first.
  */
-@Component(service = KdfsService.class, configurationPid = KdfsService.PID)
+@Component(service = KdfsService.class, configurationPid = KdfsService.PID, immediate = true)
 @Designate(ocd = KdfsService.Config.class)
 public final class KdfsService {
     static final String PID = "io.kddm.kdfs";
