@@ -54,6 +54,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import io.kddm.api.membership.Membership;
 import io.kddm.api.membership.NodeState;
 import io.kddm.api.transport.Transport;
+import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.KdfsException;
 
 /**
  * Boots the runtime's real bundles in Felix (without the console bundle) and
@@ -203,10 +205,14 @@ public class RuntimeIT {
 
     /** Until a Gogo command {@code kddm:function} is registered (DS may register it after the services it uses). */
     private void awaitCommand(String function) throws Exception {
-        String filter = "(&(osgi.command.scope=kddm)(osgi.command.function=" + function + "))";
+        awaitCommand("kddm", function);
+    }
+
+    private void awaitCommand(String scope, String function) throws Exception {
+        String filter = "(&(osgi.command.scope=" + scope + ")(osgi.command.function=" + function + "))";
         long deadline = System.currentTimeMillis() + 10_000;
         while (context.getServiceReferences((String) null, filter) == null) {
-            assertTrue("command kddm:" + function + " never registered" + diagnosis(),
+            assertTrue("command " + scope + ":" + function + " never registered" + diagnosis(),
                     System.currentTimeMillis() < deadline);
             Thread.sleep(20);
         }
@@ -421,6 +427,40 @@ public class RuntimeIT {
                 Thread.sleep(50);
             }
             assertNull("the old linker bundle's classes are still referenced", oldLoader.get());
+        } finally {
+            removeNode(cfg);
+        }
+    }
+
+    /** The kDFS bundle in the container: format, mount, files through its commands, unmount, and bad input refused. */
+    @Test
+    public void kdfsFormatsMountsAndServesFilesThroughItsCommands() throws Exception {
+        Path cfg = configureNode(5, "kdfs secret");
+        Path partition = tempDir("kddm-it-kdfs").resolve("p");
+        try {
+            awaitCommand("kdfs", "mount");
+            assertTrue(run("kdfs:mkfs " + partition + " 5").contains("(made here)"));
+            assertTrue(Files.isRegularFile(partition.resolve("0-99/1/.meta")));
+            try {
+                run("kdfs:mount " + partition.resolveSibling("nothing"));
+                fail("mounting a folder without a superblock is an error");
+            } catch (KdfsException expected) {
+                assertTrue(expected.getMessage(), expected.getMessage().contains("..."));
+            }
+            run("kdfs:mount " + partition);
+            run("kdfs:mkdir /docs");
+            run("kdfs:write /docs/a 'in the container'");
+            assertEquals("in the container", run("kdfs:cat /docs/a"));
+            assertTrue(run("kdfs:ls -l /docs").contains("-rw-r--r--"));
+            run("kdfs:mv /docs/a /b");
+            try {
+                run("kdfs:cat /docs/a");
+                fail("the file moved");
+            } catch (KdfsException expected) {
+                assertEquals(Errno.ENOENT, expected.errno());
+            }
+            assertTrue(run("kdfs:umount").contains("unmounted"));
+            assertTrue(Files.readString(partition.resolve("...")).contains("node=5"));
         } finally {
             removeNode(cfg);
         }
