@@ -138,6 +138,11 @@ class KdfsClusterIT {
             }
         }
         assertTrue(out[2].contains("is stored on node 2 in " + partition(2)), out[2]);
+        for (int id = 1; id <= 3; id++) {
+            // every node read every file (the tree's CRCs): all three cache its inode and its data page
+            assertTrue(out[id].matches("(?s).*inode cached on nodes \\[[123], [123], [123]\\] \\(owner first\\)\\n"
+                    + "data pages cached, of 1: node 1 1  node 2 1  node 3 1.*"), out[id]);
+        }
         assertTrue(out[3].contains("is stored on node 1"), "the diskless node's entries go to its parent's node");
 
         // the documented layout, readable with ls

@@ -1,6 +1,7 @@
 package io.kddm.api.set;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -49,6 +50,14 @@ public interface KddmSet {
 
     /** Writes the object back to its backing store through its IO linker. */
     void sync(long objectId);
+
+    /**
+     * The nodes holding a copy of the object now, its owner first, as its home
+     * and owner know them (two messages, no lock): for administration, stale as
+     * soon as it returns. A copy dropped by a flush may stay listed until the
+     * next write. Empty if no node holds the object.
+     */
+    List<Integer> holders(long objectId);
 
     /** Starts fetching a read copy; completes when it is here (no lock is held). */
     CompletableFuture<Void> prefetch(long objectId);

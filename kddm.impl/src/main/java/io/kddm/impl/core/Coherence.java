@@ -885,9 +885,109 @@ public final class Coherence {
     public void onMessage(Inbound in) {
         if (in.type() == Kind.SYNC.type()) {
             homeSync(in);
+        } else if (in.type() == Kind.WHO_OWNS.type() || in.type() == Kind.WHO_HOLDS.type()) {
+            answerHolders(in);
         } else {
             handle(in.sender(), in.type(), in.payload());
         }
+    }
+
+    /**
+     * The nodes that hold a copy of an object, its owner first: the home names
+     * the owner, the owner its copyset. A snapshot for administrators, stale once
+     * returned; a copy dropped by a flush stays listed until the next
+     * invalidation reaches it (see {@link Kind#DROPPED}). Empty if nobody holds it.
+     */
+    List<Integer> holders(SetState s, long objectId) {
+        int home = home(s, objectId);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int owner = decodeInts(ask(home, Kind.WHO_OWNS, s, objectId)).get(0);
+            if (owner == 0) {
+                return List.of();
+            }
+            try {
+                return decodeInts(ask(owner, Kind.WHO_HOLDS, s, objectId));
+            } catch (KddmException movedOn) {
+                // the ownership moved between the two questions: ask the home again
+            }
+        }
+        throw new KddmException("object " + objectId + " kept changing owner while its holders were asked");
+    }
+
+    private byte[] ask(int node, Kind kind, SetState s, long objectId) {
+        byte[] payload = Wire.encode(s.id, objectId, self, 0, null);
+        if (node == self) {
+            return answer(kind, s, objectId);
+        }
+        try {
+            return transport.request(node, kind.type(), payload, operationTimeout).get();
+        } catch (ExecutionException ex) {
+            throw new KddmException(kind + " of object " + objectId + " at node " + node + " failed: "
+                    + ex.getCause().getMessage(), ex.getCause());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new KddmException("interrupted while asking who holds object " + objectId);
+        }
+    }
+
+    private void answerHolders(Inbound in) {
+        try {
+            Message m = Wire.decode(in.type(), in.payload());
+            SetState s = known(m.setId());
+            if (s == null) {
+                in.fail("set " + SetIds.format(m.setId()) + " is unknown on node " + self);
+                return;
+            }
+            in.reply(answer(Kind.of(in.type()), s, m.objectId()));
+        } catch (RuntimeException ex) {
+            in.fail(ex.getMessage());
+        }
+    }
+
+    /** The home's owner, or the owner's holders; a node that does not own the object fails the latter. */
+    private byte[] answer(Kind kind, SetState s, long objectId) {
+        if (kind == Kind.WHO_OWNS) {
+            ManagerEntry me = s.managed.get(objectId);
+            int owner = 0;
+            if (me != null) {
+                synchronized (me) {
+                    owner = me.owner;
+                }
+            }
+            return encodeInts(List.of(owner));
+        }
+        ObjectEntry e = s.objects.get(objectId);
+        List<Integer> holders = new ArrayList<>();
+        if (e != null) {
+            synchronized (e) {
+                if (e.state == State.READ_OWNER || e.state == State.WRITE_OWNER) {
+                    holders.add(self);
+                    holders.addAll(e.copyset);
+                }
+            }
+        }
+        if (holders.isEmpty()) {
+            throw new KddmException("node " + self + " does not own object " + objectId);
+        }
+        return encodeInts(holders);
+    }
+
+    private static byte[] encodeInts(List<Integer> values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * values.size());
+        values.forEach(b::putInt);
+        return b.array();
+    }
+
+    private static List<Integer> decodeInts(byte[] bytes) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        List<Integer> out = new ArrayList<>();
+        while (b.remaining() >= 4) {
+            out.add(b.getInt());
+        }
+        if (out.isEmpty()) {
+            throw new KddmException("empty answer about an object's holders");
+        }
+        return out;
     }
 
     /** A holder of a disk-backed object asks its home to store it, or delete it: the store is the home's. */

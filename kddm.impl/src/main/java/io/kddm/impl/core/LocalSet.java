@@ -1,6 +1,7 @@
 package io.kddm.impl.core;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -66,6 +67,11 @@ final class LocalSet implements KddmSet {
     @Override
     public void sync(long objectId) {
         coherence.sync(state, objectId);
+    }
+
+    @Override
+    public List<Integer> holders(long objectId) {
+        return coherence.holders(state, objectId);
     }
 
     @Override

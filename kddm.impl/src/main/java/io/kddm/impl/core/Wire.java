@@ -64,7 +64,11 @@ final class Wire {
         /** owner to home: store these {@code bytes} (the object) and forget me as owner; I dropped it. */
         WRITTEN_BACK,
         /** a request, holder to home: write these {@code bytes} (the object) to the store, or delete it if {@code count} is 1; replied when durable. */
-        SYNC;
+        SYNC,
+        /** a request, anyone to home: who owns the object? Replied with the owner's id (0: nobody). */
+        WHO_OWNS,
+        /** a request, anyone to owner: who holds copies? Replied with the owner then its copyset; failed if not the owner. */
+        WHO_HOLDS;
 
         private static final Kind[] ALL = values();
 

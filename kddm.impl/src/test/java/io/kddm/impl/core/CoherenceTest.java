@@ -454,4 +454,57 @@ class CoherenceTest {
         h.close();
         assertEquals(0, k.coherence().heldBytes(), "the destroyed set's bytes are not counted as held");
     }
+
+    @Test
+    void holdersNameTheOwnerFirstThenItsCopies() {
+        List<KddmService> nodes = cluster(3, Duration.ofMillis(2), Duration.ofSeconds(10));
+        long set = nodes.get(0).create(FAMILY).id();
+        KddmSet three = open(nodes, 3, set);
+        assertEquals(List.of(), three.holders(5), "nobody holds an object never touched");
+        try (ObjectHandle h = open(nodes, 2, set).grab(5)) {
+            h.value(new byte[] {1});
+        }
+        assertEquals(List.of(2), three.holders(5));
+        open(nodes, 1, set).get(5).close();
+        three.get(5).close();
+        assertEquals(List.of(2, 1, 3), open(nodes, 1, set).holders(5)); // the owner, then its copyset
+        open(nodes, 1, set).grab(5).close();
+        assertEquals(List.of(1), three.holders(5), "a grab invalidated every other copy");
+    }
+
+    /** A family claiming well-known sets: a home that never opened one opens it when a request comes. */
+    @Test
+    void aHomeOpensAWellKnownSetItsFamilyClaimsWhenARequestComes() {
+        SetFamily claiming = new SetFamily() {
+            @Override
+            public String name() {
+                return "claiming";
+            }
+
+            @Override
+            public String ioLinker() {
+                return MEMORY.id();
+            }
+
+            @Override
+            public io.kddm.api.linker.HomePolicy home() {
+                return io.kddm.api.linker.HomePolicy.NODE_BITS;
+            }
+
+            @Override
+            public io.kddm.api.linker.WellKnownSets wellKnownSets() {
+                return new io.kddm.api.linker.WellKnownSets(SetIds.of(0, 100), SetIds.of(0, 199));
+            }
+        };
+        List<KddmService> nodes = cluster(2, Duration.ofMillis(1), Duration.ofSeconds(5));
+        nodes.forEach(n -> n.addFamily(claiming));
+        long object = 2L << 24; // homed on node 2, which never opened the sets
+        try (ObjectHandle h = nodes.get(0).wellKnown(SetIds.of(0, 150), "claiming").grab(object)) {
+            h.value(new byte[] {7});
+        }
+        assertTrue(nodes.get(1).find(SetIds.of(0, 150)).isPresent(), "node 2 opened the claimed set");
+        KddmSet unclaimed = nodes.get(0).wellKnown(SetIds.of(0, 200), "claiming");
+        KddmException e = assertThrows(KddmException.class, () -> unclaimed.grab(object));
+        assertTrue(e.getMessage().contains("set unknown at its home"), e.getMessage());
+    }
 }

@@ -352,7 +352,7 @@ public final class KdfsCommands {
         return "exported " + total + " bytes from " + path + " to " + local;
     }
 
-    @Descriptor("which node stores an entry, and whether this node caches its inode and pages")
+    @Descriptor("which node stores an entry, and which nodes cache its inode and its pages")
     public String where(@Descriptor("path") String path) {
         Attr a = fs().resolve(ME, path);
         StringBuilder out = new StringBuilder();
@@ -360,22 +360,26 @@ public final class KdfsCommands {
         if (a.node() == kddm.localNode()) {
             service.state().partition().ifPresent(p -> out.append(" in ").append(p.entry(Ino.local(a.ino()))));
         }
-        out.append('\n');
         KddmSet inodes = kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
-        out.append("node ").append(kddm.localNode()).append(": inode ")
-                .append(inodes.find(Ino.object(a.ino())).isPresent() ? "cached" : "not cached");
+        out.append("\ninode cached on nodes ").append(inodes.holders(Ino.object(a.ino()))).append(" (owner first)\n");
         boolean dir = a.isDirectory();
         long pages = dir ? a.size() / DirPage.SIZE : (a.size() + FileLinker.PAGE - 1) / FileLinker.PAGE;
         KddmSet set = dir ? kddm.wellKnown(Ino.dirSet(a.ino()), DirLinker.ID)
                 : kddm.wellKnown(Ino.fileSet(a.ino()), FileLinker.ID);
-        long cached = 0;
-        for (long i = 0; i < pages; i++) {
-            if (set.find(Ino.page(a.ino(), i)).isPresent()) {
-                cached++;
+        java.util.Map<Integer, Integer> cached = new java.util.TreeMap<>();
+        long shown = Math.min(pages, 1024);
+        for (long i = 0; i < shown; i++) {
+            for (int node : set.holders(Ino.page(a.ino(), i))) {
+                cached.merge(node, 1, Integer::sum);
             }
         }
-        return out.append(", ").append(cached).append(" of ").append(pages).append(dir ? " entry" : " data")
-                .append(" pages cached\n").toString();
+        out.append(dir ? "entry" : "data").append(" pages cached, of ").append(pages)
+                .append(shown < pages ? " (the first " + shown + " asked)" : "").append(": ");
+        if (cached.isEmpty()) {
+            out.append("none");
+        }
+        cached.forEach((node, n) -> out.append("node ").append(node).append(' ').append(n).append("  "));
+        return out.toString().strip() + "\n";
     }
 
     @Descriptor("waits until PATH exists (--timeout seconds, default 30)")
