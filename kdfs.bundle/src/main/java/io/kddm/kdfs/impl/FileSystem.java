@@ -916,12 +916,15 @@ final class FileSystem implements Kdfs {
             return op(() -> {
                 try (Held h = grab(ino)) {
                     long at = (flags & APPEND) != 0 ? h.meta.size : offset;
+                    if (data.length == 0) {
+                        return at; // POSIX: writing nothing changes nothing, not even the size
+                    }
                     long end = at + data.length;
                     if (end > MAX_FILE) {
                         throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
                     }
                     KddmSet pages = filePages(ino);
-                    for (long p = at / FileLinker.PAGE; data.length > 0 && p <= (end - 1) / FileLinker.PAGE; p++) {
+                    for (long p = at / FileLinker.PAGE; p <= (end - 1) / FileLinker.PAGE; p++) {
                         long start = p * FileLinker.PAGE;
                         long object = Ino.page(ino, p);
                         try (ObjectHandle page = pages.grab(object)) {
