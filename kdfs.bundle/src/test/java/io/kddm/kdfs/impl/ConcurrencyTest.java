@@ -153,10 +153,11 @@ class ConcurrencyTest {
     }
 
     /**
-     * Files as registers: 8-byte values written and read at an offset that
-     * straddles two data pages, by every thread of every node; each file's history
-     * must be linearizable (a write completed on one node is seen by any read
-     * started afterwards, anywhere).
+     * Files as registers: a value is an 8-byte number repeated over a region that
+     * spans three data pages, written and read whole by every thread of every
+     * node; a read that finds the region torn (two values) records a value never
+     * written. Each file's history must be linearizable: a write completed on one
+     * node is seen whole by any read started afterwards, anywhere.
      */
     @Test
     void readsAndWritesOfFilesAreLinearizable() throws Exception {
@@ -167,7 +168,8 @@ class ConcurrencyTest {
             // stored on nodes 1, 2 and 1
             ino[i] = nodes.get(i % 2).create(ROOT, nodes.get(0).root(), "reg" + i, 0644).ino();
         }
-        long offset = FileLinker.PAGE - 4;
+        long offset = FileLinker.PAGE - 8;
+        int region = 2 * FileLinker.PAGE + 16;
         History history = new History();
         AtomicLong clock = new AtomicLong();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -183,11 +185,21 @@ class ConcurrencyTest {
                     long invoke = clock.incrementAndGet();
                     if (random.nextInt(3) == 0) {
                         long value = node * 1_000_000L + thread * 10_000L + op + 1;
-                        open[f].write(offset, ByteBuffer.allocate(8).putLong(value).array());
+                        ByteBuffer b = ByteBuffer.allocate(region);
+                        while (b.hasRemaining()) {
+                            b.putLong(value);
+                        }
+                        open[f].write(offset, b.array());
                         history.add(new History.Op(f, History.Kind.WRITE, value, 0, invoke, clock.incrementAndGet()));
                     } else {
-                        byte[] b = open[f].read(offset, 8);
-                        long value = b.length == 0 ? 0 : ByteBuffer.wrap(b).getLong();
+                        ByteBuffer b = ByteBuffer.wrap(open[f].read(offset, region));
+                        long value = b.remaining() == 0 ? 0 : b.getLong();
+                        while (b.hasRemaining()) {
+                            if (b.getLong() != value) {
+                                value = -1; // torn: never written
+                                break;
+                            }
+                        }
                         history.add(new History.Op(f, History.Kind.READ, 0, value, invoke, clock.incrementAndGet()));
                     }
                 }
