@@ -382,22 +382,28 @@ public final class KdfsCommands {
         return out.toString().strip() + "\n";
     }
 
-    @Descriptor("waits until PATH exists (--timeout seconds, default 30)")
+    @Descriptor("waits until PATH exists (--timeout seconds, default 30); also waits for the nodes storing it to mount")
     public String await(@Parameter(names = "--timeout", absentValue = "30") int seconds, @Descriptor("path") String path)
             throws InterruptedException {
+        if (seconds < 0 || seconds > 86_400) {
+            throw new IllegalArgumentException("--timeout must be 0..86400 seconds, not " + seconds);
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         long pause = 10;
         while (true) {
+            KdfsException last;
             try {
                 fs().resolve(ME, path);
                 return path + " exists";
             } catch (KdfsException e) {
-                if (e.errno() != Errno.ENOENT) {
+                if (e.errno() != Errno.ENOENT && e.errno() != Errno.EIO) {
                     throw e;
                 }
+                last = e;
             }
             if (System.nanoTime() > deadline) {
-                throw new KdfsException(Errno.ENOENT, path + " did not appear within " + seconds + " s");
+                throw new KdfsException(last.errno(), path + " did not appear within " + seconds + " s: "
+                        + last.getMessage());
             }
             Thread.sleep(pause);
             pause = Math.min(pause * 2, 200);
