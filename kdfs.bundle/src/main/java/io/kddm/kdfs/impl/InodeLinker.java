@@ -83,11 +83,18 @@ final class InodeLinker implements IoLinker {
         }
     }
 
+    /**
+     * Deletes the entry, at its home only: kDDM also calls this on the node that
+     * held the inode last, whose partition (if any) has an entry of the same local
+     * id that belongs to another inode.
+     */
     @Override
     public void remove(SetContext set, long objectId) {
-        int local = Ino.local(Ino.ofObject(objectId));
-        if (local != Ino.ALLOCATOR && local != Ino.STATFS && local != Ino.RENAME_LOCK) {
-            mount.requirePartition("inode " + Ino.format(Ino.ofObject(objectId))).deleteEntry(local);
+        int ino = Ino.ofObject(objectId);
+        int local = Ino.local(ino);
+        if (Ino.node(ino) == set.localNode() && local != Ino.ALLOCATOR && local != Ino.STATFS
+                && local != Ino.RENAME_LOCK) {
+            mount.requirePartition("inode " + Ino.format(ino)).deleteEntry(local);
         }
     }
 }

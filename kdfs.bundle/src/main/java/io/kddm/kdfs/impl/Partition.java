@@ -158,14 +158,17 @@ final class Partition {
         }
     }
 
-    /** Deletes an entry (a removed inode) and everything in it. */
+    /**
+     * Deletes an entry (a removed inode) and everything in it. Not forced: the
+     * name is gone from its directory's page already, and an entry a crash
+     * leaves behind only holds an id that is never handed out again.
+     */
     void deleteEntry(int local) {
         Path entry = entry(local);
         try {
             if (Files.isDirectory(entry)) {
                 clear(entry);
                 Files.delete(entry);
-                NativeFiles.force(entry.getParent());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + entry + ": " + e.getMessage(), e);

@@ -222,4 +222,34 @@ class FileSystemTest {
         }
         assertTrue(fs.getattr(d).size() > DirPage.SIZE, "the directory split into several pages");
     }
+
+    /**
+     * kDDM tells the linker of a removal on the node that held the inode last as
+     * well as at its home: only the home may delete the entry (node 1 unlinking
+     * 2:2 once deleted its own 1:2).
+     */
+    @Test
+    void removingAnInodeStoredElsewhereLeavesTheSameLocalIdHereAlone() {
+        KdfsCluster c = cluster();
+        Kdfs one = c.node(1);
+        Kdfs two = c.node(2);
+        int a = one.create(ROOT, one.root(), "a", 0644).ino();
+        int b = two.create(ROOT, one.root(), "b", 0644).ino();
+        assertEquals(Ino.local(a), Ino.local(b), "the same local id on two nodes");
+        try (OpenFile o = one.open(ROOT, a, OpenFile.WRITE)) {
+            o.write(0, new byte[] {42});
+        }
+        assertTrue(c.syncAll().isEmpty());
+        one.unlink(ROOT, one.root(), "b");
+        assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("p1/0-99/" + Ino.local(a) + "/.meta")));
+        assertTrue(!java.nio.file.Files.exists(tmp.resolve("p2/0-99/" + Ino.local(b))), "b's entry is gone at its home");
+        assertTrue(c.syncAll().isEmpty());
+        c.close();
+        cluster = new KdfsCluster(8, Duration.ofMillis(1),
+                Arrays.asList(tmp.resolve("p1"), tmp.resolve("p2"), null), false);
+        try (OpenFile o = cluster.node(3).open(ROOT, cluster.node(3).resolve(ROOT, "/a").ino(), OpenFile.READ)) {
+            assertArrayEquals(new byte[] {42}, o.read(0, 10));
+        }
+        assertEquals(Errno.ENOENT, errno(() -> cluster.node(3).resolve(ROOT, "/b")));
+    }
 }
