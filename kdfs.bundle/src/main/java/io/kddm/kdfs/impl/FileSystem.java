@@ -331,22 +331,29 @@ final class FileSystem implements Kdfs {
         }
         Attr at = getattr(mount.root());
         String[] parts = path.split("/");
+        // POSIX: "name/" names a directory, so a symbolic link there is followed, and a file is ENOTDIR
+        boolean trailingSlash = path.endsWith("/");
         for (int i = 0; i < parts.length; i++) {
             if (parts[i].isEmpty()) {
                 continue;
             }
             Attr next = lookup(caller, at.ino(), parts[i]);
             boolean last = Arrays.stream(parts, i + 1, parts.length).allMatch(String::isEmpty);
-            if (next.type() == FileType.SYMLINK && !last) {
+            if (next.type() == FileType.SYMLINK && (!last || trailingSlash)) {
                 if (++links[0] > MAX_SYMLINKS) {
                     throw new KdfsException(Errno.ELOOP, "too many symbolic links in " + path);
                 }
                 String target = readlink(next.ino());
-                String rest = String.join("/", Arrays.copyOfRange(parts, i + 1, parts.length));
+                // split() dropped the trailing slash: keep it for what remains
+                String rest = String.join("/", Arrays.copyOfRange(parts, i + 1, parts.length))
+                        + (trailingSlash ? "/" : "");
                 String base = target.startsWith("/") ? target : parentPath(parts, i) + "/" + target;
                 return resolve(caller, base + "/" + rest, links);
             }
             at = next;
+        }
+        if (trailingSlash && !at.isDirectory()) {
+            throw new KdfsException(Errno.ENOTDIR, "'" + path + "' ends with '/' but is not a directory");
         }
         return at;
     }

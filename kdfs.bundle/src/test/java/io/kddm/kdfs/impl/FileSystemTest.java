@@ -252,4 +252,22 @@ class FileSystemTest {
         }
         assertEquals(Errno.ENOENT, errno(() -> cluster.node(3).resolve(ROOT, "/b")));
     }
+
+    /** POSIX path resolution: "name/" names a directory (a link there is followed), found by ModelTest seeds 5 and 37. */
+    @Test
+    void aTrailingSlashFollowsALinkAndRefusesAFile() {
+        KdfsCluster c = cluster();
+        Kdfs fs = c.node(3);
+        int root = fs.root();
+        fs.create(ROOT, root, "f", 0644);
+        fs.symlink(ROOT, root, "s", "/");
+        fs.symlink(ROOT, root, "here", ".");
+        fs.symlink(ROOT, root, "x", "nowhere");
+        assertEquals(Errno.ENOTDIR, errno(() -> fs.resolve(ROOT, "/f/")));
+        assertEquals(root, fs.resolve(ROOT, "/s/").ino());
+        assertEquals(io.kddm.kdfs.FileType.SYMLINK, fs.resolve(ROOT, "/s").type());
+        assertEquals(Errno.ENOENT, errno(() -> fs.resolve(ROOT, "/x/")));
+        assertEquals(root, fs.resolve(ROOT, "/here/here/here/").ino());
+        assertEquals(io.kddm.kdfs.FileType.SYMLINK, fs.resolve(ROOT, "/here/here/here").type());
+    }
 }
