@@ -319,6 +319,7 @@ public final class KdfsCommands {
         return "linked " + path + (symbolic ? " -> " : " to ") + target;
     }
 
+    /** {@code kdfs:import}: Gogo calls {@code _name} for a command named by a Java keyword. */
     @Descriptor("copies a file of this node's native file system into kDFS")
     public String _import(@Descriptor("local file") String local, @Descriptor("kDFS path") String path)
             throws IOException {
@@ -336,7 +337,7 @@ public final class KdfsCommands {
     }
 
     @Descriptor("copies a kDFS file to this node's native file system")
-    public String _export(@Descriptor("kDFS path") String path, @Descriptor("local file") String local)
+    public String export(@Descriptor("kDFS path") String path, @Descriptor("local file") String local)
             throws IOException {
         Attr a = fs().resolve(ME, path);
         long total = 0;

@@ -25,9 +25,7 @@ import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.membership.Membership;
 import io.kddm.api.set.Kddm;
-import io.kddm.kdfs.Errno;
 import io.kddm.kdfs.Kdfs;
-import io.kddm.kdfs.KdfsException;
 
 /**
  * kDFS on this node: registers its three families and their IO linkers with
@@ -59,9 +57,7 @@ public final class KdfsService {
         int sync_interval_s() default 5;
     }
 
-    private final Mount mount;
-    private final WriteBack writeBack;
-    private final FileSystem fs;
+    private final LocalKdfs kdfs;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final ScheduledExecutorService syncer;
 
@@ -70,20 +66,18 @@ public final class KdfsService {
         if (config.sync_interval_s() < 0) {
             throw new IllegalArgumentException("sync.interval.s must be >= 0, not " + config.sync_interval_s());
         }
-        mount = new Mount(kddm.localNode());
-        writeBack = new WriteBack(kddm);
-        fs = new FileSystem(kddm, membership, mount, writeBack);
-        for (KdfsFamily f : List.of(KdfsFamily.INODE, KdfsFamily.DIR, KdfsFamily.FILE)) {
+        kdfs = new LocalKdfs(kddm, membership);
+        for (SetFamily f : kdfs.families()) {
             registrations.add(context.registerService(SetFamily.class, f, props("kddm.family", f.name())));
         }
-        for (IoLinker l : List.of(new InodeLinker(mount), new DirLinker(mount), new FileLinker(mount))) {
+        for (IoLinker l : kdfs.ioLinkers()) {
             registrations.add(context.registerService(IoLinker.class, l, props("kddm.linker.io", l.id())));
         }
-        registrations.add(context.registerService(Kdfs.class, fs, null));
+        registrations.add(context.registerService(Kdfs.class, kdfs.fs(), null));
         if (!config.partition().isBlank()) {
             try {
                 mount(config.partition().trim(), config.root().isBlank() ? null : config.root().trim());
-                LOG.info("kDFS mounted at start: {}", mount.describe());
+                LOG.info("kDFS mounted at start: {}", kdfs.state().describe());
             } catch (RuntimeException e) {
                 LOG.error("kDFS not mounted at start: {}", e.getMessage());
             }
@@ -94,7 +88,7 @@ public final class KdfsService {
             return t;
         });
         if (config.sync_interval_s() > 0) {
-            syncer.scheduleWithFixedDelay(writeBack::syncAll, config.sync_interval_s(), config.sync_interval_s(),
+            syncer.scheduleWithFixedDelay(kdfs::syncAll, config.sync_interval_s(), config.sync_interval_s(),
                     TimeUnit.SECONDS);
         }
     }
@@ -108,47 +102,34 @@ public final class KdfsService {
     @Deactivate
     void deactivate() {
         syncer.shutdownNow();
-        if (mount.mounted()) {
-            List<String> failed = writeBack.syncAll();
+        if (kdfs.state().mounted()) {
+            List<String> failed = kdfs.syncAll();
             if (!failed.isEmpty()) {
                 LOG.error("kDFS stopped with {} inodes not written back, first: {}", failed.size(), failed.get(0));
             }
         }
-        mount.umount();
+        kdfs.state().umount();
         registrations.forEach(ServiceRegistration::unregister);
     }
 
     Kdfs fs() {
-        return fs;
+        return kdfs.fs();
     }
 
     Mount state() {
-        return mount;
+        return kdfs.state();
     }
 
     /** Mounts {@code dir}, or diskless for {@code NONE} with {@code root}. */
     void mount(String dir, String root) {
-        Integer rootIno = root == null ? null : Ino.parse(root);
-        mount.mount(dir.equals("NONE") ? null : Path.of(dir), rootIno);
+        kdfs.mount(dir.equals("NONE") ? null : Path.of(dir), root == null ? null : Ino.parse(root));
     }
 
-    /** Writes back what this node changed; returns the inodes written. */
     int sync() {
-        int pending = writeBack.pending();
-        List<String> failed = writeBack.syncAll();
-        if (!failed.isEmpty()) {
-            throw new KdfsException(Errno.EIO, failed.size() + " inodes could not be written back, first: "
-                    + failed.get(0));
-        }
-        return pending;
+        return kdfs.sync();
     }
 
-    /** Writes everything back and detaches; fails (staying mounted) if something could not be written back. */
     void umount() {
-        if (!mount.mounted()) {
-            throw new KdfsException(Errno.EINVAL, "kDFS is not mounted on node " + mount.node());
-        }
-        sync();
-        mount.umount();
+        kdfs.umount();
     }
 }

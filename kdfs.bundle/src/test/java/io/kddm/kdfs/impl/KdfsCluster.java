@@ -19,9 +19,7 @@ import io.kddm.kdfs.Kdfs;
 final class KdfsCluster implements AutoCloseable {
     private final SimNetwork network;
     private final Map<Integer, KddmService> kddm = new LinkedHashMap<>();
-    private final Map<Integer, Mount> mounts = new LinkedHashMap<>();
-    private final Map<Integer, WriteBack> writeBacks = new LinkedHashMap<>();
-    private final Map<Integer, FileSystem> fs = new LinkedHashMap<>();
+    private final Map<Integer, LocalKdfs> kdfs = new LinkedHashMap<>();
 
     /** {@code partitions.get(i)} is node i+1's partition folder (formatted), or null for a diskless node. */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions) {
@@ -44,37 +42,30 @@ final class KdfsCluster implements AutoCloseable {
         for (int id = 1; id <= count; id++) {
             SimNetwork.Node n = network.node(id);
             KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(20));
-            Mount m = new Mount(id);
-            k.addFamily(KdfsFamily.INODE);
-            k.addFamily(KdfsFamily.DIR);
-            k.addFamily(KdfsFamily.FILE);
-            k.addIoLinker(new InodeLinker(m));
-            k.addIoLinker(new DirLinker(m));
-            k.addIoLinker(new FileLinker(m));
-            WriteBack w = new WriteBack(k);
+            LocalKdfs l = new LocalKdfs(k, n.membership);
+            l.families().forEach(k::addFamily);
+            l.ioLinkers().forEach(k::addIoLinker);
             kddm.put(id, k);
-            mounts.put(id, m);
-            writeBacks.put(id, w);
-            fs.put(id, new FileSystem(k, n.membership, m, w));
+            kdfs.put(id, l);
         }
         for (int id = 1; id <= count; id++) {
             Path dir = partitions.get(id - 1);
-            mounts.get(id).mount(dir, dir == null ? Ino.of(1, Ino.ROOT_LOCAL) : null);
+            kdfs.get(id).mount(dir, dir == null ? LocalKdfs.rootIno(1) : null);
         }
     }
 
     Kdfs node(int id) {
-        return fs.get(id);
+        return kdfs.get(id).fs();
     }
 
     List<Kdfs> nodes() {
-        return new ArrayList<>(fs.values());
+        return kdfs.values().stream().map(LocalKdfs::fs).toList();
     }
 
     /** Writes back everything every node changed; returns the failures. */
     List<String> syncAll() {
         List<String> failed = new ArrayList<>();
-        writeBacks.values().forEach(w -> failed.addAll(w.syncAll()));
+        kdfs.values().forEach(l -> failed.addAll(l.syncAll()));
         return failed;
     }
 
