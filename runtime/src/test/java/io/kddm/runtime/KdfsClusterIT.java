@@ -83,6 +83,11 @@ class KdfsClusterIT {
         assertEquals(0, mkfs.status(), mkfs.output());
         configure(2, "partition=" + partition(2) + "\n");
         configure(3, "partition=NONE\nroot=1:1\n");
+        // a local file of five data pages and a bit, imported by node 2, exported by node 3
+        byte[] local = new byte[5 * 65536 + 123];
+        new java.util.Random(3).nextBytes(local);
+        Path in = Files.write(cluster.base.resolve("import.bin"), local);
+        Path out3 = cluster.base.resolve("export.bin");
         String[] scripts = new String[3];
         for (int id = 1; id <= 3; id++) {
             int other = id % 3 + 1;
@@ -97,10 +102,19 @@ class KdfsClusterIT {
             s.append("kdfs:write /n").append(id).append("/sub/deeper/file 'deep ").append(id).append("'\n");
             s.append("kdfs:ln -s /n").append(id).append("/hello /n").append(id).append("/link\n");
             s.append("kdfs:touch /race\n");
+            if (id == 1) {
+                s.append("kdfs:write /scratch x\nkdfs:stat /scratch\nkdfs:rm /scratch\n");
+            }
+            if (id == 2) {
+                s.append("kdfs:import ").append(in).append(" /imported\n");
+            }
             s.append("kdfs:append --times ").append(APPENDS).append(" /log ").append(id).append("-record.\n");
             s.append(barrier("built", id));
             s.append("echo TREE-1\nkdfs:tree /\necho END-1\n");
             s.append(barrier("read", id)); // a tree walk is not a snapshot: nobody moves while others read
+            if (id == 3) {
+                s.append("kdfs:export /imported ").append(out3).append('\n');
+            }
             s.append("kdfs:mv /n").append(id).append("/sub /n").append(other).append("/from-").append(id).append('\n');
             s.append(barrier("moved", id));
             s.append("echo TREE-2\nkdfs:tree /\necho END-2\necho LOG\nkdfs:cat /log\necho\necho END-LOG\nkdfs:where /n").append(id)
@@ -112,6 +126,9 @@ class KdfsClusterIT {
         String[] out = runAll(scripts);
         long first = System.nanoTime() - start;
 
+        assertTrue(out[1].contains("type:   REGULAR") && out[1].contains("removed /scratch"), out[1]);
+        assertTrue(out[2].contains("imported " + local.length + " bytes"), out[2]);
+        assertTrue(java.util.Arrays.equals(local, Files.readAllBytes(out3)), "node 3 exported what node 2 imported");
         // one winner of the race, the others told EEXIST
         int created = 0;
         for (int id = 1; id <= 3; id++) {
