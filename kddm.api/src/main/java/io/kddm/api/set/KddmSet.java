@@ -52,10 +52,11 @@ public interface KddmSet {
     void sync(long objectId);
 
     /**
-     * The nodes holding a copy of the object now, its owner first, as its home
-     * and owner know them (two messages, no lock): for administration, stale as
-     * soon as it returns. A copy dropped by a flush may stay listed until the
-     * next write. Empty if no node holds the object.
+     * The nodes holding a copy of the object, its owner first, as its home and
+     * owner know them (two messages, no lock): for administration, stale as soon
+     * as it returns. A transfer the home has not heard the end of yet does not
+     * show (a grab returns before its home is told); a copy dropped by a flush
+     * may stay listed until the next write. Empty if no node holds the object.
      */
     List<Integer> holders(long objectId);
 
