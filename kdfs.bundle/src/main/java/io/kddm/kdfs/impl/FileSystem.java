@@ -897,7 +897,15 @@ final class FileSystem implements Kdfs {
                     }
                     byte[] out = new byte[(int) (end - offset)];
                     KddmSet pages = filePages(ino);
-                    for (long p = offset / FileLinker.PAGE; p <= (end - 1) / FileLinker.PAGE; p++) {
+                    long first = offset / FileLinker.PAGE;
+                    long last = (end - 1) / FileLinker.PAGE;
+                    if (last > first && pages.find(Ino.page(ino, first)).isEmpty()) {
+                        // not here: ask for the other pages at once rather than one round trip after another
+                        for (long p = first + 1; p <= last; p++) {
+                            pages.prefetch(Ino.page(ino, p));
+                        }
+                    }
+                    for (long p = first; p <= last; p++) {
                         long start = p * FileLinker.PAGE;
                         try (ObjectHandle page = pages.get(Ino.page(ino, p))) {
                             byte[] bytes = page.value();
