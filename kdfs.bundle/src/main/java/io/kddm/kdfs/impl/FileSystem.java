@@ -9,8 +9,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import io.kddm.api.membership.Membership;
@@ -108,6 +110,11 @@ final class FileSystem implements Kdfs {
                 handle.close();
                 throw new KdfsException(Errno.ENOTDIR, "inode " + Ino.format(ino) + " is not a directory");
             }
+            if (meta.nlink == 0) {
+                // removed by an rmdir that has not discarded it yet: nothing may be made in it
+                handle.close();
+                throw new KdfsException(Errno.ENOENT, "directory " + Ino.format(ino) + " was removed");
+            }
             return this;
         }
 
@@ -121,11 +128,20 @@ final class FileSystem implements Kdfs {
     }
 
     private Held grab(int ino) {
-        return new Held(ino, inodes().grab(Ino.object(ino)));
+        return new Held(checkIno(ino), inodes().grab(Ino.object(ino)));
     }
 
     private Held read(int ino) {
-        return new Held(ino, inodes().get(Ino.object(ino)));
+        return new Held(checkIno(ino), inodes().get(Ino.object(ino)));
+    }
+
+    /** An inode id a caller may name: not one of the objects the inode set also holds (allocator, statfs, lock). */
+    private static int checkIno(int ino) {
+        int local = Ino.local(ino);
+        if (Ino.node(ino) < 1 || local < Ino.ROOT_LOCAL || local > Ino.MAX_LOCAL) {
+            throw new KdfsException(Errno.ENOENT, "no inode " + Ino.format(ino));
+        }
+        return ino;
     }
 
     /** Runs an operation: nothing while unmounted, and kDDM or disk failures as EIO. */
@@ -373,13 +389,16 @@ final class FileSystem implements Kdfs {
                     return d.meta.attr(dir);
                 }
                 if (name.equals("..")) {
-                    ino = d.meta.parent;
+                    ino = d.meta.parent; // read after the directory is released: locks go top down only
                 } else {
                     DirPage.Entry e = find(d, name);
                     if (e == null) {
                         throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
                     }
-                    ino = e.ino();
+                    // still holding the directory: a rename over the name cannot discard it meanwhile
+                    try (Held c = read(e.ino())) {
+                        return c.meta.attr(e.ino());
+                    }
                 }
             }
             return getattr(ino);
@@ -429,9 +448,7 @@ final class FileSystem implements Kdfs {
                     truncate(h, c.size(), now);
                 }
                 if (c.atime() != null || c.mtime() != null) {
-                    if (!caller.root() && caller.uid() != m.uid) {
-                        access(caller, m, W);
-                    }
+                    owner(caller, m, "set the times");
                     m.atime = c.atime() != null ? c.atime() : m.atime;
                     m.mtime = c.mtime() != null ? c.mtime() : m.mtime;
                 }
@@ -499,22 +516,43 @@ final class FileSystem implements Kdfs {
         return mount.partition().isPresent() ? mount.node() : Ino.node(dir);
     }
 
-    /** A fresh local id from node {@code node}'s allocator (an object of the inode set, homed there). */
+    /** Ids a node's superblock reserves at once: one durable superblock write per this many creates. */
+    static final int RESERVE = 1024;
+
+    /**
+     * A fresh local id from node {@code node}'s allocator (an object of the inode
+     * set, homed there). Ids are handed out from a range the superblock has
+     * recorded durably first, so a crash never hands one out twice (entries
+     * deleted since, and names in directories written back, may still use it).
+     */
     private int allocate(int node) {
         int allocator = Ino.of(node, Ino.ALLOCATOR);
-        try (ObjectHandle h = inodes().grab(Ino.object(allocator))) {
+        KddmSet set = inodes();
+        int next;
+        boolean reserve;
+        try (ObjectHandle h = set.grab(Ino.object(allocator))) {
             byte[] v = h.value();
-            if (v.length != 4) {
+            if (v.length != 8) {
                 throw new KdfsException(Errno.EIO, "node " + node + " has no kDFS partition to make the entry on");
             }
-            int next = ByteBuffer.wrap(v).getInt();
+            ByteBuffer b = ByteBuffer.wrap(v);
+            next = b.getInt();
+            int limit = b.getInt();
             if (next > Ino.MAX_LOCAL) {
                 throw new KdfsException(Errno.ENOSPC, "node " + node + " has handed out every inode id");
             }
-            h.value(ByteBuffer.allocate(4).putInt(next + 1).array());
-            writeBack.meta(allocator);
-            return Ino.of(node, next);
+            // reserve the next range while half of this one is left, so ids keep coming from a durable range
+            reserve = limit - next <= RESERVE / 2;
+            if (reserve) {
+                limit = (int) Math.min((long) next + RESERVE, Ino.MAX_LOCAL + 1L);
+            }
+            h.value(ByteBuffer.allocate(8).putInt(next + 1).putInt(limit).array());
         }
+        if (reserve) {
+            // the superblock records the range; an id not in the previous one (right after a mount) waits for it
+            set.sync(Ino.object(allocator));
+        }
+        return Ino.of(node, next);
     }
 
     private Attr make(Caller caller, int dir, String name, FileType type, int mode, String target) {
@@ -577,6 +615,11 @@ final class FileSystem implements Kdfs {
                     c.meta.ctime = Instant.now();
                     c.save();
                     gone = c.meta.nlink <= 0;
+                } catch (KdfsException noInode) {
+                    if (noInode.errno() != Errno.ENOENT) {
+                        throw noInode;
+                    }
+                    gone = false; // a name left without its inode (a crash between write-backs): drop the name
                 }
                 removeEntry(d, name);
                 touch(d, Instant.now());
@@ -646,41 +689,37 @@ final class FileSystem implements Kdfs {
             }
             if (fromDir == toDir) {
                 try (Held d = grab(fromDir).requireDir()) {
-                    renameLocked(caller, d, from, d, to);
+                    renameLocked(caller, d, from, d, to, Set.of(), Set.of());
                 }
                 return;
             }
             try (ObjectHandle lock = inodes().grab(Ino.object(Ino.of(Ino.node(mount.root()), Ino.RENAME_LOCK)))) {
-                boolean fromFirst = isAncestor(fromDir, toDir) || (!isAncestor(toDir, fromDir)
+                // With the rename lock no directory moves: the chains up to the root stay as read here,
+                // before any directory is locked (walking up while holding one could wait on its parent).
+                Set<Integer> aboveSrc = ancestors(fromDir);
+                Set<Integer> aboveDst = ancestors(toDir);
+                boolean fromFirst = aboveDst.contains(fromDir) || (!aboveSrc.contains(toDir)
                         && Integer.compareUnsigned(fromDir, toDir) < 0);
                 try (Held first = grab(fromFirst ? fromDir : toDir).requireDir();
                         Held second = grab(fromFirst ? toDir : fromDir).requireDir()) {
-                    renameLocked(caller, fromFirst ? first : second, from, fromFirst ? second : first, to);
+                    renameLocked(caller, fromFirst ? first : second, from, fromFirst ? second : first, to,
+                            aboveSrc, aboveDst);
                 }
             }
         });
     }
 
-    /**
-     * Whether {@code dir} is {@code ancestor} or below it, walking up the parents
-     * (the tree's shape is locked); inodes this thread holds are read from {@code held}.
-     */
-    private boolean isAncestor(int ancestor, int dir, Held... held) {
+    /** {@code dir} and every directory above it up to the root. */
+    private Set<Integer> ancestors(int dir) {
+        Set<Integer> chain = new HashSet<>();
         int at = dir;
-        for (int depth = 0; depth < 4096; depth++) {
-            if (at == ancestor) {
-                return true;
+        while (chain.add(at)) {
+            if (chain.size() > 4096) {
+                throw new KdfsException(Errno.EIO, "directory " + Ino.format(dir) + " is more than 4096 levels deep");
             }
-            int here = at;
-            int parent = Arrays.stream(held).filter(h -> h.ino == here).findFirst().map(h -> h.meta.parent)
-                    .orElseGet(() -> getattrMeta(here).parent);
-            if (parent == at) {
-                return false; // the root
-            }
-            at = parent;
+            at = getattrMeta(at).parent; // the root is its own parent: the loop ends there
         }
-        throw new KdfsException(Errno.EIO, "directory " + Ino.format(dir) + " is more than 4096 levels deep, "
-                + "or its parents form a loop");
+        return chain;
     }
 
     private Meta getattrMeta(int ino) {
@@ -689,7 +728,12 @@ final class FileSystem implements Kdfs {
         }
     }
 
-    private void renameLocked(Caller caller, Held src, String from, Held dst, String to) {
+    /**
+     * A rename with both directories held; {@code aboveSrc} and {@code aboveDst}
+     * are their chains up to the root when they differ (empty otherwise).
+     */
+    private void renameLocked(Caller caller, Held src, String from, Held dst, String to, Set<Integer> aboveSrc,
+            Set<Integer> aboveDst) {
         access(caller, src.meta, W | X);
         access(caller, dst.meta, W | X);
         DirPage.Entry moving = find(src, from);
@@ -701,10 +745,11 @@ final class FileSystem implements Kdfs {
         if (replaced != null && replaced.ino() == moving.ino()) {
             return; // both names link the same inode: POSIX does nothing
         }
-        if (replaced != null && replaced.ino() == src.ino) {
-            throw new KdfsException(Errno.ENOTEMPTY, "'" + to + "' is the directory '" + from + "' is in");
+        if (replaced != null && (replaced.ino() == src.ino || aboveSrc.contains(replaced.ino()))) {
+            // replacing a directory above the source: it is not empty (and locking it would go upwards)
+            throw new KdfsException(Errno.ENOTEMPTY, "'" + to + "' holds '" + from + "'");
         }
-        if (isDir && src != dst && isAncestor(moving.ino(), dst.ino, src, dst)) {
+        if (isDir && aboveDst.contains(moving.ino())) {
             throw new KdfsException(Errno.EINVAL, "cannot move directory '" + from + "' into its own subtree");
         }
         Instant now = Instant.now();
@@ -742,8 +787,8 @@ final class FileSystem implements Kdfs {
             m.meta.ctime = now;
             m.save();
         }
+        addEntry(dst, to, moving.ino(), moving.type()); // first: a failure leaves two names, never none
         removeEntry(src, from);
-        addEntry(dst, to, moving.ino(), moving.type());
         touch(src, now);
         if (dst != src) {
             touch(dst, now);
@@ -760,7 +805,7 @@ final class FileSystem implements Kdfs {
             if (dots(name)) {
                 throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in every directory");
             }
-            if (ino == dir) {
+            if (getattr(ino).isDirectory()) { // a directory stays one: checked before anything is locked
                 throw new KdfsException(Errno.EPERM, "no hard link to a directory");
             }
             try (Held d = grab(dir).requireDir()) {
@@ -770,8 +815,8 @@ final class FileSystem implements Kdfs {
                 }
                 Attr linked;
                 try (Held c = grab(ino)) {
-                    if (c.meta.type == FileType.DIRECTORY) {
-                        throw new KdfsException(Errno.EPERM, "no hard link to a directory");
+                    if (c.meta.nlink <= 0) { // its last name went: it is about to be discarded
+                        throw new KdfsException(Errno.ENOENT, "inode " + Ino.format(ino) + " was removed");
                     }
                     c.meta.nlink++;
                     c.meta.ctime = Instant.now();
@@ -933,6 +978,9 @@ final class FileSystem implements Kdfs {
                     long at = (flags & APPEND) != 0 ? h.meta.size : offset;
                     if (data.length == 0) {
                         return at; // POSIX: writing nothing changes nothing, not even the size
+                    }
+                    if (at > MAX_FILE - data.length) {
+                        throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
                     }
                     long end = at + data.length;
                     if (end > MAX_FILE) {

@@ -15,7 +15,8 @@ import java.util.zip.CRC32;
  *
  * @param node the node the partition belongs to
  * @param root the root directory's inode id
- * @param next the next local inode id to hand out
+ * @param next where allocation resumes: the end of the last range of local
+ *             inode ids reserved (ids below it may have been handed out)
  */
 record Superblock(int node, int root, int next) {
     static final String FILE = "...";

@@ -31,25 +31,35 @@ final class WriteBack {
 
     private final Kddm kddm;
     private final Map<Integer, Dirty> dirty = new ConcurrentHashMap<>();
+    /** One write-back of an inode at a time: an fsync must wait for a periodic pass that took its pages. */
+    private final Object[] syncing = new Object[64];
 
     WriteBack(Kddm kddm) {
         this.kddm = kddm;
+        for (int i = 0; i < syncing.length; i++) {
+            syncing[i] = new Object();
+        }
     }
 
-    private Dirty of(int ino) {
-        return dirty.computeIfAbsent(ino, i -> new Dirty());
+    /** Marks inside the map's own lock: a mark lands in the record a write-back takes, or in a new one. */
+    private void mark(int ino, java.util.function.Consumer<Dirty> change) {
+        dirty.compute(ino, (i, d) -> {
+            Dirty now = d != null ? d : new Dirty();
+            change.accept(now);
+            return now;
+        });
     }
 
     void meta(int ino) {
-        of(ino).meta = true;
+        mark(ino, d -> d.meta = true);
     }
 
     void dirPage(int ino, long objectId) {
-        of(ino).dirPages.add(objectId);
+        mark(ino, d -> d.dirPages.add(objectId));
     }
 
     void filePage(int ino, long objectId) {
-        of(ino).filePages.add(objectId);
+        mark(ino, d -> d.filePages.add(objectId));
     }
 
     /** The inode was removed: nothing of it is to be written. */
@@ -69,22 +79,25 @@ final class WriteBack {
      * @throws KddmException if an object could not be written back (it stays dirty)
      */
     void sync(int ino, boolean always) {
-        Dirty d = dirty.remove(ino);
-        if (d == null && !always) {
-            return;
-        }
-        Set<Long> dirPages = d == null ? Set.of() : d.dirPages;
-        Set<Long> filePages = d == null ? Set.of() : d.filePages;
-        try {
-            syncPages(Ino.dirSet(ino), DirLinker.ID, dirPages);
-            syncPages(Ino.fileSet(ino), FileLinker.ID, filePages);
-            kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID).sync(Ino.object(ino));
-        } catch (RuntimeException e) {
-            Dirty again = of(ino); // what was not written back (synced pages were taken out)
-            again.meta = true;
-            again.dirPages.addAll(dirPages);
-            again.filePages.addAll(filePages);
-            throw e;
+        synchronized (syncing[Math.floorMod(ino, syncing.length)]) {
+            Dirty d = dirty.remove(ino);
+            if (d == null && !always) {
+                return;
+            }
+            Set<Long> dirPages = d == null ? Set.of() : d.dirPages;
+            Set<Long> filePages = d == null ? Set.of() : d.filePages;
+            try {
+                syncPages(Ino.dirSet(ino), DirLinker.ID, dirPages);
+                syncPages(Ino.fileSet(ino), FileLinker.ID, filePages);
+                kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID).sync(Ino.object(ino));
+            } catch (RuntimeException e) {
+                mark(ino, again -> { // what was not written back (synced pages were taken out)
+                    again.meta = true;
+                    again.dirPages.addAll(dirPages);
+                    again.filePages.addAll(filePages);
+                });
+                throw e;
+            }
         }
     }
 

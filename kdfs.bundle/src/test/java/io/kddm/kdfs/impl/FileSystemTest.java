@@ -270,4 +270,47 @@ class FileSystemTest {
         assertEquals(root, fs.resolve(ROOT, "/here/here/here/").ino());
         assertEquals(io.kddm.kdfs.FileType.SYMLINK, fs.resolve(ROOT, "/here/here/here").type());
     }
+
+    /** Replacing a directory above the source is ENOTEMPTY, decided without locking upwards (a review found the hang). */
+    @Test
+    void renameOntoADirectoryAboveTheSourceIsRefused() {
+        KdfsCluster c = cluster();
+        Kdfs fs = c.node(2);
+        int a = fs.mkdir(ROOT, fs.root(), "a", 0755).ino();
+        int b = fs.mkdir(ROOT, a, "b", 0755).ino();
+        int cc = fs.mkdir(ROOT, b, "c", 0755).ino();
+        fs.mkdir(ROOT, cc, "x", 0755);
+        assertEquals(Errno.ENOTEMPTY, errno(() -> fs.rename(ROOT, cc, "x", a, "b")));
+        assertEquals(Errno.EINVAL, errno(() -> fs.rename(ROOT, a, "b", cc, "b2")));
+        assertEquals(Errno.EPERM, errno(() -> fs.link(ROOT, a, b, "up")));
+        assertEquals(Errno.ENOENT, errno(() -> fs.getattr(Ino.of(1, Ino.RENAME_LOCK))));
+        assertEquals(Errno.ENOENT, errno(() -> fs.link(ROOT, Ino.of(1, Ino.ALLOCATOR), a, "alloc")));
+        assertEquals(cc, fs.resolve(ROOT, "/a/b/c").ino());
+    }
+
+    /**
+     * Ids come from a range the superblock records before they are used: a node
+     * that stops without writing anything back (a crash) does not hand the same
+     * ids out again.
+     */
+    @Test
+    void inodeIdsAreNotHandedOutTwiceAfterACrash() throws Exception {
+        KdfsCluster c = cluster();
+        Kdfs one = c.node(1);
+        int last = 0;
+        for (int i = 0; i < 10; i++) {
+            last = one.create(ROOT, one.root(), "f" + i, 0644).ino();
+        }
+        // the crash: node 1's partition as it is now, nothing written back (a clean stop would write back)
+        Path crashed = tmp.resolve("p1-crashed");
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(tmp.resolve("p1"))) {
+            for (Path from : all.toList()) {
+                java.nio.file.Files.copy(from, crashed.resolve(tmp.resolve("p1").relativize(from).toString()));
+            }
+        }
+        c.close();
+        cluster = new KdfsCluster(9, Duration.ofMillis(1), Arrays.asList(crashed, tmp.resolve("p2"), null), false);
+        int fresh = cluster.node(1).create(ROOT, cluster.node(1).root(), "again", 0644).ino();
+        assertTrue(Ino.local(fresh) > Ino.local(last), "fresh id " + Ino.format(fresh) + " after " + Ino.format(last));
+    }
 }
