@@ -54,6 +54,8 @@ final class FileSystem implements Kdfs {
     private final Membership membership;
     private final Mount mount;
     private final WriteBack writeBack;
+    /** The inode set, opened on first use (it is never destroyed): every operation uses it. */
+    private volatile KddmSet inodes;
 
     FileSystem(Kddm kddm, Membership membership, Mount mount, WriteBack writeBack) {
         this.kddm = kddm;
@@ -65,7 +67,12 @@ final class FileSystem implements Kdfs {
     // ---- sets and held inodes
 
     private KddmSet inodes() {
-        return kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
+        KddmSet set = inodes;
+        if (set == null) {
+            set = kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
+            inodes = set;
+        }
+        return set;
     }
 
     private KddmSet dirPages(int ino) {
@@ -212,49 +219,46 @@ final class FileSystem implements Kdfs {
 
     // ---- directory pages (called with the directory's inode held)
 
-    private DirPage page(Held dir, int index, boolean write, ObjectHandle[] out) {
-        KddmSet set = dirPages(dir.ino);
+    private DirPage readPage(Held dir, int index) {
+        try (ObjectHandle h = dirPages(dir.ino).get(Ino.page(dir.ino, index))) {
+            return DirPage.decode(h.value(), "page " + index + " of directory " + Ino.format(dir.ino));
+        }
+    }
+
+    /** Grabs a page and applies {@code change}; stores the page if it says it changed it. */
+    private boolean updatePage(Held dir, int index, java.util.function.Predicate<DirPage> change) {
         long object = Ino.page(dir.ino, index);
-        ObjectHandle h = write ? set.grab(object) : set.get(object);
-        try {
+        boolean changed;
+        try (ObjectHandle h = dirPages(dir.ino).grab(object)) {
             DirPage p = DirPage.decode(h.value(), "page " + index + " of directory " + Ino.format(dir.ino));
-            if (out != null) {
-                out[0] = h;
-                h = null;
-            }
-            return p;
-        } finally {
-            if (h != null) {
-                h.close();
+            changed = change.test(p);
+            if (changed) {
+                h.value(p.encode());
             }
         }
+        if (changed) {
+            writeBack.dirPage(dir.ino, object);
+        }
+        return changed;
     }
 
     private DirPage.Entry find(Held dir, String name) {
-        return page(dir, DirPage.bucket(name, dir.meta.buckets), false, null).find(name);
+        return readPage(dir, DirPage.bucket(name, dir.meta.buckets)).find(name);
     }
 
-    private void storePage(Held dir, int index, ObjectHandle h, DirPage p) {
-        try (h) {
-            h.value(p.encode());
+    /** The entry {@code name} of a directory, or ENOENT. */
+    private DirPage.Entry entry(Held dir, String name) {
+        DirPage.Entry e = find(dir, name);
+        if (e == null) {
+            throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir.ino));
         }
-        writeBack.dirPage(dir.ino, Ino.page(dir.ino, index));
+        return e;
     }
 
     /** Adds an entry (the name is known to be free); doubles the buckets while its page is full. */
     private void addEntry(Held dir, String name, int ino, FileType type) {
         DirPage.Entry e = new DirPage.Entry(name, ino, type, dir.meta.nextCookie++);
-        while (true) {
-            int index = DirPage.bucket(name, dir.meta.buckets);
-            ObjectHandle[] h = new ObjectHandle[1];
-            DirPage p = page(dir, index, true, h);
-            if (p.fits(e)) {
-                p.entries.add(e);
-                storePage(dir, index, h[0], p);
-                dir.meta.size = (long) dir.meta.buckets * DirPage.SIZE;
-                return;
-            }
-            h[0].close();
+        while (!updatePage(dir, DirPage.bucket(name, dir.meta.buckets), p -> p.fits(e) && p.entries.add(e))) {
             split(dir);
         }
     }
@@ -265,22 +269,23 @@ final class FileSystem implements Kdfs {
         if (old >= 1 << 23) {
             throw new KdfsException(Errno.ENOSPC, "directory " + Ino.format(dir.ino) + " is full");
         }
-        List<DirPage.Entry> all = new ArrayList<>();
-        for (int i = 0; i < old; i++) {
-            all.addAll(page(dir, i, false, null).entries);
-        }
         int buckets = old * 2;
         List<List<DirPage.Entry>> pages = new ArrayList<>();
         for (int i = 0; i < buckets; i++) {
             pages.add(new ArrayList<>());
         }
-        for (DirPage.Entry e : all) {
-            pages.get(DirPage.bucket(e.name(), buckets)).add(e);
+        for (int i = 0; i < old; i++) {
+            for (DirPage.Entry e : readPage(dir, i).entries) {
+                pages.get(DirPage.bucket(e.name(), buckets)).add(e);
+            }
         }
         for (int i = 0; i < buckets; i++) {
-            ObjectHandle[] h = new ObjectHandle[1];
-            page(dir, i, true, h);
-            storePage(dir, i, h[0], new DirPage(pages.get(i)));
+            List<DirPage.Entry> now = pages.get(i);
+            updatePage(dir, i, p -> {
+                p.entries.clear();
+                p.entries.addAll(now);
+                return true;
+            });
         }
         dir.meta.buckets = buckets;
         dir.meta.size = (long) buckets * DirPage.SIZE;
@@ -288,17 +293,13 @@ final class FileSystem implements Kdfs {
     }
 
     private void removeEntry(Held dir, String name) {
-        int index = DirPage.bucket(name, dir.meta.buckets);
-        ObjectHandle[] h = new ObjectHandle[1];
-        DirPage p = page(dir, index, true, h);
-        p.remove(name);
-        storePage(dir, index, h[0], p);
+        updatePage(dir, DirPage.bucket(name, dir.meta.buckets), p -> p.remove(name));
     }
 
     private List<DirPage.Entry> entries(Held dir) {
         List<DirPage.Entry> all = new ArrayList<>();
         for (int i = 0; i < dir.meta.buckets; i++) {
-            all.addAll(page(dir, i, false, null).entries);
+            all.addAll(readPage(dir, i).entries);
         }
         all.sort(Comparator.comparingLong(DirPage.Entry::cookie));
         return all;
@@ -306,7 +307,7 @@ final class FileSystem implements Kdfs {
 
     private boolean empty(Held dir) {
         for (int i = 0; i < dir.meta.buckets; i++) {
-            if (!page(dir, i, false, null).entries.isEmpty()) {
+            if (!readPage(dir, i).entries.isEmpty()) {
                 return false;
             }
         }
@@ -391,10 +392,7 @@ final class FileSystem implements Kdfs {
                 if (name.equals("..")) {
                     ino = d.meta.parent; // read after the directory is released: locks go top down only
                 } else {
-                    DirPage.Entry e = find(d, name);
-                    if (e == null) {
-                        throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
-                    }
+                    DirPage.Entry e = entry(d, name);
                     // still holding the directory: a rename over the name cannot discard it meanwhile
                     try (Held c = read(e.ino())) {
                         return c.meta.attr(e.ino());
@@ -603,10 +601,7 @@ final class FileSystem implements Kdfs {
             boolean gone;
             try (Held d = grab(dir).requireDir()) {
                 access(caller, d.meta, W | X);
-                e = find(d, name);
-                if (e == null) {
-                    throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
-                }
+                e = entry(d, name);
                 if (e.type() == FileType.DIRECTORY) {
                     throw new KdfsException(Errno.EISDIR, "'" + name + "' is a directory (rmdir)");
                 }
@@ -639,9 +634,7 @@ final class FileSystem implements Kdfs {
     private void discard(int ino, FileType type) {
         writeBack.forget(ino);
         inodes().remove(Ino.object(ino));
-        long pages = type == FileType.DIRECTORY ? Ino.dirSet(ino) : Ino.fileSet(ino);
-        (type == FileType.DIRECTORY ? dirPages(ino) : filePages(ino)).id();
-        kddm.destroy(pages);
+        kddm.destroy((type == FileType.DIRECTORY ? dirPages(ino) : filePages(ino)).id()); // opened here if need be
     }
 
     @Override
@@ -657,10 +650,7 @@ final class FileSystem implements Kdfs {
             DirPage.Entry e;
             try (Held d = grab(dir).requireDir()) {
                 access(caller, d.meta, W | X);
-                e = find(d, name);
-                if (e == null) {
-                    throw new KdfsException(Errno.ENOENT, "no '" + name + "' in directory " + Ino.format(dir));
-                }
+                e = entry(d, name);
                 if (e.type() != FileType.DIRECTORY) {
                     throw new KdfsException(Errno.ENOTDIR, "'" + name + "' is not a directory");
                 }
@@ -736,10 +726,7 @@ final class FileSystem implements Kdfs {
             Set<Integer> aboveDst) {
         access(caller, src.meta, W | X);
         access(caller, dst.meta, W | X);
-        DirPage.Entry moving = find(src, from);
-        if (moving == null) {
-            throw new KdfsException(Errno.ENOENT, "no '" + from + "' in directory " + Ino.format(src.ino));
-        }
+        DirPage.Entry moving = entry(src, from);
         DirPage.Entry replaced = find(dst, to);
         boolean isDir = moving.type() == FileType.DIRECTORY;
         if (replaced != null && replaced.ino() == moving.ino()) {
