@@ -56,7 +56,8 @@ public interface KddmSet {
      * owner know them (two messages, no lock): for administration, stale as soon
      * as it returns. A transfer the home has not heard the end of yet does not
      * show (a grab returns before its home is told); a copy dropped by a flush
-     * may stay listed until the next write. Empty if no node holds the object.
+     * stays listed until the next grab invalidates it. Empty if no node holds
+     * the object.
      */
     List<Integer> holders(long objectId);
 

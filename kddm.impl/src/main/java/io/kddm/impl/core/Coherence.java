@@ -247,17 +247,15 @@ public final class Coherence {
         return sets.get(id);
     }
 
-    /** The set a message is about: known here, or a well-known set a family claims, opened now. */
+    /**
+     * The set a request to its home is about: known here, or a well-known set a
+     * family claims, opened now. Only requests that may come first (a get, a grab,
+     * a store) open one: any other message about a set this node does not know
+     * is late (the set was destroyed here), and must not bring it back.
+     */
     private SetState known(long id) {
         SetState s = sets.get(id);
-        if (s == null && SetIds.wellKnown(id)) {
-            try {
-                s = linkers.openClaimed(id);
-            } catch (RuntimeException ex) {
-                LOG.warn("cannot open claimed well-known set {}: {}", SetIds.format(id), ex.getMessage());
-            }
-        }
-        return s;
+        return s == null && SetIds.wellKnown(id) ? linkers.openClaimed(id) : s;
     }
 
     Iterable<SetState> allSets() {
@@ -432,16 +430,8 @@ public final class Coherence {
     /** Asks the object's home to store {@code value} (null: delete it) and waits until it has. */
     private void atHome(SetState s, long objectId, byte[] value, String what) {
         int home = home(s, objectId);
-        byte[] payload = Wire.encode(s.id, objectId, self, value == null ? 1 : 0, value);
-        try {
-            transport.request(home, Kind.SYNC.type(), payload, operationTimeout).get();
-        } catch (ExecutionException ex) {
-            throw new KddmException(what + " of object " + objectId + " at its home, node " + home + ", failed: "
-                    + ex.getCause().getMessage(), ex.getCause());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new KddmException("interrupted during the " + what + " of object " + objectId);
-        }
+        call(home, Kind.SYNC, Wire.encode(s.id, objectId, self, value == null ? 1 : 0, value), "the " + what
+                + " at its home", objectId);
     }
 
     /**
@@ -895,99 +885,100 @@ public final class Coherence {
     /**
      * The nodes that hold a copy of an object, its owner first: the home names
      * the owner, the owner its copyset. A snapshot for administrators, stale once
-     * returned; a copy dropped by a flush stays listed until the next
-     * invalidation reaches it (see {@link Kind#DROPPED}). Empty if nobody holds it.
+     * returned; a copy dropped by a flush stays listed until the next grab
+     * invalidates it (see {@link Kind#DROPPED}). Empty if nobody holds it. While
+     * the ownership moves, the node the home names may no longer own the object:
+     * the question is asked again, with a growing pause, up to the operation timeout.
      */
     List<Integer> holders(SetState s, long objectId) {
         int home = home(s, objectId);
-        for (int attempt = 0; attempt < 3; attempt++) {
-            int owner = decodeInts(ask(home, Kind.WHO_OWNS, s, objectId)).get(0);
-            if (owner == 0) {
+        byte[] payload = Wire.encode(s.id, objectId, self, 0, null);
+        long deadline = System.nanoTime() + operationTimeout.toNanos();
+        for (long pause = 5; ; pause = Math.min(pause * 2, 200)) {
+            byte[] owner = ask(home, Kind.WHO_OWNS, s, objectId, payload);
+            if (owner.length == 0) {
                 return List.of();
             }
+            byte[] holders = ask(Byte.toUnsignedInt(owner[0]), Kind.WHO_HOLDS, s, objectId, payload);
+            if (holders.length > 0) {
+                List<Integer> out = new ArrayList<>();
+                for (byte node : holders) {
+                    out.add(Byte.toUnsignedInt(node));
+                }
+                return out;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new KddmException("object " + objectId + " kept changing owner while its holders were asked");
+            }
             try {
-                return decodeInts(ask(owner, Kind.WHO_HOLDS, s, objectId));
-            } catch (KddmException movedOn) {
-                // the ownership moved between the two questions: ask the home again
+                Thread.sleep(pause);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new KddmException("interrupted while asking who holds object " + objectId);
             }
         }
-        throw new KddmException("object " + objectId + " kept changing owner while its holders were asked");
     }
 
-    private byte[] ask(int node, Kind kind, SetState s, long objectId) {
-        byte[] payload = Wire.encode(s.id, objectId, self, 0, null);
-        if (node == self) {
-            return answer(kind, s, objectId);
-        }
+    private byte[] ask(int node, Kind kind, SetState s, long objectId, byte[] payload) {
+        return node == self ? answer(kind, s, objectId)
+                : call(node, kind, payload, "the question who " + (kind == Kind.WHO_OWNS ? "owns" : "holds"), objectId);
+    }
+
+    /** A request to {@code node} and its reply; a failure is a KddmException naming {@code what}. */
+    private byte[] call(int node, Kind kind, byte[] payload, String what, long objectId) {
         try {
             return transport.request(node, kind.type(), payload, operationTimeout).get();
         } catch (ExecutionException ex) {
-            throw new KddmException(kind + " of object " + objectId + " at node " + node + " failed: "
+            throw new KddmException(what + " of object " + objectId + " at node " + node + " failed: "
                     + ex.getCause().getMessage(), ex.getCause());
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            throw new KddmException("interrupted while asking who holds object " + objectId);
+            throw new KddmException("interrupted during " + what + " of object " + objectId);
         }
     }
 
+    /** A question about a set never opened here has the answer "nobody": it opens nothing. */
     private void answerHolders(Inbound in) {
         try {
             Message m = Wire.decode(in.type(), in.payload());
-            SetState s = known(m.setId());
-            if (s == null) {
-                in.fail("set " + SetIds.format(m.setId()) + " is unknown on node " + self);
-                return;
-            }
-            in.reply(answer(Kind.of(in.type()), s, m.objectId()));
+            SetState s = sets.get(m.setId());
+            in.reply(s == null ? Wire.EMPTY : answer(Kind.of(in.type()), s, m.objectId()));
         } catch (RuntimeException ex) {
             in.fail(ex.getMessage());
         }
     }
 
-    /** The home's owner, or the owner's holders; a node that does not own the object fails the latter. */
+    /**
+     * WHO_OWNS: the owner the home knows (one byte), none if empty. WHO_HOLDS:
+     * this node then its copyset (a byte each) if it owns the object, else nothing.
+     */
     private byte[] answer(Kind kind, SetState s, long objectId) {
         if (kind == Kind.WHO_OWNS) {
             ManagerEntry me = s.managed.get(objectId);
-            int owner = 0;
             if (me != null) {
                 synchronized (me) {
-                    owner = me.owner;
+                    if (me.owner != 0) {
+                        return new byte[] {(byte) me.owner};
+                    }
                 }
             }
-            return encodeInts(List.of(owner));
+            return Wire.EMPTY;
         }
         ObjectEntry e = s.objects.get(objectId);
-        List<Integer> holders = new ArrayList<>();
         if (e != null) {
             synchronized (e) {
-                if (e.state == State.READ_OWNER || e.state == State.WRITE_OWNER) {
-                    holders.add(self);
-                    holders.addAll(e.copyset);
+                if (e.state.owner()) {
+                    byte[] out = new byte[1 + e.copyset.size()];
+                    out[0] = (byte) self;
+                    int i = 1;
+                    for (int node : e.copyset) {
+                        out[i++] = (byte) node;
+                    }
+                    return out;
                 }
             }
         }
-        if (holders.isEmpty()) {
-            throw new KddmException("node " + self + " does not own object " + objectId);
-        }
-        return encodeInts(holders);
-    }
-
-    private static byte[] encodeInts(List<Integer> values) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * values.size());
-        values.forEach(b::putInt);
-        return b.array();
-    }
-
-    private static List<Integer> decodeInts(byte[] bytes) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-        List<Integer> out = new ArrayList<>();
-        while (b.remaining() >= 4) {
-            out.add(b.getInt());
-        }
-        if (out.isEmpty()) {
-            throw new KddmException("empty answer about an object's holders");
-        }
-        return out;
+        return Wire.EMPTY;
     }
 
     /** A holder of a disk-backed object asks its home to store it, or delete it: the store is the home's. */
@@ -1026,10 +1017,11 @@ public final class Coherence {
             LOG.warn("dropping malformed kDDM message from node {}: {}", sender, ex.getMessage());
             return;
         }
-        SetState s = known(m.setId());
+        boolean first = m.kind() == Kind.GET_REQ || m.kind() == Kind.GRAB_REQ;
+        SetState s = first ? known(m.setId()) : sets.get(m.setId());
         if (s == null) {
             LOG.debug("{} from node {} for unknown set {}", m.kind(), sender, m.setId());
-            if (m.kind() == Kind.GET_REQ || m.kind() == Kind.GRAB_REQ) {
+            if (first) {
                 sendLost(sender, m.setId(), m.objectId(), "set unknown at its home");
             }
             return;

@@ -36,6 +36,7 @@ import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.InterfaceLinker;
 import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
+import io.kddm.api.linker.WellKnownSets;
 import io.kddm.api.membership.Membership;
 import io.kddm.api.membership.NodeState;
 import io.kddm.api.set.Kddm;
@@ -98,6 +99,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     private final Map<String, InterfaceLinker<?>> interfaceLinkers = new ConcurrentHashMap<>();
     /** What the protocol needs of each family and IO linker as last registered, kept when it leaves (plain values). */
     private final Map<String, FamilyTraits> traits = new ConcurrentHashMap<>();
+    /** Well-known sets families claim, from their registration on (kept while a family is away, as its traits). */
+    private final Map<String, WellKnownSets> claims = new ConcurrentHashMap<>();
     private final Map<String, Boolean> plainWire = new ConcurrentHashMap<>();
     private final List<AutoCloseable> registrations = new CopyOnWriteArrayList<>();
     private final AtomicLong nextSet = new AtomicLong(System.currentTimeMillis() << 12);
@@ -193,7 +196,9 @@ public final class KddmService implements Kddm, Coherence.Linkers {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeFamily")
     public void addFamily(SetFamily family) {
-        traits.put(family.name(), FamilyTraits.of(family));
+        FamilyTraits t = FamilyTraits.of(family);
+        traits.put(family.name(), t);
+        claim(family.name(), t);
         families.put(family.name(), family);
         arrived(familiesGone, family.name());
         LOG.info("family {} registered (IO linker {})", family.name(), family.ioLinker());
@@ -290,13 +295,38 @@ public final class KddmService implements Kddm, Coherence.Linkers {
         return t;
     }
 
+    /**
+     * Records the well-known sets a family claims, checked once: homes that do not
+     * depend on who a node knows, and no overlap with another family's claim
+     * (every node must open a set with the same family). A refused claim is logged.
+     */
+    private void claim(String family, FamilyTraits t) {
+        WellKnownSets range = t.wellKnownSets();
+        if (range.first() > range.last()) {
+            return;
+        }
+        if (t.home() != HomePolicy.NODE_BITS && t.home() != HomePolicy.LINKER) {
+            LOG.error("family {} claims well-known sets but places homes by {}: claim ignored", family, t.home());
+            return;
+        }
+        synchronized (claims) {
+            for (Map.Entry<String, WellKnownSets> other : claims.entrySet()) {
+                WellKnownSets o = other.getValue();
+                if (!other.getKey().equals(family) && o.first() <= range.last() && range.first() <= o.last()) {
+                    LOG.error("family {} claims well-known sets {}..{} that family {} claims: claim ignored", family,
+                            SetIds.format(range.first()), SetIds.format(range.last()), other.getKey());
+                    return;
+                }
+            }
+            claims.put(family, range);
+        }
+    }
+
     @Override
     public SetState openClaimed(long setId) {
-        for (Map.Entry<String, FamilyTraits> t : traits.entrySet()) {
-            HomePolicy home = t.getValue().home();
-            if (t.getValue().wellKnownSets().contains(setId)
-                    && (home == HomePolicy.NODE_BITS || home == HomePolicy.LINKER)) {
-                return coherence.addSet(setId, t.getKey(), spread(false));
+        for (Map.Entry<String, WellKnownSets> c : claims.entrySet()) {
+            if (c.getValue().contains(setId)) {
+                return openWellKnown(setId, c.getKey());
             }
         }
         return null;
@@ -410,6 +440,11 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             throw new IllegalArgumentException("family " + family + " places homes by " + f.home()
                     + "; a well-known set needs NODE_BITS or LINKER");
         }
+        return new LocalSet(coherence, openWellKnown(setId, family));
+    }
+
+    /** The well-known set here, opened with the nodes this node knows if it was not. */
+    private SetState openWellKnown(long setId, String family) {
         SetState s = coherence.set(setId);
         if (s == null) {
             s = coherence.addSet(setId, family, spread(false));
@@ -417,7 +452,7 @@ public final class KddmService implements Kddm, Coherence.Linkers {
         if (!s.family.equals(family)) {
             throw new IllegalArgumentException("well-known set " + SetIds.format(setId) + " is of family " + s.family);
         }
-        return new LocalSet(coherence, s);
+        return s;
     }
 
     /** This node and the others membership knows (only those up, if {@code upOnly}), sorted: a set's homes. */
@@ -435,6 +470,12 @@ public final class KddmService implements Kddm, Coherence.Linkers {
             return known.get();
         }
         int creator = SetIds.node(setId);
+        if (creator == 0) {
+            SetState claimed = openClaimed(setId);
+            if (claimed != null) {
+                return new LocalSet(coherence, claimed);
+            }
+        }
         if (creator == 0 || creator == localNode()) {
             throw new UnknownSetException("no set " + SetIds.format(setId));
         }

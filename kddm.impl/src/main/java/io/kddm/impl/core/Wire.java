@@ -65,9 +65,9 @@ final class Wire {
         WRITTEN_BACK,
         /** a request, holder to home: write these {@code bytes} (the object) to the store, or delete it if {@code count} is 1; replied when durable. */
         SYNC,
-        /** a request, anyone to home: who owns the object? Replied with the owner's id (0: nobody). */
+        /** a request, anyone to home: who owns the object? Replied with the owner's id, a byte (nothing: nobody). */
         WHO_OWNS,
-        /** a request, anyone to owner: who holds copies? Replied with the owner then its copyset; failed if not the owner. */
+        /** a request, anyone to owner: who holds copies? Replied with the owner then its copyset, a byte each (nothing: not the owner). */
         WHO_HOLDS;
 
         private static final Kind[] ALL = values();
@@ -90,7 +90,7 @@ final class Wire {
     }
 
     private static final int HEADER = 8 + 4 + 1 + 4;
-    private static final byte[] EMPTY = new byte[0];
+    static final byte[] EMPTY = new byte[0];
 
     record Message(Kind kind, long setId, long objectId, int node, int count, byte[] bytes) {
     }
@@ -111,7 +111,7 @@ final class Wire {
             long objectId = Integer.toUnsignedLong(b.getInt());
             int node = Byte.toUnsignedInt(b.get());
             int count = b.getInt();
-            byte[] bytes = new byte[b.remaining()];
+            byte[] bytes = b.hasRemaining() ? new byte[b.remaining()] : EMPTY;
             b.get(bytes);
             return new Message(Kind.of(type), setId, objectId, node, count, bytes);
         } catch (BufferUnderflowException e) {

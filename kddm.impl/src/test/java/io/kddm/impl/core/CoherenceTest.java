@@ -508,5 +508,34 @@ class CoherenceTest {
         KddmSet unclaimed = nodes.get(0).wellKnown(SetIds.of(0, 200), "claiming");
         KddmException e = assertThrows(KddmException.class, () -> unclaimed.grab(object));
         assertTrue(e.getMessage().contains("set unknown at its home"), e.getMessage());
+        // a question about holders opens nothing at the home
+        assertEquals(List.of(), nodes.get(0).wellKnown(SetIds.of(0, 160), "claiming").holders(object));
+        assertTrue(nodes.get(1).find(SetIds.of(0, 160)).isEmpty());
+        // lookup opens a claimed set too; a second family's overlapping claim is refused, not raced
+        assertEquals("claiming", nodes.get(1).lookup(SetIds.of(0, 170)).family());
+        SetFamily rival = new SetFamily() {
+            @Override
+            public String name() {
+                return "rival";
+            }
+
+            @Override
+            public String ioLinker() {
+                return MEMORY.id();
+            }
+
+            @Override
+            public io.kddm.api.linker.HomePolicy home() {
+                return io.kddm.api.linker.HomePolicy.NODE_BITS;
+            }
+
+            @Override
+            public io.kddm.api.linker.WellKnownSets wellKnownSets() {
+                return new io.kddm.api.linker.WellKnownSets(SetIds.of(0, 190), SetIds.of(0, 250));
+            }
+        };
+        nodes.forEach(n -> n.addFamily(rival));
+        assertEquals("claiming", nodes.get(1).lookup(SetIds.of(0, 195)).family());
+        assertThrows(UnknownSetException.class, () -> nodes.get(1).lookup(SetIds.of(0, 230)));
     }
 }
