@@ -47,7 +47,8 @@ public interface Kddm {
 
     /**
      * Destroys a set here and on every node this one is connected to: its objects
-     * are dropped (not synced). A node not reached keeps its copy of the set.
+     * are dropped (not synced). A node not reached keeps its copy of the set. A
+     * well-known set a family claims may be destroyed from a node that never opened it.
      */
     void destroy(long setId);
 

@@ -498,6 +498,14 @@ public final class Coherence {
     }
 
     CompletableFuture<Void> prefetch(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e != null) {
+            synchronized (e) {
+                if (e.state != State.INVALID) {
+                    return CompletableFuture.completedFuture(null); // here already: no task, no message
+                }
+            }
+        }
         return CompletableFuture.runAsync(() -> acquire(s, objectId, false, operationTimeout.toNanos(), false)
                 .close(), prefetchers);
     }

@@ -324,9 +324,15 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     @Override
     public SetState openClaimed(long setId) {
+        String family = claimant(setId);
+        return family == null ? null : openWellKnown(setId, family);
+    }
+
+    /** The family that claims the well-known set {@code setId}, or null. */
+    private String claimant(long setId) {
         for (Map.Entry<String, WellKnownSets> c : claims.entrySet()) {
             if (c.getValue().contains(setId)) {
-                return openWellKnown(setId, c.getKey());
+                return c.getKey();
             }
         }
         return null;
@@ -509,7 +515,8 @@ public final class KddmService implements Kddm, Coherence.Linkers {
 
     @Override
     public void destroy(long setId) {
-        if (coherence.set(setId) == null) {
+        if (coherence.set(setId) == null && (!SetIds.wellKnown(setId) || claimant(setId) == null)) {
+            // a claimed set need not be open here: the others may hold it
             throw new UnknownSetException("no set " + SetIds.format(setId) + " on this node");
         }
         for (int n : transport.connectedNodes()) {
