@@ -15,7 +15,7 @@ import io.kddm.kdfs.FileType;
  * <pre>
  * magic "KDde" | count i32 | count x (cookie i64 | ino i32 | type u8 | name length u16 | name UTF-8)
  * </pre>
- * An empty page is zero bytes (or, on disk, zeros).
+ * An empty page is zero bytes (on disk, zeros, which {@link PageLinker} trims away).
  */
 final class DirPage {
     static final int SIZE = 8192;
@@ -83,10 +83,10 @@ final class DirPage {
         return b.array();
     }
 
-    /** Decodes a page (possibly zero-padded, as read from disk); {@code where} names it in errors. */
+    /** Decodes a page (what follows its entries is ignored); {@code where} names it in errors. */
     static DirPage decode(byte[] bytes, Object where) {
         List<Entry> entries = new ArrayList<>();
-        if (bytes.length == 0 || (bytes.length >= 4 && ByteBuffer.wrap(bytes).getInt() == 0 && allZero(bytes))) {
+        if (bytes.length == 0) {
             return new DirPage(entries);
         }
         try {
@@ -114,14 +114,5 @@ final class DirPage {
         } catch (java.nio.BufferUnderflowException e) {
             throw new CorruptPartitionException(where, "truncated directory page");
         }
-    }
-
-    private static boolean allZero(byte[] bytes) {
-        for (byte x : bytes) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -48,7 +48,7 @@ final class FileSystem implements Kdfs {
     static final int X = 1;
     private static final int MAX_SYMLINKS = 40;
     private static final int SYMLINK_MAX = 4096;
-    private static final long MAX_FILE = (long) FileLinker.PAGE << 24;
+    private static final long MAX_FILE = (long) PageLinker.FILE_PAGE << 24;
 
     private final Kddm kddm;
     private final Membership membership;
@@ -76,11 +76,11 @@ final class FileSystem implements Kdfs {
     }
 
     private KddmSet dirPages(int ino) {
-        return kddm.wellKnown(Ino.dirSet(ino), DirLinker.ID);
+        return kddm.wellKnown(Ino.dirSet(ino), PageLinker.DIR);
     }
 
     private KddmSet filePages(int ino) {
-        return kddm.wellKnown(Ino.fileSet(ino), FileLinker.ID);
+        return kddm.wellKnown(Ino.fileSet(ino), PageLinker.FILE);
     }
 
     /** An inode in a critical section; {@link #save} publishes its changed metadata on close. */
@@ -296,13 +296,18 @@ final class FileSystem implements Kdfs {
         updatePage(dir, DirPage.bucket(name, dir.meta.buckets), p -> p.remove(name));
     }
 
-    private List<DirPage.Entry> entries(Held dir) {
-        List<DirPage.Entry> all = new ArrayList<>();
+    /** The entries after {@code cookie}, in cookie order. */
+    private List<DirPage.Entry> entriesAfter(Held dir, long cookie) {
+        List<DirPage.Entry> after = new ArrayList<>();
         for (int i = 0; i < dir.meta.buckets; i++) {
-            all.addAll(readPage(dir, i).entries);
+            for (DirPage.Entry e : readPage(dir, i).entries) {
+                if (e.cookie() > cookie) {
+                    after.add(e);
+                }
+            }
         }
-        all.sort(Comparator.comparingLong(DirPage.Entry::cookie));
-        return all;
+        after.sort(Comparator.comparingLong(DirPage.Entry::cookie));
+        return after;
     }
 
     private boolean empty(Held dir) {
@@ -417,10 +422,9 @@ final class FileSystem implements Kdfs {
         return op(() -> {
             try (Held h = grab(ino)) {
                 Meta m = h.meta;
-                Instant now = Instant.now();
+                // every check first: a refused part must leave the inode and its data as they were
                 if (c.mode() != null) {
                     owner(caller, m, "change the mode");
-                    m.mode = c.mode() & 07777;
                 }
                 if (c.uid() != null && c.uid() != m.uid && !caller.root()) {
                     throw new KdfsException(Errno.EPERM, "only root may change the owner");
@@ -429,12 +433,6 @@ final class FileSystem implements Kdfs {
                         && (caller.uid() != m.uid || !caller.inGroup(c.gid()))) {
                     throw new KdfsException(Errno.EPERM, "only root, or the owner to a group of theirs, may change the group");
                 }
-                if (c.uid() != null) {
-                    m.uid = c.uid();
-                }
-                if (c.gid() != null) {
-                    m.gid = c.gid();
-                }
                 if (c.size() != null) {
                     if (m.type == FileType.DIRECTORY) {
                         throw new KdfsException(Errno.EISDIR, "cannot truncate a directory");
@@ -442,13 +440,32 @@ final class FileSystem implements Kdfs {
                     if (m.type != FileType.REGULAR || c.size() < 0) {
                         throw new KdfsException(Errno.EINVAL, "truncate needs a regular file and a size >= 0");
                     }
+                    if (c.size() > MAX_FILE) {
+                        throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
+                    }
                     access(caller, m, W);
-                    truncate(h, c.size(), now);
                 }
                 if (c.atime() != null || c.mtime() != null) {
                     owner(caller, m, "set the times");
-                    m.atime = c.atime() != null ? c.atime() : m.atime;
-                    m.mtime = c.mtime() != null ? c.mtime() : m.mtime;
+                }
+                Instant now = Instant.now();
+                if (c.mode() != null) {
+                    m.mode = c.mode() & 07777;
+                }
+                if (c.uid() != null) {
+                    m.uid = c.uid();
+                }
+                if (c.gid() != null) {
+                    m.gid = c.gid();
+                }
+                if (c.size() != null) {
+                    truncate(h, c.size(), now);
+                }
+                if (c.atime() != null) {
+                    m.atime = c.atime();
+                }
+                if (c.mtime() != null) {
+                    m.mtime = c.mtime();
                 }
                 m.ctime = now;
                 h.save();
@@ -459,20 +476,17 @@ final class FileSystem implements Kdfs {
 
     /** Sets a file's size (its inode held): pages past it become zeros, so a later extension reads zeros. */
     private void truncate(Held file, long size, Instant now) {
-        if (size > MAX_FILE) {
-            throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
-        }
         long old = file.meta.size;
         if (size < old) {
             KddmSet pages = filePages(file.ino);
-            for (long p = size / FileLinker.PAGE; p <= (old - 1) / FileLinker.PAGE; p++) {
-                long start = p * FileLinker.PAGE;
+            for (long p = size / PageLinker.FILE_PAGE; p <= (old - 1) / PageLinker.FILE_PAGE; p++) {
+                long start = p * PageLinker.FILE_PAGE;
                 long object = Ino.page(file.ino, p);
                 try (ObjectHandle h = pages.grab(object)) {
                     byte[] bytes = h.value();
                     int keep = (int) Math.max(0, size - start);
                     if (bytes.length > keep) {
-                        h.value(FileLinker.trim(Arrays.copyOf(bytes, keep)));
+                        h.value(PageLinker.trim(Arrays.copyOf(bytes, keep)));
                     }
                 }
                 writeBack.filePage(file.ino, object);
@@ -514,43 +528,58 @@ final class FileSystem implements Kdfs {
         return mount.partition().isPresent() ? mount.node() : Ino.node(dir);
     }
 
-    /** Ids a node's superblock reserves at once: one durable superblock write per this many creates. */
+    /** Ids a node's superblock reserves at once: one durable superblock write per this many creates, or so. */
     static final int RESERVE = 1024;
 
     /**
      * A fresh local id from node {@code node}'s allocator (an object of the inode
-     * set, homed there). Ids are handed out from a range the superblock has
-     * recorded durably first, so a crash never hands one out twice (entries
-     * deleted since, and names in directories written back, may still use it).
+     * set, homed there: next id, end of the range the superblock holds on disk,
+     * end of the range asked for). An id is handed out only below the range on
+     * disk, so a crash never hands one out twice; the range is extended ahead,
+     * while half of it is left, by a store at the home (the allocator's sync
+     * writes the superblock).
      */
     private int allocate(int node) {
-        int allocator = Ino.of(node, Ino.ALLOCATOR);
+        long allocator = Ino.object(Ino.of(node, Ino.ALLOCATOR));
         KddmSet set = inodes();
-        int next;
-        boolean reserve;
-        try (ObjectHandle h = set.grab(Ino.object(allocator))) {
-            byte[] v = h.value();
-            if (v.length != 8) {
-                throw new KdfsException(Errno.EIO, "node " + node + " has no kDFS partition to make the entry on");
+        while (true) {
+            int id = -1;
+            int target;
+            boolean extend;
+            try (ObjectHandle h = set.grab(allocator)) {
+                byte[] v = h.value();
+                if (v.length != 12) {
+                    throw new KdfsException(Errno.EIO, "node " + node + " has no kDFS partition to make the entry on");
+                }
+                ByteBuffer b = ByteBuffer.wrap(v);
+                int next = b.getInt();
+                int durable = b.getInt();
+                target = b.getInt();
+                if (next > Ino.MAX_LOCAL) {
+                    throw new KdfsException(Errno.ENOSPC, "node " + node + " has handed out every inode id");
+                }
+                if (target - next <= RESERVE / 2) {
+                    target = (int) Math.min((long) next + RESERVE, Ino.MAX_LOCAL + 1L);
+                }
+                if (next < durable) {
+                    id = next++;
+                }
+                extend = target > durable;
+                h.value(ByteBuffer.allocate(12).putInt(next).putInt(durable).putInt(target).array());
             }
-            ByteBuffer b = ByteBuffer.wrap(v);
-            next = b.getInt();
-            int limit = b.getInt();
-            if (next > Ino.MAX_LOCAL) {
-                throw new KdfsException(Errno.ENOSPC, "node " + node + " has handed out every inode id");
+            if (extend) {
+                set.sync(allocator); // the home writes the superblock: at least this target is on disk now
+                try (ObjectHandle h = set.grab(allocator)) {
+                    ByteBuffer b = ByteBuffer.wrap(h.value());
+                    int next = b.getInt();
+                    int durable = Math.max(b.getInt(), target);
+                    h.value(ByteBuffer.allocate(12).putInt(next).putInt(durable).putInt(b.getInt()).array());
+                }
             }
-            // reserve the next range while half of this one is left, so ids keep coming from a durable range
-            reserve = limit - next <= RESERVE / 2;
-            if (reserve) {
-                limit = (int) Math.min((long) next + RESERVE, Ino.MAX_LOCAL + 1L);
+            if (id >= 0) {
+                return Ino.of(node, id);
             }
-            h.value(ByteBuffer.allocate(8).putInt(next + 1).putInt(limit).array());
         }
-        if (reserve) {
-            // the superblock records the range; an id not in the previous one (right after a mount) waits for it
-            set.sync(Ino.object(allocator));
-        }
-        return Ino.of(node, next);
     }
 
     private Attr make(Caller caller, int dir, String name, FileType type, int mode, String target) {
@@ -605,24 +634,51 @@ final class FileSystem implements Kdfs {
                 if (e.type() == FileType.DIRECTORY) {
                     throw new KdfsException(Errno.EISDIR, "'" + name + "' is a directory (rmdir)");
                 }
-                try (Held c = grab(e.ino())) {
-                    c.meta.nlink--;
-                    c.meta.ctime = Instant.now();
-                    c.save();
-                    gone = c.meta.nlink <= 0;
-                } catch (KdfsException noInode) {
-                    if (noInode.errno() != Errno.ENOENT) {
-                        throw noInode;
-                    }
-                    gone = false; // a name left without its inode (a crash between write-backs): drop the name
+                Instant now = Instant.now();
+                try (Held c = grabIfAny(e.ino())) {
+                    gone = dropLink(c, name, now);
                 }
                 removeEntry(d, name);
-                touch(d, Instant.now());
+                touch(d, now);
             }
             if (gone) {
                 discard(e.ino(), e.type());
             }
         });
+    }
+
+    /** The inode, or null if a name outlived it (a crash between their write-backs): the name can still go. */
+    private Held grabIfAny(int ino) {
+        try {
+            return grab(ino);
+        } catch (KdfsException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Takes the link of a name away from its held inode (null: none, nothing to
+     * do): a directory must be empty and loses them all. Changes nothing if it
+     * throws. Returns whether the inode is now unlinked, to discard.
+     */
+    private boolean dropLink(Held c, String name, Instant now) {
+        if (c == null) {
+            return false;
+        }
+        if (c.meta.type == FileType.DIRECTORY) {
+            if (!empty(c)) {
+                throw new KdfsException(Errno.ENOTEMPTY, "directory '" + name + "' is not empty");
+            }
+            c.meta.nlink = 0;
+        } else {
+            c.meta.nlink--;
+        }
+        c.meta.ctime = now;
+        c.save();
+        return c.meta.nlink <= 0;
     }
 
     /**
@@ -634,7 +690,7 @@ final class FileSystem implements Kdfs {
     private void discard(int ino, FileType type) {
         writeBack.forget(ino);
         inodes().remove(Ino.object(ino));
-        kddm.destroy((type == FileType.DIRECTORY ? dirPages(ino) : filePages(ino)).id()); // opened here if need be
+        kddm.destroy(type == FileType.DIRECTORY ? Ino.dirSet(ino) : Ino.fileSet(ino));
     }
 
     @Override
@@ -648,24 +704,24 @@ final class FileSystem implements Kdfs {
                 throw new KdfsException(Errno.ENOTEMPTY, "'..' is not empty");
             }
             DirPage.Entry e;
+            boolean gone;
             try (Held d = grab(dir).requireDir()) {
                 access(caller, d.meta, W | X);
                 e = entry(d, name);
                 if (e.type() != FileType.DIRECTORY) {
                     throw new KdfsException(Errno.ENOTDIR, "'" + name + "' is not a directory");
                 }
-                try (Held c = grab(e.ino())) {
-                    if (!empty(c)) {
-                        throw new KdfsException(Errno.ENOTEMPTY, "directory '" + name + "' is not empty");
-                    }
-                    c.meta.nlink = 0;
-                    c.save();
+                Instant now = Instant.now();
+                try (Held c = grabIfAny(e.ino())) {
+                    gone = dropLink(c, name, now);
                 }
                 removeEntry(d, name);
                 d.meta.nlink--;
-                touch(d, Instant.now());
+                touch(d, now);
             }
-            discard(e.ino(), FileType.DIRECTORY);
+            if (gone) {
+                discard(e.ino(), FileType.DIRECTORY);
+            }
         });
     }
 
@@ -739,33 +795,23 @@ final class FileSystem implements Kdfs {
         if (isDir && aboveDst.contains(moving.ino())) {
             throw new KdfsException(Errno.EINVAL, "cannot move directory '" + from + "' into its own subtree");
         }
-        Instant now = Instant.now();
-        boolean replacedGone = false;
-        if (replaced != null) {
-            boolean targetDir = replaced.type() == FileType.DIRECTORY;
-            if (targetDir && !isDir) {
-                throw new KdfsException(Errno.EISDIR, "'" + to + "' is a directory, '" + from + "' is not");
-            }
-            if (!targetDir && isDir) {
-                throw new KdfsException(Errno.ENOTDIR, "'" + to + "' is not a directory, '" + from + "' is");
-            }
-            try (Held t = grab(replaced.ino())) {
-                if (targetDir) {
-                    if (!empty(t)) {
-                        throw new KdfsException(Errno.ENOTEMPTY, "directory '" + to + "' is not empty");
-                    }
-                    t.meta.nlink = 0;
-                    dst.meta.nlink--;
-                } else {
-                    t.meta.nlink--;
-                }
-                t.meta.ctime = now;
-                t.save();
-                replacedGone = t.meta.nlink <= 0;
-            }
-            removeEntry(dst, to);
+        if (replaced != null && replaced.type() == FileType.DIRECTORY && !isDir) {
+            throw new KdfsException(Errno.EISDIR, "'" + to + "' is a directory, '" + from + "' is not");
         }
-        try (Held m = grab(moving.ino())) {
+        if (replaced != null && replaced.type() != FileType.DIRECTORY && isDir) {
+            throw new KdfsException(Errno.ENOTDIR, "'" + to + "' is not a directory, '" + from + "' is");
+        }
+        Instant now = Instant.now();
+        boolean replacedGone;
+        // Both inodes held (in id order) before either changes: a failure to get one changes nothing.
+        boolean targetFirst = replaced != null && Integer.compareUnsigned(replaced.ino(), moving.ino()) < 0;
+        try (Held a = targetFirst ? grabIfAny(replaced.ino()) : grab(moving.ino());
+                Held b = targetFirst ? grab(moving.ino()) : replaced == null ? null : grabIfAny(replaced.ino())) {
+            Held m = targetFirst ? b : a;
+            replacedGone = dropLink(targetFirst ? a : b, to, now);
+            if (replaced != null && replaced.type() == FileType.DIRECTORY) {
+                dst.meta.nlink--;
+            }
             if (isDir && src != dst) {
                 m.meta.parent = dst.ino;
                 src.meta.nlink--;
@@ -774,7 +820,13 @@ final class FileSystem implements Kdfs {
             m.meta.ctime = now;
             m.save();
         }
-        addEntry(dst, to, moving.ino(), moving.type()); // first: a failure leaves two names, never none
+        if (replaced == null) {
+            addEntry(dst, to, moving.ino(), moving.type()); // before the old name goes: never no name
+        } else {
+            // the same name in the same page: it fits where the replaced entry was
+            DirPage.Entry e = new DirPage.Entry(to, moving.ino(), moving.type(), dst.meta.nextCookie++);
+            updatePage(dst, DirPage.bucket(to, dst.meta.buckets), p -> p.remove(to) && p.entries.add(e));
+        }
         removeEntry(src, from);
         touch(src, now);
         if (dst != src) {
@@ -843,13 +895,11 @@ final class FileSystem implements Kdfs {
                 if (offset < 2 && out.size() < max) {
                     out.add(new DirEntry("..", d.meta.parent, FileType.DIRECTORY, 2));
                 }
-                for (DirPage.Entry e : entries(d)) {
+                for (DirPage.Entry e : entriesAfter(d, offset)) {
                     if (out.size() >= max) {
                         break;
                     }
-                    if (e.cookie() > offset) {
-                        out.add(new DirEntry(e.name(), e.ino(), e.type(), e.cookie()));
-                    }
+                    out.add(new DirEntry(e.name(), e.ino(), e.type(), e.cookie()));
                 }
                 return out;
             }
@@ -929,16 +979,14 @@ final class FileSystem implements Kdfs {
                     }
                     byte[] out = new byte[(int) (end - offset)];
                     KddmSet pages = filePages(ino);
-                    long first = offset / FileLinker.PAGE;
-                    long last = (end - 1) / FileLinker.PAGE;
-                    if (last > first && pages.find(Ino.page(ino, first)).isEmpty()) {
-                        // not here: ask for the other pages at once rather than one round trip after another
-                        for (long p = first + 1; p <= last; p++) {
-                            pages.prefetch(Ino.page(ino, p));
-                        }
+                    long first = offset / PageLinker.FILE_PAGE;
+                    long last = (end - 1) / PageLinker.FILE_PAGE;
+                    // the pages not here are asked for at once, not one round trip after another
+                    for (long p = first + 1; p <= last; p++) {
+                        pages.prefetch(Ino.page(ino, p));
                     }
                     for (long p = first; p <= last; p++) {
-                        long start = p * FileLinker.PAGE;
+                        long start = p * PageLinker.FILE_PAGE;
                         try (ObjectHandle page = pages.get(Ino.page(ino, p))) {
                             byte[] bytes = page.value();
                             long from = Math.max(offset, start);
@@ -970,18 +1018,16 @@ final class FileSystem implements Kdfs {
                         throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
                     }
                     long end = at + data.length;
-                    if (end > MAX_FILE) {
-                        throw new KdfsException(Errno.EFBIG, "over the largest file, " + MAX_FILE + " bytes");
-                    }
                     KddmSet pages = filePages(ino);
-                    for (long p = at / FileLinker.PAGE; p <= (end - 1) / FileLinker.PAGE; p++) {
-                        long start = p * FileLinker.PAGE;
+                    for (long p = at / PageLinker.FILE_PAGE; p <= (end - 1) / PageLinker.FILE_PAGE; p++) {
+                        long start = p * PageLinker.FILE_PAGE;
                         long object = Ino.page(ino, p);
                         try (ObjectHandle page = pages.grab(object)) {
                             byte[] bytes = page.value();
                             long from = Math.max(at, start);
-                            long to = Math.min(end, start + FileLinker.PAGE);
-                            byte[] next = Arrays.copyOf(bytes, (int) Math.max(bytes.length, to - start));
+                            long to = Math.min(end, start + PageLinker.FILE_PAGE);
+                            // value() gave a copy of our own: grow it only if the write goes past it
+                            byte[] next = bytes.length >= to - start ? bytes : Arrays.copyOf(bytes, (int) (to - start));
                             System.arraycopy(data, (int) (from - at), next, (int) (from - start), (int) (to - from));
                             page.value(next);
                         }

@@ -11,8 +11,8 @@ import io.kddm.api.linker.SetContext;
 /**
  * Stores the inode set at each inode's home: object {@code N:L} is
  * {@code .meta} of entry {@code L} of node N's partition (empty bytes: no
- * such inode). Local id 0 is the node's inode allocator (the next id and the
- * end of the range reserved in the superblock); {@link Ino#STATFS} is the partition's space, computed on first
+ * such inode). Local id 0 is the node's inode allocator (next id, end of the
+ * range in the superblock, end of the range asked for: its sync writes that); {@link Ino#STATFS} is the partition's space, computed on first
  * touch; {@link Ino#RENAME_LOCK} is only a lock.
  */
 final class InodeLinker implements IoLinker {
@@ -38,10 +38,10 @@ final class InodeLinker implements IoLinker {
             case Ino.STATFS:
                 return mount.partition().map(InodeLinker::statfs).orElse(new byte[0]);
             case Ino.ALLOCATOR: {
-                // next id, and the end of the range the superblock has reserved (none yet)
+                // next id, end of the range on disk, end of the range asked for (none beyond next yet)
                 Partition p = mount.requirePartition("the inode allocator");
                 int next = Math.max(p.superblock().next(), p.highestLocal() + 1);
-                return ByteBuffer.allocate(8).putInt(next).putInt(next).array();
+                return ByteBuffer.allocate(12).putInt(next).putInt(next).putInt(next).array();
             }
             default: {
                 Partition p = mount.requirePartition("inode " + Ino.format(ino));
@@ -72,7 +72,7 @@ final class InodeLinker implements IoLinker {
                 // the superblock records the reserved range's end: no id below it is handed out twice
                 Partition p = mount.requirePartition("the inode allocator");
                 Superblock sb = p.superblock();
-                new Superblock(sb.node(), sb.root(), ByteBuffer.wrap(value).getInt(4)).write(p.dir());
+                new Superblock(sb.node(), sb.root(), ByteBuffer.wrap(value).getInt(8)).write(p.dir());
             }
             default -> {
                 Partition p = mount.requirePartition("inode " + Ino.format(Ino.ofObject(objectId)));

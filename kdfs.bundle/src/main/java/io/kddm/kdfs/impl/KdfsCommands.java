@@ -364,9 +364,9 @@ public final class KdfsCommands {
         KddmSet inodes = kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
         out.append("\ninode cached on nodes ").append(inodes.holders(Ino.object(a.ino()))).append(" (owner first)\n");
         boolean dir = a.isDirectory();
-        long pages = dir ? a.size() / DirPage.SIZE : (a.size() + FileLinker.PAGE - 1) / FileLinker.PAGE;
-        KddmSet set = dir ? kddm.wellKnown(Ino.dirSet(a.ino()), DirLinker.ID)
-                : kddm.wellKnown(Ino.fileSet(a.ino()), FileLinker.ID);
+        long pages = dir ? a.size() / DirPage.SIZE : (a.size() + PageLinker.FILE_PAGE - 1) / PageLinker.FILE_PAGE;
+        KddmSet set = dir ? kddm.wellKnown(Ino.dirSet(a.ino()), PageLinker.DIR)
+                : kddm.wellKnown(Ino.fileSet(a.ino()), PageLinker.FILE);
         java.util.Map<Integer, Integer> cached = new java.util.TreeMap<>();
         long shown = Math.min(pages, 1024);
         for (long i = 0; i < shown; i++) {

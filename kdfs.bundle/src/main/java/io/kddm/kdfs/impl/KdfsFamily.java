@@ -17,9 +17,9 @@ record KdfsFamily(String name, String ioLinker, int maxObjectSize, WellKnownSets
         implements SetFamily {
     static final KdfsFamily INODE = new KdfsFamily(InodeLinker.ID, InodeLinker.ID, Meta.LENGTH,
             new WellKnownSets(Ino.INODE_SET, Ino.INODE_SET));
-    static final KdfsFamily DIR = new KdfsFamily(DirLinker.ID, DirLinker.ID, DirPage.SIZE,
+    static final KdfsFamily DIR = new KdfsFamily(PageLinker.DIR, PageLinker.DIR, DirPage.SIZE,
             new WellKnownSets(Ino.dirSet(0), Ino.dirSet(-1)));
-    static final KdfsFamily FILE = new KdfsFamily(FileLinker.ID, FileLinker.ID, FileLinker.PAGE,
+    static final KdfsFamily FILE = new KdfsFamily(PageLinker.FILE, PageLinker.FILE, PageLinker.FILE_PAGE,
             new WellKnownSets(Ino.fileSet(0), Ino.fileSet(-1)));
 
     @Override

@@ -27,7 +27,8 @@ public final class LocalKdfs {
         mount = new Mount(kddm.localNode());
         writeBack = new WriteBack(kddm);
         fs = new FileSystem(kddm, membership, mount, writeBack);
-        ioLinkers = List.of(new InodeLinker(mount), new DirLinker(mount), new FileLinker(mount));
+        ioLinkers = List.of(new InodeLinker(mount), new PageLinker(mount, PageLinker.DIR, DirPage.SIZE),
+                new PageLinker(mount, PageLinker.FILE, PageLinker.FILE_PAGE));
     }
 
     public List<SetFamily> families() {
@@ -58,11 +59,6 @@ public final class LocalKdfs {
         }
         sync();
         mount.umount();
-    }
-
-    /** Inodes this node changed and has not written back. */
-    public int pending() {
-        return writeBack.pending();
     }
 
     /**

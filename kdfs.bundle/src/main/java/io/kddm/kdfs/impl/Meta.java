@@ -16,7 +16,7 @@ import io.kddm.kdfs.FileType;
  * | buckets i32 | next cookie i64 | crc32 i32
  * </pre>
  * Striping: every file is one stripe on its node's partition, in pages of
- * {@link FileLinker#PAGE} bytes. {@code parent} and {@code buckets} (hash
+ * {@link PageLinker#FILE_PAGE} bytes. {@code parent} and {@code buckets} (hash
  * buckets of entry pages) and {@code next cookie} are a directory's.
  */
 final class Meta {
@@ -61,7 +61,7 @@ final class Meta {
         for (Instant t : new Instant[] {atime, mtime, ctime}) {
             b.putLong(t.getEpochSecond()).putInt(t.getNano());
         }
-        b.putInt(1).putInt(FileLinker.PAGE).putInt(parent).putInt(buckets).putLong(nextCookie);
+        b.putInt(1).putInt(PageLinker.FILE_PAGE).putInt(parent).putInt(buckets).putLong(nextCookie);
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, LENGTH - 4);
         b.putInt((int) crc.getValue());

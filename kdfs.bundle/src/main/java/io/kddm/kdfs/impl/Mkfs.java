@@ -48,7 +48,7 @@ public final class Mkfs {
             Partition p = Partition.mkfs(Path.of(dir), self, root, force);
             System.out.println("formatted " + p.dir() + " for node " + self + (self == root ? ", with the root directory"
                     : ", root directory on node " + root));
-        } catch (KdfsException e) {
+        } catch (KdfsException | java.io.UncheckedIOException e) {
             System.err.println("mkfs.kdfs: " + e.getMessage());
             System.exit(1);
         }

@@ -10,20 +10,21 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Writes to the native file system that leave either the old or the new file, never half of one. */
 final class NativeFiles {
-    private static final AtomicLong TEMPORARIES = new AtomicLong();
-
     private NativeFiles() {
     }
 
-    /** Replaces {@code file} by {@code bytes}: a temporary file of its own, forced, renamed over it. */
+    /**
+     * Replaces {@code file} by {@code bytes}, durably: a temporary file of its own
+     * (a name no earlier run left behind), forced, renamed over it, the folder forced.
+     */
     static void replace(Path file, byte[] bytes) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp" + TEMPORARIES.incrementAndGet());
+        Path tmp = null;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
                 while (b.hasRemaining()) {
                     ch.write(b);
@@ -35,9 +36,12 @@ final class NativeFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            force(file.getParent());
         } catch (IOException e) {
             try {
-                Files.deleteIfExists(tmp);
+                if (tmp != null) {
+                    Files.deleteIfExists(tmp);
+                }
             } catch (IOException ignored) {
                 // the write's failure is what matters
             }

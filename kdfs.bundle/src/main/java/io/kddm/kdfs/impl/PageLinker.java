@@ -6,31 +6,39 @@ import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetContext;
 
 /**
- * Stores a file's data pages in its {@code .content}, page {@code i} at
- * {@code i * PAGE}. A page object holds the page's bytes up to its last
- * non-zero one (the rest reads as zeros), so holes cost no memory. A page is
- * written zero-padded to the page size and not forced: the inode's write-back
- * cuts {@code .content} to the file's size and forces it.
+ * Stores the pages of a directory ({@link #DIR}, {@link DirPage}s) or of a file
+ * ({@link #FILE}, data) in the entry's {@code .content}, page {@code i} at
+ * {@code i * size}. A page object holds its bytes up to the last non-zero one
+ * (the rest reads as zeros: holes cost no memory; an encoded directory page
+ * ends with a name's byte, never zero). A page is written zero-padded to the
+ * page size and not forced: the inode's write-back cuts {@code .content} to the
+ * file's size and forces it.
  */
-final class FileLinker implements IoLinker {
-    static final String ID = "kdfs.file";
-    static final int PAGE = 64 * 1024;
-    private final Mount mount;
+final class PageLinker implements IoLinker {
+    static final String DIR = "kdfs.dir";
+    static final String FILE = "kdfs.file";
+    static final int FILE_PAGE = 64 * 1024;
 
-    FileLinker(Mount mount) {
+    private final Mount mount;
+    private final String id;
+    private final int size;
+
+    PageLinker(Mount mount, String id, int size) {
         this.mount = mount;
+        this.id = id;
+        this.size = size;
     }
 
     @Override
     public String id() {
-        return ID;
+        return id;
     }
 
     @Override
     public byte[] firstTouch(SetContext set, long objectId) {
         int ino = Ino.ofSet(set.setId());
-        Partition p = mount.requirePartition("file " + Ino.format(ino));
-        return trim(p.readContent(Ino.local(ino), Ino.pageIndex(objectId) * PAGE, PAGE));
+        Partition p = mount.requirePartition("inode " + Ino.format(ino) + "'s pages");
+        return trim(p.readContent(Ino.local(ino), Ino.pageIndex(objectId) * size, size));
     }
 
     static byte[] trim(byte[] page) {
@@ -44,7 +52,7 @@ final class FileLinker implements IoLinker {
     @Override
     public void sync(SetContext set, long objectId, byte[] value) {
         int ino = Ino.ofSet(set.setId());
-        Partition p = mount.requirePartition("file " + Ino.format(ino));
-        p.writeContent(Ino.local(ino), Ino.pageIndex(objectId) * PAGE, value, PAGE);
+        Partition p = mount.requirePartition("inode " + Ino.format(ino) + "'s pages");
+        p.writeContent(Ino.local(ino), Ino.pageIndex(objectId) * size, value, size);
     }
 }

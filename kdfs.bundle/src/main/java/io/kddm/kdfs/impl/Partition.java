@@ -149,7 +149,6 @@ final class Partition {
             Meta m = Meta.decode(meta, meta(local));
             NativeFiles.truncateAndForce(content(local), m.type == FileType.REGULAR ? m.size : -1);
             NativeFiles.replace(meta(local), meta);
-            NativeFiles.force(entry);
             if (made) {
                 NativeFiles.force(entry.getParent());
             }

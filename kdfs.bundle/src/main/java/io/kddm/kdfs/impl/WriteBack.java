@@ -23,8 +23,8 @@ import io.kddm.api.set.KddmSet;
 final class WriteBack {
     private static final Logger LOG = LoggerFactory.getLogger(WriteBack.class);
 
+    /** An inode to write back (its metadata always), with the pages this node changed. */
     private static final class Dirty {
-        volatile boolean meta;
         final Set<Long> dirPages = ConcurrentHashMap.newKeySet();
         final Set<Long> filePages = ConcurrentHashMap.newKeySet();
     }
@@ -51,7 +51,8 @@ final class WriteBack {
     }
 
     void meta(int ino) {
-        mark(ino, d -> d.meta = true);
+        mark(ino, d -> {
+        });
     }
 
     void dirPage(int ino, long objectId) {
@@ -87,12 +88,11 @@ final class WriteBack {
             Set<Long> dirPages = d == null ? Set.of() : d.dirPages;
             Set<Long> filePages = d == null ? Set.of() : d.filePages;
             try {
-                syncPages(Ino.dirSet(ino), DirLinker.ID, dirPages);
-                syncPages(Ino.fileSet(ino), FileLinker.ID, filePages);
+                syncPages(Ino.dirSet(ino), PageLinker.DIR, dirPages);
+                syncPages(Ino.fileSet(ino), PageLinker.FILE, filePages);
                 kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID).sync(Ino.object(ino));
             } catch (RuntimeException e) {
                 mark(ino, again -> { // what was not written back (synced pages were taken out)
-                    again.meta = true;
                     again.dirPages.addAll(dirPages);
                     again.filePages.addAll(filePages);
                 });

@@ -168,8 +168,8 @@ class ConcurrencyTest {
             // stored on nodes 1, 2 and 1
             ino[i] = nodes.get(i % 2).create(ROOT, nodes.get(0).root(), "reg" + i, 0644).ino();
         }
-        long offset = FileLinker.PAGE - 8;
-        int region = 2 * FileLinker.PAGE + 16;
+        long offset = PageLinker.FILE_PAGE - 8;
+        int region = 2 * PageLinker.FILE_PAGE + 16;
         History history = new History();
         AtomicLong clock = new AtomicLong();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -377,7 +377,7 @@ class ConcurrencyTest {
                 for (int p = 0; p < pages; p++) {
                     byte[] b = new byte[16];
                     Arrays.fill(b, (byte) (round * 50 + p));
-                    o.write((long) p * FileLinker.PAGE, b);
+                    o.write((long) p * PageLinker.FILE_PAGE, b);
                 }
             }
         }
@@ -389,7 +389,7 @@ class ConcurrencyTest {
                 false);
         try (OpenFile o = cluster.node(1).open(ROOT, f, OpenFile.READ)) {
             for (int p = 0; p < pages; p++) {
-                byte[] b = o.read((long) p * FileLinker.PAGE, 16);
+                byte[] b = o.read((long) p * PageLinker.FILE_PAGE, 16);
                 byte[] want = new byte[16];
                 Arrays.fill(want, (byte) (100 + p));
                 assertTrue(Arrays.equals(want, b), "page " + p + " after the restart: " + Arrays.toString(b));

@@ -80,7 +80,7 @@ class FileSystemTest {
         Kdfs a = c.node(1);
         Kdfs b = c.node(3);
         Attr f = a.create(ROOT, a.root(), "sparse", 0644);
-        long far = 3L * FileLinker.PAGE + 10;
+        long far = 3L * PageLinker.FILE_PAGE + 10;
         try (OpenFile o = a.open(ROOT, f.ino(), OpenFile.WRITE)) {
             o.write(far, new byte[] {1, 2, 3});
         }
@@ -98,7 +98,7 @@ class FileSystemTest {
     @Test
     void theTreeAndItsBytesSurviveARestartOfEveryNode() {
         KdfsCluster c = cluster();
-        byte[] big = new byte[3 * FileLinker.PAGE + 77];
+        byte[] big = new byte[3 * PageLinker.FILE_PAGE + 77];
         new java.util.Random(5).nextBytes(big);
         Kdfs three = c.node(3);
         int d = three.mkdir(ROOT, three.root(), "dir", 0700).ino();

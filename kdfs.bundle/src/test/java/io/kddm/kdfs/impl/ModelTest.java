@@ -70,7 +70,7 @@ class ModelTest {
     /** Names to make, remove or look up besides the alphabet: dots, empty, with '/', at and over NAME_MAX bytes. */
     private static final String[] ODD_NAMES = {".", "..", "", "x/y", "n".repeat(255), "n".repeat(256),
             "\u00e9".repeat(127), "\u00e9".repeat(128)};
-    private static final int PAGE = FileLinker.PAGE;
+    private static final int PAGE = PageLinker.FILE_PAGE;
     private static final int OPS = Integer.getInteger("kdfs.model.ops", 150);
     private static final long TIMEOUT_SECONDS = Long.getLong("kdfs.model.timeout", 120);
 
