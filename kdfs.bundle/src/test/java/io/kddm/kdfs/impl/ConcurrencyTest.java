@@ -225,23 +225,37 @@ class ConcurrencyTest {
         for (int i = 0; i < count; i++) {
             one.create(ROOT, i % 2 == 0 ? a : b, "f" + i, 0644);
         }
-        // every thread moves files back and forth between a and b, and directories a/b into each other (EINVAL or ok)
+        // every thread moves files back and forth between a and b, and a and b into each other and back
+        // (ENOENT if the entry is elsewhere by then, EINVAL for a move into its own subtree)
         everywhere(nodes, (fs, node, thread) -> {
             Random random = new Random(node * 10 + thread);
+            int root = fs.root();
             for (int i = 0; i < 40; i++) {
-                String name = "f" + random.nextInt(count);
-                boolean toB = random.nextBoolean();
                 try {
-                    fs.rename(ROOT, toB ? a : b, name, toB ? b : a, name);
+                    if (random.nextInt(4) == 0) {
+                        boolean aMoves = random.nextBoolean();
+                        String name = aMoves ? "a" : "b";
+                        int other = aMoves ? b : a;
+                        if (random.nextBoolean()) {
+                            fs.rename(ROOT, root, name, other, name);
+                        } else {
+                            fs.rename(ROOT, other, name, root, name);
+                        }
+                    } else {
+                        String name = "f" + random.nextInt(count);
+                        boolean toB = random.nextBoolean();
+                        fs.rename(ROOT, toB ? a : b, name, toB ? b : a, name);
+                    }
                 } catch (KdfsException e) {
-                    assertEquals(Errno.ENOENT, e.errno(), e.getMessage());
+                    assertTrue(e.errno() == Errno.ENOENT || e.errno() == Errno.EINVAL, e.getMessage());
                 }
             }
         });
         for (Kdfs fs : nodes) {
             List<String> all = new ArrayList<>();
             for (int dir : new int[] {a, b}) {
-                fs.readdir(ROOT, dir, 2, 1000).forEach(e -> all.add(e.name()));
+                fs.readdir(ROOT, dir, 2, 1000).stream().filter(e -> e.type() == io.kddm.kdfs.FileType.REGULAR)
+                        .forEach(e -> all.add(e.name()));
             }
             all.sort(null);
             List<String> want = new ArrayList<>();
@@ -250,28 +264,51 @@ class ConcurrencyTest {
             }
             want.sort(null);
             assertEquals(want, all);
-            Attr root = fs.getattr(fs.root());
-            assertEquals(4, root.nlink());
+            // a tree, whichever moves won: each of a and b in the root or in the other, never both inside
+            int aParent = fs.lookup(ROOT, a, "..").ino();
+            int bParent = fs.lookup(ROOT, b, "..").ino();
+            assertTrue(aParent == fs.root() || bParent == fs.root(), "a and b inside each other");
+            for (int[] d : new int[][] {{a, aParent}, {b, bParent}}) {
+                String name = d[0] == a ? "a" : "b";
+                assertEquals(d[0], fs.lookup(ROOT, d[1], name).ino(), name + " is where its '..' says");
+                assertEquals(2 + (d[0] == aParent || d[0] == bParent ? 1 : 0), fs.getattr(d[0]).nlink(), name);
+            }
+            int inRoot = (aParent == fs.root() ? 1 : 0) + (bParent == fs.root() ? 1 : 0);
+            assertEquals(2 + inRoot, fs.getattr(fs.root()).nlink());
         }
         assertTrue(cluster.syncAll().isEmpty());
     }
 
-    /** Runs two loops at once on two nodes, {@code rounds} times each; rethrows the first failure. */
+    /** Runs two loops at once, each round of the two started together; rethrows the first failure. */
     private void race(int rounds, java.util.function.IntConsumer a, java.util.function.IntConsumer b) throws Exception {
-        Future<?> fa = pool.submit(() -> {
-            for (int i = 0; i < rounds; i++) {
-                a.accept(i);
+        CyclicBarrier round = new CyclicBarrier(2);
+        List<Future<?>> loops = new ArrayList<>();
+        for (java.util.function.IntConsumer loop : List.of(a, b)) {
+            loops.add(pool.submit(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    round.await(30, TimeUnit.SECONDS);
+                    loop.accept(i);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : loops) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Delays {@code side} (1 or 2) by 30 ms in one round of three, the other side
+     * in the next, neither in the third: the plain race and both orders.
+     */
+    private static void headStart(int round, int side) {
+        if (round % 3 == side) {
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            return null;
-        });
-        Future<?> fb = pool.submit(() -> {
-            for (int i = 0; i < rounds; i++) {
-                b.accept(i);
-            }
-            return null;
-        });
-        fa.get(120, TimeUnit.SECONDS);
-        fb.get(120, TimeUnit.SECONDS);
+        }
     }
 
     private static void allow(KdfsException e, Errno... errnos) {
@@ -305,11 +342,16 @@ class ConcurrencyTest {
         });
         // a hard link made while the last name goes: it either fails or its name works
         int d = one.mkdir(ROOT, one.root(), "d", 0755).ino();
+        int[] links = new int[2]; // made, refused
         for (int i = 0; i < 25; i++) {
             int f = one.create(ROOT, one.root(), "f", 0644).ino();
             boolean[] linked = new boolean[1];
             int round = i;
-            race(1, x -> one.unlink(ROOT, one.root(), "f"), x -> {
+            race(1, x -> {
+                headStart(round, 1);
+                one.unlink(ROOT, one.root(), "f");
+            }, x -> {
+                headStart(round, 2);
                 try {
                     two.link(ROOT, f, d, "g" + round);
                     linked[0] = true;
@@ -321,13 +363,17 @@ class ConcurrencyTest {
                 assertEquals(f, two.resolve(ROOT, "/d/g" + round).ino());
                 assertEquals(1, one.getattr(f).nlink());
             }
+            links[linked[0] ? 0 : 1]++;
         }
+        int[] moves = new int[2]; // rename won, rmdir won
         // a rename into a directory being removed: both cannot succeed
         for (int i = 0; i < 25; i++) {
             int victim = one.mkdir(ROOT, one.root(), "victim", 0755).ino();
             one.create(ROOT, one.root(), "m", 0644);
             boolean[] done = new boolean[2];
+            int round = i;
             race(1, x -> {
+                headStart(round, 1);
                 try {
                     one.rmdir(ROOT, one.root(), "victim");
                     done[0] = true;
@@ -343,6 +389,7 @@ class ConcurrencyTest {
                 }
             });
             assertTrue(done[0] != done[1], "exactly one of rmdir and rename took effect: " + Arrays.toString(done));
+            moves[done[1] ? 0 : 1]++;
             if (done[1]) {
                 one.unlink(ROOT, victim, "m");
                 one.rmdir(ROOT, one.root(), "victim");
@@ -356,9 +403,16 @@ class ConcurrencyTest {
             two.create(ROOT, two.root(), "tmp" + i, 0644);
             two.rename(ROOT, two.root(), "tmp" + i, two.root(), "cfg");
         }, i -> nodes.get(2).lookup(ROOT, nodes.get(2).root(), "cfg"));
+        System.out.println("races: link made " + links[0] + ", refused " + links[1] + "; rename into a directory won "
+                + moves[0] + ", its rmdir won " + moves[1]);
+        // the local side wins a plain race: the head starts make sure both orders were run
+        assertTrue(links[0] > 0 && links[1] > 0 && moves[0] > 0 && moves[1] > 0, "both orders seen");
     }
 
-    /** Pages written while write-back passes run are all on disk after the last one (a restart reads them). */
+    /**
+     * Pages written while write-back passes run are on disk once close (an fsync)
+     * returns: a restart from node 2's partition as it was then reads them all.
+     */
     @Test
     void writesDuringWriteBackPassesAllReachTheDisk() throws Exception {
         List<Kdfs> nodes = cluster();
@@ -381,12 +435,12 @@ class ConcurrencyTest {
                 }
             }
         }
+        Path atClose = KdfsCluster.copy(tmp.resolve("p2"), tmp.resolve("p2-at-close")); // as a crash would leave it
         writing.set(false);
         syncer.get(60, TimeUnit.SECONDS);
         assertTrue(cluster.syncAll().isEmpty());
         cluster.close();
-        cluster = new KdfsCluster(12, Duration.ofMillis(1), Arrays.asList(tmp.resolve("p1"), tmp.resolve("p2"), null),
-                false);
+        cluster = new KdfsCluster(12, Duration.ofMillis(1), Arrays.asList(tmp.resolve("p1"), atClose, null), false);
         try (OpenFile o = cluster.node(1).open(ROOT, f, OpenFile.READ)) {
             for (int p = 0; p < pages; p++) {
                 byte[] b = o.read((long) p * PageLinker.FILE_PAGE, 16);
