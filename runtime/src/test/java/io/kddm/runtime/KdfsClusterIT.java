@@ -39,8 +39,7 @@ class KdfsClusterIT {
     }
 
     private static String barrier(String name, int id) {
-        return "map:put " + MAP + " " + name + "-" + id + " yes\nmap:await --timeout 120 " + MAP + " " + name
-                + "-1 " + name + "-2 " + name + "-3\n";
+        return LocalCluster.barrier(MAP, name, id, 3);
     }
 
     private void configure(int id, String partition) throws Exception {
@@ -101,7 +100,7 @@ class KdfsClusterIT {
             s.append("kdfs:mkdir -p /n").append(id).append("/sub/deeper\n");
             s.append("kdfs:write /n").append(id).append("/sub/deeper/file 'deep ").append(id).append("'\n");
             s.append("kdfs:ln -s /n").append(id).append("/hello /n").append(id).append("/link\n");
-            s.append("kdfs:touch /race\n");
+            s.append(barrier("race", id)).append("kdfs:touch /race\n"); // the three at once
             if (id == 1) {
                 s.append("kdfs:write /scratch x\nkdfs:stat /scratch\nkdfs:rm /scratch\n");
             }
@@ -157,8 +156,11 @@ class KdfsClusterIT {
         assertTrue(out[2].contains("is stored on node 2 in " + partition(2)), out[2]);
         for (int id = 1; id <= 3; id++) {
             // every node read every file (the tree's CRCs): all three cache its inode and its data page
-            assertTrue(out[id].matches("(?s).*inode cached on nodes \\[[123], [123], [123]\\] \\(owner first\\)\\n"
-                    + "data pages cached, of 1: node 1 1  node 2 1  node 3 1.*"), out[id]);
+            Matcher cached = Pattern.compile("inode cached on nodes \\[(\\d), (\\d), (\\d)\\] \\(owner first\\)\\n"
+                    + "data pages cached, of 1: node 1 1  node 2 1  node 3 1\\n").matcher(out[id]);
+            assertTrue(cached.find(), out[id]);
+            assertEquals(java.util.Set.of("1", "2", "3"), java.util.Set.of(cached.group(1), cached.group(2),
+                    cached.group(3)), "three different nodes: " + cached.group());
         }
         assertTrue(out[3].contains("is stored on node 1"), "the diskless node's entries go to its parent's node");
 
@@ -190,8 +192,13 @@ class KdfsClusterIT {
         for (int id = 1; id <= 3; id++) {
             assertEquals(tree2, between(after[id], "TREE-3", "END-3"), "node " + id + " after the restart");
             assertTrue(after[id].contains("hello from node " + id), after[id]);
-            assertTrue(after[id].matches("(?s).*\\n1 +\\d+ +\\d+ +\\d+\\n2 +\\d+ +\\d+ +\\d+\\ntotal.*"),
-                    "df lists the partitions of nodes 1 and 2:\n" + after[id]);
+            Matcher df = Pattern.compile("\\n1 +(\\d+) +(\\d+) +(\\d+)\\n2 +(\\d+) +(\\d+) +(\\d+)\\n"
+                    + "total +(\\d+) +(\\d+) +(\\d+)\\n").matcher(after[id]);
+            assertTrue(df.find(), "df lists the partitions of nodes 1 and 2, then the total:\n" + after[id]);
+            for (int column = 1; column <= 3; column++) {
+                assertEquals(Long.parseLong(df.group(column)) + Long.parseLong(df.group(column + 3)),
+                        Long.parseLong(df.group(column + 6)), "df's total is the sum, column " + column);
+            }
         }
         System.out.println("kDFS cluster: built, raced, appended " + 3 * APPENDS + " records and moved on 3 JVMs in "
                 + first / 1_000_000 + " ms; after a full restart every node read the same tree ("

@@ -46,16 +46,14 @@ class LinkerDropInClusterIT {
         StringBuilder s = new StringBuilder("kddm:nodes --await 3\n");
         s.append("map:fill --rounds ").append(ROUNDS).append(' ').append(MAP).append(" n").append(id).append(' ')
                 .append(KEYS).append('\n');
-        s.append("map:put ").append(MAP).append(" filled-n").append(id).append(" yes\n");
-        s.append("map:await --timeout 120 ").append(MAP).append(" filled-n1 filled-n2 filled-n3\n");
+        s.append(LocalCluster.barrier(MAP, "filled", id, 3));
         for (int n = 1; n <= 3; n++) {
             s.append("map:verify --round ").append(ROUNDS).append(' ').append(MAP).append(" n").append(n).append(' ')
                     .append(KEYS).append('\n');
         }
         s.append("kddm:linkers\nkddm:stats\n");
         // Nobody leaves before everybody has checked (node 2 is the home of every bucket).
-        s.append("map:put ").append(MAP).append(" checked-n").append(id).append(" yes\n");
-        s.append("map:await --timeout 120 ").append(MAP).append(" checked-n1 checked-n2 checked-n3\n");
+        s.append(LocalCluster.barrier(MAP, "checked", id, 3));
         return s.toString();
     }
 

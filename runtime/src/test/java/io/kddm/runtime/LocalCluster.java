@@ -42,6 +42,19 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Script lines for node {@code id} of {@code nodes}: a barrier named {@code name}
+     * on the map {@code map} (map:* options and set), which every node passes once all have reached it.
+     */
+    static String barrier(String map, String name, int id, int nodes) {
+        StringBuilder s = new StringBuilder("map:put " + map + " " + name + "-" + id + " yes\nmap:await --timeout 120 "
+                + map);
+        for (int n = 1; n <= nodes; n++) {
+            s.append(' ').append(name).append('-').append(n);
+        }
+        return s.append('\n').toString();
+    }
+
     /** Starts node {@code id} with every other node as a peer. */
     NodeProcess start(int id, String... extra) throws IOException {
         NodeProcess n = NodeProcess.start(id, address[id], NodeProcess.peers(address, id, ids), secret, base, extra);

@@ -175,12 +175,25 @@ public class RuntimeIT {
                 "id=" + id + "\nlisten=127.0.0.1:" + NodeProcess.freePort() + "\nsecret.file=" + secret + "\n");
     }
 
-    /** Deletes the node's configuration files and waits until its transport is gone (the next test starts clean). */
+    /**
+     * Deletes the node's configuration files and waits until File Install has
+     * deleted their configurations (else it deletes the next test's file of the
+     * same name when it gets to it) and the transport is gone: the next test starts clean.
+     */
     private void removeNode(Path... cfgs) throws Exception {
         for (Path cfg : cfgs) {
             Files.deleteIfExists(cfg);
         }
         long deadline = System.currentTimeMillis() + 10_000;
+        for (Path cfg : cfgs) {
+            String pid = cfg.getFileName().toString().replaceFirst("\\.cfg$", "");
+            while (configAdmin.listConfigurations("(service.pid=" + pid + ")") != null
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertNull("configuration " + pid + " still there 10 s after its file went away",
+                    configAdmin.listConfigurations("(service.pid=" + pid + ")"));
+        }
         while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
@@ -445,7 +458,8 @@ public class RuntimeIT {
                 run("kdfs:mount " + partition.resolveSibling("nothing"));
                 fail("mounting a folder without a superblock is an error");
             } catch (KdfsException expected) {
-                assertTrue(expected.getMessage(), expected.getMessage().contains("..."));
+                assertTrue(expected.getMessage(), expected.getMessage()
+                        .contains(partition.resolveSibling("nothing").resolve("...").toString()));
             }
             run("kdfs:mount " + partition);
             run("kdfs:mkdir /docs");
