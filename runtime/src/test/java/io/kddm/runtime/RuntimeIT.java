@@ -473,6 +473,16 @@ public class RuntimeIT {
             } catch (KdfsException expected) {
                 assertEquals(Errno.ENOENT, expected.errno());
             }
+            // nothing closes a directory: the periodic write-back (every 5 s by default) puts it on disk
+            String made = run("kdfs:mkdir /later");
+            Matcher local = Pattern.compile("inode \\d+:(\\d+)").matcher(made);
+            assertTrue(made, local.find());
+            Path meta = partition.resolve("0-99").resolve(local.group(1)).resolve(".meta");
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (!Files.exists(meta) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue("written back within 15 s without a sync: " + meta, Files.exists(meta));
             assertTrue(run("kdfs:umount").contains("unmounted"));
             assertTrue(Files.readString(partition.resolve("...")).contains("node=5"));
         } finally {

@@ -92,7 +92,16 @@ class FileSystemTest {
                 assertEquals(0, all[i]);
             }
             assertArrayEquals(new byte[] {1, 2, 3}, Arrays.copyOfRange(all, (int) far, all.length));
+            assertEquals(Errno.EFBIG, errno(() -> o.write(Long.MAX_VALUE - 1, new byte[] {1, 2, 3}))); // no overflow
         }
+        assertEquals(Errno.EFBIG, errno(() -> b.setattr(ROOT, f.ino(), io.kddm.kdfs.SetAttr.truncate(Long.MAX_VALUE))));
+        assertEquals(far + 3, a.getattr(f.ino()).size());
+        // reads leave the access time alone (noatime)
+        java.time.Instant atime = a.getattr(f.ino()).atime();
+        try (OpenFile o = b.open(ROOT, f.ino(), OpenFile.READ)) {
+            o.read(0, 10);
+        }
+        assertEquals(atime, a.getattr(f.ino()).atime());
     }
 
     @Test
