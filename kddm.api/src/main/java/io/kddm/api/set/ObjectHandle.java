@@ -20,6 +20,21 @@ public interface ObjectHandle extends AutoCloseable {
     byte[] value();
 
     /**
+     * Copies up to {@code length} of the object's bytes from {@code offset} into
+     * {@code into} at {@code at}: a part of {@link #value} without copying the rest.
+     *
+     * @return how many bytes were copied (0 from the end of the object on)
+     */
+    default int read(int offset, byte[] into, int at, int length) {
+        byte[] v = value();
+        int n = Math.max(0, Math.min(length, v.length - offset));
+        if (n > 0) { // an offset past the end copies nothing (arraycopy would refuse it)
+            System.arraycopy(v, offset, into, at, n);
+        }
+        return n;
+    }
+
+    /**
      * Replaces the object's bytes.
      *
      * @throws IllegalStateException after a get, or once closed

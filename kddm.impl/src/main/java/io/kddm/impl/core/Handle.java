@@ -54,6 +54,20 @@ final class Handle implements ObjectHandle {
     }
 
     @Override
+    public int read(int offset, byte[] into, int at, int length) {
+        checkOpen();
+        byte[] v = current();
+        if (offset < 0 || length < 0) {
+            throw new IndexOutOfBoundsException("offset " + offset + ", length " + length);
+        }
+        int n = Math.max(0, Math.min(length, v.length - offset));
+        if (n > 0) { // an offset past the end copies nothing (arraycopy would refuse it)
+            System.arraycopy(v, offset, into, at, n);
+        }
+        return n;
+    }
+
+    @Override
     public void value(byte[] bytes) {
         checkOpen();
         if (!write) {

@@ -538,4 +538,22 @@ class CoherenceTest {
         assertEquals("claiming", nodes.get(1).lookup(SetIds.of(0, 195)).family());
         assertThrows(UnknownSetException.class, () -> nodes.get(1).lookup(SetIds.of(0, 230)));
     }
+
+    @Test
+    void aHandleCopiesAPartOfTheObjectOnly() {
+        List<KddmService> nodes = cluster(2, Duration.ofMillis(1), Duration.ofSeconds(5));
+        long set = nodes.get(0).create(FAMILY).id();
+        try (ObjectHandle h = open(nodes, 1, set).grab(3)) {
+            h.value(new byte[] {1, 2, 3, 4, 5});
+        }
+        byte[] into = new byte[6];
+        ObjectHandle h = open(nodes, 2, set).get(3);
+        assertEquals(3, h.read(1, into, 2, 3));
+        assertArrayEquals(new byte[] {0, 0, 2, 3, 4, 0}, into);
+        assertEquals(1, h.read(4, into, 0, 10)); // up to the end
+        assertEquals(0, h.read(5, into, 0, 10)); // from the end on: nothing
+        assertEquals(0, h.read(50, into, 0, 10));
+        h.close();
+        assertThrows(IllegalStateException.class, () -> h.read(0, into, 0, 1));
+    }
 }
