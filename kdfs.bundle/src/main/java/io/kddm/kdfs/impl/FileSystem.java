@@ -988,13 +988,10 @@ final class FileSystem implements Kdfs {
                     for (long p = first; p <= last; p++) {
                         long start = p * PageLinker.FILE_PAGE;
                         try (ObjectHandle page = pages.get(Ino.page(ino, p))) {
-                            byte[] bytes = page.value();
+                            // only the part asked for is copied; past the page's bytes, out keeps its zeros
                             long from = Math.max(offset, start);
-                            long to = Math.min(end, start + bytes.length);
-                            if (to > from) {
-                                System.arraycopy(bytes, (int) (from - start), out, (int) (from - offset),
-                                        (int) (to - from));
-                            }
+                            long to = Math.min(end, start + PageLinker.FILE_PAGE);
+                            page.read((int) (from - start), out, (int) (from - offset), (int) (to - from));
                         }
                     }
                     return out;
