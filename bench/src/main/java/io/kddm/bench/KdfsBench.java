@@ -53,7 +53,7 @@ import io.kddm.kdfs.impl.LocalKdfs;
 public final class KdfsBench {
     private static final Caller ROOT = Caller.ROOT;
     private static final int MIB = 1 << 20;
-    /** kDFS's data page (FileLinker.PAGE): a cold read touches whole pages. */
+    /** kDFS's data page (PageLinker.FILE_PAGE): a cold read touches whole pages. */
     private static final int PAGE = 64 * 1024;
     private static final int SMALL = 4096;
     private static final int DIRS = 100;
@@ -149,7 +149,6 @@ public final class KdfsBench {
         if (files % DIRS != 0) {
             throw new IllegalArgumentException("--files must be a multiple of " + DIRS);
         }
-        AtomicLong disklessRemoves = countDisklessRemoveWarnings();
         long start = System.nanoTime();
         String table;
         try (Scratch scratch = new Scratch("kdfs")) {
@@ -163,36 +162,8 @@ public final class KdfsBench {
                     (System.nanoTime() - start) / 1e9);
         }
         System.out.println(table);
-        if (disklessRemoves.get() > 0) {
-            System.err.printf(Locale.ROOT, "(%,d warnings 'IO linker of set ... failed: ... which has no partition "
-                    + "(diskless)' were counted and not printed: the inode linker's remove runs on the diskless node "
-                    + "too)%n", disklessRemoves.get());
-        }
         a.writeSection("kdfs", "kDFS vs java.nio.file on the native file system",
                 String.join(" ", concat("bench/run kdfs", shown)), table);
-    }
-
-    /**
-     * The diskless node logs a warning for each inode it removes (its inode linker
-     * is called on removal as the last holder, and has no partition): counted and
-     * not printed, or tens of thousands of lines would bury the figures.
-     */
-    private static AtomicLong countDisklessRemoveWarnings() {
-        AtomicLong count = new AtomicLong();
-        LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
-        logback.addTurboFilter(new TurboFilter() {
-            @Override
-            public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
-                    Throwable t) {
-                if (format != null && format.startsWith("IO linker of set") && params != null && params.length == 2
-                        && String.valueOf(params[1]).contains("which has no partition (diskless)")) {
-                    count.incrementAndGet();
-                    return FilterReply.DENY;
-                }
-                return FilterReply.NEUTRAL;
-            }
-        });
-        return count;
     }
 
     private static List<String> concat(String first, List<String> more) {
@@ -218,7 +189,7 @@ public final class KdfsBench {
         } finally {
             c.halt();
         }
-        delete(p1);
+        Scratch.delete(p1);
     }
 
     private void threeNodes() throws Exception {
@@ -239,8 +210,8 @@ public final class KdfsBench {
         } finally {
             c.halt();
         }
-        delete(p1);
-        delete(p2);
+        Scratch.delete(p1);
+        Scratch.delete(p2);
     }
 
     private interface Start {
@@ -284,7 +255,8 @@ public final class KdfsBench {
         if (other != null) {
             Kdfs o = c.fs(other);
             pair(row(key + " stat other", nodes, "node " + other + ", the files node " + op + " made (stored on "
-                    + "node 2), never held before", layout + ": stat (lookup + getattr)", "files/s"),
+                    + "node 2), never held before", layout + ": stat (lookup + getattr); java.nio: the same stats, "
+                    + "local and cached (so the ratio is the price of a first stat from afar)", "files/s"),
                     () -> rate(files, i -> stat(o, dirIno[i / perDir], "f" + i)),
                     () -> rate(files, i -> Files.readAttributes(nioDir[i / perDir].resolve("f" + i),
                             BasicFileAttributes.class)));
@@ -418,7 +390,8 @@ public final class KdfsBench {
                 () -> nioRandom(nioFile, offsets));
         if (other != null) {
             pair(row(key + " read other", nodes, "node " + other + ", never held the file (stored on node 2, cached "
-                    + "on node " + writer + ")", size + ": sequential read, 1 MiB reads, first read here", "MiB/s"),
+                    + "on node " + writer + ")", size + ": sequential read, 1 MiB reads, first read here; java.nio: "
+                    + "cached (so the ratio is the price of a first read from another node's memory)", "MiB/s"),
                     () -> kdfsRead(c.fs(other), ino[0]), () -> nioRead(nioFile));
         }
         Path content = LocalKdfs.content(ino[0] >>> 24 == 1 ? p1 : p2, ino[0]); // the node in the inode id's high bits
@@ -713,18 +686,5 @@ public final class KdfsBench {
 
     private static String num(double v) {
         return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.1f", v);
-    }
-
-    private static void delete(Path tree) throws IOException {
-        if (!Files.exists(tree)) {
-            return;
-        }
-        List<Path> paths;
-        try (var s = Files.walk(tree)) {
-            paths = s.sorted(java.util.Comparator.reverseOrder()).toList();
-        }
-        for (Path p : paths) {
-            Files.deleteIfExists(p);
-        }
     }
 }

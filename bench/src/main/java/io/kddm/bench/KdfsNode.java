@@ -25,7 +25,7 @@ import io.kddm.transport.mina.TransportSettings;
  * JVM, or, through {@link #main}, as a JVM of its own that the benchmark
  * starts and drives over its standard input.
  */
-final class KdfsNode implements AutoCloseable {
+final class KdfsNode {
     final MinaTransport transport;
     final ClusterMembership membership;
     final KddmService kddm;
@@ -71,13 +71,6 @@ final class KdfsNode implements AutoCloseable {
         membership.close();
     }
 
-    @Override
-    public void close() {
-        kddm.close();
-        membership.close();
-        transport.stop();
-    }
-
     /**
      * A node in a JVM of its own: {@code ID SECRET_HEX BUDGET_BYTES PARTITION|NONE ROOT_INO SEED...}.
      * Prints {@code listening HOST:PORT} once its transport listens, {@code mounted}
@@ -106,11 +99,7 @@ final class KdfsNode implements AutoCloseable {
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null;) {
-            if (line.equals("sync")) {
-                node.kdfs.sync();
-                System.out.println("synced");
-                System.out.flush();
-            } else if (line.equals("halt")) {
+            if (line.equals("halt")) {
                 break;
             }
         }

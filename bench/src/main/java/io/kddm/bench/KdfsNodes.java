@@ -30,7 +30,7 @@ import io.kddm.transport.mina.TransportSettings;
  * The benchmark drives nodes 1 and 3 through {@link Kdfs}; node 2 only serves
  * (it is the home of what is stored on it).
  */
-final class KdfsNodes implements AutoCloseable {
+final class KdfsNodes {
     private static final String CHILD_HEAP = "-Xmx1536m";
 
     private final KdfsNode one;
@@ -148,11 +148,6 @@ final class KdfsNodes implements AutoCloseable {
             }
         }
 
-        void sync() throws InterruptedException {
-            in.println("sync");
-            expect("synced", 600);
-        }
-
         /** Asks it to stop at once; ends it (this process only) if it has not within 30 s. */
         void halt() throws InterruptedException {
             in.println("halt");
@@ -163,10 +158,6 @@ final class KdfsNodes implements AutoCloseable {
                 }
             }
         }
-    }
-
-    int size() {
-        return three == null ? 1 : 3;
     }
 
     /** Node 1 or, of three, node 3. */
@@ -182,13 +173,9 @@ final class KdfsNodes implements AutoCloseable {
         };
     }
 
-    /** Writes back what node {@code id} changed (node 2: through its standard input). */
-    void sync(int id) throws InterruptedException {
-        if (id == 2) {
-            two.sync();
-        } else {
-            node(id).kdfs.sync();
-        }
+    /** Writes back what node {@code id} (1 or 3, in this JVM) changed. */
+    void sync(int id) {
+        node(id).kdfs.sync();
     }
 
     /** Stops every node at once (everything must have been written back). */
@@ -204,10 +191,5 @@ final class KdfsNodes implements AutoCloseable {
         if (two != null) {
             two.halt();
         }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        halt();
     }
 }

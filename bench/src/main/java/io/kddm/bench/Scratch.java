@@ -25,7 +25,8 @@ final class Scratch implements AutoCloseable {
         delete(dir);
     }
 
-    private static void delete(Path tree) throws IOException {
+    /** Deletes a folder and everything in it, if it is there. */
+    static void delete(Path tree) throws IOException {
         if (!Files.exists(tree)) {
             return;
         }
