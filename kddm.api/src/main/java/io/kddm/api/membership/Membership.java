@@ -23,8 +23,29 @@ public interface Membership {
 
     Optional<NodeInfo> node(int id);
 
-    /** Whether {@code id} is this node or a node in state ALIVE or SUSPECT. */
+    /** Whether {@code id} is in the view installed here (this node once it has joined). */
     boolean isUp(int id);
+
+    /** The view installed here: the last one agreed by a majority of the voters that this node may act upon. */
+    View view();
+
+    /**
+     * Whether this node holds a lease from a majority of the voters: only then may
+     * it grant a get or grab, serve a request or own an object. Cheap (a clock
+     * read), for every grant.
+     */
+    boolean hasLease();
+
+    /** The voting nodes (those that agree on views), by id. */
+    java.util.SortedSet<Integer> voters();
+
+    /**
+     * Registers a view listener; it is told of the view installed now at once
+     * (as installed after {@link View#NONE}).
+     *
+     * @return closing it removes the listener
+     */
+    AutoCloseable addViewListener(ViewListener listener);
 
     /**
      * Registers a listener directly (for components that the membership itself

@@ -20,6 +20,18 @@ public interface Kddm {
     int localNode();
 
     /**
+     * Leaves the cluster in order, while every service of this node still runs:
+     * no local get or grab is granted any more, every object this node owns is
+     * handed to another node and acknowledged by its home, and the objects of
+     * disk-backed families it homes are stored first. Called by the node before it
+     * stops (SIGTERM, the end of {@code --exec}, the console's exit); this node's
+     * sets are unusable afterwards.
+     *
+     * @return how many objects could not be handed off (no other node could take them)
+     */
+    int leave();
+
+    /**
      * Creates a set of {@code family}, known to every node that is up.
      *
      * @throws UnknownFamilyException if no bundle registered that family here

@@ -5,7 +5,7 @@
  * {@link io.kddm.api.transport.Transport}; no other bundle opens a socket.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.kddm.api.transport;
 
 import org.osgi.annotation.bundle.Export;
