@@ -11,10 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * It is a soft limit: objects held, in motion or waited for are never flushed,
  * and an owned object stays when no other node can take it (see
- * {@link Coherence#evict}).
+ * {@link Eviction#evict}).
  */
 final class MemoryBudget {
-    private final long limit;
+    private volatile long limit;
     private final AtomicLong held = new AtomicLong();
     private final AtomicBoolean flushing = new AtomicBoolean();
     /** After a pass that freed too little: no new pass until the node holds more than this. */
@@ -22,10 +22,16 @@ final class MemoryBudget {
 
     /** @param limit bytes; 0 for none */
     MemoryBudget(long limit) {
-        if (limit < 0) {
-            throw new IllegalArgumentException("memory budget must be >= 0 bytes, not " + limit);
+        limit(limit);
+    }
+
+    /** A new limit, bytes (0 for none): a pass after a fruitless one is no longer held back. */
+    void limit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("memory budget must be >= 0 bytes, not " + bytes);
         }
-        this.limit = limit;
+        limit = bytes;
+        retryAbove = 0;
     }
 
     long limit() {

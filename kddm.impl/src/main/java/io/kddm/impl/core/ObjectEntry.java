@@ -6,53 +6,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One object as this node holds it. Guarded by its own monitor.
- * <p>
- * States (Kerrighed's names) and what moves between them:
- * <pre>
- * state        event                                   action                                    next
- * INVALID      local get/grab                          GET_REQ/GRAB_REQ to the home              (waits)
- * INVALID      TOUCH from home                         linker.firstTouch, DONE(owner=me)         READ_OWNER / WRITE_OWNER
- * INVALID      COPY from owner                         DONE                                      READ_COPY
- * any          OWNERSHIP + every INV_ACK listed        DONE(owner=me)                            WRITE_OWNER
- * READ_COPY    local get                               grant                                     READ_COPY
- * READ_COPY    local grab                              GRAB_REQ to the home                      (waits)
- * READ_COPY    INV, no local reader                    INV_ACK to the new owner                  INVALID
- * READ_COPY    INV, local readers                      no new grants; INV_ACK when they release  INVALID
- * READ_OWNER   local get                               grant                                     READ_OWNER
- * READ_OWNER   local grab, no holder                   INV to the copyset, wait for the acks     WRITE_OWNER
- * READ_OWNER   FWD_GET                                 COPY, add to copyset                      READ_OWNER
- * WRITE_OWNER  local get or grab, no conflicting holder grant                                    WRITE_OWNER
- * WRITE_OWNER  FWD_GET, no writer                      COPY, add to copyset                      READ_OWNER
- * *_OWNER      FWD_GRAB, no holder                     INV to copyset (acks to requester),        INVALID
- *                                                      OWNERSHIP to the requester
- * over budget (idle, least recently used first):
- * READ_COPY    flush                                   (nothing: it stays in the owner's copyset) INVALID
- * *_OWNER      flush, disk-backed, no copies           WRITEBACK_REQ to the home                 (waits)
- * *_OWNER      FWD_WRITEBACK, idle, no copies          WRITTEN_BACK (bytes) to the home          INVALID
- * *_OWNER      FWD_WRITEBACK, in use again             DONE (kept)                               unchanged
- * *_OWNER      flush (API, leaving), otherwise         HANDOFF_REQ to the home; it forwards a    (as FWD_GRAB)
- *                                                      grab on another node's behalf
- * *_OWNER      FWD_GET/FWD_GRAB of our own request     DONE (the request is met: a handoff made  unchanged
- *              (a handoff overtook it)                 us the owner meanwhile)
- * </pre>
- * The home's side: a request for an object nobody owns is a first touch, made
- * by the requester ({@code TOUCH}) or, for disk-backed families, by the home
- * itself, which then serves the request as the owner.
- * Local waiters and forwarded requests share one FIFO queue: the object serves
- * them in arrival order, so local threads that queued while it was away are
- * served before it moves again, and a remote request is never overtaken by
- * local threads that came after it.
+ * One object as this node holds or wants it: its state ({@link ObjectState}),
+ * value, copyset (when owner), lock holders and the queue of local threads and
+ * forwarded requests waiting for it, served in arrival order. Guarded by its own
+ * monitor. What happens to it is in {@link StateTable}, object-side rows.
  */
 final class ObjectEntry {
-    enum State {
-        INVALID, READ_COPY, READ_OWNER, WRITE_OWNER;
-
-        boolean owner() {
-            return this == READ_OWNER || this == WRITE_OWNER;
-        }
-    }
-
     /** Something waiting for the object: a local thread or a request forwarded by the home. */
     sealed interface Item permits Waiter, Forward {
     }
@@ -77,7 +36,8 @@ final class ObjectEntry {
     }
 
     final long objectId;
-    State state = State.INVALID;
+    /** One of the stable states: INV_COPY, READ_COPY, READ_OWNER, WRITE_OWNER. */
+    ObjectState state = ObjectState.INV_COPY;
     byte[] value;
     /** Owner only: the other nodes holding a read copy. */
     final Set<Integer> copyset = new TreeSet<>();
@@ -85,23 +45,33 @@ final class ObjectEntry {
     int writers;
     final ArrayDeque<Item> queue = new ArrayDeque<>();
 
-    /** A GET_REQ or GRAB_REQ of ours is at the home. */
+    /** A GET_REQ or GRAB_REQ of ours is at the home: WAIT_OBJ_READ or WAIT_OBJ_WRITE. */
     boolean requested;
     boolean requestedWrite;
-    /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}. */
+    /** The home said TOUCH and the IO linker is making the object: INV_FILLING. */
+    boolean filling;
+    /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}: WAIT_ACK_WRITE. */
     byte[] incoming;
     /** The incoming ownership is a handoff, not the answer to our request (which may still be pending). */
     boolean incomingHandoff;
-    /** We are the owner and invalidate the copyset for a local grab. */
+    /** We are the owner and invalidate the copyset for a local grab: WAIT_ACK_INV. */
     boolean upgrading;
     /** Nodes whose INV_ACK we wait for. */
     final Set<Integer> awaiting = new HashSet<>();
     /** INV_ACKs that came before the OWNERSHIP that lists them. */
     final Set<Integer> earlyAcks = new HashSet<>();
-    /** Copy holder: an INV waits for local readers to leave; ack goes to this node (0: none). */
+    /** Copy holder: an INV waits for local readers to leave; ack goes to this node (0: none): INV_DEFERRED. */
     int invalidateAckTo;
-    /** The home died: no new grants; the copy is dropped once its holders are gone. */
+    /** The home died: no new grants; the copy is dropped once its holders are gone: HOME_DOWN. */
     boolean homeDown;
+    /** Why the home refused our last request (UNKNOWN_SET), until the object comes: for a waiter that times out. */
+    String refusal;
+    /** The pause before asking a refusing home again, ms (0: not refused); doubles up to a second. */
+    int retryDelayMs;
+    /** The pending retry after a refusal: a retry that finds another one here is stale. */
+    Object retry;
+    /** Dropped when this node was taken out of the cluster: a handle put later publishes nothing. */
+    boolean voided;
     /** When a local thread was last granted the object (nanoTime), for the memory budget. */
     long lastUse;
     /** The object came by a handoff and no local thread used it since. */
@@ -111,8 +81,36 @@ final class ObjectEntry {
         this.objectId = objectId;
     }
 
+    /**
+     * The state as Kerrighed would name it: the stable state, or the waiting state
+     * the entry is in. Where two apply, the one that decides what the next message
+     * does wins (a READ_COPY waiting for the ownership is WAIT_OBJ_WRITE, as in
+     * Kerrighed, whose grab of a read copy moves it to WAIT_OBJ_WRITE).
+     */
+    ObjectState name() {
+        if (homeDown) {
+            return ObjectState.HOME_DOWN;
+        }
+        if (upgrading) {
+            return ObjectState.WAIT_ACK_INV;
+        }
+        if (incoming != null) {
+            return ObjectState.WAIT_ACK_WRITE;
+        }
+        if (filling) {
+            return ObjectState.INV_FILLING;
+        }
+        if (invalidateAckTo != 0) {
+            return ObjectState.INV_DEFERRED;
+        }
+        if (requested && !state.owner()) {
+            return requestedWrite ? ObjectState.WAIT_OBJ_WRITE : ObjectState.WAIT_OBJ_READ;
+        }
+        return state;
+    }
+
     boolean readable() {
-        return state != State.INVALID && invalidateAckTo == 0 && !upgrading && !homeDown;
+        return state != ObjectState.INV_COPY && invalidateAckTo == 0 && !upgrading && !homeDown;
     }
 
     boolean idle() {

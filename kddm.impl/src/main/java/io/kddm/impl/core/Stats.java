@@ -20,6 +20,10 @@ public final class Stats {
     public final LongAdder deferredInvalidations = new LongAdder();
     public final LongAdder ownerUpgrades = new LongAdder();
     public final LongAdder handoffs = new LongAdder();
+    /** Requests a home refused because it had not opened the set (yet), and that were asked again. */
+    public final LongAdder refusals = new LongAdder();
+    /** Messages dropped because their sender was not in the installed view (or was an older incarnation). */
+    public final LongAdder outsideView = new LongAdder();
     /** Objects flushed because the node was over its memory budget. */
     public final LongAdder budgetFlushes = new LongAdder();
     /** Operations that waited for a family or IO linker being updated, and got it. */

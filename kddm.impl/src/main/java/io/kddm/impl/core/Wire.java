@@ -7,8 +7,11 @@ import io.kddm.api.transport.MessageTypes;
 
 /**
  * The kDDM protocol messages. One layout for all of them, big-endian:
- * {@code setId:int64, objectId:int32, node:uint8, count:int32, bytes}; each
- * kind says what {@code node}, {@code count} and {@code bytes} mean.
+ * {@code epoch:int64, setId:int64, objectId:int32, node:uint8, count:int32, bytes};
+ * each kind says what {@code node}, {@code count} and {@code bytes} mean. The
+ * epoch is the sender's installed view when it sent the message (0: none), so
+ * that a receiver takes messages only from the members of its view, and never
+ * before it has installed the view they were sent in.
  */
 final class Wire {
     /** Message types, one per kind (transport type = KDDM_FIRST + ordinal). */
@@ -68,7 +71,15 @@ final class Wire {
         /** a request, anyone to home: who owns the object? Replied with the owner's id, a byte (nothing: nobody). */
         WHO_OWNS,
         /** a request, anyone to owner: who holds copies? Replied with the owner then its copyset, a byte each (nothing: not the owner). */
-        WHO_HOLDS;
+        WHO_HOLDS,
+        /**
+         * home to requester: the set is not open here (yet: a well-known set whose family
+         * has not registered, a set whose creation has not arrived); nothing was recorded,
+         * ask again later ({@code bytes} = reason).
+         */
+        UNKNOWN_SET,
+        /** home to former owner: the handoff of the object (a flush, a leave) is complete: the home knows its new owner. */
+        HANDED_OFF;
 
         private static final Kind[] ALL = values();
 
@@ -89,31 +100,37 @@ final class Wire {
         }
     }
 
-    private static final int HEADER = 8 + 4 + 1 + 4;
+    private static final int HEADER = 8 + 8 + 4 + 1 + 4;
     static final byte[] EMPTY = new byte[0];
 
-    record Message(Kind kind, long setId, long objectId, int node, int count, byte[] bytes) {
+    record Message(Kind kind, long epoch, long setId, long objectId, int node, int count, byte[] bytes) {
     }
 
     private Wire() {
     }
 
+    /** A message outside of any view (epoch 0): set messages, tests. */
     static byte[] encode(long setId, long objectId, int node, int count, byte[] bytes) {
+        return encode(0, setId, objectId, node, count, bytes);
+    }
+
+    static byte[] encode(long epoch, long setId, long objectId, int node, int count, byte[] bytes) {
         byte[] body = bytes == null ? EMPTY : bytes;
-        return ByteBuffer.allocate(HEADER + body.length).putLong(setId).putInt((int) objectId).put((byte) node)
-                .putInt(count).put(body).array();
+        return ByteBuffer.allocate(HEADER + body.length).putLong(epoch).putLong(setId).putInt((int) objectId)
+                .put((byte) node).putInt(count).put(body).array();
     }
 
     static Message decode(int type, byte[] payload) {
         try {
             ByteBuffer b = ByteBuffer.wrap(payload);
+            long epoch = b.getLong();
             long setId = b.getLong();
             long objectId = Integer.toUnsignedLong(b.getInt());
             int node = Byte.toUnsignedInt(b.get());
             int count = b.getInt();
             byte[] bytes = b.hasRemaining() ? new byte[b.remaining()] : EMPTY;
             b.get(bytes);
-            return new Message(Kind.of(type), setId, objectId, node, count, bytes);
+            return new Message(Kind.of(type), epoch, setId, objectId, node, count, bytes);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated kDDM message of type " + type);
         }

@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Reference;
 import io.kddm.api.membership.Membership;
 import io.kddm.api.membership.NodeInfo;
 import io.kddm.api.membership.NodeState;
+import io.kddm.api.membership.View;
 import io.kddm.api.transport.PeerStatus;
 import io.kddm.api.transport.Transport;
 
@@ -27,18 +28,20 @@ public final class NodesCommand {
         this.transport = transport;
     }
 
-    @Descriptor("lists every node: id, address, state, time since its last heartbeat answer, round-trip time; "
-            + "--await N first waits (up to --timeout seconds) until N nodes, this one included, are alive")
+    @Descriptor("the agreed view (epoch, members, voters), whether this node holds its lease, and every node: id, "
+            + "address, state, time since it was last heard, round-trip time; --await N first waits (up to --timeout "
+            + "seconds) until N nodes, this one included, are alive in the view and this node holds a lease")
     public String nodes(@Parameter(names = "--await", absentValue = "0") int await,
             @Parameter(names = "--timeout", absentValue = "60") int timeout) throws InterruptedException {
         if (await < 0 || await > 255 || timeout < 0 || timeout > 86_400) {
             throw new IllegalArgumentException("--await takes 0..255 nodes and --timeout 0..86400 seconds");
         }
         long deadline = System.nanoTime() + timeout * 1_000_000_000L;
-        while (alive() < await) {
+        while (alive() < await || (await > 0 && !membership.hasLease())) {
             if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(alive() + " of " + await + " nodes alive after " + timeout
-                        + " s:\n" + table());
+                throw new IllegalStateException(alive() + " of " + await + " nodes alive"
+                        + (membership.hasLease() ? "" : ", and no lease here,") + " after " + timeout + " s:\n"
+                        + table());
             }
             Thread.sleep(20);
         }
@@ -50,12 +53,17 @@ public final class NodesCommand {
     }
 
     private String table() {
+        View view = membership.view();
+        String head = "view " + view.epoch() + ": nodes " + view.members().keySet() + ", voters " + membership.voters()
+                + "; this node " + (membership.hasLease() ? "holds a lease" : "holds no lease") + "\n";
         Table table = new Table("ID", "ADDRESS", "STATE", "LAST-HEARD", "RTT", "NOTE");
         Set<Integer> listed = new HashSet<>();
         for (NodeInfo n : membership.nodes()) {
             listed.add(n.id());
+            String note = (n.local() ? "this node" : "") + (membership.voters().contains(n.id())
+                    ? (n.local() ? ", voter" : "voter") : "");
             table.row(n.id(), n.address(), n.state(), n.local() ? "-" : Durations.of(n.lastHeard()),
-                    n.rtt().map(Durations::of).orElse("-"), n.local() ? "this node" : "");
+                    n.rtt().map(Durations::of).orElse("-"), note);
         }
         for (PeerStatus p : transport.peers()) {
             if (p.state() != PeerStatus.State.SELF && !listed.contains(p.node())) {
@@ -64,6 +72,6 @@ public final class NodesCommand {
                         p.detail());
             }
         }
-        return table.toString();
+        return head + table;
     }
 }

@@ -51,13 +51,16 @@ public final class SetCommands {
                 + " of families not registered here not shown (kddm:sets --all)\n");
     }
 
-    @Descriptor("lists the objects of a set held or homed on this node: state, owner, copyset, lock holders")
+    @Descriptor("lists the objects of a set held or homed on this node: their state here (Kerrighed's names, "
+            + "INV_COPY, READ_COPY, WRITE_OWNER, WAIT_OBJ_READ, ...), copyset and lock holders; where this node is "
+            + "their home, the state there (NO_OWNER, OWNED, FORWARDED, ...) and the owner")
     public String objects(@Descriptor("set id, NODE:NUMBER") String set) {
-        Table t = new Table("OBJECT", "STATE", "BYTES", "HOME", "OWNER(at home)", "COPYSET", "READERS",
-                "WRITERS", "QUEUED");
+        Table t = new Table("OBJECT", "STATE", "BYTES", "COPYSET", "READERS", "WRITERS", "QUEUED", "HOME",
+                "AT-HOME", "OWNER");
         for (KddmService.ObjectView o : kddm.objects(SetIds.parse(set))) {
-            t.row(o.objectId(), o.state(), o.bytes(), o.home(), o.owner() < 0 ? "-" : o.owner(),
-                    o.copyset(), o.readers(), o.writers(), o.queued());
+            boolean homedHere = o.homeState() != null;
+            t.row(o.objectId(), o.state(), o.bytes(), o.copyset(), o.readers(), o.writers(), o.queued(), o.home(),
+                    homedHere ? o.homeState() : "-", homedHere && o.owner() > 0 ? o.owner() : "-");
         }
         return t.toString();
     }

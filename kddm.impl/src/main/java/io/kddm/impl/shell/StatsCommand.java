@@ -31,8 +31,11 @@ public final class StatsCommand {
                 .row("invalidations received", s.invalidationsReceived.sum())
                 .row("queue waits", s.queueWaits.sum()).row("timeouts", s.timeouts.sum())
                 .row("failures", s.failures.sum()).row("handoffs", s.handoffs.sum())
+                .row("requests asked again (set not open at its home)", s.refusals.sum())
                 .row("bytes held", kddm.coherence().heldBytes())
                 .row("memory budget", budget == 0 ? "none" : budget)
+                .row("operation timeout", kddm.coherence().operationTimeout().toMillis() + " ms")
+                .row("linker grace", kddm.linkerGrace().toMillis() + " ms")
                 .row("flushed over budget", s.budgetFlushes.sum())
                 .row("waits for an updated linker", s.linkerWaits.sum())
                 .row("linker calls skipped in an update", s.linkerSkips.sum());

@@ -70,9 +70,11 @@ public final class TortureCommand {
                     absentValue = "33554429") long barrier,
             @Descriptor("only increments (a counter test): the end result is exact")
             @Parameter(names = "--only-add", presentValue = "true", absentValue = "false") boolean onlyAdd,
+            @Descriptor("ms a thread waits after an operation failed, as a client backs off (0: none)")
+            @Parameter(names = "--backoff", absentValue = "0") long backoff,
             @Descriptor("history file") String file) throws Exception {
-        if (threads < 1 || ops < 1 || participants < 1) {
-            throw new IllegalArgumentException("--threads, --ops and --participants must be at least 1");
+        if (threads < 1 || ops < 1 || participants < 1 || backoff < 0) {
+            throw new IllegalArgumentException("--threads, --ops and --participants must be at least 1, --backoff >= 0");
         }
         List<Long> ids = objectIds(objects);
         KddmSet s = kddm.wellKnown(SetIds.of(0, set), family);
@@ -98,7 +100,7 @@ public final class TortureCommand {
                     int thread = t;
                     Thread th = new Thread(() -> {
                         try {
-                            work(s, node, thread, ops, ids, seed, onlyAdd, out, opIds, done, failed);
+                            work(s, node, thread, ops, ids, seed, onlyAdd, backoff, out, opIds, done, failed);
                         } catch (RuntimeException | Error e) {
                             unexpected.add(e);
                         }
@@ -175,7 +177,7 @@ public final class TortureCommand {
     }
 
     private static void work(KddmSet s, int node, int thread, int ops, List<Long> ids, long seed, boolean onlyAdd,
-            Writer out, AtomicLong opIds, AtomicLong done, AtomicLong failed) {
+            long backoff, Writer out, AtomicLong opIds, AtomicLong done, AtomicLong failed) {
         Random r = new Random(seed * 7919 + node * 1000L + thread);
         for (int i = 0; i < ops; i++) {
             long object = ids.get(r.nextInt(ids.size()));
@@ -193,6 +195,14 @@ public final class TortureCommand {
             } catch (KddmException e) {
                 write(out, "F " + id + " " + e.getClass().getSimpleName());
                 failed.incrementAndGet();
+                if (backoff > 0) {
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.kddm.impl.core;
 
+import static io.kddm.impl.core.StateTable.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -289,7 +290,13 @@ class CoherenceTest {
         assertTrue(runs.subList(0, 2).stream().noneMatch(CompletableFuture::isDone), "the crash must land mid-run");
         long failed = 0;
         for (int i = 0; i < 2; i++) {
-            Workload.Outcome o = runs.get(i).get(60, TimeUnit.SECONDS);
+            Workload.Outcome o;
+            try {
+                o = runs.get(i).get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException hung) {
+                throw new AssertionError("node " + (i + 1) + "'s workload did not end 60 s after the crash; what is "
+                        + "in motion:\n" + inMotion(nodes), hung);
+            }
             assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
             failed += o.failed();
         }
@@ -306,6 +313,7 @@ class CoherenceTest {
     }
 
     @Test
+    @Covers({H13})
     void aForwardToANonOwnerFailsTheRequestInsteadOfHanging() {
         List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(30));
         KddmSet one = nodes.get(0).create(FAMILY);
@@ -344,6 +352,7 @@ class CoherenceTest {
     }
 
     @Test
+    @Covers({L3, H12})
     void removeMakesTheObjectAnewEverywhere() {
         List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
         KddmSet a = nodes.get(0).create(FAMILY);
@@ -382,6 +391,7 @@ class CoherenceTest {
     }
 
     @Test
+    @Covers({L2, H6})
     void flushHandsTheLastCopyToAnotherNode() {
         List<KddmService> nodes = cluster(3, Duration.ofMillis(1), Duration.ofSeconds(10));
         KddmSet a = nodes.get(0).create(FAMILY);
@@ -401,6 +411,7 @@ class CoherenceTest {
     }
 
     @Test
+    @Covers({L6})
     void tryGrabTimesOutWhileAnotherNodeHoldsTheObject() {
         List<KddmService> nodes = cluster(2, Duration.ofMillis(1), Duration.ofSeconds(10));
         KddmSet a = nodes.get(0).create(FAMILY);
@@ -457,6 +468,7 @@ class CoherenceTest {
 
     /** Holders as the home knows them: a transfer's DONE reaches it after the grab returns, hence the waits. */
     @Test
+    @Covers({L5, H16, O27})
     void holdersNameTheOwnerFirstThenItsCopies() throws InterruptedException {
         List<KddmService> nodes = cluster(3, Duration.ofMillis(2), Duration.ofSeconds(10));
         long set = nodes.get(0).create(FAMILY).id();
@@ -476,6 +488,7 @@ class CoherenceTest {
 
     /** A family claiming well-known sets: a home that never opened one opens it when a request comes. */
     @Test
+    @Covers({H17})
     void aHomeOpensAWellKnownSetItsFamilyClaimsWhenARequestComes() {
         SetFamily claiming = new SetFamily() {
             @Override
@@ -506,8 +519,8 @@ class CoherenceTest {
         }
         assertTrue(nodes.get(1).find(SetIds.of(0, 150)).isPresent(), "node 2 opened the claimed set");
         KddmSet unclaimed = nodes.get(0).wellKnown(SetIds.of(0, 200), "claiming");
-        KddmException e = assertThrows(KddmException.class, () -> unclaimed.grab(object));
-        assertTrue(e.getMessage().contains("set unknown at its home"), e.getMessage());
+        KddmException e = assertThrows(KddmException.class, () -> unclaimed.grab(object)); // after 5 s
+        assertTrue(e.getMessage().endsWith("set 0:200 is not open at its home, node 2"), e.getMessage());
         // a question about holders opens nothing at the home
         assertEquals(List.of(), nodes.get(0).wellKnown(SetIds.of(0, 160), "claiming").holders(object));
         assertTrue(nodes.get(1).find(SetIds.of(0, 160)).isEmpty());
@@ -555,5 +568,68 @@ class CoherenceTest {
         assertEquals(0, h.read(50, into, 0, 10));
         h.close();
         assertThrows(IllegalStateException.class, () -> h.read(0, into, 0, 1));
+    }
+
+    /**
+     * A well-known set each node opens from its own configuration: a node whose
+     * home has not opened it yet (its family registers late: a slow start) waits
+     * for it instead of failing, and gets the object once the home has.
+     */
+    @Test
+    @Covers({O28, H17})
+    void aRequestWaitsForAHomeThatOpensItsWellKnownSetLate() throws Exception {
+        List<KddmService> nodes = cluster(2, Duration.ofMillis(1), Duration.ofSeconds(10));
+        nodes.get(0).addFamily(NODE_BITS);
+        long object = 2L << 24; // homed on node 2, whose family is not registered yet
+        KddmSet early = nodes.get(0).wellKnown(SetIds.of(0, 31), NODE_BITS.name());
+        CompletableFuture<byte[]> grab = CompletableFuture.supplyAsync(() -> {
+            try (ObjectHandle h = early.grab(object)) {
+                h.value(new byte[] {3});
+                return h.value();
+            }
+        });
+        Await.until("node 1's request refused at least once",
+                () -> nodes.get(0).coherence().stats().refusals.sum() > 0);
+        assertTrue(!grab.isDone(), "it waits");
+        nodes.get(1).addFamily(NODE_BITS);
+        nodes.get(1).wellKnown(SetIds.of(0, 31), NODE_BITS.name());
+        assertArrayEquals(new byte[] {3}, grab.get(10, TimeUnit.SECONDS));
+    }
+
+    /** Every object entry and home entry of every node that is not at rest, for a failure message. */
+    static String inMotion(List<KddmService> nodes) {
+        StringBuilder b = new StringBuilder();
+        for (KddmService k : nodes) {
+            int n = k.localNode();
+            for (SetState s : k.coherence().allSets()) {
+                for (ObjectEntry e : s.objects.values()) {
+                    synchronized (e) {
+                        if (!e.queue.isEmpty() || !e.name().stable() || e.readers > 0 || e.writers > 0) {
+                            b.append("node ").append(n).append(" object ").append(e.objectId).append(' ')
+                                    .append(e.name()).append(" stable=").append(e.state).append(" readers=")
+                                    .append(e.readers).append(" writers=").append(e.writers).append(" queue=")
+                                    .append(e.queue.stream().map(i -> i instanceof ObjectEntry.Forward f ? f.toString()
+                                            : "waiter(" + (((ObjectEntry.Waiter) i).write ? "grab" : "get") + ")")
+                                            .toList())
+                                    .append(" requested=").append(e.requested).append(e.requestedWrite ? "(write)" : "")
+                                    .append(" awaiting=").append(e.awaiting).append(" copyset=").append(e.copyset)
+                                    .append('\n');
+                        }
+                    }
+                }
+                for (ManagerEntry me : s.managed.values()) {
+                    synchronized (me) {
+                        if (me.current != null || !me.queue.isEmpty()) {
+                            b.append("home ").append(n).append(" object ").append(me.objectId).append(' ')
+                                    .append(me.name()).append(" owner=").append(me.owner).append(" current=")
+                                    .append(me.current == null ? "-" : me.current.requester + (me.current.write
+                                            ? " grab" : " get") + " at " + me.current.forwardedTo)
+                                    .append(" queued=").append(me.queue.size()).append('\n');
+                        }
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.kddm.impl.core;
 
+import static io.kddm.impl.core.StateTable.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -137,6 +138,7 @@ class MemoryBudgetTest {
     }
 
     @Test
+    @Covers({B1})
     void aReaderOverItsBudgetDropsReadCopiesAndReadsThemAgain() throws Exception {
         cluster(0, BUDGET, 0);
         KddmSet s1 = nodes.get(0).create(CoherenceTest.FAMILY);
@@ -162,6 +164,7 @@ class MemoryBudgetTest {
     }
 
     @Test
+    @Covers({B3})
     void whenEveryNodeIsFullObjectsStayRatherThanBeLost() throws Exception {
         cluster(BUDGET, BUDGET, BUDGET); // 48 KiB of budget for 60 KB of objects
         KddmSet s1 = nodes.get(0).create(CoherenceTest.FAMILY);
@@ -179,6 +182,7 @@ class MemoryBudgetTest {
     }
 
     @Test
+    @Covers({B2, H11})
     void diskBackedObjectsAreWrittenBackToTheirHomesStore() throws Exception {
         cluster(BUDGET, BUDGET, BUDGET);
         KddmSet s1 = nodes.get(0).create(diskFamily.name());
@@ -267,6 +271,7 @@ class MemoryBudgetTest {
     }
 
     @Test
+    @Covers({L4, H15})
     void syncOfADiskBackedObjectWritesAtItsHome() {
         cluster(0, 0, 0);
         KddmSet s1 = nodes.get(0).create(diskFamily.name());
@@ -279,6 +284,7 @@ class MemoryBudgetTest {
 
     /** A home without the disk-backed family cannot read its store: it refuses, never lets the requester touch. */
     @Test
+    @Covers({H4})
     void aHomeThatNeverHadTheFamilyRefusesRatherThanLetAFirstTouchElsewhereHideItsStore() {
         network = new SimNetwork(7, Duration.ZERO);
         network.node(1);

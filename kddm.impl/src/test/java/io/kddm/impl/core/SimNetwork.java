@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,8 @@ import io.kddm.api.membership.Membership;
 import io.kddm.api.membership.MembershipListener;
 import io.kddm.api.membership.NodeInfo;
 import io.kddm.api.membership.NodeState;
+import io.kddm.api.membership.View;
+import io.kddm.api.membership.ViewListener;
 import io.kddm.api.transport.ConnectionListener;
 import io.kddm.api.transport.Inbound;
 import io.kddm.api.transport.MessageHandler;
@@ -40,6 +43,7 @@ public final class SimNetwork implements AutoCloseable {
     /** The delays' source; which message gets which delay still depends on thread scheduling. */
     private final Random random;
     private final AtomicLong messages = new AtomicLong();
+    private View view = View.NONE;
 
     public SimNetwork(long seed, Duration maxDelay) {
         this.random = new Random(seed);
@@ -50,17 +54,37 @@ public final class SimNetwork implements AutoCloseable {
         return messages.get();
     }
 
-    public Node node(int id) {
-        return nodes.computeIfAbsent(id, Node::new);
+    /** Node {@code id}, made (and let into the view) on first use. */
+    public synchronized Node node(int id) {
+        Node n = nodes.get(id);
+        if (n == null) {
+            n = new Node(id);
+            nodes.put(id, n);
+            newView();
+        }
+        return n;
     }
 
-    /** Crash: the node's messages stop, and every other node's membership sees it DEAD. */
-    void crash(int id) {
-        Node dead = nodes.get(id);
-        dead.up = false;
+    /** Crash: the node's messages stop, and the others install a view without it. */
+    synchronized void crash(int id) {
+        nodes.get(id).up = false;
+        newView();
+    }
+
+    /** The next view: every node up, each as incarnation 1 from the epoch it joined in; installed on each up node. */
+    private void newView() {
+        java.util.SortedMap<Integer, View.Member> members = new java.util.TreeMap<>();
+        long epoch = view.epoch() + 1;
         for (Node n : nodes.values()) {
             if (n.up) {
-                n.membership.tell(id, NodeState.DEAD);
+                View.Member was = view.members().get(n.id);
+                members.put(n.id, was != null ? was : new View.Member(n.id, 1, epoch));
+            }
+        }
+        view = new View(epoch, members);
+        for (Node n : nodes.values()) {
+            if (n.up) {
+                n.membership.install(view);
             }
         }
     }
@@ -207,24 +231,33 @@ public final class SimNetwork implements AutoCloseable {
         }
     }
 
-    /** Everyone the network knows is ALIVE until crashed. */
+    /**
+     * Agreed membership as a perfect failure detector would give it: one view for
+     * the whole network (every node created and not crashed), installed on every
+     * node at once when it changes; every node up holds a lease.
+     */
     public final class SimMembership implements Membership {
         private final Node self;
-        private final Map<Integer, NodeState> states = new ConcurrentHashMap<>();
         private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
+        private final List<ViewListener> viewListeners = new CopyOnWriteArrayList<>();
+        private volatile View installed = View.NONE;
 
         SimMembership(Node self) {
             this.self = self;
         }
 
-        void tell(int node, NodeState state) {
-            states.put(node, state);
-            NodeInfo info = info(node);
-            listeners.forEach(l -> l.stateChanged(info, NodeState.ALIVE));
+        synchronized void install(View next) {
+            View previous = installed;
+            installed = next;
+            viewListeners.forEach(l -> l.installed(previous, next));
+            for (Integer gone : next.departedSince(previous).keySet()) {
+                NodeInfo info = info(gone);
+                listeners.forEach(l -> l.stateChanged(info, NodeState.ALIVE));
+            }
         }
 
         private NodeInfo info(int node) {
-            NodeState s = states.getOrDefault(node, NodeState.ALIVE);
+            NodeState s = installed.contains(node) ? NodeState.ALIVE : NodeState.DEAD;
             return new NodeInfo(node, "sim:" + node, s, 1, Duration.ZERO, Optional.empty(), node == self.id);
         }
 
@@ -245,8 +278,29 @@ public final class SimNetwork implements AutoCloseable {
 
         @Override
         public boolean isUp(int id) {
-            Node n = nodes.get(id);
-            return n != null && n.up && states.getOrDefault(id, NodeState.ALIVE).isUp();
+            return installed.contains(id);
+        }
+
+        @Override
+        public View view() {
+            return installed;
+        }
+
+        @Override
+        public boolean hasLease() {
+            return self.up;
+        }
+
+        @Override
+        public SortedSet<Integer> voters() {
+            return new TreeSet<>(nodes.keySet());
+        }
+
+        @Override
+        public synchronized AutoCloseable addViewListener(ViewListener listener) {
+            viewListeners.add(listener);
+            listener.installed(View.NONE, installed);
+            return () -> viewListeners.remove(listener);
         }
 
         @Override

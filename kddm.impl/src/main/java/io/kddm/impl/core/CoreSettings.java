@@ -1,0 +1,92 @@
+package io.kddm.impl.core;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.set.SetIds;
+
+/**
+ * The {@code io.kddm.core} configuration, each key checked on its own: what the
+ * core starts with, and what a change to the configuration applies live. A value
+ * that is invalid is refused with a log line and the one in force stays; a key
+ * that cannot change live says so.
+ */
+final class CoreSettings {
+    private static final Logger LOG = LoggerFactory.getLogger(CoreSettings.class);
+
+    private CoreSettings() {
+    }
+
+    static Duration operationTimeout(KddmService.Config c) {
+        if (c.operation_timeout_ms() <= 0) {
+            throw new IllegalArgumentException("operation.timeout.ms must be > 0, not " + c.operation_timeout_ms());
+        }
+        return Duration.ofMillis(c.operation_timeout_ms());
+    }
+
+    static long memoryBudget(KddmService.Config c) {
+        double mb = c.memory_budget_mb();
+        if (!(mb >= 0) || Double.isInfinite(mb)) {
+            throw new IllegalArgumentException("memory.budget.mb must be >= 0, not " + mb);
+        }
+        return (long) (mb * 1024 * 1024);
+    }
+
+    static Duration linkerGrace(KddmService.Config c) {
+        if (c.linker_grace_ms() < 0) {
+            throw new IllegalArgumentException("linker.grace.ms must be >= 0, not " + c.linker_grace_ms());
+        }
+        return Duration.ofMillis(c.linker_grace_ms());
+    }
+
+    static Map<Long, String> wellKnown(KddmService.Config c) {
+        Map<Long, String> sets = new HashMap<>();
+        for (String entry : String.join(",", c.well_known()).split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] parts = entry.split("=", 2);
+            long id;
+            try {
+                id = SetIds.parse(parts[0].trim());
+            } catch (IllegalArgumentException e) {
+                id = -1;
+            }
+            if (parts.length != 2 || parts[1].isBlank() || id < 0 || !SetIds.wellKnown(id)) {
+                throw new IllegalArgumentException("well.known entry '" + entry
+                        + "' is not SET=FAMILY with a well-known set id (0:NUMBER)");
+            }
+            sets.put(id, parts[1].trim());
+        }
+        return sets;
+    }
+
+    /**
+     * Applies one key of a changed configuration: {@code apply} runs if the new
+     * value is valid and differs from {@code current}; an invalid one is refused
+     * and logged. Returns whether it applied.
+     */
+    static <T> boolean change(String key, KddmService.Config next, Function<KddmService.Config, T> parse, T current,
+            Consumer<T> apply, Function<T, String> show) {
+        T value;
+        try {
+            value = parse.apply(next);
+        } catch (IllegalArgumentException invalid) {
+            LOG.error("io.kddm.core: {}: refused, {} stays in force", invalid.getMessage(), show.apply(current));
+            return false;
+        }
+        if (Objects.equals(value, current)) {
+            return false;
+        }
+        apply.accept(value);
+        LOG.info("io.kddm.core: {} changed from {} to {}, live", key, show.apply(current), show.apply(value));
+        return true;
+    }
+}

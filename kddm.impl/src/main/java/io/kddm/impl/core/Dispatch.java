@@ -1,0 +1,281 @@
+package io.kddm.impl.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.membership.View;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.Inbound;
+import io.kddm.impl.core.ManagerEntry.Request;
+import io.kddm.impl.core.ObjectEntry.Forward;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * Every kDDM object message comes in here and goes to the role that runs its
+ * row of {@link StateTable}: one switch, grouped by role.
+ * <p>
+ * The unknown-set rule: a message about a set this node does not know opens it
+ * only if it may come first (GET_REQ, GRAB_REQ, SYNC, a handed-off OWNERSHIP) and a family registered
+ * here claims the set as well-known; otherwise a request is refused (UNKNOWN_SET,
+ * which the requester asks again after, or a failed reply: row H17), a question
+ * (WHO_OWNS, WHO_HOLDS) is answered "nobody", and anything else is late (the set
+ * was destroyed here) and dropped, so that it cannot bring the set back.
+ */
+final class Dispatch {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatch.class);
+
+    /** Which role handles a message kind. */
+    enum Route {
+        /** The home side, {@link HomeSide}. */
+        HOME,
+        /** The object side, {@link ObjectSide}. */
+        OBJECT,
+        /** A request with a reply: SYNC at the home, WHO_OWNS at the home, WHO_HOLDS at the owner. */
+        QUESTION,
+        /** Set messages: handled by {@link KddmService}, never routed here. */
+        SET,
+        /** A kind whose number is reserved and that is never sent. */
+        NEVER_SENT
+    }
+
+    /** A message from a newer view than the one installed here: it waits for that view. */
+    private record Parked(int sender, int type, byte[] payload, Inbound request, long epoch) {
+    }
+
+    /** What to do with a message, by the view installed here. */
+    private enum Admission {
+        PROCESS, PARK, DROP
+    }
+
+    /** At most this many messages wait for a view (a node cut off from the voters must not fill its memory). */
+    private static final int MAX_PARKED = 100_000;
+
+    private final Coherence node;
+    /** Guards the installed view's admission, {@link #parked} and its drain: messages stay in order. */
+    private final Object admission = new Object();
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private final Set<Integer> parkedSenders = new HashSet<>();
+
+    Dispatch(Coherence node) {
+        this.node = node;
+    }
+
+    /**
+     * Whether a message of {@code sender} stamped with {@code epoch} is taken: a
+     * message of this node, or of no view (0), always; one of a newer view waits
+     * for it (as does every later message of that sender); one of a node not in
+     * the view, or of an incarnation older than its member's, is dropped: it was
+     * sent before that node left or was taken out. Holding {@link #admission}.
+     */
+    private Admission admit(int sender, long epoch) {
+        if (sender == node.self || epoch == 0) {
+            return Admission.PROCESS;
+        }
+        View v = node.view;
+        if (epoch > v.epoch() || parkedSenders.contains(sender)) {
+            return Admission.PARK;
+        }
+        View.Member m = v.members().get(sender);
+        return m == null || epoch < m.joined() ? Admission.DROP : Admission.PROCESS;
+    }
+
+    private boolean admitted(int sender, int type, byte[] payload, Inbound request, Message m) {
+        synchronized (admission) {
+            switch (admit(sender, m.epoch())) {
+                case PROCESS -> {
+                    return true;
+                }
+                case PARK -> {
+                    if (parked.size() >= MAX_PARKED) {
+                        Parked oldest = parked.poll();
+                        LOG.warn("node {}: too many messages wait for a newer view; dropped one from node {}",
+                                node.self, oldest.sender());
+                    }
+                    parked.add(new Parked(sender, type, payload, request, m.epoch()));
+                    parkedSenders.add(sender);
+                    return false;
+                }
+                default -> {
+                    node.stats.outsideView.increment();
+                    LOG.debug("{} from node {} of epoch {} dropped: not from a member of {}", m.kind(), sender,
+                            m.epoch(), node.view);
+                    if (request != null) {
+                        request.fail("node " + sender + " is not in " + node.view + " of node " + node.self);
+                    }
+                    return false;
+                }
+            }
+        }
+    }
+
+    /**
+     * Installs {@code view} for admission, runs {@code departures} (the core
+     * forgets the nodes gone), then handles the messages that waited for it, in
+     * the order they came: all under the admission lock, so that none overtakes
+     * another of its sender.
+     */
+    void install(View view, Runnable departures) {
+        synchronized (admission) {
+            node.view = view;
+            departures.run();
+            List<Parked> ready = new ArrayList<>();
+            parkedSenders.clear();
+            for (var it = parked.iterator(); it.hasNext();) {
+                Parked p = it.next();
+                if (p.epoch() <= view.epoch() && !parkedSenders.contains(p.sender())) {
+                    ready.add(p);
+                    it.remove();
+                } else {
+                    parkedSenders.add(p.sender());
+                }
+            }
+            for (Parked p : ready) {
+                Message m = Wire.decode(p.type(), p.payload()); // decoded once already: it decodes
+                View.Member member = view.members().get(p.sender());
+                if (member == null || p.epoch() < member.joined()) {
+                    node.stats.outsideView.increment(); // its sender left the view it was sent in
+                    if (p.request() != null) {
+                        p.request().fail("node " + p.sender() + " is not in " + view + " of node " + node.self);
+                    }
+                } else if (p.request() != null) {
+                    answer(p.request(), m);
+                } else {
+                    process(p.sender(), m);
+                }
+            }
+        }
+    }
+
+    /** This node starts afresh: what waited for a view it will never install as it was is dropped. */
+    void clearParked() {
+        synchronized (admission) {
+            parked.clear();
+            parkedSenders.clear();
+        }
+    }
+
+    /** The role of every kind; exhaustive, so a new kind without a route does not compile. */
+    static Route route(Kind kind) {
+        return switch (kind) {
+            case GET_REQ, GRAB_REQ, HANDOFF_REQ, WRITEBACK_REQ, DONE, REMOVED, WRITTEN_BACK, NOT_OWNER -> Route.HOME;
+            case FWD_GET, FWD_GRAB, FWD_WRITEBACK, TOUCH, COPY, OWNERSHIP, INV, INV_ACK, LOST, UNKNOWN_SET,
+                    HANDED_OFF -> Route.OBJECT;
+            case SYNC, WHO_OWNS, WHO_HOLDS -> Route.QUESTION;
+            case SET_CREATE, SET_LOOKUP, SET_DESTROY -> Route.SET;
+            case DROPPED, HANDOFF_OK -> Route.NEVER_SENT;
+        };
+    }
+
+    /** The transport handler of every kDDM object message. */
+    void onMessage(Inbound in) {
+        if (in.isRequest()) {
+            question(in);
+        } else {
+            handle(in.sender(), in.type(), in.payload());
+        }
+    }
+
+    /** A message (from another node, or from this one through the outbox's loopback). */
+    void handle(int sender, int type, byte[] payload) {
+        Message m;
+        try {
+            m = Wire.decode(type, payload);
+        } catch (IllegalArgumentException ex) {
+            LOG.warn("dropping malformed kDDM message from node {}: {}", sender, ex.getMessage());
+            return;
+        }
+        if (admitted(sender, type, payload, null, m)) {
+            process(sender, m);
+        }
+    }
+
+    /** An admitted one-way message, to the role that runs its row. */
+    private void process(int sender, Message m) {
+        boolean first = m.kind() == Kind.GET_REQ || m.kind() == Kind.GRAB_REQ;
+        // A handoff may bring an object of a well-known set this node never opened: it opens it (claimed).
+        boolean handedIn = m.kind() == Kind.OWNERSHIP && m.node() == 1;
+        SetState s = first || handedIn ? node.known(m.setId()) : node.set(m.setId());
+        if (s == null) {
+            LOG.debug("{} from node {} for unknown set {}", m.kind(), sender, m.setId());
+            if (first) {
+                node.outbox.send(sender, Kind.UNKNOWN_SET, m.setId(), m.objectId(), node.self, 0,
+                        ("set " + SetIds.format(m.setId()) + " is not open at its home, node " + node.self)
+                                .getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        long id = m.objectId();
+        try {
+            switch (m.kind()) {
+                // home side
+                case GET_REQ, GRAB_REQ -> node.home.request(s, id, new Request(m.node(), m.kind() == Kind.GRAB_REQ));
+                case HANDOFF_REQ -> node.home.request(s, id, Request.handoff(m.node(), sender));
+                case WRITEBACK_REQ -> node.home.request(s, id, Request.writeBack(sender));
+                case DONE -> node.home.done(s, id, sender, m.node());
+                case REMOVED -> node.home.removed(s, id, sender);
+                case WRITTEN_BACK -> node.home.writtenBack(s, id, sender, m.bytes());
+                case NOT_OWNER -> node.home.notOwner(s, id, sender);
+                // object side: the owner
+                case FWD_GET, FWD_GRAB -> node.object.ownerForward(s, id,
+                        new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
+                case FWD_WRITEBACK -> node.object.ownerWriteBack(s, id);
+                // object side: the requester and copy holders
+                case TOUCH -> node.object.touch(s, id, m.node() != 0);
+                case COPY -> node.object.copy(s, id, sender, m.bytes());
+                case OWNERSHIP -> node.object.ownership(s, id, m.count(), m.bytes(), m.node() == 1);
+                case INV -> node.object.invalidate(s, id, m.node());
+                case INV_ACK -> node.object.invalidationAck(s, id, sender);
+                case LOST -> node.object.lost(s, id, new String(m.bytes(), StandardCharsets.UTF_8));
+                case UNKNOWN_SET -> node.object.notOpenAtHome(s, id, new String(m.bytes(), StandardCharsets.UTF_8));
+                case HANDED_OFF -> node.changes.handedOff(s.id, id);
+                // not sent as one-way messages
+                case SYNC, WHO_OWNS, WHO_HOLDS, SET_CREATE, SET_LOOKUP, SET_DESTROY, DROPPED, HANDOFF_OK ->
+                    LOG.warn("unexpected {} from node {} ({}): dropped", m.kind(), sender, route(m.kind()));
+            }
+        } catch (RuntimeException ex) {
+            LOG.error("handling {} from node {} for object {} failed", m.kind(), sender, id, ex);
+        }
+    }
+
+    /** A request with a reply: SYNC (row H15), WHO_OWNS (H16), WHO_HOLDS (O27). */
+    private void question(Inbound in) {
+        Message m;
+        try {
+            m = Wire.decode(in.type(), in.payload());
+        } catch (IllegalArgumentException ex) {
+            in.fail(ex.getMessage());
+            return;
+        }
+        if (admitted(in.sender(), in.type(), in.payload(), in, m)) {
+            answer(in, m);
+        }
+    }
+
+    private void answer(Inbound in, Message m) {
+        try {
+            switch (m.kind()) {
+                case SYNC -> node.home.sync(in, m);
+                case WHO_OWNS, WHO_HOLDS -> {
+                    SetState s = node.set(m.setId()); // a set never opened here: "nobody", and nothing opened
+                    in.reply(s == null ? Wire.EMPTY : answer(m.kind(), s, m.objectId()));
+                }
+                default -> in.fail(m.kind() + " is not a request");
+            }
+        } catch (RuntimeException ex) {
+            in.fail(ex.getMessage());
+        }
+    }
+
+    /** WHO_OWNS at the home, WHO_HOLDS at the owner: also asked of this node without a message. */
+    byte[] answer(Kind kind, SetState s, long objectId) {
+        return kind == Kind.WHO_OWNS ? node.home.whoOwns(s, objectId) : node.object.whoHolds(s, objectId);
+    }
+}

@@ -1,0 +1,392 @@
+package io.kddm.impl.core;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.Inbound;
+import io.kddm.impl.core.ManagerEntry.Request;
+import io.kddm.impl.core.ObjectEntry.Forward;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * The home's side of the protocol (IVY's fixed distributed manager): the record
+ * of who owns each object homed here ({@link ManagerEntry}), and the requests
+ * for it, served one at a time so that ownership never moves under a request
+ * in flight. An object nobody owns is touched first at the requester, or here
+ * for a disk-backed family, whose store is the home's.
+ */
+final class HomeSide {
+    private static final Logger LOG = LoggerFactory.getLogger(HomeSide.class);
+
+    private final Coherence node;
+
+    HomeSide(Coherence node) {
+        this.node = node;
+    }
+
+    /** SYNC: a holder of a disk-backed object asks its home to store it, or delete it: the store is the home's. Row H15. */
+    void sync(Inbound in, Message m) {
+        SetState s = node.known(m.setId());
+        if (s == null) {
+            in.fail("set " + SetIds.format(m.setId()) + " is unknown on node " + node.self);
+            return;
+        }
+        node.workers.execute(() -> {
+            try {
+                if (m.count() == 1) {
+                    node.calls.awaitLinker(s).remove(s.context, m.objectId());
+                } else {
+                    node.calls.awaitLinker(s).sync(s.context, m.objectId(), m.bytes());
+                }
+                in.reply(new byte[0]);
+            } catch (RuntimeException ex) {
+                in.fail(ex.toString());
+            }
+        });
+    }
+
+    /** A request (GET_REQ, GRAB_REQ, HANDOFF_REQ, WRITEBACK_REQ) joins the object's queue. Row H1. */
+    void request(SetState s, long objectId, Request r) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            me.queue.add(r);
+            if (me.current == null) {
+                startNext(s, me);
+            }
+        }
+    }
+
+    /**
+     * Starts queued requests until one is in flight. Called holding the home
+     * entry's monitor. Rows H2, H4-H8, H14 (and H3 through {@link #touchAtHome}).
+     */
+    private void startNext(SetState s, ManagerEntry me) {
+        if (!node.linkers.hasLease()) {
+            return; // F14: a home without a lease serves nothing; the queue waits for it (F15) or the node's reset
+        }
+        while (me.current == null && !me.queue.isEmpty()) {
+            Request r = me.queue.poll();
+            if (!node.linkers.isUp(r.requester)) {
+                continue;
+            }
+            if (node.leaving && r.requester != node.self) {
+                // F1: this home stores what it homes and leaves; the requester asks again, and finds it gone.
+                node.outbox.send(r.requester, Kind.UNKNOWN_SET, s.id, me.objectId, node.self, 0,
+                        ("node " + node.self + ", the home of object " + me.objectId + ", is leaving the cluster")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                continue;
+            }
+            if (me.lost != null) { // H14
+                node.outbox.sendLost(r.requester, s.id, me.objectId, me.lost);
+                continue;
+            }
+            if (r.writeBack) { // H8, or H7
+                if (me.owner == r.requester) {
+                    me.current = r;
+                    r.forwardedTo = r.requester;
+                    node.outbox.send(r.requester, Kind.FWD_WRITEBACK, s.id, me.objectId, node.self, 0, null);
+                }
+                continue; // or no longer its owner: nothing to write back
+            }
+            boolean handoff = r.forwardedTo < 0;
+            if (handoff && -r.forwardedTo != me.owner) {
+                // H7: the flushing node no longer owns the object
+                LOG.info("home of object {} in state {} (owner {}): HANDOFF_REQ of node {}, which does not own it: "
+                        + "dropped", me.objectId, me.name(), me.owner, -r.forwardedTo);
+                continue;
+            }
+            boolean atHome;
+            try {
+                atHome = me.owner == 0 && r.requester != node.self && node.calls.touchesAtHome(s);
+            } catch (KddmException unknownHere) {
+                // H4: a first touch elsewhere could hide what this home has stored: refuse instead.
+                node.outbox.sendLost(r.requester, s.id, me.objectId, "its home, node " + node.self + ", cannot serve it: "
+                        + unknownHere.getMessage());
+                continue;
+            }
+            me.current = r;
+            if (atHome) { // H3
+                r.forwardedTo = Request.AT_HOME;
+                node.stats.firstTouches.increment();
+                touchAtHome(s, me.objectId, r);
+            } else if (me.owner == 0) { // H2
+                r.forwardedTo = 0;
+                node.outbox.send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0, null);
+                node.stats.firstTouches.increment();
+            } else { // H5, H6 (a handoff: FWD_GRAB marked as such)
+                r.forwardedTo = me.owner;
+                if (!node.outbox.send(me.owner, r.write ? Kind.FWD_GRAB : Kind.FWD_GET, s.id, me.objectId, r.requester,
+                        handoff ? 1 : 0, null)) {
+                    ownerGone(s, me, me.owner);
+                }
+            }
+        }
+    }
+
+    /**
+     * First touch at the home (disk-backed families: the store is here), then the
+     * home serves the request as the object's owner. The linker runs on a worker,
+     * holding no monitor. Row H3.
+     */
+    private void touchAtHome(SetState s, long objectId, Request r) {
+        node.workers.execute(() -> {
+            byte[] value;
+            try {
+                value = node.calls.firstTouch(s, objectId);
+            } catch (RuntimeException ex) {
+                ManagerEntry me = s.managerEntry(objectId);
+                synchronized (me) {
+                    if (me.current == r) {
+                        me.finish();
+                        node.outbox.sendLost(r.requester, s.id, objectId, "first touch at the home, node " + node.self + ", failed: "
+                                + ex.getMessage());
+                        startNext(s, me);
+                    }
+                }
+                return;
+            }
+            ObjectEntry e = s.entry(objectId);
+            ManagerEntry me = s.managerEntry(objectId);
+            // Both monitors (home, then object): the object must never be seen idle and
+            // owned here before the request is queued on it, or a flush could take it.
+            synchronized (me) {
+                boolean served = me.current == r;
+                if (!served && (me.owner != 0 || me.lost != null)) {
+                    return;
+                }
+                me.owner = node.self;
+                boolean forward = served && node.linkers.isUp(r.requester);
+                synchronized (e) {
+                    node.eviction.hold(e, value);
+                    e.state = ObjectState.READ_OWNER;
+                    if (forward) {
+                        r.forwardedTo = node.self;
+                        e.queue.add(new Forward(r.requester, r.write, false));
+                        node.object.serve(s, e);
+                    }
+                }
+                if (served && !forward) {
+                    me.finish(); // the requester died meanwhile: the object stays here, owned
+                    startNext(s, me);
+                }
+            }
+        });
+    }
+
+    /** DONE: the request in flight was served; the owner is now {@code newOwner} (0: unchanged). Rows H9, H10. */
+    void done(SetState s, long objectId, int requester, int newOwner) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            if (me.current == null || me.current.requester != requester) {
+                LOG.warn("home of object {} in state {} (owner {}): DONE from node {}, which has no request in "
+                        + "flight: ignored", objectId, me.name(), me.owner, requester);
+                return;
+            }
+            if (newOwner != 0) {
+                me.owner = newOwner;
+            }
+            if (me.current.handoffFrom != 0 && me.current.handoffFrom != newOwner) {
+                // F1: the node that handed it off (it may be leaving) learns that the home knows the new owner.
+                node.outbox.send(me.current.handoffFrom, Kind.HANDED_OFF, s.id, objectId, node.self, 0, null);
+            }
+            me.finish();
+            startNext(s, me);
+        }
+    }
+
+    /** REMOVED: the owner removed the object cluster-wide. Row H12. */
+    void removed(SetState s, long objectId, int remover) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            if (me.owner == remover) {
+                me.owner = 0;
+                me.lost = null;
+            }
+            Request r = me.current;
+            if (r != null && r.forwardedTo == remover) {
+                // It was waiting at the remover: start it again, as a first touch now.
+                me.finish();
+                r.forwardedTo = 0;
+                me.queue.addFirst(r);
+                startNext(s, me);
+            }
+        }
+    }
+
+    /**
+     * The owner dropped the object after sending it here to be stored (its
+     * write-back is the home's current request). Requests wait until the store
+     * has it; if storing fails, the home keeps the object as its owner instead,
+     * so nothing is lost. Row H11.
+     */
+    void writtenBack(SetState s, long objectId, int owner, byte[] wire) {
+        ManagerEntry me = s.managerEntry(objectId);
+        Request r;
+        synchronized (me) {
+            r = me.current;
+            if (r == null || !r.writeBack || r.requester != owner) {
+                LOG.error("home of object {} in state {}: WRITTEN_BACK from node {} without the home's go-ahead: "
+                        + "ignored", objectId, me.name(), owner);
+                return;
+            }
+            me.owner = 0;
+            r.forwardedTo = Request.AT_HOME;
+        }
+        node.workers.execute(() -> {
+            byte[] value = null;
+            try {
+                node.calls.awaitLinker(s); // a worker may wait for a linker being updated, also for the import
+                value = node.calls.importValue(s, objectId, wire);
+                node.calls.awaitLinker(s).sync(s.context, objectId, value);
+            } catch (RuntimeException ex) {
+                LOG.error("storing written-back object {} of set {} failed; {}: {}", objectId, SetIds.format(s.id),
+                        value != null ? "node " + node.self + " keeps it in memory" : "its bytes could not be read",
+                        ex.toString());
+                ObjectEntry e = s.entry(objectId);
+                synchronized (me) {
+                    if (value == null) {
+                        me.lost = "object " + objectId + " was lost: its linker could not read it back at node " + node.self;
+                    } else {
+                        me.owner = node.self;
+                        synchronized (e) {
+                            node.eviction.hold(e, value);
+                            e.state = ObjectState.WRITE_OWNER;
+                        }
+                    }
+                }
+            } finally {
+                synchronized (me) {
+                    if (me.current == r) {
+                        me.finish();
+                        startNext(s, me);
+                    }
+                }
+            }
+        });
+    }
+
+    /** NOT_OWNER: a forward reached a node that does not own the object: the home's record is wrong. Row H13. */
+    void notOwner(SetState s, long objectId, int from) {
+        ManagerEntry me = s.managerEntry(objectId);
+        synchronized (me) {
+            if (me.current != null && me.current.forwardedTo == from) {
+                ownerGone(s, me, from);
+            }
+        }
+    }
+
+    /** Holding the home entry's monitor: the object is lost, and stays lost (never made anew). */
+    static void markLost(ManagerEntry me, int with) {
+        me.lost = "object " + me.objectId + " was lost with node " + with;
+        me.owner = 0;
+    }
+
+    /** The owner of a home entry died or cannot be reached: the object is lost. Holding the monitor. Rows F3, H13. */
+    void ownerGone(SetState s, ManagerEntry me, int owner) {
+        markLost(me, owner);
+        Request r = me.current;
+        me.finish();
+        if (r != null) {
+            node.outbox.sendLost(r.requester, s.id, me.objectId, me.lost);
+        }
+        startNext(s, me);
+    }
+
+    /** WHO_OWNS: the owner this home knows (one byte), nothing if none. Row H16. */
+    byte[] whoOwns(SetState s, long objectId) {
+        ManagerEntry me = s.managed.get(objectId);
+        if (me != null) {
+            synchronized (me) {
+                if (me.owner != 0) {
+                    return new byte[] {(byte) me.owner};
+                }
+            }
+        }
+        return Wire.EMPTY;
+    }
+
+    /** A node died or left: nothing it held or was asked for here will come. Rows F2-F6. */
+    void nodeDown(SetState s, int down) {
+        for (ManagerEntry me : s.managed.values()) {
+            synchronized (me) {
+                me.queue.removeIf(r -> r.requester == down);
+                Request r = me.current;
+                if (me.owner == down && (r == null || r.forwardedTo != down)) {
+                    markLost(me, down);
+                }
+                if (r != null && r.forwardedTo == down) {
+                    ownerGone(s, me, down);
+                } else if (r != null && r.requester == down && r.forwardedTo != Request.AT_HOME) {
+                    // (Work the home does itself, a first touch or a store, ends by itself.)
+                    // A first touch, or the ownership, may have reached the dead node, and
+                    // what it did with the object may have been seen: never make it anew.
+                    if (r.forwardedTo == 0 || r.write) {
+                        markLost(me, down);
+                    }
+                    me.finish();
+                    startNext(s, me);
+                }
+            }
+        }
+    }
+
+    /** The lease is back: the requests that waited for it start. Row F15. */
+    void resume(SetState s, ManagerEntry me) {
+        synchronized (me) {
+            if (me.current == null) {
+                startNext(s, me);
+            }
+        }
+    }
+
+    /**
+     * This home leaves in order: every object of a disk-backed family it homes
+     * (whose store is here) is brought back here by a grab, stored through its IO
+     * linker and dropped, so that nothing another node wrote is lost while this
+     * home is away; from then on the others' requests are refused until it has
+     * left (they ask again, then find it gone). Objects of memory families homed
+     * here cannot be kept: homes do not move yet. Row F1.
+     */
+    void recallStored(long deadline) {
+        int lost = 0;
+        for (SetState s : node.allSets()) {
+            boolean stored;
+            try {
+                stored = node.calls.touchesAtHome(s);
+            } catch (RuntimeException unknownFamily) {
+                continue;
+            }
+            for (ManagerEntry me : s.managed.values()) {
+                int owner;
+                synchronized (me) {
+                    owner = me.owner;
+                }
+                if (owner == 0) {
+                    continue; // in the store already
+                }
+                if (!stored) {
+                    lost++;
+                    continue;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.error("node {} leaves before object {} of set {} was stored: no time left", node.self,
+                            me.objectId, SetIds.format(s.id));
+                    continue;
+                }
+                try {
+                    node.local.storeAndDrop(s, me, deadline);
+                } catch (RuntimeException e) {
+                    LOG.error("node {} leaves without storing object {} of set {}: {}", node.self, me.objectId,
+                            SetIds.format(s.id), e.getMessage());
+                }
+            }
+        }
+        if (lost > 0) {
+            LOG.warn("node {} leaves as the home of {} objects of memory families: they are unavailable from now on, "
+                    + "and lost (homes do not move to other nodes yet)", node.self, lost);
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package io.kddm.impl.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.OperationTimeoutException;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.set.UnknownSetException;
+import io.kddm.impl.core.ObjectEntry.Forward;
+import io.kddm.impl.core.ObjectEntry.Waiter;
+import io.kddm.impl.core.Wire.Kind;
+
+/**
+ * The manipulation functions as this node's threads call them: get and grab
+ * (acquire), put (release), find, remove, flush, sync, prefetch, holders, and
+ * the evacuation of an orderly leave. A local thread queues on the object like
+ * any forwarded request, and {@link ObjectSide#serve} grants it.
+ */
+final class LocalOperations {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalOperations.class);
+
+    private final Coherence node;
+
+    LocalOperations(Coherence node) {
+        this.node = node;
+    }
+
+    /**
+     * get or grab: queues this thread on the object and blocks until
+     * {@link ObjectSide#serve} grants it (rows O1, O2, O10-O14) or the timeout
+     * ends (row L6).
+     *
+     * @param timeoutNanos how long to wait
+     * @param quiet        on timeout return null instead of throwing
+     */
+    Handle acquire(SetState s, long objectId, boolean write, long timeoutNanos, boolean quiet) {
+        if (node.leaving) {
+            throw new KddmException("node " + node.self + " is leaving the cluster");
+        }
+        return acquireWhileLeaving(s, objectId, write, timeoutNanos, quiet);
+    }
+
+    /** {@link #acquire}, also while this node leaves (for what its leave does itself). */
+    private Handle acquireWhileLeaving(SetState s, long objectId, boolean write, long timeoutNanos, boolean quiet) {
+        checkObjectId(objectId);
+        if (s.destroyed) {
+            throw new UnknownSetException("set " + SetIds.format(s.id) + " was destroyed");
+        }
+        // Without a lease, serve() fails the waiter at once (F14): one clock read per get or grab, there.
+        // A linker bundle being updated is waited for (bounded); one that is gone fails fast.
+        SetFamily f = node.linkers.awaitFamily(s.family);
+        node.linkers.awaitIoLinker(f.ioLinker());
+        (write ? node.stats.grabs : node.stats.gets).increment();
+        long start = System.nanoTime();
+        ObjectEntry e = s.entry(objectId);
+        Waiter w = new Waiter(write);
+        synchronized (e) {
+            e.queue.add(w);
+            boolean hit = e.queue.size() == 1 && e.state != ObjectState.INV_COPY;
+            node.object.serve(s, e);
+            if (!w.done()) {
+                node.stats.queueWaits.increment();
+                hit = false;
+            }
+            long deadline = start + timeoutNanos;
+            while (!w.done()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    e.queue.remove(w);
+                    node.object.serve(s, e);
+                    node.stats.timeouts.increment();
+                    if (quiet) {
+                        return null;
+                    }
+                    throw new OperationTimeoutException((write ? "grab" : "get") + " of object " + objectId
+                            + " in set " + SetIds.format(s.id) + " did not complete within "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
+                            + (e.refusal == null ? "" : ": " + e.refusal));
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(e, left);
+                } catch (InterruptedException ie) {
+                    e.queue.remove(w);
+                    node.object.serve(s, e);
+                    Thread.currentThread().interrupt();
+                    throw new KddmException("interrupted while waiting for object " + objectId);
+                }
+            }
+            if (w.failure != null) {
+                node.stats.failures.increment();
+                throw w.failure;
+            }
+            if (hit) {
+                node.stats.localHits.increment();
+            }
+            e.lastUse = start;
+            e.handedIn = false;
+            (write ? node.stats.grabLatency : node.stats.getLatency).record(System.nanoTime() - start);
+            return new Handle(node, s, e, write, f.maxObjectSize(), e.value);
+        }
+    }
+
+    /** put: the holder lets the object go, and the queue is served. Row O15. */
+    void release(Handle h) {
+        SetState s = h.set;
+        ObjectEntry e = h.entry;
+        synchronized (e) {
+            if (h.write) {
+                e.writers--;
+            } else {
+                e.readers--;
+            }
+            if (s.destroyed || e.voided) {
+                return; // its objects were dropped (and their waiters failed): nothing to publish
+            }
+            if (h.write) {
+                if (h.changed) {
+                    node.eviction.hold(e, h.newValue);
+                }
+                node.calls.tell(s, l -> l.put(s.context, e.objectId, e.value));
+            }
+            node.object.serve(s, e);
+        }
+    }
+
+    Optional<byte[]> find(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e == null) {
+            return Optional.empty();
+        }
+        synchronized (e) {
+            return e.state == ObjectState.INV_COPY || e.value == null ? Optional.empty()
+                    : Optional.of(Arrays.copyOf(e.value, e.value.length));
+        }
+    }
+
+    /** Removes the object cluster-wide, holding it grabbed. Row L3. */
+    void remove(SetState s, long objectId) {
+        Handle h = acquire(s, objectId, true, node.operationTimeout().toNanos(), false);
+        ObjectEntry e = h.entry;
+        int home = node.calls.home(s, objectId);
+        if (home != node.self && node.calls.touchesAtHome(s)) {
+            try {
+                // The store is the home's, and a first touch there must not find the object again.
+                atHome(s, objectId, null, "removal");
+            } catch (RuntimeException ex) {
+                h.close();
+                throw ex;
+            }
+        }
+        synchronized (e) {
+            e.writers--;
+            node.calls.tell(s, l -> l.remove(s.context, objectId));
+            e.state = ObjectState.INV_COPY;
+            node.eviction.hold(e, null);
+            e.copyset.clear();
+            // Forwards waiting here are restarted by the home, which now has no owner.
+            e.queue.removeIf(i -> i instanceof Forward);
+            node.outbox.send(home, Kind.REMOVED, s.id, objectId, node.self, 0, null);
+            node.object.serve(s, e);
+        }
+    }
+
+    /**
+     * Writes the object back while holding it read-locked. A disk-backed family's
+     * store is at the object's home, so the bytes go there. Row L4.
+     */
+    void sync(SetState s, long objectId) {
+        try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
+            if (node.calls.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
+                node.calls.awaitLinker(s).sync(s.context, objectId, h.current());
+            } else {
+                atHome(s, objectId, h.current(), "sync");
+            }
+        }
+    }
+
+    /** Asks the object's home to store {@code value} (null: delete it) and waits until it has. */
+    private void atHome(SetState s, long objectId, byte[] value, String what) {
+        int home = node.calls.home(s, objectId);
+        node.outbox.call(home, Kind.SYNC, node.outbox.request(s.id, objectId, node.self, value == null ? 1 : 0, value), "the " + what
+                + " at its home", objectId);
+    }
+
+    /**
+     * Drops the local copy. A read copy is simply dropped (see Kind.DROPPED); an
+     * owner hands the object to another node through the home, or keeps it if
+     * no other node is up (after writing it back through the linker). Rows L1, L2.
+     */
+    boolean flush(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e == null) {
+            return false;
+        }
+        synchronized (e) {
+            if (!e.idle()) {
+                return false; // held or in motion: flushing now would only race with its users
+            }
+            if (e.state == ObjectState.READ_COPY) {
+                node.object.dropCopy(s, e); // silently: see Kind.DROPPED
+                return false;
+            }
+            if (!e.state.owner()) {
+                return false;
+            }
+        }
+        if (handOff(s, e)) {
+            return true;
+        }
+        if (handoffTarget(s, e) == 0) {
+            sync(s, objectId); // alone in the cluster: the object stays here, written back
+        }
+        return false;
+    }
+
+    /** Asks the home to move an owned object to another node that is up; false if none can take it. Rows L2, B3, F1. */
+    boolean handOff(SetState s, ObjectEntry e) {
+        return handOff(s, e, false);
+    }
+
+    /**
+     * As {@link #handOff(SetState, ObjectEntry)}; {@code toHome}: to the object's
+     * home itself when it is another node (a leave: the home surely knows the
+     * set, and the object goes back where its requests go).
+     */
+    boolean handOff(SetState s, ObjectEntry e, boolean toHome) {
+        int home = node.calls.home(s, e.objectId);
+        int target = toHome && home != node.self ? home : handoffTarget(s, e);
+        if (target == 0 || !node.linkers.isUp(home)) {
+            return false;
+        }
+        node.stats.handoffs.increment();
+        return node.outbox.send(home, Kind.HANDOFF_REQ, s.id, e.objectId, target, 0, null);
+    }
+
+    private int handoffTarget(SetState s, ObjectEntry e) {
+        synchronized (e) {
+            for (int n : e.copyset) {
+                if (node.linkers.isUp(n)) {
+                    return n;
+                }
+            }
+        }
+        for (int n : s.nodes) {
+            if (n != node.self && node.linkers.isUp(n)) {
+                return n;
+            }
+        }
+        for (int n : node.transport.connectedNodes()) {
+            if (node.linkers.isUp(n)) {
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    CompletableFuture<Void> prefetch(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e != null) {
+            synchronized (e) {
+                if (e.state != ObjectState.INV_COPY) {
+                    return CompletableFuture.completedFuture(null); // here already: no task, no message
+                }
+            }
+        }
+        return CompletableFuture.runAsync(() -> acquire(s, objectId, false, node.operationTimeout().toNanos(), false)
+                .close(), node.prefetchers);
+    }
+
+    private static void checkObjectId(long objectId) {
+        if (objectId < 0 || objectId > KddmSet.MAX_OBJECT_ID) {
+            throw new IllegalArgumentException("object id must be 0.." + KddmSet.MAX_OBJECT_ID + ", not " + objectId);
+        }
+    }
+
+    // ---- the owner/requester state machine -----------------------------------
+
+    /**
+     * The nodes that hold a copy of an object, its owner first: the home names
+     * the owner, the owner its copyset. A snapshot for administrators, stale once
+     * returned; a copy dropped by a flush stays listed until the next grab
+     * invalidates it (see {@link Kind#DROPPED}). Empty if nobody holds it. While
+     * the ownership moves, the node the home names may no longer own the object:
+     * the question is asked again, with a growing pause, up to the operation timeout.
+     * Row L5.
+     */
+    List<Integer> holders(SetState s, long objectId) {
+        int home = node.calls.home(s, objectId);
+        byte[] payload = node.outbox.request(s.id, objectId, node.self, 0, null);
+        long deadline = System.nanoTime() + node.operationTimeout().toNanos();
+        for (long pause = 5; ; pause = Math.min(pause * 2, 200)) {
+            byte[] owner = ask(home, Kind.WHO_OWNS, s, objectId, payload);
+            if (owner.length == 0) {
+                return List.of();
+            }
+            byte[] holders = ask(Byte.toUnsignedInt(owner[0]), Kind.WHO_HOLDS, s, objectId, payload);
+            if (holders.length > 0) {
+                List<Integer> out = new ArrayList<>();
+                for (byte holder : holders) {
+                    out.add(Byte.toUnsignedInt(holder));
+                }
+                return out;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new KddmException("object " + objectId + " kept changing owner while its holders were asked");
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new KddmException("interrupted while asking who holds object " + objectId);
+            }
+        }
+    }
+
+    private byte[] ask(int to, Kind kind, SetState s, long objectId, byte[] payload) {
+        return to == node.self ? node.dispatch.answer(kind, s, objectId)
+                : node.outbox.call(to, kind, payload, "the question who " + (kind == Kind.WHO_OWNS ? "owns" : "holds"), objectId);
+    }
+
+    /**
+     * The last node up leaves (it holds no lease: the other voters are gone):
+     * what it owns and homes is still stored, for only this home writes its
+     * store, and no node holds a newer value of an object this home says is
+     * here. False if the object is not here, owned and idle.
+     */
+    private boolean storeOwn(SetState s, ManagerEntry me) {
+        ObjectEntry e = s.objects.get(me.objectId);
+        byte[] value;
+        synchronized (me) {
+            if (e == null || me.owner != node.self || me.current != null) {
+                return false;
+            }
+            synchronized (e) {
+                if (!e.state.owner() || !e.idle() || e.value == null) {
+                    return false;
+                }
+                value = e.value;
+            }
+        }
+        node.calls.awaitLinker(s).sync(s.context, me.objectId, value);
+        synchronized (me) {
+            synchronized (e) {
+                if (me.owner == node.self && e.value == value) {
+                    me.owner = 0;
+                    node.object.dropCopy(s, e);
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * This home leaves: the object it homes is grabbed here (from wherever it
+     * is), stored through the IO linker, and dropped with the home's record, so
+     * that the next first touch at this home reads what was last written. Row F1.
+     */
+    void storeAndDrop(SetState s, ManagerEntry me, long deadline) {
+        if (!node.linkers.hasLease() && storeOwn(s, me)) {
+            return;
+        }
+        Handle h = acquireWhileLeaving(s, me.objectId, true, Math.max(1, deadline - System.nanoTime()), false);
+        ObjectEntry e = h.entry;
+        try {
+            node.calls.awaitLinker(s).sync(s.context, me.objectId, h.current());
+        } finally {
+            h.close();
+        }
+        synchronized (me) {
+            try {
+                me.awaitSettled(deadline); // this node's own grab is over at its home once its DONE came back
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            synchronized (e) {
+                if (e.state.owner() && e.idle() && e.copyset.isEmpty() && me.owner == node.self) {
+                    me.owner = 0;
+                    node.object.dropCopy(s, e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,525 @@
+package io.kddm.impl.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.NodeDeadException;
+import io.kddm.api.set.ObjectLostException;
+import io.kddm.impl.core.ObjectEntry.Forward;
+import io.kddm.impl.core.ObjectEntry.Item;
+import io.kddm.impl.core.ObjectEntry.Waiter;
+import io.kddm.impl.core.Wire.Kind;
+
+/**
+ * The object's side of the protocol, on every node that holds or wants an
+ * object ({@link ObjectEntry}): the queue of local threads and forwarded
+ * requests, served in order; copies, ownership and its transfer; invalidations
+ * and their acknowledgements; loss.
+ */
+final class ObjectSide {
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectSide.class);
+
+    private final Coherence node;
+
+    ObjectSide(Coherence node) {
+        this.node = node;
+    }
+
+    /**
+     * Serves the queue's head items while the state allows, in arrival order:
+     * local threads are granted, forwarded requests answered, and a head that
+     * needs the object asks the home. Called holding the entry's monitor, after
+     * every change of state. Rows O10-O12, O16, O23, F10, F14, F15; it starts O1, O2, O13, O17.
+     */
+    void serve(SetState s, ObjectEntry e) {
+        if (e.homeDown && e.readers == 0 && e.writers == 0 && e.state != ObjectState.INV_COPY) {
+            dropCopy(s, e);
+        }
+        boolean granted = false;
+        boolean exclusive = node.calls.localExclusion(s);
+        int lease = -1; // read once, and only if something waits: a clock read is much of a cached get's cost
+        while (!e.queue.isEmpty()) {
+            Item head = e.queue.peek();
+            if (lease < 0) {
+                lease = node.linkers.hasLease() ? 1 : 0;
+            }
+            if (head instanceof Waiter && lease == 0) {
+                failAll(e, node.changes.noQuorum()); // F14: nothing is granted without a lease, and nobody waits
+                continue;
+            }
+            if (head instanceof Waiter w) {
+                if (!w.write) {
+                    if (e.readable() && (e.writers == 0 || !exclusive)) {
+                        e.readers++;
+                        w.granted = true;
+                        e.queue.poll();
+                        granted = true;
+                        continue;
+                    }
+                    if ((e.state == ObjectState.INV_COPY || e.homeDown) && !e.requested && e.incoming == null) {
+                        request(s, e, false);
+                    }
+                    break;
+                }
+                boolean free = e.readers == 0 && (e.writers == 0 || !exclusive);
+                if (e.state == ObjectState.WRITE_OWNER && !e.upgrading && !e.homeDown && free) {
+                    e.writers++;
+                    w.granted = true;
+                    e.queue.poll();
+                    granted = true;
+                    continue;
+                }
+                if (e.state == ObjectState.READ_OWNER && !e.upgrading && !e.homeDown && free) {
+                    if (e.copyset.isEmpty()) {
+                        e.state = ObjectState.WRITE_OWNER;
+                        continue;
+                    }
+                    upgrade(s, e);
+                    break;
+                }
+                if ((!e.state.owner() || e.homeDown) && !e.requested && e.incoming == null) {
+                    request(s, e, true);
+                }
+                break;
+            }
+            Forward f = (Forward) head;
+            if (!e.state.owner() || e.upgrading || lease == 0) {
+                break; // (without a lease, F14: served when it is back, F15, or dropped with this node's state)
+            }
+            if (f.write()) {
+                if (e.readers > 0 || e.writers > 0) {
+                    break;
+                }
+                e.queue.poll();
+                handOver(s, e, f.requester(), f.handoff());
+            } else {
+                if (e.writers > 0) {
+                    break;
+                }
+                e.queue.poll();
+                e.state = ObjectState.READ_OWNER;
+                e.copyset.add(f.requester());
+                node.outbox.send(f.requester(), Kind.COPY, s.id, e.objectId, node.self, 0, node.calls.export(s, e));
+            }
+        }
+        if (e.invalidateAckTo != 0 && e.readers == 0 && e.writers == 0) {
+            int ackTo = e.invalidateAckTo;
+            e.invalidateAckTo = 0;
+            dropCopy(s, e);
+            node.outbox.send(ackTo, Kind.INV_ACK, s.id, e.objectId, node.self, 0, null);
+            if (!e.queue.isEmpty()) {
+                serve(s, e);
+                return;
+            }
+        }
+        if (granted) {
+            e.notifyAll();
+        }
+    }
+
+    /**
+     * Asks the home for a copy or the ownership. Called holding the entry's monitor.
+     * Rows O1, O2, F11, F17.
+     */
+    void request(SetState s, ObjectEntry e, boolean write) {
+        int home;
+        try {
+            home = node.calls.home(s, e.objectId);
+        } catch (KddmException ex) {
+            failAll(e, ex);
+            return;
+        }
+        if (!node.linkers.isUp(home)) {
+            failAll(e, new NodeDeadException("the home of object " + e.objectId + ", node " + home + ", is down"));
+            return;
+        }
+        if (!node.isMember()) {
+            // F17: the home would drop it (D2) and nobody would ask again; asked once a view has this node
+            e.refusal = "node " + node.self + " is not in the view installed here (" + node.view
+                    + "): it is joining the cluster";
+            return;
+        }
+        if (e.homeDown) {
+            if (e.readers > 0 || e.writers > 0) {
+                return; // the old copy goes first, when its holders release it
+            }
+            e.homeDown = false; // the home is back, with no record of the object: ask it anew
+        }
+        e.requested = true;
+        e.requestedWrite = write;
+        node.stats.remoteFetches.increment();
+        if (!node.outbox.send(home, write ? Kind.GRAB_REQ : Kind.GET_REQ, s.id, e.objectId, node.self, 0, null)) {
+            e.requested = false;
+            failAll(e, new NodeDeadException("cannot reach node " + home + ", the home of object " + e.objectId));
+        }
+    }
+
+    /** An owner with copies elsewhere wants to write: it invalidates them first. Row O13. */
+    void upgrade(SetState s, ObjectEntry e) {
+        node.stats.ownerUpgrades.increment();
+        e.upgrading = true;
+        e.awaiting.clear();
+        for (int n : e.copyset) {
+            e.awaiting.add(n);
+            node.stats.invalidationsSent.increment();
+            if (!node.outbox.send(n, Kind.INV, s.id, e.objectId, node.self, 0, null)) {
+                e.awaiting.remove(n);
+            }
+        }
+        e.copyset.clear();
+        if (e.awaiting.isEmpty()) {
+            e.upgrading = false;
+            e.state = ObjectState.WRITE_OWNER;
+        }
+    }
+
+    /**
+     * Gives the ownership to {@code to}; every other copy acknowledges its
+     * invalidation to {@code to}, which waits for them all (O5). Row O17.
+     */
+    void handOver(SetState s, ObjectEntry e, int to, boolean handoff) {
+        List<Integer> ackers = new ArrayList<>();
+        for (int n : e.copyset) {
+            if (n != to) {
+                ackers.add(n);
+            }
+        }
+        byte[] value = node.calls.export(s, e);
+        int[] list = ackers.stream().mapToInt(Integer::intValue).toArray();
+        node.outbox.send(to, Kind.OWNERSHIP, s.id, e.objectId, handoff ? 1 : 0, value.length, Wire.ownership(value, list));
+        for (int n : ackers) {
+            node.stats.invalidationsSent.increment();
+            node.outbox.send(n, Kind.INV, s.id, e.objectId, to, 0, null);
+        }
+        e.copyset.clear();
+        dropCopy(s, e);
+    }
+
+    /** The home's go-ahead: the object goes to the home's store, unless it is in use here again. Rows O25, O26. */
+    void ownerWriteBack(SetState s, long objectId) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            int home = node.calls.home(s, objectId);
+            if (e.state.owner() && e.idle() && e.copyset.isEmpty()) {
+                node.outbox.send(home, Kind.WRITTEN_BACK, s.id, objectId, node.self, 0, node.calls.export(s, e));
+                dropCopy(s, e);
+                node.stats.budgetFlushes.increment();
+            } else {
+                node.outbox.send(home, Kind.DONE, s.id, objectId, 0, 0, null); // kept: used again meanwhile
+            }
+        }
+    }
+
+    /** Holding the monitor: this node's copy is gone (the IO linker is told). */
+    void dropCopy(SetState s, ObjectEntry e) {
+        e.state = ObjectState.INV_COPY;
+        node.eviction.hold(e, null);
+        node.calls.tell(s, l -> l.invalidate(s.context, e.objectId));
+    }
+
+    /** Holding the monitor: every local thread waiting for the object fails with {@code failure}. */
+    void failAll(ObjectEntry e, RuntimeException failure) {
+        boolean any = false;
+        for (Iterator<Item> it = e.queue.iterator(); it.hasNext();) {
+            if (it.next() instanceof Waiter w) {
+                w.failure = failure;
+                it.remove();
+                any = true;
+            }
+        }
+        if (any) {
+            e.notifyAll();
+        }
+    }
+
+    /** FWD_GET or FWD_GRAB from the home: queued, and served in order by {@link #serve}. Rows O18-O20. */
+    void ownerForward(SetState s, long objectId, Forward f) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (!e.state.owner()) {
+                // Queued here it would never be served: the home's record is wrong, so the
+                // object cannot be trusted anywhere. Say so, and let the home fail it fast.
+                LOG.error("{} for object {} reached node {} in state {}, which does not own it: NOT_OWNER",
+                        f.write() ? Kind.FWD_GRAB : Kind.FWD_GET, objectId, node.self, e.name());
+                node.outbox.send(node.calls.home(s, objectId), Kind.NOT_OWNER, s.id, objectId, node.self, 0, null);
+                return;
+            }
+            if (f.requester() == node.self) {
+                // Our own request, overtaken by a handoff that made us the owner: it is
+                // satisfied here, and the local waiters are served (or upgrade) as owner's.
+                e.requested = false;
+                node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                serve(s, e);
+                return;
+            }
+            e.queue.add(f);
+            serve(s, e);
+        }
+    }
+
+    /**
+     * TOUCH: nobody has the object, so the IO linker makes it here, on a worker
+     * (it may block), and this node becomes its owner. Rows O3, O9.
+     */
+    void touch(SetState s, long objectId, boolean write) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (!e.requested) {
+                // Our request was given up (LOST crossed it): let the home move on.
+                node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                return;
+            }
+            e.filling = true;
+        }
+        node.workers.execute(() -> {
+            byte[] value;
+            try {
+                value = node.calls.firstTouch(s, objectId);
+            } catch (RuntimeException ex) {
+                synchronized (e) {
+                    e.filling = false;
+                    e.requested = false;
+                    failAll(e, ex instanceof KddmException k ? k
+                            : new KddmException("first touch of object " + objectId + " failed: " + ex, ex));
+                    node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                }
+                return;
+            }
+            synchronized (e) {
+                node.eviction.hold(e, value);
+                e.state = write ? ObjectState.WRITE_OWNER : ObjectState.READ_OWNER;
+                e.filling = false;
+                e.requested = false;
+                arrived(e);
+                node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, node.self, 0, null);
+                serve(s, e);
+            }
+        });
+    }
+
+    /** COPY from the owner answers our get. Rows O4, O9. */
+    void copy(SetState s, long objectId, int owner, byte[] wire) {
+        ObjectEntry e = s.entry(objectId);
+        byte[] value = node.calls.importValue(s, objectId, wire);
+        synchronized (e) {
+            if (!e.requested || e.state.owner()) {
+                LOG.debug("COPY of object {} from node {} in state {} ignored: no request of ours", objectId, owner,
+                        e.name());
+                return; // the home gave our request up (LOST overtook this copy)
+            }
+            node.eviction.hold(e, value);
+            e.state = ObjectState.READ_COPY;
+            e.requested = false;
+            arrived(e);
+            node.calls.tell(s, l -> l.insert(s.context, objectId, value));
+            node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+            serve(s, e);
+        }
+    }
+
+    /**
+     * OWNERSHIP from the old owner (our grab, or a handoff we did not ask for):
+     * the object is ours once every copy it lists has acknowledged. Rows O5, O9.
+     */
+    void ownership(SetState s, long objectId, int valueLength, byte[] bytes, boolean handoff) {
+        ObjectEntry e = s.entry(objectId);
+        byte[] value = node.calls.importValue(s, objectId, Arrays.copyOf(bytes, valueLength));
+        synchronized (e) {
+            if (!handoff && !(e.requested && e.requestedWrite)) {
+                LOG.debug("OWNERSHIP of object {} in state {} ignored: no grab of ours", objectId, e.name());
+                return; // the home gave our request up (LOST overtook this transfer)
+            }
+            e.incoming = value;
+            e.incomingHandoff = handoff;
+            e.handedIn = handoff;
+            e.awaiting.clear();
+            for (int i = valueLength; i < bytes.length; i++) {
+                int n = Byte.toUnsignedInt(bytes[i]);
+                if (!e.earlyAcks.remove(n) && node.linkers.isUp(n)) {
+                    e.awaiting.add(n);
+                }
+            }
+            e.earlyAcks.clear();
+            completeIfAcked(s, e);
+        }
+    }
+
+    /** INV: a new owner writes; the copy goes, acknowledged to {@code ackTo} once no local reader holds it. Rows O21, O22, O24. */
+    void invalidate(SetState s, long objectId, int ackTo) {
+        node.stats.invalidationsReceived.increment();
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (e.state == ObjectState.READ_COPY && (e.readers > 0 || e.writers > 0)) {
+                e.invalidateAckTo = ackTo; // acked when the local readers leave
+                node.stats.deferredInvalidations.increment();
+                return;
+            }
+            if (e.state == ObjectState.READ_COPY) {
+                dropCopy(s, e);
+            }
+            node.outbox.send(ackTo, Kind.INV_ACK, s.id, objectId, node.self, 0, null);
+        }
+    }
+
+    /** INV_ACK: one copy fewer to wait for. Rows O6, O7, O14. */
+    void invalidationAck(SetState s, long objectId, int from) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (e.incoming == null && !e.upgrading) {
+                e.earlyAcks.add(from); // the OWNERSHIP that lists it is still on its way
+                node.stats.acksBeforeObject.increment();
+                return;
+            }
+            e.awaiting.remove(from);
+            completeIfAcked(s, e);
+        }
+    }
+
+    /** Holding the monitor: finish an incoming ownership or a local upgrade once every ack is in. Rows O7, O14. */
+    void completeIfAcked(SetState s, ObjectEntry e) {
+        if (!e.awaiting.isEmpty()) {
+            return;
+        }
+        if (e.upgrading) {
+            e.upgrading = false;
+            e.state = ObjectState.WRITE_OWNER;
+        } else if (e.incoming != null) {
+            node.eviction.hold(e, e.incoming);
+            e.incoming = null;
+            e.state = ObjectState.WRITE_OWNER;
+            e.copyset.clear();
+            if (!e.incomingHandoff) {
+                e.requested = false; // else our own request is still queued at the home: it comes back to us
+                arrived(e);
+            }
+            e.incomingHandoff = false;
+            byte[] value = e.value;
+            node.calls.tell(s, l -> l.insert(s.context, e.objectId, value));
+            node.outbox.send(node.calls.home(s, e.objectId), Kind.DONE, s.id, e.objectId, node.self, 0, null);
+        }
+        serve(s, e);
+    }
+
+    /** LOST from the home: the object's only copy died with a node; our request fails. Row O8. */
+    void lost(SetState s, long objectId, String reason) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            // A transfer in progress is void: its old owner died, and with it the
+            // invalidations it sent (so its acks may never come).
+            abandonRequest(e);
+            failAll(e, new ObjectLostException(reason));
+            serve(s, e);
+        }
+    }
+
+    /**
+     * UNKNOWN_SET: the home has not opened the set (yet: a well-known set whose
+     * family is not registered there, a set whose creation has not reached it) and
+     * recorded nothing. The request is made again after a pause, doubling from
+     * 20 ms to a second, as long as a local thread still waits for the object (each
+     * within its own timeout, whose error then says why). Row O28.
+     */
+    void notOpenAtHome(SetState s, long objectId, String reason) {
+        ObjectEntry e = s.entry(objectId);
+        synchronized (e) {
+            if (!e.requested || e.incoming != null || e.state.owner() || e.retry != null) {
+                return; // not an answer to a request of ours in flight
+            }
+            e.refusal = reason;
+            e.retryDelayMs = e.retryDelayMs == 0 ? 20 : Math.min(e.retryDelayMs * 2, 1000);
+            Object retry = new Object();
+            e.retry = retry;
+            node.stats.refusals.increment();
+            LOG.debug("{}: object {} asked again in {} ms", reason, objectId, e.retryDelayMs);
+            node.later(() -> {
+                synchronized (e) {
+                    if (e.retry == retry) {
+                        e.retry = null;
+                        e.requested = false; // serve() asks anew if a thread still waits
+                        serve(s, e);
+                    }
+                }
+            }, e.retryDelayMs);
+        }
+    }
+
+    /** Holding the monitor: the object came; no refusal to wait out any more. */
+    private static void arrived(ObjectEntry e) {
+        e.refusal = null;
+        e.retryDelayMs = 0;
+        e.retry = null;
+    }
+
+    /** Holding the monitor: forget the request in flight and any transfer it started. */
+    static void abandonRequest(ObjectEntry e) {
+        arrived(e);
+        e.requested = false;
+        e.filling = false;
+        e.incoming = null;
+        e.incomingHandoff = false;
+        e.awaiting.clear();
+        e.earlyAcks.clear();
+    }
+
+    /** A node died or left: nothing it held or was asked for will come. Rows F7-F9. */
+    void nodeDown(SetState s, int down) {
+        for (ObjectEntry e : s.objects.values()) {
+            synchronized (e) {
+                e.copyset.remove(down);
+                e.queue.removeIf(i -> i instanceof Forward f && f.requester() == down);
+                if (e.invalidateAckTo == down) {
+                    e.invalidateAckTo = 0;
+                    dropCopy(s, e);
+                }
+                if (e.awaiting.remove(down)) {
+                    completeIfAcked(s, e);
+                }
+                int home;
+                try {
+                    home = node.calls.home(s, e.objectId);
+                } catch (KddmException ex) {
+                    home = 0;
+                }
+                if (home == down) {
+                    // Homes do not move: the home's record of this object is gone, and a
+                    // restarted home would make the object anew. Dropping every copy now
+                    // keeps one object from ever having two owners.
+                    abandonRequest(e);
+                    e.upgrading = false;
+                    e.invalidateAckTo = 0;
+                    e.copyset.clear();
+                    e.queue.removeIf(i -> i instanceof Forward);
+                    e.homeDown = true;
+                    failAll(e, new NodeDeadException("node " + down + ", the home of object " + e.objectId
+                            + ", is down: the object is unavailable"));
+                }
+                serve(s, e);
+            }
+        }
+    }
+
+    /** WHO_HOLDS: this node then its copyset (a byte each) if it owns the object, else nothing. Row O27. */
+    byte[] whoHolds(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e != null) {
+            synchronized (e) {
+                if (e.state.owner()) {
+                    byte[] out = new byte[1 + e.copyset.size()];
+                    out[0] = (byte) node.self;
+                    int i = 1;
+                    for (int n : e.copyset) {
+                        out[i++] = (byte) n;
+                    }
+                    return out;
+                }
+            }
+        }
+        return Wire.EMPTY;
+    }
+}

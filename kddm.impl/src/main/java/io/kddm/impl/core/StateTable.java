@@ -1,0 +1,217 @@
+package io.kddm.impl.core;
+
+/**
+ * The coherence protocol as one table: for every role, state and event, what a
+ * node does, the state it goes to and the method that runs it. Object-side
+ * states are {@link ObjectState}s (Kerrighed's names), home-side states are
+ * {@link HomeState}s. Handlers cite their rows in their Javadoc, tests cite the
+ * rows they cover with {@code @Covers}, and {@code StateTableTest} checks that
+ * every handler named here exists, that every row is covered by a test, and
+ * that {@code docs/PROTOCOL.md} is this table.
+ * <p>
+ * Roles: {@code object} runs on a node that holds or wants the object,
+ * {@code home} on the object's home, {@code local} for this node's own calls,
+ * {@code budget} when over the memory budget, {@code failure} when the agreed
+ * view changes (a node leaves, is taken out, comes back) or this node's lease
+ * does, {@code admission} for every message, by the view installed here.
+ */
+enum StateTable {
+    // ---- object side: asking for the object ------------------------------------------------------------------------
+    O1("object", "INV_COPY", "local get, nobody queued before it",
+            "GET_REQ to the home", "WAIT_OBJ_READ", "ObjectSide#request"),
+    O2("object", "INV_COPY, READ_COPY", "local grab, nobody queued before it",
+            "GRAB_REQ to the home", "WAIT_OBJ_WRITE", "ObjectSide#request"),
+    O3("object", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "TOUCH from the home",
+            "the IO linker makes the object (a worker thread); DONE naming this node to the home",
+            "INV_FILLING, then READ_OWNER (get) or WRITE_OWNER (grab)", "ObjectSide#touch"),
+    O4("object", "WAIT_OBJ_READ", "COPY from the owner",
+            "IO linker insert; DONE to the home; the queue is served", "READ_COPY", "ObjectSide#copy"),
+    O5("object", "WAIT_OBJ_WRITE (or any, for a handoff)", "OWNERSHIP from the old owner",
+            "waits for the INV_ACK of every copy it lists (less those already in)", "WAIT_ACK_WRITE",
+            "ObjectSide#ownership"),
+    O6("object", "INV_COPY, WAIT_OBJ_READ, WAIT_OBJ_WRITE", "INV_ACK before the OWNERSHIP that lists it",
+            "kept for it", "unchanged", "ObjectSide#invalidationAck"),
+    O7("object", "WAIT_ACK_WRITE", "the last INV_ACK",
+            "IO linker insert; DONE naming this node to the home; the queue is served", "WRITE_OWNER",
+            "ObjectSide#completeIfAcked"),
+    O8("object", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "LOST from the home",
+            "the waiters fail (ObjectLostException); the request and any transfer are forgotten", "INV_COPY",
+            "ObjectSide#lost"),
+    O9("object", "INV_COPY (request given up)", "a late COPY, OWNERSHIP or TOUCH",
+            "ignored (a TOUCH answered with DONE so that the home moves on)", "INV_COPY", "ObjectSide#copy"),
+    // ---- object side: granting locks --------------------------------------------------------------------------------
+    O10("object", "READ_COPY, READ_OWNER, WRITE_OWNER", "local get, no writer here (or none needed)",
+            "granted, no message", "unchanged", "ObjectSide#serve"),
+    O11("object", "WRITE_OWNER", "local grab, no holder here",
+            "granted, no message", "WRITE_OWNER", "ObjectSide#serve"),
+    O12("object", "READ_OWNER", "local grab, no holder here, empty copyset",
+            "granted, no message", "WRITE_OWNER", "ObjectSide#serve"),
+    O13("object", "READ_OWNER", "local grab, no holder here, copies elsewhere",
+            "INV to every copy, acks to this node", "WAIT_ACK_INV", "ObjectSide#upgrade"),
+    O14("object", "WAIT_ACK_INV", "the last INV_ACK", "the grab is granted", "WRITE_OWNER",
+            "ObjectSide#completeIfAcked"),
+    O15("object", "any held", "put of a grab",
+            "the new value is published; IO linker put; the queue is served", "unchanged",
+            "LocalOperations#release"),
+    // ---- object side: serving other nodes ---------------------------------------------------------------------------
+    O16("object", "READ_OWNER, WRITE_OWNER", "FWD_GET, no writer here",
+            "COPY to the requester, added to the copyset", "READ_OWNER", "ObjectSide#serve"),
+    O17("object", "READ_OWNER, WRITE_OWNER", "FWD_GRAB or handoff, no holder here",
+            "OWNERSHIP to the requester listing the other copies; INV to each, acks to the requester",
+            "INV_COPY", "ObjectSide#handOver"),
+    O18("object", "READ_OWNER, WRITE_OWNER, WAIT_ACK_INV", "FWD_GET or FWD_GRAB while held or invalidating",
+            "queued behind the holders and earlier waiters, served in order", "unchanged",
+            "ObjectSide#ownerForward"),
+    O19("object", "READ_OWNER, WRITE_OWNER", "FWD_GET or FWD_GRAB of this node's own request (a handoff overtook it)",
+            "DONE (owner unchanged) to the home; the queue is served", "unchanged", "ObjectSide#ownerForward"),
+    O20("object", "not an owner", "FWD_GET or FWD_GRAB",
+            "NOT_OWNER to the home (its record is wrong; never queued, it would wait for ever)", "unchanged",
+            "ObjectSide#ownerForward"),
+    O21("object", "READ_COPY, no holder here", "INV", "the copy is dropped; INV_ACK to the new owner",
+            "INV_COPY", "ObjectSide#invalidate"),
+    O22("object", "READ_COPY, held by local readers", "INV", "no new grant", "INV_DEFERRED",
+            "ObjectSide#invalidate"),
+    O23("object", "INV_DEFERRED", "the last local reader puts", "the copy is dropped; INV_ACK to the new owner",
+            "INV_COPY", "ObjectSide#serve"),
+    O24("object", "INV_COPY", "INV (the copy was flushed before)", "INV_ACK at once", "INV_COPY",
+            "ObjectSide#invalidate"),
+    O25("object", "READ_OWNER, WRITE_OWNER, idle, the only copy", "FWD_WRITEBACK",
+            "WRITTEN_BACK with the bytes to the home; dropped", "INV_COPY", "ObjectSide#ownerWriteBack"),
+    O26("object", "READ_OWNER, WRITE_OWNER, in use again", "FWD_WRITEBACK", "DONE (kept) to the home",
+            "unchanged", "ObjectSide#ownerWriteBack"),
+    O27("object", "READ_OWNER, WRITE_OWNER", "WHO_HOLDS (a request)", "replies with this node then its copyset",
+            "unchanged", "ObjectSide#whoHolds"),
+    O28("object", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "UNKNOWN_SET from the home (it has not opened the set yet)",
+            "asked again after a pause (20 ms, doubling to 1 s) while a local thread waits; a thread that times out "
+                    + "says why", "unchanged", "ObjectSide#notOpenAtHome"),
+    O29("object", "any (this node leaves)", "HANDED_OFF from the home", "the leave stops waiting for that object",
+            "unchanged", "ViewChanges#handedOff"),
+    // ---- home side --------------------------------------------------------------------------------------------------
+    H1("home", "TOUCHING, FORWARDED, AT_HOME", "GET_REQ, GRAB_REQ, HANDOFF_REQ or WRITEBACK_REQ",
+            "queued: one request in flight per object, served in arrival order", "unchanged", "HomeSide#request"),
+    H2("home", "NO_OWNER", "GET_REQ or GRAB_REQ", "TOUCH to the requester", "TOUCHING", "HomeSide#startNext"),
+    H3("home", "NO_OWNER, disk-backed family", "GET_REQ or GRAB_REQ from another node",
+            "first touch from the home's store (a worker), then serves the request as the owner (rows O16, O17)",
+            "AT_HOME, then FORWARDED", "HomeSide#touchAtHome"),
+    H4("home", "NO_OWNER, disk-backed family never registered here", "GET_REQ or GRAB_REQ",
+            "LOST to the requester (a first touch elsewhere would hide what the store holds)", "NO_OWNER",
+            "HomeSide#startNext"),
+    H5("home", "OWNED", "GET_REQ or GRAB_REQ", "FWD_GET or FWD_GRAB to the owner", "FORWARDED",
+            "HomeSide#startNext"),
+    H6("home", "OWNED", "HANDOFF_REQ from the owner (it flushes the object)",
+            "FWD_GRAB on the target's behalf, marked as a handoff", "FORWARDED", "HomeSide#startNext"),
+    H7("home", "OWNED", "HANDOFF_REQ or WRITEBACK_REQ from a node that no longer owns it", "dropped",
+            "OWNED", "HomeSide#startNext"),
+    H8("home", "OWNED", "WRITEBACK_REQ from the owner", "FWD_WRITEBACK to it", "FORWARDED",
+            "HomeSide#startNext"),
+    H9("home", "TOUCHING, FORWARDED", "DONE from the requester",
+            "the owner becomes the node DONE names (0: unchanged); HANDED_OFF to the node that handed it off, if "
+                    + "it was a handoff; the next request starts", "OWNED", "HomeSide#done"),
+    H10("home", "NO_OWNER, OWNED", "DONE with no request of that node in flight", "logged and ignored",
+            "unchanged", "HomeSide#done"),
+    H11("home", "FORWARDED (a write-back)", "WRITTEN_BACK", "stored through the IO linker (a worker); if "
+            + "that fails, the home keeps the object as its owner", "AT_HOME, then NO_OWNER (or OWNED)",
+            "HomeSide#writtenBack"),
+    H12("home", "OWNED, FORWARDED", "REMOVED from the owner",
+            "no owner; a request waiting at the remover starts again, as a first touch", "NO_OWNER",
+            "HomeSide#removed"),
+    H13("home", "FORWARDED", "NOT_OWNER from the node the request went to",
+            "the object is lost; LOST to the requester", "LOST", "HomeSide#notOwner"),
+    H14("home", "LOST", "any request", "LOST to the requester", "LOST", "HomeSide#startNext"),
+    H15("home", "any", "SYNC (a request)", "stores or deletes through the IO linker (a worker); replies when durable",
+            "unchanged", "HomeSide#sync"),
+    H16("home", "any", "WHO_OWNS (a request)", "replies with the owner, nothing if none", "unchanged",
+            "HomeSide#whoOwns"),
+    H17("home", "(set unknown here, not claimed)", "GET_REQ or GRAB_REQ",
+            "UNKNOWN_SET to the requester; nothing recorded, nothing opened", "-", "Dispatch#handle"),
+    // ---- local operations -------------------------------------------------------------------------------------------
+    L1("local", "READ_COPY, idle", "flush", "dropped silently (it stays in the owner's copyset)", "INV_COPY",
+            "LocalOperations#flush"),
+    L2("local", "READ_OWNER, WRITE_OWNER, idle", "flush",
+            "HANDOFF_REQ to the home naming a node that is up (a copy holder first); alone: synced and kept",
+            "unchanged until FWD_GRAB", "LocalOperations#handOff"),
+    L3("local", "any", "remove", "grab; removal from the home's store (disk-backed); IO linker remove; "
+            + "REMOVED to the home; forwards waiting here are dropped (the home restarts them)", "INV_COPY",
+            "LocalOperations#remove"),
+    L4("local", "any", "sync", "get; the IO linker stores it here, or SYNC to the home (disk-backed)",
+            "unchanged", "LocalOperations#sync"),
+    L5("local", "any", "holders", "WHO_OWNS to the home, then WHO_HOLDS to that owner (again while it moves)",
+            "unchanged", "LocalOperations#holders"),
+    L6("local", "any", "get or grab not granted within its timeout", "the waiter leaves the queue; "
+            + "OperationTimeoutException (nothing was granted)", "unchanged", "LocalOperations#acquire"),
+    // ---- over the memory budget -------------------------------------------------------------------------------------
+    B1("budget", "READ_COPY, idle", "flushing pass", "dropped silently", "INV_COPY", "Eviction#evict"),
+    B2("budget", "READ_OWNER, WRITE_OWNER, idle, the only copy, disk-backed", "flushing pass",
+            "WRITEBACK_REQ to the home", "unchanged until FWD_WRITEBACK", "Eviction#writeBack"),
+    B3("budget", "READ_OWNER, WRITE_OWNER, idle, not just handed in", "flushing pass", "as L2, never synced",
+            "unchanged until FWD_GRAB", "Eviction#evict"),
+    // ---- failures ---------------------------------------------------------------------------------------------------
+    F1("failure", "READ_OWNER, WRITE_OWNER (this node leaves in order)", "leave",
+            "LeaveListeners write back first; no local grant any more; holders put within the limit; read copies "
+                    + "dropped; objects of disk-backed families homed here grabbed back and stored (F16; the last node up, "
+                    + "without a lease, only those it owns itself); every other "
+                    + "owned object handed off to its home (L2) and the home's HANDED_OFF awaited", "INV_COPY",
+            "ViewChanges#leave"),
+    F2("failure", "OWNED by the node that died, no request at it", "node down", "the object is lost",
+            "LOST", "HomeSide#nodeDown"),
+    F3("failure", "FORWARDED to the node that died", "node down", "the object is lost; LOST to the requester",
+            "LOST", "HomeSide#ownerGone"),
+    F4("failure", "TOUCHING for, or FORWARDED a grab for, the node that died", "node down",
+            "the object is lost: the dead node may have made or changed it, and that may have been seen",
+            "LOST", "HomeSide#nodeDown"),
+    F5("failure", "FORWARDED a get for the node that died", "node down", "the next request starts",
+            "OWNED", "HomeSide#nodeDown"),
+    F6("failure", "any (home)", "node down", "the dead node's queued requests are dropped", "unchanged",
+            "HomeSide#nodeDown"),
+    F7("failure", "READ_OWNER, WRITE_OWNER, WAIT_ACK_WRITE, WAIT_ACK_INV", "node down",
+            "the dead node leaves the copyset and is no longer waited for; its forwards are dropped", "unchanged",
+            "ObjectSide#nodeDown"),
+    F8("failure", "INV_DEFERRED for the node that died", "node down", "the copy is dropped", "INV_COPY",
+            "ObjectSide#nodeDown"),
+    F9("failure", "any, the object's home died", "node down", "the waiters fail (NodeDeadException), the "
+            + "request, transfer and forwards are forgotten; nothing is granted", "HOME_DOWN",
+            "ObjectSide#nodeDown"),
+    F10("failure", "HOME_DOWN", "the last holder puts", "the copy is dropped (a restarted home would make the "
+            + "object anew: one object must never have two owners)", "HOME_DOWN, with no copy", "ObjectSide#serve"),
+    F11("failure", "HOME_DOWN, no copy", "local get or grab, the home up again", "asked anew (O1, O2); while "
+            + "the home is down, NodeDeadException at once", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "ObjectSide#request"),
+    F12("failure", "any", "a node restarted, or was taken out and joined again (a new incarnation)",
+            "the view that has the new incarnation has not the old one: handled as its departure (F2-F11), then "
+                    + "it is a new node", "-", "ViewChanges#installed"),
+    F13("failure", "any (this node was taken out of the view: paused or cut off)", "excluded",
+            "every waiter fails; every copy, ownership and home record is dropped; it joins as a new incarnation",
+            "INV_COPY, NO_OWNER", "ViewChanges#excluded"),
+    F14("failure", "any", "the lease is lost (no majority of the voters grants it)",
+            "local waiters fail at once (NoQuorumException); forwards and home requests wait", "unchanged",
+            "ObjectSide#serve"),
+    F15("failure", "any", "the lease is regained", "what waited is served", "unchanged",
+            "ViewChanges#leaseChanged"),
+    F16("failure", "any (this home leaves in order)", "GET_REQ or GRAB_REQ of another node",
+            "UNKNOWN_SET (asked again, and once the home has left, NodeDeadException)", "-", "HomeSide#startNext"),
+    F17("failure", "INV_COPY, READ_COPY, HOME_DOWN (this node is not in the view installed here: joining, or taken "
+            + "out and joining again)", "local get or grab", "nothing is asked of the home, which would drop it (D2): "
+            + "the waiter waits, within its timeout, for the view that has this node, then asks (O1, O2)",
+            "unchanged", "ObjectSide#request"),
+    // ---- admission by the installed view ------------------------------------------------------------------------------
+    D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
+            "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),
+    D2("admission", "(its sender is not in the view installed here, or joined after it was sent)", "any message",
+            "dropped (a request fails): it was sent before its node left or was taken out", "-", "Dispatch#admit");
+
+    final String role;
+    final String state;
+    final String event;
+    final String action;
+    final String next;
+    /** {@code Class#method} of the method that runs the row. */
+    final String handler;
+
+    StateTable(String role, String state, String event, String action, String next, String handler) {
+        this.role = role;
+        this.state = state;
+        this.event = event;
+        this.action = action;
+        this.next = next;
+        this.handler = handler;
+    }
+}

@@ -1,0 +1,336 @@
+package io.kddm.impl.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import io.kddm.api.linker.HomePolicy;
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.linker.SetContext;
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.ConnectionListener;
+import io.kddm.api.transport.Inbound;
+import io.kddm.api.transport.MessageHandler;
+import io.kddm.api.transport.PeerStatus;
+import io.kddm.api.transport.Transport;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * Node 1 under test, the other nodes played by hand: each test delivers every
+ * message node 1 receives and checks every message it sends back. Homes follow
+ * the node bits of the object id, so each test picks whose role node 1 plays
+ * for the object: {@link #REMOTE} is homed on node 2, {@link #LOCAL} on node 1.
+ */
+abstract class ScriptedNodeTest {
+    static final long SET = SetIds.of(1, 99);
+    /** Homed on node 2: node 1 is only a requester or an owner. */
+    static final long REMOTE = (2L << 24) | 5;
+    /** Homed on node 1. */
+    static final long LOCAL = (1L << 24) | 5;
+
+    final Script net = new Script();
+    final Set<Integer> down = ConcurrentHashMap.newKeySet();
+    final Map<Long, byte[]> store = new ConcurrentHashMap<>();
+    boolean diskBacked;
+    /** Whether node 1 holds a lease from a majority of the voters. */
+    volatile boolean lease = true;
+    Coherence node;
+    SetState set;
+
+    @BeforeEach
+    void start() {
+        node = new Coherence(net, new Coherence.Linkers() {
+            @Override
+            public SetFamily family(String name) {
+                return family;
+            }
+
+            @Override
+            public IoLinker ioLinker(String id) {
+                return linker;
+            }
+
+            @Override
+            public boolean isUp(int n) {
+                return !down.contains(n);
+            }
+
+            @Override
+            public boolean hasLease() {
+                return lease;
+            }
+        }, Duration.ofSeconds(5), 0);
+        set = node.addSet(SET, "scripted", List.of(1, 2, 3));
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    final SetFamily family = new SetFamily() {
+        @Override
+        public String name() {
+            return "scripted";
+        }
+
+        @Override
+        public String ioLinker() {
+            return "scripted";
+        }
+
+        @Override
+        public HomePolicy home() {
+            return HomePolicy.NODE_BITS;
+        }
+
+        @Override
+        public boolean firstTouchAtHome() {
+            return diskBacked;
+        }
+    };
+
+    final IoLinker linker = new IoLinker() {
+        @Override
+        public String id() {
+            return "scripted";
+        }
+
+        @Override
+        public byte[] firstTouch(SetContext s, long objectId) {
+            byte[] stored = store.get(objectId);
+            return stored != null ? stored : bytes("new@" + s.localNode());
+        }
+
+        @Override
+        public void sync(SetContext s, long objectId, byte[] value) {
+            store.put(objectId, value);
+        }
+    };
+
+    /** Makes node 1 the write owner of {@code id} (homed on node 2) with {@code value}. */
+    void owner(long id, String value) throws Exception {
+        CompletableFuture<Handle> grab = local(id, true);
+        net.expect(2, Kind.GRAB_REQ, id);
+        net.deliver(3, Kind.OWNERSHIP, id, 0, value.length(), bytes(value));
+        done(grab).close();
+        net.expect(2, Kind.DONE, id);
+        assertEquals(ObjectState.WRITE_OWNER, state(id));
+    }
+
+    /** {@link #LOCAL} (homed on node 1) owned by {@code owner}, which touched it first. */
+    void ownedBy(int owner) throws Exception {
+        net.deliver(owner, Kind.GRAB_REQ, LOCAL, owner, 0, null);
+        net.expect(owner, Kind.TOUCH, LOCAL);
+        assertEquals(HomeState.TOUCHING, homeState(LOCAL));
+        net.deliver(owner, Kind.DONE, LOCAL, owner, 0, null);
+        assertEquals(HomeState.OWNED, homeState(LOCAL));
+    }
+
+    /** Gives node 1 a released read copy of {@code id}, owned by node 3. */
+    void readCopy(long id, String value) throws Exception {
+        CompletableFuture<Handle> get = local(id, false);
+        net.expect(2, Kind.GET_REQ, id);
+        net.deliver(3, Kind.COPY, id, 3, 0, bytes(value));
+        done(get).close();
+        net.expect(2, Kind.DONE, id);
+    }
+
+    CompletableFuture<Handle> local(long id, boolean write) {
+        CompletableFuture<Handle> f = CompletableFuture.supplyAsync(
+                () -> node.acquire(set, id, write, TimeUnit.SECONDS.toNanos(5), false));
+        return f;
+    }
+
+    void awaitQueued(long id, int items) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            ObjectEntry e = set.objects.get(id); // made by the waiter's thread: maybe not yet
+            if (e != null) {
+                synchronized (e) {
+                    if (e.queue.size() >= items) {
+                        return;
+                    }
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "the local waiter never queued");
+            Thread.sleep(1);
+        }
+    }
+
+    static Handle done(CompletableFuture<Handle> f) throws Exception {
+        Handle h = f.get(5, TimeUnit.SECONDS);
+        assertNotNull(h);
+        return h;
+    }
+
+    /** The object's state on node 1, as kddm:objects names it. */
+    ObjectState state(long id) {
+        ObjectEntry e = set.objects.get(id);
+        synchronized (e) {
+            return e.name();
+        }
+    }
+
+    /** The object's state at its home, node 1. */
+    HomeState homeState(long id) {
+        ManagerEntry me = set.managed.get(id);
+        synchronized (me) {
+            return me.name();
+        }
+    }
+
+    Set<Integer> copyset(long id) {
+        ObjectEntry e = set.objects.get(id);
+        synchronized (e) {
+            return Set.copyOf(e.copyset);
+        }
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Node 1's transport: what it sends is queued for the test; the test delivers what it receives. */
+    final class Script implements Transport {
+        record Sent(int to, Message message) {
+        }
+
+        final LinkedBlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
+
+        void deliver(int from, Kind kind, long id, int about, int count, byte[] bytes) {
+            deliver(SET, from, kind, id, about, count, bytes);
+        }
+
+        void deliver(long setId, int from, Kind kind, long id, int about, int count, byte[] bytes) {
+            deliverAt(0, setId, from, kind, id, about, count, bytes);
+        }
+
+        /** A message stamped with the sender's view epoch (0: none, always taken). */
+        void deliverAt(long epoch, long setId, int from, Kind kind, long id, int about, int count, byte[] bytes) {
+            byte[] payload = Wire.encode(epoch, setId, id, about, count, bytes);
+            node.onMessage(new Inbound() {
+                @Override
+                public int sender() {
+                    return from;
+                }
+
+                @Override
+                public int type() {
+                    return kind.type();
+                }
+
+                @Override
+                public byte[] payload() {
+                    return payload;
+                }
+
+                @Override
+                public boolean isRequest() {
+                    return false;
+                }
+
+                @Override
+                public void reply(byte[] p) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void fail(String reason) {
+                    throw new UnsupportedOperationException();
+                }
+            });
+        }
+
+        Message expect(int to, Kind kind, long id) throws InterruptedException {
+            Sent s = sent.poll(5, TimeUnit.SECONDS);
+            assertNotNull(s, "node 1 sent nothing; expected " + kind + " to node " + to);
+            assertEquals(kind, s.message.kind(), "message to node " + s.to);
+            assertEquals(to, s.to, "addressee of " + kind);
+            assertEquals(id, s.message.objectId());
+            return s.message;
+        }
+
+        /** The next message node 1 sends, which must go to {@code to}. */
+        Message poll(int to) throws InterruptedException {
+            Sent s = sent.poll(5, TimeUnit.SECONDS);
+            assertNotNull(s, "node 1 sent nothing to node " + to);
+            assertEquals(to, s.to);
+            return s.message;
+        }
+
+        /** Nothing more is sent once node 1's own threads have had time to act. */
+        void expectNothing() throws InterruptedException {
+            Sent s = sent.poll(200, TimeUnit.MILLISECONDS);
+            assertNull(s, () -> "unexpected " + s.message.kind() + " to node " + s.to);
+        }
+
+        @Override
+        public int localNode() {
+            return 1;
+        }
+
+        @Override
+        public void send(int to, int type, byte[] payload) {
+            sent.add(new Sent(to, Wire.decode(type, payload)));
+        }
+
+        @Override
+        public CompletableFuture<byte[]> request(int to, int type, byte[] payload, Duration timeout) {
+            throw new UnsupportedOperationException("the object protocol only sends");
+        }
+
+        @Override
+        public AutoCloseable addHandler(int type, MessageHandler handler) {
+            return () -> {
+            };
+        }
+
+        @Override
+        public AutoCloseable addConnectionListener(ConnectionListener listener) {
+            return () -> {
+            };
+        }
+
+        @Override
+        public Set<Integer> connectedNodes() {
+            return Set.of(2, 3);
+        }
+
+        @Override
+        public Optional<InetSocketAddress> addressOf(int n) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<PeerStatus> peers() {
+            return List.of();
+        }
+
+        @Override
+        public void disconnect(int n, String reason) {
+        }
+    }
+}
