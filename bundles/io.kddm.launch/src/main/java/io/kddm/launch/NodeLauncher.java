@@ -190,13 +190,16 @@ public final class NodeLauncher {
         return true;
     }
 
-    /** Until every peer address has answered or failed, and every live node has a measured round trip. */
+    /**
+     * Until every peer address has answered or failed, every live node has a
+     * measured round trip, and this node has joined the view and holds a lease.
+     */
     private void awaitPeers(long deadline) {
         while (System.nanoTime() < deadline) {
             Transport t = transport;
             Membership m = membership;
             if (t != null && m != null && t.peers().stream().allMatch(PeerStatus::settled)
-                    && measured(m.nodes(), t)) {
+                    && measured(m.nodes(), t) && m.hasLease()) {
                 return;
             }
             pause();

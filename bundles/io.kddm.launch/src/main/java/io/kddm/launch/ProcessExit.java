@@ -45,6 +45,7 @@ final class ProcessExit {
         watchdog.setDaemon(true);
         watchdog.start();
         Thread stopper = new Thread(() -> {
+            leave(context);
             try {
                 context.getBundle(0).stop();
             } catch (BundleException | IllegalStateException e) {
@@ -53,5 +54,22 @@ final class ProcessExit {
             }
         }, "kddm-exit");
         stopper.start();
+    }
+
+    /**
+     * Leaves the cluster in order while every bundle still runs (the kDFS bundle's
+     * families among them: the core stores what it homes through them), before
+     * the framework stops them in turn.
+     */
+    private static void leave(BundleContext context) {
+        try {
+            var ref = context.getServiceReference(io.kddm.api.set.Kddm.class);
+            io.kddm.api.set.Kddm kddm = ref == null ? null : context.getService(ref);
+            if (kddm != null) {
+                kddm.leave();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("leaving the cluster in order failed: {}", e.toString());
+        }
     }
 }

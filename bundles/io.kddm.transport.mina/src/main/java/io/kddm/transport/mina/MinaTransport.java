@@ -377,7 +377,11 @@ public final class MinaTransport implements Transport {
 
     private void dial(Dial d) {
         d.inFlight = true;
-        connector.connect(d.address, (session, future) -> session.setAttribute(DIAL, d)).addListener(f -> {
+        // From the address this node listens on (unless it listens on all): a peer then sees the
+        // connection come from this node's address, and a packet filter can tell the nodes apart.
+        InetSocketAddress from = listen.getAddress() == null || listen.getAddress().isAnyLocalAddress() ? null
+                : new InetSocketAddress(listen.getAddress(), 0);
+        connector.connect(d.address, from, (session, future) -> session.setAttribute(DIAL, d)).addListener(f -> {
             var cf = (org.apache.mina.core.future.ConnectFuture) f;
             if (!cf.isConnected()) {
                 d.inFlight = false;
@@ -405,13 +409,17 @@ public final class MinaTransport implements Transport {
         public void sessionCreated(IoSession session) {
             Connection c = new Connection(session, (Dial) session.getAttribute(DIAL));
             session.setAttribute(CONNECTION, c);
-            timer.schedule(() -> {
-                if (c.phase != Connection.Phase.OPEN && c.phase != Connection.Phase.CLOSED) {
-                    LOG.warn("closing connection {}: not authenticated within {} ms", c.describe(),
-                            settings.handshakeTimeout().toMillis());
-                    session.closeNow();
-                }
-            }, settings.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(() -> {
+                    if (c.phase != Connection.Phase.OPEN && c.phase != Connection.Phase.CLOSED) {
+                        LOG.warn("closing connection {}: not authenticated within {} ms", c.describe(),
+                                settings.handshakeTimeout().toMillis());
+                        session.closeNow();
+                    }
+                }, settings.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                session.closeNow(); // a connection that comes while this transport stops
+            }
         }
 
         @Override
