@@ -59,8 +59,10 @@ public interface Kdfs {
 
     /**
      * Entries after {@code offset} (0 to start; then the last entry's cookie),
-     * at most {@code max}, {@code .} and {@code ..} first. Entries neither added
-     * nor removed meanwhile are listed exactly once.
+     * at most {@code max}, {@code .} and {@code ..} first, the others in an order
+     * fixed by a hash of their names (not their creation order). Entries neither
+     * added nor removed meanwhile are listed exactly once; resuming from a cookie
+     * costs about {@code max} entries' reading, not the directory's.
      */
     List<DirEntry> readdir(Caller caller, int dir, long offset, int max);
 

@@ -37,12 +37,47 @@ final class DirPage {
     }
 
     static int bucket(String name, int buckets) {
+        return Integer.remainderUnsigned(hash(name), buckets);
+    }
+
+    private static int hash(String name) {
         int h = 0x811C9DC5; // FNV-1a: the same on every JVM, unlike String.hashCode's use in HashMap
         for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
             h ^= b & 0xFF;
             h *= 0x01000193;
         }
-        return Integer.remainderUnsigned(h, buckets);
+        return h;
+    }
+
+    /**
+     * Where a name stands in a directory's listing: its bucket hash with the bits
+     * reversed (the high 32 bits), then a second hash of the name (the low 31, never
+     * below {@link #FIRST_COOKIE}). With power-of-two buckets, bucket {@code b} of
+     * {@code 2^k} holds exactly the names whose order's top {@code k} bits are
+     * {@code b} reversed, so a split cuts a bucket's range in two halves and leaves
+     * every name's place unchanged: a listing resumes from a cookie without reading
+     * the pages before it and without losing or repeating an entry, however often
+     * the directory split meanwhile (ext4's hash-ordered readdir, in Kerrighed's
+     * buckets). Two names share an order once in about 2^63.
+     */
+    static long order(String name) {
+        long high = Integer.reverse(hash(name)) & 0xFFFF_FFFFL;
+        int second = 7;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            second = second * 31 + (b & 0xFF);
+        }
+        long low = FIRST_COOKIE + Integer.remainderUnsigned(second, Integer.MAX_VALUE - (int) FIRST_COOKIE);
+        return high << 31 | low;
+    }
+
+    /** The bucket, of {@code 2^bits}, whose names come at listing position {@code top} ({@link #order}'s top bits). */
+    static int bucketAt(int top, int bits) {
+        return bits == 0 ? 0 : Integer.reverse(top) >>> (32 - bits);
+    }
+
+    /** The top {@code bits} bits of an order: which bucket of {@code 2^bits} holds it, in listing position. */
+    static int topBits(long order, int bits) {
+        return bits == 0 ? 0 : (int) ((order >>> 31) >>> (32 - bits));
     }
 
     Entry find(String name) {

@@ -42,7 +42,7 @@ import io.kddm.kdfs.StatFs;
     "osgi.command.function=write", "osgi.command.function=append", "osgi.command.function=import",
     "osgi.command.function=export", "osgi.command.function=where", "osgi.command.function=sync",
     "osgi.command.function=await", "osgi.command.function=tree", "osgi.command.function=touch",
-    "osgi.command.function=ln"})
+    "osgi.command.function=ln", "osgi.command.function=status"})
 public final class KdfsCommands {
     private static final int CHUNK = 1024 * 1024;
     private static final Caller ME = Caller.ROOT;
@@ -96,6 +96,11 @@ public final class KdfsCommands {
         return "unmounted";
     }
 
+    @Descriptor("what this node mounted, and how often it writes back (io.kddm.kdfs sync.interval.s)")
+    public String status() {
+        return service.status();
+    }
+
     @Descriptor("writes back what this node changed")
     public String sync() {
         return "written back: " + service.sync() + " inodes";
@@ -134,13 +139,14 @@ public final class KdfsCommands {
         return out.toString();
     }
 
-    /** Every entry but {@code .} and {@code ..}, in directory order. */
+    /** Every entry but {@code .} and {@code ..}, by name (as {@code ls}; readdir's order is a hash's). */
     private List<DirEntry> list(int dir) {
         List<DirEntry> all = new ArrayList<>();
         long cookie = 0;
         while (true) {
             List<DirEntry> page = fs().readdir(ME, dir, cookie, 1000);
             if (page.isEmpty()) {
+                all.sort(java.util.Comparator.comparing(DirEntry::name));
                 return all;
             }
             for (DirEntry e : page) {

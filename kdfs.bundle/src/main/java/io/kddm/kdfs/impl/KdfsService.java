@@ -7,6 +7,7 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
@@ -14,6 +15,7 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -25,6 +27,7 @@ import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.membership.Membership;
 import io.kddm.api.set.Kddm;
+import io.kddm.api.set.LeaveListener;
 import io.kddm.kdfs.Kdfs;
 
 /**
@@ -60,12 +63,14 @@ public final class KdfsService {
     private final LocalKdfs kdfs;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final ScheduledExecutorService syncer;
+    /** The configuration in force: the partition and root mounted at start, the write-back interval. */
+    private volatile Config config;
+    private ScheduledFuture<?> periodic;
 
     @Activate
     public KdfsService(BundleContext context, @Reference Kddm kddm, @Reference Membership membership, Config config) {
-        if (config.sync_interval_s() < 0) {
-            throw new IllegalArgumentException("sync.interval.s must be >= 0, not " + config.sync_interval_s());
-        }
+        checkInterval(config);
+        this.config = config;
         kdfs = new LocalKdfs(kddm, membership);
         for (SetFamily f : kdfs.families()) {
             registrations.add(context.registerService(SetFamily.class, f, props("kddm.family", f.name())));
@@ -74,23 +79,115 @@ public final class KdfsService {
             registrations.add(context.registerService(IoLinker.class, l, props("kddm.linker.io", l.id())));
         }
         registrations.add(context.registerService(Kdfs.class, kdfs.fs(), null));
-        if (!config.partition().isBlank()) {
-            try {
-                mount(config.partition().trim(), config.root().isBlank() ? null : config.root().trim());
-                LOG.info("kDFS mounted at start: {}", kdfs.state().describe());
-            } catch (RuntimeException e) {
-                LOG.error("kDFS not mounted at start: {}", e.getMessage());
-            }
-        }
+        // Before the node leaves in order, what this node changed goes to its homes' partitions.
+        registrations.add(context.registerService(LeaveListener.class, this::writeBackBeforeLeaving, null));
+        mountConfigured(config, "at start");
         syncer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kdfs-writeback");
             t.setDaemon(true);
             return t;
         });
-        if (config.sync_interval_s() > 0) {
-            syncer.scheduleWithFixedDelay(kdfs::syncAll, config.sync_interval_s(), config.sync_interval_s(),
-                    TimeUnit.SECONDS);
+        schedule(config.sync_interval_s());
+    }
+
+    private static void checkInterval(Config config) {
+        if (config.sync_interval_s() < 0) {
+            throw new IllegalArgumentException("sync.interval.s must be >= 0, not " + config.sync_interval_s());
         }
+    }
+
+    private void mountConfigured(Config config, String when) {
+        if (config.partition().isBlank()) {
+            return;
+        }
+        try {
+            mount(config.partition().trim(), config.root().isBlank() ? null : config.root().trim());
+            LOG.info("kDFS mounted {}: {}", when, kdfs.state().describe());
+        } catch (RuntimeException e) {
+            LOG.error("kDFS not mounted {}: {}", when, e.getMessage());
+        }
+    }
+
+    private synchronized void schedule(int seconds) {
+        if (periodic != null) {
+            periodic.cancel(false);
+            periodic = null;
+        }
+        if (seconds > 0) {
+            periodic = syncer.scheduleWithFixedDelay(kdfs::syncAll, seconds, seconds, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A change of {@code io.kddm.kdfs} applies live: the write-back interval at
+     * once; a partition configured while nothing is mounted is mounted now. A
+     * different partition or root while one is mounted cannot apply live (files
+     * are open on it): refused with a log line, {@code kdfs:umount} first.
+     */
+    @Modified
+    void modified(Config next) {
+        Config now = config;
+        if (next.sync_interval_s() != now.sync_interval_s()) {
+            if (next.sync_interval_s() < 0) {
+                LOG.error("io.kddm.kdfs: sync.interval.s must be >= 0, not {}: refused, {} s stays in force",
+                        next.sync_interval_s(), now.sync_interval_s());
+                next = withInterval(next, now.sync_interval_s());
+            } else {
+                schedule(next.sync_interval_s());
+                LOG.info("io.kddm.kdfs: sync.interval.s changed from {} to {}, live", now.sync_interval_s(),
+                        next.sync_interval_s());
+            }
+        }
+        boolean moved = !next.partition().trim().equals(now.partition().trim())
+                || !next.root().trim().equals(now.root().trim());
+        if (moved && kdfs.state().mounted()) {
+            LOG.error("io.kddm.kdfs: partition/root changed to '{}'/'{}' while {} is mounted: refused live; "
+                    + "kdfs:umount first (or restart the node)", next.partition(), next.root(), kdfs.state().describe());
+        } else if (moved) {
+            mountConfigured(next, "after a configuration change");
+        }
+        config = next;
+    }
+
+    /** {@code c} with the interval {@code seconds}: what stays in force after a refused change. */
+    private static Config withInterval(Config c, int seconds) {
+        return new Config() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return Config.class;
+            }
+
+            @Override
+            public String partition() {
+                return c.partition();
+            }
+
+            @Override
+            public String root() {
+                return c.root();
+            }
+
+            @Override
+            public int sync_interval_s() {
+                return seconds;
+            }
+        };
+    }
+
+    private void writeBackBeforeLeaving() {
+        if (kdfs.state().mounted()) {
+            List<String> failed = kdfs.syncAll();
+            if (!failed.isEmpty()) {
+                LOG.error("kDFS leaves with {} inodes not written back, first: {}", failed.size(), failed.get(0));
+            }
+        }
+    }
+
+    /** What kdfs:status shows. */
+    String status() {
+        int interval = config.sync_interval_s();
+        return "mount: " + kdfs.state().describe() + "\nwrite-back every: "
+                + (interval == 0 ? "never (close, fsync, kdfs:sync and unmount only)" : interval + " s") + "\n";
     }
 
     private static Dictionary<String, Object> props(String key, String value) {

@@ -1,12 +1,18 @@
 package io.kddm.kdfs.impl;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 
+import io.kddm.api.set.KddmException;
 import io.kddm.kdfs.Errno;
 import io.kddm.kdfs.KdfsException;
 
-/** What this node has mounted: its partition (none if diskless) and the root inode id. */
+/**
+ * What this node has mounted: its partition (none if diskless) and the root
+ * inode id. Every operation runs through {@link #op}, so none runs on nothing.
+ */
 final class Mount {
     private record State(Partition partition, int root) {
     }
@@ -81,6 +87,26 @@ final class Mount {
                     + (s == null ? "not mounted kDFS" : "no partition (diskless)"));
         }
         return s.partition;
+    }
+
+    /**
+     * Runs a kDFS operation: none while unmounted, and kDDM or disk failures as
+     * EIO, the one errno a POSIX caller expects for them.
+     */
+    <T> T op(Supplier<T> body) {
+        current();
+        try {
+            return body.get();
+        } catch (KddmException | UncheckedIOException e) {
+            throw new KdfsException(Errno.EIO, e.getMessage(), e);
+        }
+    }
+
+    void run(Runnable body) {
+        op(() -> {
+            body.run();
+            return null;
+        });
     }
 
     private State current() {
