@@ -94,6 +94,9 @@ final class FelixNode implements AutoCloseable {
                 throw new IllegalStateException(e.getMessage() + diagnosis(), e);
             }
             kddm = (Kddm) context.getService(services(Kddm.class.getName(), null)[0]);
+            io.kddm.api.membership.Membership membership = (io.kddm.api.membership.Membership) context.getService(
+                    services(io.kddm.api.membership.Membership.class.getName(), null)[0]);
+            Figures.await("the node joining its one-node cluster", Duration.ofSeconds(30), membership::hasLease);
         } catch (Exception | Error e) {
             close(); // its threads would keep this JVM alive
             throw e;

@@ -10,7 +10,7 @@ import java.util.List;
 
 import io.kddm.api.set.KddmSet;
 import io.kddm.impl.core.KddmService;
-import io.kddm.impl.membership.ClusterMembership;
+import io.kddm.membership.RaftMembership;
 import io.kddm.linker.file.FileFamily;
 import io.kddm.linker.file.FileIoLinker;
 import io.kddm.linker.memory.DemoFamily;
@@ -28,7 +28,7 @@ import io.kddm.transport.mina.TransportSettings;
  */
 final class KddmCluster implements AutoCloseable {
     private final List<MinaTransport> transports = new ArrayList<>();
-    private final List<ClusterMembership> memberships = new ArrayList<>();
+    private final List<RaftMembership> memberships = new ArrayList<>();
     private final List<KddmService> nodes = new ArrayList<>();
 
     KddmCluster(int count) throws IOException, InterruptedException {
@@ -47,8 +47,13 @@ final class KddmCluster implements AutoCloseable {
             transports.add(t);
         }
         MemoryIoLinker memory = new MemoryIoLinker();
+        java.util.SortedSet<Integer> voters = new java.util.TreeSet<>();
+        for (int id = 1; id <= Math.min(count, 3); id++) {
+            voters.add(id);
+        }
+        Path raft = java.nio.file.Files.createTempDirectory("kddm-bench-raft");
         for (MinaTransport t : transports) {
-            ClusterMembership m = new ClusterMembership(t);
+            RaftMembership m = new RaftMembership(t, voters, raft.resolve("node-" + t.localNode() + ".state"));
             memberships.add(m);
             KddmService k = new KddmService(t, m, Duration.ofMillis(KddmService.DEFAULT_OPERATION_TIMEOUT_MS));
             k.addIoLinker(memory);
@@ -61,9 +66,9 @@ final class KddmCluster implements AutoCloseable {
             nodes.add(k);
         }
         // A node is up for membership once connected and heard: that covers the transports too.
-        for (ClusterMembership m : memberships) {
+        for (RaftMembership m : memberships) {
             Figures.await("membership of node " + m.localNode() + " sees " + count + " nodes up",
-                    Duration.ofSeconds(15), () -> m.nodes().stream().filter(n -> m.isUp(n.id())).count() == count);
+                    Duration.ofSeconds(30), () -> m.view().members().size() == count && m.hasLease());
         }
     }
 
@@ -83,7 +88,7 @@ final class KddmCluster implements AutoCloseable {
     @Override
     public void close() {
         nodes.forEach(KddmService::close);
-        memberships.forEach(ClusterMembership::close);
+        memberships.forEach(m -> m.stop(false)); // a benchmark's end: nobody needs to be told
         transports.forEach(MinaTransport::stop);
     }
 }

@@ -12,7 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.kddm.impl.core.KddmService;
-import io.kddm.impl.membership.ClusterMembership;
+import io.kddm.membership.RaftMembership;
 import io.kddm.kdfs.Kdfs;
 import io.kddm.kdfs.impl.LocalKdfs;
 import io.kddm.transport.mina.MinaTransport;
@@ -27,14 +27,20 @@ import io.kddm.transport.mina.TransportSettings;
  */
 final class KdfsNode {
     final MinaTransport transport;
-    final ClusterMembership membership;
+    final RaftMembership membership;
     final KddmService kddm;
     final LocalKdfs kdfs;
 
-    KdfsNode(int id, List<InetSocketAddress> seeds, byte[] secret, long memoryBudget) throws IOException {
+    /** Node {@code id} of a cluster of {@code count} (nodes 1 to 3 of it vote). */
+    KdfsNode(int id, int count, List<InetSocketAddress> seeds, byte[] secret, long memoryBudget) throws IOException {
         transport = new MinaTransport(TransportSettings.of(id, new InetSocketAddress("127.0.0.1", 0), seeds, secret));
         transport.start();
-        membership = new ClusterMembership(transport);
+        java.util.SortedSet<Integer> voters = new java.util.TreeSet<>();
+        for (int v = 1; v <= Math.min(count, 3); v++) {
+            voters.add(v);
+        }
+        membership = new RaftMembership(transport, voters,
+                java.nio.file.Files.createTempDirectory("kddm-bench-raft").resolve("node-" + id + ".state"));
         kddm = new KddmService(transport, membership, Duration.ofMillis(KddmService.DEFAULT_OPERATION_TIMEOUT_MS),
                 memoryBudget);
         kdfs = new LocalKdfs(kddm, membership);
@@ -56,7 +62,7 @@ final class KdfsNode {
 
     void awaitUp(int count) throws InterruptedException {
         Figures.await("membership of node " + id() + " sees " + count + " nodes up", Duration.ofSeconds(30),
-                () -> membership.nodes().stream().filter(n -> membership.isUp(n.id())).count() == count);
+                () -> membership.view().members().size() == count && membership.hasLease());
     }
 
     /**
@@ -68,7 +74,7 @@ final class KdfsNode {
     void halt() {
         transport.stop();
         kddm.coherence().close();
-        membership.close();
+        membership.stop(false);
     }
 
     /**
@@ -89,7 +95,7 @@ final class KdfsNode {
         for (int i = 6; i < args.length; i++) {
             seeds.add(TransportSettings.address(args[i], "seed"));
         }
-        KdfsNode node = new KdfsNode(id, seeds, secret, budget);
+        KdfsNode node = new KdfsNode(id, count, seeds, secret, budget);
         System.out.println("listening " + node.address().getHostString() + ":" + node.address().getPort());
         System.out.flush();
         node.kdfs.mount(partition.equals("NONE") ? null : Path.of(partition),

@@ -56,7 +56,7 @@ final class KdfsNodes {
 
     /** Node 1 alone over partition {@code p1}. */
     static KdfsNodes one(Path p1, byte[] secret, long budget) throws Exception {
-        KdfsNode n1 = new KdfsNode(1, List.of(), secret, budget);
+        KdfsNode n1 = new KdfsNode(1, 1, List.of(), secret, budget);
         try {
             n1.kdfs.mount(p1, null);
             n1.awaitUp(1);
@@ -69,12 +69,12 @@ final class KdfsNodes {
 
     /** Node 1 over p1 and node 3 diskless in this JVM, node 2 over p2 (the root) in a JVM of its own. */
     static KdfsNodes three(Path p1, Path p2, byte[] secret, long budget) throws Exception {
-        KdfsNode n1 = new KdfsNode(1, List.of(), secret, budget);
+        KdfsNode n1 = new KdfsNode(1, 3, List.of(), secret, budget);
         KdfsNode n3 = null;
         Child n2 = null;
         try {
             n2 = new Child(p2, secret, budget, n1.address());
-            n3 = new KdfsNode(3, List.of(n1.address(), n2.address), secret, budget);
+            n3 = new KdfsNode(3, 3, List.of(n1.address(), n2.address), secret, budget);
             n1.kdfs.mount(p1, null);
             n3.kdfs.mount(null, LocalKdfs.rootIno(2));
             n1.awaitUp(3);

@@ -1,0 +1,194 @@
+package io.kddm.kdfs.fuse.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.kdfs.Kdfs;
+
+/**
+ * One FUSE mount of kDFS on this node: the checks before (a mount point that
+ * exists, is an empty directory and is not mounted already; {@code /dev/fuse};
+ * libfuse2), the clearing of a stale mount a killed node left behind, and the
+ * mount and unmount themselves.
+ * <p>
+ * Mount options: {@code attr_timeout}, {@code entry_timeout} and
+ * {@code negative_timeout} 0 and {@code direct_io}: kDFS is coherent across
+ * nodes, and a kernel cache of attributes, names or pages could show this node
+ * something another node has changed since. Permission checks are kDFS's own
+ * (no {@code default_permissions}), on the coherent inode.
+ * {@code allow_other} when mounted by root, so every user sees the mount.
+ */
+final class FuseMount {
+    private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
+    static final String OPTIONS = "fsname=kdfs,subtype=kdfs,use_ino,attr_timeout=0,entry_timeout=0,"
+            + "negative_timeout=0,direct_io,big_writes";
+    /**
+     * {@code mount.cache=kernel}: the kernel keeps attributes and names for 1 s and
+     * pages until it sees the file's size or time change ({@code auto_cache}). Not
+     * coherent across nodes: for a node alone, or to measure what coherence costs.
+     */
+    static final String KERNEL_CACHE_OPTIONS = "fsname=kdfs,subtype=kdfs,use_ino,attr_timeout=1,entry_timeout=1,"
+            + "negative_timeout=1,auto_cache,big_writes";
+
+    /** The mount options of a {@code mount.cache} value ({@code none} or {@code kernel}). */
+    static String options(String cache) {
+        return switch (cache) {
+            case "none" -> OPTIONS;
+            case "kernel" -> KERNEL_CACHE_OPTIONS;
+            default -> throw new FuseException("io.kddm.kdfs mount.cache must be none (coherent, the default) or "
+                    + "kernel (faster, not coherent across nodes), not '" + cache + "'");
+        };
+    }
+
+    private final Path mountPoint;
+    private final KdfsFuseFs fs;
+
+    private FuseMount(Path mountPoint, KdfsFuseFs fs) {
+        this.mountPoint = mountPoint;
+        this.fs = fs;
+    }
+
+    Path mountPoint() {
+        return mountPoint;
+    }
+
+    int openFiles() {
+        return fs.files().size();
+    }
+
+    /** Mounts kDFS at {@code dir}; a clear {@link FuseException} if it cannot. */
+    static FuseMount mount(Kdfs kdfs, Path dir) {
+        return mount(kdfs, dir, OPTIONS);
+    }
+
+    static FuseMount mount(Kdfs kdfs, Path dir, String mountOptions) {
+        Path mp = dir.toAbsolutePath().normalize();
+        if (!Files.exists(Path.of("/dev/fuse"))) {
+            throw new FuseException("no /dev/fuse on this machine: load the fuse kernel module (modprobe fuse), or "
+                    + "give the container the device (--device /dev/fuse)");
+        }
+        if (!kdfs.mounted()) {
+            throw new FuseException("kDFS is not mounted on this node: kdfs:mount first (or partition= in "
+                    + "io.kddm.kdfs.cfg)");
+        }
+        clearStale(mp);
+        if (!Files.isDirectory(mp)) {
+            throw new FuseException(Files.exists(mp) ? "mount point " + mp + " is not a directory"
+                    : "mount point " + mp + " does not exist: create it first (mkdir -p " + mp + ")");
+        }
+        if (mountedAt(mp)) {
+            throw new FuseException(mp + " is a mount point already (umount it, or choose another folder)");
+        }
+        try (Stream<Path> entries = Files.list(mp)) {
+            if (entries.findAny().isPresent()) {
+                throw new FuseException("mount point " + mp + " is not empty: mounting there would hide its files");
+            }
+        } catch (IOException e) {
+            throw new FuseException("cannot read mount point " + mp + ": " + e.getMessage());
+        }
+        KdfsFuseFs fs;
+        try {
+            fs = new KdfsFuseFs(kdfs);
+        } catch (LinkageError | IllegalStateException e) {
+            throw new FuseException("libfuse2 could not be loaded (" + e.getMessage() + "): install Debian's fuse "
+                    + "package (apt-get install fuse)");
+        }
+        List<String> options = new ArrayList<>(List.of("-o", mountOptions));
+        if (isRoot()) {
+            options.addAll(List.of("-o", "allow_other"));
+        }
+        try {
+            fs.mount(mp, false, false, options.toArray(String[]::new));
+        } catch (RuntimeException | LinkageError e) {
+            throw new FuseException("mounting kDFS at " + mp + " failed: " + e.getMessage());
+        }
+        return new FuseMount(mp, fs);
+    }
+
+    /** Unmounts; files still open through the mount are closed (written back). */
+    void umount() {
+        fs.umount();
+        int closed = fs.files().closeAll();
+        if (closed > 0) {
+            LOG.info("closed {} files still open through the mount at {}", closed, mountPoint);
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** Whether {@code /proc/self/mountinfo} lists {@code mp} as a mount point. */
+    static boolean mountedAt(Path mp) {
+        try {
+            return mountPoints(Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8))
+                    .contains(mp.toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Mount points of mountinfo lines (field 5, with octal escapes undone). */
+    static List<String> mountPoints(List<String> mountinfo) {
+        List<String> out = new ArrayList<>();
+        for (String line : mountinfo) {
+            String[] f = line.split(" ");
+            if (f.length > 4) {
+                out.add(unescape(f[4]));
+            }
+        }
+        return out;
+    }
+
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) { // \040 is a space, \011 a tab...
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * A mount point still listed but dead ("Transport endpoint is not connected":
+     * the node that served it was killed) is unmounted lazily, with a log line.
+     */
+    private static void clearStale(Path mp) {
+        if (!mountedAt(mp)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(mp)) {
+            entries.findAny();
+            return; // alive: somebody else's mount, refused by the caller
+        } catch (IOException e) {
+            LOG.warn("a stale FUSE mount is at {} ({}): a node serving it was killed; unmounting it", mp,
+                    e.getMessage());
+        }
+        try {
+            Process p = new ProcessBuilder("fusermount", "-u", "-z", mp.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new FuseException("cannot clear the stale mount at " + mp + ": fusermount -u -z said: " + out);
+            }
+        } catch (IOException e) {
+            throw new FuseException("cannot clear the stale mount at " + mp + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FuseException("interrupted while clearing the stale mount at " + mp);
+        }
+    }
+}
