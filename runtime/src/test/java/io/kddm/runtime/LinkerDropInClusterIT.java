@@ -44,6 +44,8 @@ class LinkerDropInClusterIT {
     /** Node {@code id}'s script: its share of the workload, then a check of everybody's, between barriers. */
     private static String script(int id) {
         StringBuilder s = new StringBuilder("kddm:nodes --await 3\n");
+        // The test replaces the jar once every node has said it starts writing (the next statement).
+        s.append(LocalCluster.barrier(MAP, "start", id, 3)).append("echo FILLING\n");
         s.append("map:fill --rounds ").append(ROUNDS).append(' ').append(MAP).append(" n").append(id).append(' ')
                 .append(KEYS).append('\n');
         s.append(LocalCluster.barrier(MAP, "filled", id, 3));
@@ -53,7 +55,7 @@ class LinkerDropInClusterIT {
         }
         s.append("kddm:linkers\nkddm:stats\n");
         // Nobody leaves before everybody has checked (node 2 is the home of every bucket).
-        s.append(LocalCluster.barrier(MAP, "checked", id, 3));
+        s.append(LocalCluster.lastBarrier(MAP, "checked", id, 3));
         return s.toString();
     }
 
@@ -65,9 +67,12 @@ class LinkerDropInClusterIT {
         for (int id = 1; id <= 3; id++) {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
-        // Once node 2 has seen all three nodes, its workload starts: replace the jar then.
-        nodes[2].awaitOutput("this node", LIMIT);
-        Thread.sleep(500);
+        // Replace the jar while all three write: each prints FILLING right before its map:fill (which
+        // runs for tens of seconds). Waiting for one node only, under load, let a node start after the swap.
+        for (int id = 1; id <= 3; id++) {
+            nodes[id].awaitOutput("(?m)^FILLING$", LIMIT);
+        }
+        Thread.sleep(200);
         Path deploy = cluster.data(2).resolve("deploy");
         Path jar = deploy.resolve("io.kddm.linker.file.jar");
         Path next = cluster.data(2).resolve("io.kddm.linker.file.jar.v2");
@@ -77,9 +82,9 @@ class LinkerDropInClusterIT {
         // One rename: File Install never sees a half-written jar.
         Files.move(next, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
+        int[] status = LocalCluster.release(nodes, LIMIT, 1, 3, 2); // node 2, the home of every bucket, last
         for (int id = 1; id <= 3; id++) {
-            NodeProcess n = nodes[id];
-            assertEquals(0, n.awaitExit(LIMIT), "node " + id + ":\n" + n.output() + n.logText());
+            assertEquals(0, status[id], "node " + id + ":\n" + nodes[id].output() + nodes[id].logText());
         }
         long gone = logged(nodes[2], "IO linker file unregistered", 0);
         long back = logged(nodes[2], "IO linker file registered", gone); // not the build's, at start

@@ -3,6 +3,7 @@ package io.kddm.runtime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,14 +20,27 @@ final class LocalCluster implements AutoCloseable {
     private final List<NodeProcess> running = new ArrayList<>();
 
     LocalCluster(String name, int nodes) throws IOException {
+        this(name, nodes, false);
+    }
+
+    /**
+     * @param ownAddresses node N listens (and dials from) 127.0.0.N instead of
+     *                     127.0.0.1, so that a packet filter can cut two nodes apart
+     */
+    LocalCluster(String name, int nodes, boolean ownAddresses) throws IOException {
         base = Files.createDirectories(Path.of("target", name, String.valueOf(System.nanoTime())).toAbsolutePath());
         secret = Files.writeString(base.resolve("secret"), name + " " + System.nanoTime());
         address = new String[nodes + 1];
         ids = new int[nodes];
         for (int id = 1; id <= nodes; id++) {
-            address[id] = "127.0.0.1:" + NodeProcess.freePort();
+            address[id] = (ownAddresses ? "127.0.0." + id : "127.0.0.1") + ":" + NodeProcess.freePort();
             ids[id - 1] = id;
         }
+    }
+
+    /** Node {@code id}'s host (its address without the port). */
+    String host(int id) {
+        return address[id].substring(0, address[id].lastIndexOf(':'));
     }
 
     /** Node {@code id}'s data folder (created), for files it must find when it starts. */
@@ -53,6 +67,34 @@ final class LocalCluster implements AutoCloseable {
             s.append(' ').append(name).append('-').append(n);
         }
         return s.append('\n').toString();
+    }
+
+    /**
+     * Script lines that end a script: a {@link #barrier} after which the node
+     * prints {@code HELD} and stays up (at most 300 s) until {@link #release}
+     * stops it. A node that passed the last barrier must not leave by itself: with
+     * 3 voters, once two have left, the last one can do nothing (it holds no
+     * lease), and a barrier's last reader may still be reading.
+     */
+    static String lastBarrier(String map, String name, int id, int nodes) {
+        return barrier(map, name, id, nodes) + "echo HELD\nsleep 300\n";
+    }
+
+    /**
+     * Once every node printed {@code HELD} (all passed their last barrier), stops
+     * them with SIGTERM one at a time in {@code order} (each leaves in order; put
+     * last a node that homes what matters: the last one up holds no lease and can
+     * only store what it owns and homes); returns their exit statuses by id.
+     */
+    static int[] release(NodeProcess[] nodes, Duration limit, int... order) throws IOException, InterruptedException {
+        for (int id : order) {
+            nodes[id].awaitOutput("(?m)^HELD$", limit);
+        }
+        int[] status = new int[nodes.length];
+        for (int id : order) {
+            status[id] = nodes[id].terminate(limit);
+        }
+        return status;
     }
 
     /** Starts node {@code id} with every other node as a peer. */

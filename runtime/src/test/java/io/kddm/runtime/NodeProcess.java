@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
 final class NodeProcess {
     static final Path ROOT = Path.of(System.getProperty("kddm.root", "..")).toAbsolutePath().normalize();
 
+    /** The voters of every test cluster. */
+    static final String VOTERS = "1,2,3";
+
     final int id;
     final String listen;
     final Path data;
@@ -32,10 +35,63 @@ final class NodeProcess {
         this.output = output;
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** Ports this JVM handed out: a port is given once (the kernel's port 0 may give one twice). */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /**
+     * A free port for a node to listen on, never the same twice in this JVM, and
+     * below the kernel's ephemeral range, so that no outgoing connection (a node
+     * dialing another) takes it between now and the node's bind. A LinkerDropIn
+     * run failed once with two nodes given the same port.
+     */
+    static synchronized int freePort() throws IOException {
+        int[] range = portsOutsideEphemeral();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = range[0] + random.nextInt(range[1] - range[0]);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                HANDED_OUT.add(port);
+                return port;
+            } catch (IOException taken) {
+                // in use: another
+            }
         }
+        throw new IOException("no free port in [" + range[0] + ", " + range[1] + ") after 1000 attempts");
+    }
+
+    /**
+     * A port range [from, to) clear of the kernel's ephemeral range when there is room for one; otherwise
+     * (or when the range makes no sense) 10000-60000, where only the bookkeeping of
+     * handed-out ports keeps two nodes apart.
+     */
+    static int[] portsOutsideEphemeral() {
+        int low = 32768;
+        int high = 60999;
+        try {
+            // not Files.readString: on this size-0 /proc file, JDK 17 returned "3" (a CI run failed on it)
+            String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
+                    .split("\\s+");
+            int l = Integer.parseInt(range[0]);
+            int h = Integer.parseInt(range[1]);
+            if (l >= 1_024 && h > l && h <= 65_535) {
+                low = l;
+                high = h;
+            } else {
+                return new int[] {10_000, 60_000}; // a range we cannot make sense of: avoid nothing
+            }
+        } catch (IOException | RuntimeException unknown) {
+            // the Linux default
+        }
+        if (low - 10_000 >= 2_000) {
+            return new int[] {10_000, low};
+        }
+        if (65_000 - high >= 2_000) {
+            return new int[] {high + 1, 65_000};
+        }
+        return new int[] {10_000, 60_000};
     }
 
     /** The addresses of nodes {@code ids} other than {@code self}, from {@code address[id]}. */
@@ -54,6 +110,9 @@ final class NodeProcess {
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("kddm").toString(), "node", "--id",
                 String.valueOf(id), "--listen", listen, "--peers", String.join(",", peers), "--secret-file",
                 secret.toString(), "--data", data.toString()));
+        if (!peers.isEmpty() && !List.of(extra).contains("--voters")) {
+            cmd.addAll(List.of("--voters", VOTERS)); // the tests' clusters: nodes 1, 2 and 3 vote
+        }
         cmd.addAll(List.of(extra));
         return cmd;
     }
@@ -162,6 +221,34 @@ final class NodeProcess {
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new AssertionError("node " + id + " still runs 10 s after kill -9");
         }
+    }
+
+    /** SIGSTOP: the JVM stops where it is, as in a long pause, with its connections open. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** The last view this node installed, from its log: {@code "7 [1 2 3]"}, or empty if none yet. */
+    String lastView() throws IOException {
+        java.util.regex.Matcher m = Pattern.compile("node " + id + " installed view (\\d+ \\[[\\d ]*\\])")
+                .matcher(logText());
+        String last = "";
+        while (m.find()) {
+            last = m.group(1);
+        }
+        return last;
     }
 
     /** SIGTERM, then the exit status (the node must stop by itself within the limit). */

@@ -113,10 +113,14 @@ public class RuntimeIT {
         options.add(junitBundles());
         options.add(systemPackage("sun.misc"));
         options.add(systemProperty("logback.configurationFile").value(System.getProperty("logback.configurationFile")));
+        // The node's own framework properties (cnf/base.bndrun), so that the container behaves as a node:
+        // File Install there never writes a configuration back to its file (felix.fileinstall.enableConfigSave
+        // false). With the default, it rewrote an edited .cfg with the values of the edit before (on Config
+        // Admin's event thread, late under load), and deleted the next test's io.kddm.node.cfg.
+        runProperties().forEach((key, value) -> options.add(frameworkProperty(key).value(value)));
         // Read back inside the framework: this class is loaded again there, so no static can carry it.
         options.add(frameworkProperty("felix.fileinstall.dir").value(tempDir("kddm-it-deploy").toString()));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
-        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         return options.toArray(new Option[0]);
     }
 
@@ -126,20 +130,37 @@ public class RuntimeIT {
      * framework starts and stops bundles in the same order as a node.
      */
     private static Map<Pattern, Integer> startLevels() {
-        Path bndrun = Path.of(System.getProperty("kddm.root"), "cnf", "base.bndrun");
+        Matcher decorator = Pattern.compile("(?m)^-runbundles\\+:(.*)$").matcher(baseBndrun());
+        if (!decorator.find()) {
+            throw new IllegalStateException("no -runbundles+ in cnf/base.bndrun");
+        }
+        Map<Pattern, Integer> levels = new LinkedHashMap<>();
+        for (String clause : decorator.group(1).split(",")) {
+            String[] parts = clause.trim().split(";startlevel=");
+            levels.put(Pattern.compile(parts[0].trim().replace(".", "\\.").replace("*", ".*")),
+                    Integer.parseInt(parts[1].trim()));
+        }
+        return levels;
+    }
+
+    /** The {@code -runproperties} of cnf/base.bndrun. */
+    private static Map<String, String> runProperties() {
+        Map<String, String> props = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("(?m)^-runproperties:(.*)$").matcher(baseBndrun());
+        if (!m.find()) {
+            throw new IllegalStateException("no -runproperties in cnf/base.bndrun");
+        }
+        for (String clause : m.group(1).split(",")) {
+            String[] kv = clause.trim().split("=", 2);
+            props.put(kv[0].trim(), kv[1].trim());
+        }
+        return props;
+    }
+
+    /** cnf/base.bndrun with its continued lines joined. */
+    private static String baseBndrun() {
         try {
-            String text = Files.readString(bndrun).replace("\\\n", "");
-            Matcher decorator = Pattern.compile("(?m)^-runbundles\\+:(.*)$").matcher(text);
-            if (!decorator.find()) {
-                throw new IllegalStateException("no -runbundles+ in " + bndrun);
-            }
-            Map<Pattern, Integer> levels = new LinkedHashMap<>();
-            for (String clause : decorator.group(1).split(",")) {
-                String[] parts = clause.trim().split(";startlevel=");
-                levels.put(Pattern.compile(parts[0].trim().replace(".", "\\.").replace("*", ".*")),
-                        Integer.parseInt(parts[1].trim()));
-            }
-            return levels;
+            return Files.readString(Path.of(System.getProperty("kddm.root"), "cnf", "base.bndrun")).replace("\\\n", "");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -168,17 +189,31 @@ public class RuntimeIT {
         return Path.of(context.getProperty("felix.fileinstall.dir"));
     }
 
-    /** Configures this framework as node {@code id} through the drop-in folder; returns the file to delete. */
-    private Path configureNode(int id, String secretText) throws IOException {
+    /**
+     * Configures this framework as node {@code id} through the drop-in folder, and
+     * waits until it has joined: it is its own only voter, and a node does nothing
+     * (NoQuorumException) before it holds a lease. Returns the file to delete.
+     */
+    private Path configureNode(int id, String secretText) throws Exception {
         Path secret = Files.writeString(tempDir("kddm-it-secret").resolve("secret"), secretText);
-        return Files.writeString(deploy().resolve("io.kddm.node.cfg"),
+        Path cfg = Files.writeString(deploy().resolve("io.kddm.node.cfg"),
                 "id=" + id + "\nlisten=127.0.0.1:" + NodeProcess.freePort() + "\nsecret.file=" + secret + "\n");
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            Membership m = await(Membership.class, 100);
+            if (m != null && m.localNode() == id && m.hasLease()) {
+                return cfg;
+            }
+            assertTrue("node " + id + " never joined its one-node cluster" + diagnosis(),
+                    System.currentTimeMillis() < deadline);
+            Thread.sleep(20);
+        }
     }
 
     /**
      * Deletes the node's configuration files and waits until File Install has
-     * deleted their configurations (else it deletes the next test's file of the
-     * same name when it gets to it) and the transport is gone: the next test starts clean.
+     * deleted their configurations and the transport is gone: the next test
+     * starts clean.
      */
     private void removeNode(Path... cfgs) throws Exception {
         for (Path cfg : cfgs) {
@@ -194,6 +229,7 @@ public class RuntimeIT {
             assertNull("configuration " + pid + " still there 10 s after its file went away",
                     configAdmin.listConfigurations("(service.pid=" + pid + ")"));
         }
+
         while (context.getServiceReference(Transport.class) != null && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
@@ -318,6 +354,114 @@ public class RuntimeIT {
             again.adapt(org.osgi.framework.startlevel.BundleStartLevel.class).setStartLevel(9);
             again.start();
             awaitOutput("kddm:sets", "0:9 +file ", true);
+        } finally {
+            removeNode(cfg, core);
+        }
+    }
+
+    /** Writes a file of the drop-in folder whole, in one move, so that File Install never reads half of it. */
+    private static void writeDropIn(Path file, String text) throws IOException {
+        Path staged = Files.writeString(tempDir("kddm-it-stage").resolve(file.getFileName()), text);
+        Files.move(staged, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The id SCR gave the kDDM core's active configuration: a new one after any deactivation. */
+    private long coreComponentId() {
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (d.name.equals("io.kddm.impl.core.KddmService")) {
+                for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                    if (c.state == ComponentConfigurationDTO.ACTIVE) {
+                        return c.id;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("the kDDM core is not active");
+    }
+
+    /**
+     * io.kddm.core edited under a running workload: the new values are in force
+     * (kddm:stats), the component was never deactivated (same component and
+     * service ids; a deactivation would have dropped every set of this single
+     * node), no object moved or changed (kddm:objects: all still WRITE_OWNER
+     * here, each with the value the workload last wrote), and no operation
+     * failed. An invalid value is refused while the valid ones beside it apply.
+     */
+    @Test
+    public void theCoreConfigurationChangesLiveUnderLoad() throws Exception {
+        Path cfg = configureNode(4, "live configuration secret");
+        Path core = deploy().resolve("io.kddm.core.cfg");
+        try {
+            io.kddm.api.set.Kddm kddm = await(io.kddm.api.set.Kddm.class, 10_000);
+            assertNotNull("kDDM core" + diagnosis(), kddm);
+            awaitCommand("stats");
+            awaitOutput("kddm:families", "demo", true);
+            long componentId = coreComponentId();
+            Object serviceId = context.getServiceReference(io.kddm.api.set.Kddm.class).getProperty("service.id");
+            io.kddm.api.set.KddmSet set = kddm.create("demo");
+            int objects = 20;
+            long[] expected = new long[objects];
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+            List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread workload = new Thread(() -> {
+                java.util.Random random = new java.util.Random(4);
+                long until = System.currentTimeMillis() + 60_000; // bounded even if the test fails
+                while (!stop.get() && System.currentTimeMillis() < until) {
+                    int i = random.nextInt(objects);
+                    try (io.kddm.api.set.ObjectHandle h = set.grab(i)) {
+                        byte[] v = h.value();
+                        long value = v.length == 0 ? 0 : java.nio.ByteBuffer.wrap(v).getLong();
+                        if (value != expected[i]) {
+                            failures.add("object " + i + " was " + value + ", expected " + expected[i]);
+                        }
+                        h.value(java.nio.ByteBuffer.allocate(8).putLong(value + 1).array());
+                        expected[i] = value + 1;
+                        done.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+            workload.start();
+            try {
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (done.get() < 1000) {
+                    assertTrue("the workload never got going", System.currentTimeMillis() < deadline);
+                    Thread.sleep(5);
+                }
+                writeDropIn(core, "operation.timeout.ms=12345\nmemory.budget.mb=64\nlinker.grace.ms=1500\n");
+                awaitOutput("kddm:stats", "operation timeout +12345 ms", true);
+                String stats = run("kddm:stats");
+                assertTrue(stats, stats.matches("(?s).*memory budget +67108864\\b.*"));
+                assertTrue(stats, stats.matches("(?s).*linker grace +1500 ms.*"));
+                long before = done.get();
+                writeDropIn(core, "operation.timeout.ms=22222\nmemory.budget.mb=-5\nlinker.grace.ms=1500\n");
+                awaitOutput("kddm:stats", "operation timeout +22222 ms", true);
+                assertTrue("the invalid budget was refused", run("kddm:stats").matches("(?s).*memory budget +67108864\\b.*"));
+                deadline = System.currentTimeMillis() + 10_000;
+                while (done.get() < before + 1000) {
+                    assertTrue("the workload stopped after the changes", System.currentTimeMillis() < deadline);
+                    Thread.sleep(5);
+                }
+            } finally {
+                stop.set(true);
+                workload.join(30_000);
+            }
+            assertTrue("the workload did not stop", !workload.isAlive()); // so expected[] is final
+            assertTrue(failures.toString(), failures.isEmpty());
+            assertEquals("the core was not deactivated", componentId, coreComponentId());
+            assertEquals("the same Kddm service", serviceId,
+                    context.getServiceReference(io.kddm.api.set.Kddm.class).getProperty("service.id"));
+            String listed = run("kddm:objects " + io.kddm.api.set.SetIds.format(set.id()));
+            for (int i = 0; i < objects; i++) {
+                assertTrue(listed, Pattern.compile("(?m)^" + i + " +WRITE_OWNER ").matcher(listed).find());
+                try (io.kddm.api.set.ObjectHandle h = set.get(i)) {
+                    long value = h.value().length == 0 ? 0 : java.nio.ByteBuffer.wrap(h.value()).getLong();
+                    assertEquals("object " + i, expected[i], value);
+                }
+            }
         } finally {
             removeNode(cfg, core);
         }
@@ -449,6 +593,7 @@ public class RuntimeIT {
     @Test
     public void kdfsFormatsMountsAndServesFilesThroughItsCommands() throws Exception {
         Path cfg = configureNode(5, "kdfs secret");
+        Path kdfsCfg = deploy().resolve("io.kddm.kdfs.cfg");
         Path partition = tempDir("kddm-it-kdfs").resolve("p");
         try {
             awaitCommand("kdfs", "mount");
@@ -462,6 +607,12 @@ public class RuntimeIT {
                         .contains(partition.resolveSibling("nothing").resolve("...").toString()));
             }
             run("kdfs:mount " + partition);
+            // io.kddm.kdfs changes live: the mount made by the command stays (a deactivation would unmount it)
+            awaitCommand("kdfs", "status");
+            assertTrue(run("kdfs:status"), run("kdfs:status").contains("write-back every: 5 s"));
+            writeDropIn(kdfsCfg, "sync.interval.s=1\n");
+            awaitOutput("kdfs:status", "write-back every: 1 s", true);
+            assertTrue(run("kdfs:status"), run("kdfs:status").contains("mount: " + partition));
             run("kdfs:mkdir /docs");
             run("kdfs:write /docs/a 'in the container'");
             assertEquals("in the container", run("kdfs:cat /docs/a"));
@@ -473,7 +624,7 @@ public class RuntimeIT {
             } catch (KdfsException expected) {
                 assertEquals(Errno.ENOENT, expected.errno());
             }
-            // nothing closes a directory: the periodic write-back (every 5 s by default) puts it on disk
+            // nothing closes a directory: the periodic write-back (every second now) puts it on disk
             String made = run("kdfs:mkdir /later");
             Matcher local = Pattern.compile("inode \\d+:(\\d+)").matcher(made);
             assertTrue(made, local.find());
@@ -486,7 +637,7 @@ public class RuntimeIT {
             assertTrue(run("kdfs:umount").contains("unmounted"));
             assertTrue(Files.readString(partition.resolve("...")).contains("node=5"));
         } finally {
-            removeNode(cfg);
+            removeNode(cfg, kdfsCfg);
         }
     }
 
@@ -508,15 +659,35 @@ public class RuntimeIT {
         assertTrue(diagnosis(), diagnosis().contains("id must be from 1 to 255"));
         assertNull("no usable transport", await(Transport.class, 100)); // its activation failed
 
-        // Corrected in place, File Install updates the configuration live.
-        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + NodeProcess.freePort()
+        // Corrected in place, File Install updates the configuration live: the transport comes, but with peers
+        // and no voters the membership refuses to start (each node alone would make a cluster of its own).
+        int peer = NodeProcess.freePort();
+        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + peer
                 + "\nsecret.file=" + secret + "\n");
         Transport transport = await(Transport.class, 10_000);
         assertNotNull("transport after a valid configuration" + diagnosis(), transport);
         assertEquals(7, transport.localNode());
-        Membership membership = await(Membership.class, 5_000);
-        assertNotNull(membership);
+        long noVoters = System.currentTimeMillis() + 10_000;
+        while (!diagnosis().contains("voters is required") && System.currentTimeMillis() < noVoters) {
+            Thread.sleep(20);
+        }
+        assertTrue(diagnosis(), diagnosis().contains("voters is required"));
+        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + peer + "\nvoters=7\n"
+                + "secret.file=" + secret + "\n");
+        // The service is looked up again each time: a configuration File Install delivers once more
+        // (the transport's, the membership's) replaces the component, and an old instance stays stopped.
+        Membership membership = null;
+        long joined = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < joined) {
+            membership = await(Membership.class, 100);
+            if (membership != null && membership.hasLease()) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertNotNull("membership once voters are given" + diagnosis(), membership);
         assertEquals(NodeState.ALIVE, membership.node(7).orElseThrow().state());
+        assertTrue("node 7, its own only voter, holds a lease", membership.hasLease());
 
         awaitCommand("nodes");
         String nodes = run("kddm:nodes");
