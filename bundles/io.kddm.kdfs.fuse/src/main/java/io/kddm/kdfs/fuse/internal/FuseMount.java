@@ -49,12 +49,17 @@ final class FuseMount {
         };
     }
 
+    /** How long a mount waits for this node to reach kDFS's root (it may be joining the cluster). */
+    private static final int ROOT_WAIT_SECONDS = 30;
+
     private final Path mountPoint;
     private final KdfsFuseFs fs;
+    private final FuseSession session;
 
-    private FuseMount(Path mountPoint, KdfsFuseFs fs) {
+    private FuseMount(Path mountPoint, KdfsFuseFs fs, FuseSession session) {
         this.mountPoint = mountPoint;
         this.fs = fs;
+        this.session = session;
     }
 
     Path mountPoint() {
@@ -99,24 +104,57 @@ final class FuseMount {
         try {
             fs = new KdfsFuseFs(kdfs);
         } catch (LinkageError | IllegalStateException e) {
-            throw new FuseException("libfuse2 could not be loaded (" + e.getMessage() + "): install Debian's fuse "
-                    + "package (apt-get install fuse)");
+            throw new FuseException("the FUSE binding could not be loaded (" + e.getMessage() + "): is libfuse2 "
+                    + "installed (Debian's fuse package: apt-get install fuse)? Just after an update of this bundle, "
+                    + "the previous version may hold jffi's native library until the framework refreshes it");
         }
-        List<String> options = new ArrayList<>(List.of("-o", mountOptions));
+        awaitRoot(kdfs);
+        List<String> options = new ArrayList<>(List.of(mountOptions));
         if (isRoot()) {
-            options.addAll(List.of("-o", "allow_other"));
+            options.add("allow_other");
         }
+        FuseSession session;
         try {
-            fs.mount(mp, false, false, options.toArray(String[]::new));
+            session = FuseSession.start(mp, fs.operations(), options);
+        } catch (FuseException e) {
+            throw e;
         } catch (RuntimeException | LinkageError e) {
-            throw new FuseException("mounting kDFS at " + mp + " failed: " + e.getMessage());
+            throw new FuseException("mounting kDFS at " + mp + " failed: " + e);
         }
-        return new FuseMount(mp, fs);
+        return new FuseMount(mp, fs, session);
+    }
+
+    /**
+     * Waits until this node reaches kDFS's root: a node that has just started
+     * may not be in the cluster's view yet, or hold no lease, and every request
+     * of a mount made now would fail with EIO.
+     */
+    private static void awaitRoot(Kdfs kdfs) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ROOT_WAIT_SECONDS);
+        long pause = 10;
+        while (true) {
+            try {
+                kdfs.getattr(kdfs.root());
+                return;
+            } catch (io.kddm.kdfs.KdfsException e) {
+                if (e.errno() != io.kddm.kdfs.Errno.EIO || System.nanoTime() - deadline > 0) {
+                    throw new FuseException("kDFS's root is not reachable from this node (" + e.getMessage()
+                            + "): not mounting a file system every request of which would fail");
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FuseException("interrupted while waiting for kDFS's root");
+            }
+            pause = Math.min(pause * 2, 200);
+        }
     }
 
     /** Unmounts; files still open through the mount are closed (written back). */
     void umount() {
-        fs.umount();
+        session.stop();
         int closed = fs.files().closeAll();
         if (closed > 0) {
             LOG.info("closed {} files still open through the mount at {}", closed, mountPoint);

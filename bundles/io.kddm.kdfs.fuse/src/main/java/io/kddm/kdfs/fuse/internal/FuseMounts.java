@@ -50,6 +50,8 @@ public final class FuseMounts {
     private String configured = "";
     private String options = FuseMount.OPTIONS;
     private ScheduledFuture<?> pending;
+    /** Tries of a configured mount, 1, 2, ... s apart. */
+    private static final int MOUNT_ATTEMPTS = 5;
 
     @Activate
     public FuseMounts(@Reference Kdfs kdfs, Config config) {
@@ -111,12 +113,12 @@ public final class FuseMounts {
         }
         configured = dir;
         if (!dir.isEmpty()) {
-            pending = retries.schedule(() -> mountConfigured(dir, false), 0, TimeUnit.MILLISECONDS);
+            pending = retries.schedule(() -> mountConfigured(dir, false, 1), 0, TimeUnit.MILLISECONDS);
         }
     }
 
     /** Mounts the configured folder once kDFS is mounted here (it may mount later, or be remounted). */
-    private void mountConfigured(String dir, boolean waited) {
+    private void mountConfigured(String dir, boolean waited, int attempt) {
         synchronized (this) {
             if (!dir.equals(configured) || current != null) {
                 return;
@@ -125,13 +127,23 @@ public final class FuseMounts {
                 if (!waited) {
                     LOG.info("kDFS FUSE mount at {} waits until kDFS is mounted on this node", dir);
                 }
-                pending = retries.schedule(() -> mountConfigured(dir, true), 500, TimeUnit.MILLISECONDS);
+                pending = retries.schedule(() -> mountConfigured(dir, true, attempt), 500, TimeUnit.MILLISECONDS);
                 return;
             }
             try {
                 mount(Path.of(dir));
             } catch (FuseException e) {
-                LOG.error("kDFS FUSE mount at {} (io.kddm.kdfs mount=) failed: {}", dir, e.getMessage());
+                if (attempt < MOUNT_ATTEMPTS) {
+                    // e.g. just after an update of this bundle, the previous one may hold jffi's native
+                    // library until the framework refreshes it; or the folder is being made
+                    LOG.warn("kDFS FUSE mount at {} (io.kddm.kdfs mount=) failed: {}; trying again in {} s", dir,
+                            e.getMessage(), attempt);
+                    pending = retries.schedule(() -> mountConfigured(dir, true, attempt + 1), attempt,
+                            TimeUnit.SECONDS);
+                } else {
+                    LOG.error("kDFS FUSE mount at {} (io.kddm.kdfs mount=) failed {} times, the last: {}", dir,
+                            attempt, e.getMessage());
+                }
             }
         }
     }
