@@ -54,12 +54,10 @@ final class FuseMount {
 
     private final Path mountPoint;
     private final KdfsFuseFs fs;
-    private final FuseSession session;
 
-    private FuseMount(Path mountPoint, KdfsFuseFs fs, FuseSession session) {
+    private FuseMount(Path mountPoint, KdfsFuseFs fs) {
         this.mountPoint = mountPoint;
         this.fs = fs;
-        this.session = session;
     }
 
     Path mountPoint() {
@@ -109,19 +107,16 @@ final class FuseMount {
                     + "the previous version may hold jffi's native library until the framework refreshes it");
         }
         awaitRoot(kdfs);
-        List<String> options = new ArrayList<>(List.of(mountOptions));
+        List<String> options = new ArrayList<>(List.of("-o", mountOptions));
         if (isRoot()) {
-            options.add("allow_other");
+            options.addAll(List.of("-o", "allow_other"));
         }
-        FuseSession session;
         try {
-            session = FuseSession.start(mp, fs.operations(), options);
-        } catch (FuseException e) {
-            throw e;
+            fs.mount(mp, false, false, options.toArray(String[]::new));
         } catch (RuntimeException | LinkageError e) {
-            throw new FuseException("mounting kDFS at " + mp + " failed: " + e);
+            throw new FuseException("mounting kDFS at " + mp + " failed: " + e.getMessage());
         }
-        return new FuseMount(mp, fs, session);
+        return new FuseMount(mp, fs);
     }
 
     /**
@@ -154,7 +149,7 @@ final class FuseMount {
 
     /** Unmounts; files still open through the mount are closed (written back). */
     void umount() {
-        session.stop();
+        fs.umount();
         int closed = fs.files().closeAll();
         if (closed > 0) {
             LOG.info("closed {} files still open through the mount at {}", closed, mountPoint);

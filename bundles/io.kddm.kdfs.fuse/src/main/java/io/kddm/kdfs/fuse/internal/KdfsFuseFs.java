@@ -66,11 +66,6 @@ final class KdfsFuseFs extends FuseStubFS {
         return files;
     }
 
-    /** The callbacks, as the struct libfuse calls: {@link FuseSession} mounts with them. */
-    ru.serce.jnrfuse.struct.FuseOperations operations() {
-        return fuseOperations;
-    }
-
     /** Runs {@code op}: 0, or minus its errno; anything but a kDFS error is logged and is EIO. */
     private static int run(String what, String path, Operation op) {
         try {
