@@ -325,17 +325,8 @@ public final class KddmService implements Kddm {
 
     @Override
     public KddmSet lookup(long setId) {
-        Optional<KddmSet> known = find(setId);
-        if (known.isPresent()) {
-            return known.get();
-        }
-        if (SetIds.node(setId) == 0) {
-            SetState claimed = registry.openClaimed(setId);
-            if (claimed != null) {
-                return new LocalSet(coherence, claimed);
-            }
-        }
-        return new LocalSet(coherence, directory.lookup(setId));
+        SetState known = coherence.known(setId); // a well-known set a family claims is opened here
+        return new LocalSet(coherence, known != null ? known : directory.lookup(setId));
     }
 
     @Override

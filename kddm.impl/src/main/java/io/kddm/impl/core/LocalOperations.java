@@ -1,15 +1,11 @@
 package io.kddm.impl.core;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmException;
@@ -28,7 +24,6 @@ import io.kddm.impl.core.Wire.Kind;
  * any forwarded request, and {@link ObjectSide#serve} grants it.
  */
 final class LocalOperations {
-    private static final Logger LOG = LoggerFactory.getLogger(LocalOperations.class);
 
     private final Coherence node;
 

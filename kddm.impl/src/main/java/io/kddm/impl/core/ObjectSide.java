@@ -42,7 +42,6 @@ final class ObjectSide {
             dropCopy(s, e);
         }
         boolean granted = false;
-        boolean exclusive = node.calls.localExclusion(s);
         int lease = -1; // read once, and only if something waits: a clock read is much of a cached get's cost
         while (!e.queue.isEmpty()) {
             Item head = e.queue.peek();
@@ -55,7 +54,7 @@ final class ObjectSide {
             }
             if (head instanceof Waiter w) {
                 if (!w.write) {
-                    if (e.readable() && (e.writers == 0 || !exclusive)) {
+                    if (e.readable() && (e.writers == 0 || !node.calls.localExclusion(s))) {
                         e.readers++;
                         w.granted = true;
                         e.queue.poll();
@@ -67,7 +66,7 @@ final class ObjectSide {
                     }
                     break;
                 }
-                boolean free = e.readers == 0 && (e.writers == 0 || !exclusive);
+                boolean free = e.readers == 0 && (e.writers == 0 || !node.calls.localExclusion(s));
                 if (e.state == ObjectState.WRITE_OWNER && !e.upgrading && !e.homeDown && free) {
                     e.writers++;
                     w.granted = true;

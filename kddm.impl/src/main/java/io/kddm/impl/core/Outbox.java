@@ -50,7 +50,7 @@ final class Outbox {
 
     /** Sends, or queues for this node; false if the node cannot be reached. */
     boolean send(int node, Kind kind, long setId, long objectId, int about, int count, byte[] bytes) {
-        byte[] payload = Wire.encode(epoch.getAsLong(), setId, objectId, about, count, bytes);
+        byte[] payload = request(setId, objectId, about, count, bytes);
         if (node == self) {
             loopbackThread.execute(() -> loopback.handle(self, kind.type(), payload));
             return true;

@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import io.kddm.api.membership.View;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.NoQuorumException;
-import io.kddm.impl.core.ObjectEntry.Waiter;
 
 /**
  * What the agreed membership means for this node's objects: a view installed
@@ -201,8 +200,7 @@ final class ViewChanges {
         for (SetState s : node.allSets()) {
             for (ObjectEntry e : s.objects.values()) {
                 synchronized (e) {
-                    e.queue.removeIf(i -> i instanceof Waiter w && fail(w, leaving));
-                    e.notifyAll();
+                    node.object.failAll(e, leaving);
                     while ((e.readers > 0 || e.writers > 0) && System.nanoTime() - deadline < 0) {
                         try {
                             e.wait(10); // a put notifies only whom it grants: look again now and then
@@ -217,10 +215,5 @@ final class ViewChanges {
                 }
             }
         }
-    }
-
-    private static boolean fail(Waiter w, KddmException failure) {
-        w.failure = failure;
-        return true;
     }
 }

@@ -48,16 +48,20 @@ final class PathResolver {
             throw new KdfsException(Errno.EINVAL, "not an absolute path: '" + path + "'");
         }
         int root = mount.root();
-        Attr at = locks.meta(root).attr(root);
         String[] parts = path.split("/");
         // POSIX: "name/" names a directory, so a symbolic link there is followed, and a file is ENOTDIR
         boolean trailingSlash = path.endsWith("/");
-        for (int i = 0; i < parts.length; i++) {
+        int lastPart = parts.length - 1;
+        while (lastPart >= 0 && parts[lastPart].isEmpty()) {
+            lastPart--;
+        }
+        Attr at = null; // the root's own attributes are read only when the path names the root
+        for (int i = 0; i <= lastPart; i++) {
             if (parts[i].isEmpty()) {
                 continue;
             }
-            Attr next = lookup(caller, at.ino(), parts[i]);
-            boolean last = Arrays.stream(parts, i + 1, parts.length).allMatch(String::isEmpty);
+            Attr next = lookup(caller, at == null ? root : at.ino(), parts[i]);
+            boolean last = i == lastPart;
             if (next.type() == FileType.SYMLINK && (!last || trailingSlash)) {
                 if (++links[0] > MAX_SYMLINKS) {
                     throw new KdfsException(Errno.ELOOP, "too many symbolic links in " + path);
@@ -70,6 +74,9 @@ final class PathResolver {
                 return resolve(caller, base + "/" + rest, links);
             }
             at = next;
+        }
+        if (at == null) {
+            at = locks.meta(root).attr(root);
         }
         if (trailingSlash && !at.isDirectory()) {
             throw new KdfsException(Errno.ENOTDIR, "'" + path + "' ends with '/' but is not a directory");
