@@ -186,6 +186,22 @@ static void common(void) {
     struct statfs sf;
     ok(statfs(base, &sf), "statfs");
     is(sf.f_blocks > 0, 1, "statfs reports blocks");
+
+    /* a file unlinked while open keeps its data until its last close (through this mount) */
+    fd = open(p("ghost"), O_CREAT | O_EXCL | O_RDWR, 0644);
+    ok(fd, "create a file to unlink while open");
+    is(write(fd, "boo", 3), 3, "write to it");
+    ok(unlink(p("ghost")), "unlink it while it is open");
+    err(stat(p("ghost"), &st), ENOENT, "its name is gone");
+    char ghost[4] = {0};
+    is(pread(fd, ghost, 3, 0), 3, "read through the open file after the unlink");
+    is(memcmp(ghost, "boo", 3), 0, "its data is still there");
+    ok(close(fd), "the last close");
+
+    /* libfuse2 speaks FUSE 7.19: the kernel refuses rename flags before asking it */
+    ok(create(p("r1"), NULL), "create a file to rename with flags");
+    err(renameat2(AT_FDCWD, p("r1"), AT_FDCWD, p("r2"), RENAME_NOREPLACE), EINVAL, "rename with RENAME_NOREPLACE");
+    err(renameat2(AT_FDCWD, p("r1"), AT_FDCWD, p("f"), RENAME_EXCHANGE), EINVAL, "rename with RENAME_EXCHANGE");
 }
 
 static void as_root(void) {
@@ -195,6 +211,7 @@ static void as_root(void) {
     ok(stat(p("owned"), &st), "stat after chown");
     is(st.st_uid, 65534, "chown set the owner");
     err(mknod(p("dev"), S_IFCHR | 0644, makedev(1, 3)), EPERM, "mknod of a character device (kDFS has none)");
+    err(mknod(p("sock"), S_IFSOCK | 0644, 0), EPERM, "mknod of a socket (kDFS has none)");
 }
 
 static void as_user(const char *fixtures) {
