@@ -18,46 +18,75 @@ import io.kddm.kdfs.Kdfs;
  * One FUSE mount of kDFS on this node: the checks before (a mount point that
  * exists, is an empty directory and is not mounted already; {@code /dev/fuse};
  * libfuse2), the clearing of a stale mount a killed node left behind, and the
- * mount and unmount themselves.
+ * mount and unmount themselves. libfuse2 mounts ({@code fsname=kdfs},
+ * {@code subtype=kdfs}, {@code allow_other} when mounted by root, so every user
+ * sees the mount); the requests are served by {@link FuseSession}.
  * <p>
- * Mount options: {@code attr_timeout}, {@code entry_timeout} and
- * {@code negative_timeout} 0 and {@code direct_io}: kDFS is coherent across
- * nodes, and a kernel cache of attributes, names or pages could show this node
- * something another node has changed since. Permission checks are kDFS's own
- * (no {@code default_permissions}), on the coherent inode.
- * {@code allow_other} when mounted by root, so every user sees the mount.
+ * Permission checks are kDFS's own (no {@code default_permissions}), on the
+ * coherent inode: the kernel's would use attributes that another node may have
+ * changed since it cached them.
  */
 final class FuseMount {
     private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
-    static final String OPTIONS = "fsname=kdfs,subtype=kdfs,use_ino,attr_timeout=0,entry_timeout=0,"
-            + "negative_timeout=0,direct_io,big_writes";
-    /**
-     * {@code mount.cache=kernel}: the kernel keeps attributes and names for 1 s and
-     * pages until it sees the file's size or time change ({@code auto_cache}). Not
-     * coherent across nodes: for a node alone, or to measure what coherence costs.
-     */
-    static final String KERNEL_CACHE_OPTIONS = "fsname=kdfs,subtype=kdfs,use_ino,attr_timeout=1,entry_timeout=1,"
-            + "negative_timeout=1,auto_cache,big_writes";
 
-    /** The mount options of a {@code mount.cache} value ({@code none} or {@code kernel}). */
-    static String options(String cache) {
-        return switch (cache) {
-            case "none" -> OPTIONS;
-            case "kernel" -> KERNEL_CACHE_OPTIONS;
-            default -> throw new FuseException("io.kddm.kdfs mount.cache must be none (coherent, the default) or "
-                    + "kernel (faster, not coherent across nodes), not '" + cache + "'");
-        };
+    /** What the kernel may cache of the mount ({@code mount.cache}). */
+    enum Cache {
+        /**
+         * The default: nothing. Names and attributes valid for 0 s and pages
+         * read and written directly ({@code FOPEN_DIRECT_IO}): kDFS is coherent
+         * across nodes, and any kernel cache could show this node something
+         * another node has changed since.
+         */
+        NONE(0, FuseProtocol.FOPEN_DIRECT_IO),
+        /**
+         * Names and attributes for 1 s, pages until the kernel sees the file's size
+         * or time change ({@code FUSE_AUTO_INVAL_DATA}). Not coherent across nodes:
+         * for a node alone, or to measure what coherence costs.
+         */
+        KERNEL(1_000_000_000L, 0);
+
+        private final long validNanos;
+        private final int openFlags;
+
+        Cache(long validNanos, int openFlags) {
+            this.validNanos = validNanos;
+            this.openFlags = openFlags;
+        }
+
+        long validNanos() {
+            return validNanos;
+        }
+
+        int openFlags() {
+            return openFlags;
+        }
+
+        boolean kernel() {
+            return this == KERNEL;
+        }
+
+        /** The policy of a {@code mount.cache} value ({@code none} or {@code kernel}). */
+        static Cache of(String value) {
+            return switch (value) {
+                case "none" -> NONE;
+                case "kernel" -> KERNEL;
+                default -> throw new FuseException("io.kddm.kdfs mount.cache must be none (coherent, the default) or "
+                        + "kernel (faster, not coherent across nodes), not '" + value + "'");
+            };
+        }
     }
 
     /** How long a mount waits for this node to reach kDFS's root (it may be joining the cluster). */
     private static final int ROOT_WAIT_SECONDS = 30;
 
     private final Path mountPoint;
-    private final KdfsFuseFs fs;
+    private final KdfsLowLevel fs;
+    private final FuseSession session;
 
-    private FuseMount(Path mountPoint, KdfsFuseFs fs) {
+    private FuseMount(Path mountPoint, KdfsLowLevel fs, FuseSession session) {
         this.mountPoint = mountPoint;
         this.fs = fs;
+        this.session = session;
     }
 
     Path mountPoint() {
@@ -70,10 +99,10 @@ final class FuseMount {
 
     /** Mounts kDFS at {@code dir}; a clear {@link FuseException} if it cannot. */
     static FuseMount mount(Kdfs kdfs, Path dir) {
-        return mount(kdfs, dir, OPTIONS);
+        return mount(kdfs, dir, Cache.NONE);
     }
 
-    static FuseMount mount(Kdfs kdfs, Path dir, String mountOptions) {
+    static FuseMount mount(Kdfs kdfs, Path dir, Cache cache) {
         Path mp = dir.toAbsolutePath().normalize();
         if (!Files.exists(Path.of("/dev/fuse"))) {
             throw new FuseException("no /dev/fuse on this machine: load the fuse kernel module (modprobe fuse), or "
@@ -98,25 +127,21 @@ final class FuseMount {
         } catch (IOException e) {
             throw new FuseException("cannot read mount point " + mp + ": " + e.getMessage());
         }
-        KdfsFuseFs fs;
-        try {
-            fs = new KdfsFuseFs(kdfs);
-        } catch (LinkageError | IllegalStateException e) {
-            throw new FuseException("the FUSE binding could not be loaded (" + e.getMessage() + "): is libfuse2 "
-                    + "installed (Debian's fuse package: apt-get install fuse)? Just after an update of this bundle, "
-                    + "the previous version may hold jffi's native library until the framework refreshes it");
-        }
         awaitRoot(kdfs);
-        List<String> options = new ArrayList<>(List.of("-o", mountOptions));
+        KdfsLowLevel fs = new KdfsLowLevel(kdfs, cache);
+        List<String> options = new ArrayList<>(List.of("fsname=kdfs", "subtype=kdfs"));
         if (isRoot()) {
-            options.addAll(List.of("-o", "allow_other"));
+            options.add("allow_other");
         }
+        FuseDevice device;
         try {
-            fs.mount(mp, false, false, options.toArray(String[]::new));
+            device = FuseDevice.mount(mp, options);
         } catch (RuntimeException | LinkageError e) {
-            throw new FuseException("mounting kDFS at " + mp + " failed: " + e.getMessage());
+            throw e instanceof FuseException f ? f : new FuseException("mounting kDFS at " + mp + " failed: " + e);
         }
-        return new FuseMount(mp, fs);
+        FuseSession session = new FuseSession(device, fs);
+        session.start(mp.getFileName() == null ? "root" : mp.getFileName().toString());
+        return new FuseMount(mp, fs, session);
     }
 
     /**
@@ -149,8 +174,8 @@ final class FuseMount {
 
     /** Unmounts; files still open through the mount are closed (written back). */
     void umount() {
-        fs.umount();
-        int closed = fs.files().closeAll();
+        session.stop();
+        int closed = fs.files().closeAll(fs::drop);
         if (closed > 0) {
             LOG.info("closed {} files still open through the mount at {}", closed, mountPoint);
         }

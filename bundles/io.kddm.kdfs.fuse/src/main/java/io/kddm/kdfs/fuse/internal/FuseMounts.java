@@ -48,7 +48,7 @@ public final class FuseMounts {
     private final ScheduledExecutorService retries;
     private FuseMount current;
     private String configured = "";
-    private String options = FuseMount.OPTIONS;
+    private FuseMount.Cache cache = FuseMount.Cache.NONE;
     private ScheduledFuture<?> pending;
     /** Tries of a configured mount, 1, 2, ... s apart. */
     private static final int MOUNT_ATTEMPTS = 5;
@@ -71,15 +71,15 @@ public final class FuseMounts {
 
     /** A new folder, or a new cache policy, unmounts and mounts again. */
     private synchronized void configure(Config config) {
-        String next;
+        FuseMount.Cache next;
         try {
-            next = FuseMount.options(config.mount_cache().trim());
+            next = FuseMount.Cache.of(config.mount_cache().trim());
         } catch (FuseException e) {
-            LOG.error("{}: keeping {}", e.getMessage(), options);
-            next = options;
+            LOG.error("{}: keeping {}", e.getMessage(), cache);
+            next = cache;
         }
-        if (!next.equals(options)) {
-            options = next;
+        if (next != cache) {
+            cache = next;
             if (current != null && !configured.isEmpty()
                     && current.mountPoint().equals(Path.of(configured).toAbsolutePath().normalize())) {
                 unmountCurrent("io.kddm.kdfs mount.cache changed: mounting again with " + next);
@@ -154,9 +154,9 @@ public final class FuseMounts {
             throw new FuseException("kDFS is mounted at " + current.mountPoint() + " already: kdfs:fuseumount first");
         }
         long start = System.nanoTime();
-        current = FuseMount.mount(kdfs, dir, options);
+        current = FuseMount.mount(kdfs, dir, cache);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        LOG.info("kDFS mounted through FUSE at {} ({} ms; options {})", current.mountPoint(), ms, options);
+        LOG.info("kDFS mounted through FUSE at {} ({} ms; kernel cache: {})", current.mountPoint(), ms, cache);
         return "kDFS mounted at " + current.mountPoint();
     }
 

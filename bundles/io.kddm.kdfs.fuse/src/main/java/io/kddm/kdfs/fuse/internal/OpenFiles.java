@@ -8,16 +8,25 @@ import io.kddm.kdfs.KdfsException;
 import io.kddm.kdfs.OpenFile;
 
 /**
- * The files open through the mount, by the handle FUSE keeps per open
- * ({@code fh}): reads and writes go to the kDFS open file, not to a path, so a
- * file renamed or unlinked while open is still the same file.
+ * The files open through the mount, by the handle the kernel keeps per open
+ * ({@code fh}): reads and writes go to the kDFS open file, not to a name, so a
+ * file renamed or unlinked while open is still the same file. Also counts the
+ * opens of each inode, and keeps where a file unlinked while open was hidden
+ * (see {@link KdfsLowLevel}) until its last close.
  */
 final class OpenFiles {
+    /** Where an unlinked open file waits for its last close: a folder and a name of its own. */
+    record Hidden(int dir, String name) {
+    }
+
     private final ConcurrentHashMap<Long, OpenFile> open = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Integer> opens = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Hidden> hidden = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong(1);
 
     long add(OpenFile file) {
         long fh = next.getAndIncrement();
+        opens.merge(file.ino(), 1, Integer::sum);
         open.put(fh, file);
         return fh;
     }
@@ -30,9 +39,23 @@ final class OpenFiles {
         return f;
     }
 
-    /** Removes and returns the file of {@code fh}, {@code null} if none. */
+    /** Removes and returns the file of {@code fh}, {@code null} if none; {@link #closed} once it is closed. */
     OpenFile remove(long fh) {
         return open.remove(fh);
+    }
+
+    /** One open of {@code ino} closed: where it was hidden if that was its last open and it was unlinked. */
+    Hidden closed(int ino) {
+        return opens.computeIfPresent(ino, (i, n) -> n == 1 ? null : n - 1) == null ? hidden.remove(ino) : null;
+    }
+
+    boolean isOpen(int ino) {
+        return opens.containsKey(ino);
+    }
+
+    /** Records that {@code ino}, open here, was unlinked by renaming it to {@code h}. */
+    void hide(int ino, Hidden h) {
+        hidden.put(ino, h);
     }
 
     int size() {
@@ -40,15 +63,19 @@ final class OpenFiles {
     }
 
     /** Closes every file still open (the mount goes away); returns how many. */
-    int closeAll() {
+    int closeAll(java.util.function.Consumer<Hidden> last) {
         int n = 0;
         for (Long fh : open.keySet()) {
-            OpenFile f = open.remove(fh);
+            OpenFile f = remove(fh);
             if (f != null) {
                 try {
                     f.close();
                 } catch (RuntimeException ignored) {
                     // closing is best effort here: the mount is going away
+                }
+                Hidden h = closed(f.ino());
+                if (h != null) {
+                    last.accept(h);
                 }
                 n++;
             }

@@ -92,11 +92,13 @@ class FuseMountTest {
 
     @Test
     void theCachePolicyIsNoneOrKernelAndOnlyNoneIsCoherent() {
-        assertEquals(FuseMount.OPTIONS, FuseMount.options("none"));
-        assertTrue(FuseMount.OPTIONS.contains("attr_timeout=0") && FuseMount.OPTIONS.contains("direct_io"));
-        assertTrue(FuseMount.options("kernel").contains("attr_timeout=1"));
-        assertTrue(!FuseMount.options("kernel").contains("direct_io"));
-        String refused = assertThrows(FuseException.class, () -> FuseMount.options("fast")).getMessage();
+        FuseMount.Cache none = FuseMount.Cache.of("none");
+        assertEquals(0, none.validNanos(), "names and attributes: never cached");
+        assertEquals(FuseProtocol.FOPEN_DIRECT_IO, none.openFlags(), "pages: never cached");
+        FuseMount.Cache kernel = FuseMount.Cache.of("kernel");
+        assertEquals(1_000_000_000L, kernel.validNanos());
+        assertEquals(0, kernel.openFlags() & FuseProtocol.FOPEN_DIRECT_IO);
+        String refused = assertThrows(FuseException.class, () -> FuseMount.Cache.of("fast")).getMessage();
         assertTrue(refused.contains("must be none") && refused.contains("'fast'"), refused);
     }
 }
