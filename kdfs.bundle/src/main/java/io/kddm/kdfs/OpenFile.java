@@ -3,8 +3,10 @@ package io.kddm.kdfs;
 /**
  * A regular file opened by {@link Kdfs#open}. Each call is made of kDDM
  * critical sections on the inode and the data pages, so a write completed on one
- * node is seen by every read started afterwards on any node. Closing it writes
- * the file back to its partition if it was written through this handle.
+ * node is seen by every read started afterwards on any node. Closing a handle
+ * that wrote has the file written back to its partition at once, on another
+ * thread and not forced: the close does not wait for the disk; {@link #fsync}
+ * does, and makes it durable.
  */
 public interface OpenFile extends AutoCloseable {
     int READ = 1;
@@ -30,7 +32,7 @@ public interface OpenFile extends AutoCloseable {
     /** Writes the file's data and attributes back to its partition, durably. */
     void fsync();
 
-    /** Releases the file; syncs it if it was written. */
+    /** Releases the file; if it was written, its write-back starts (the close does not wait for it). */
     @Override
     void close();
 }

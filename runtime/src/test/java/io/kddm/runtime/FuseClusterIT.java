@@ -88,14 +88,12 @@ class FuseClusterIT {
     }
 
     private static NodeProcess.Result sh(String script) throws Exception {
-        return NodeProcess.run(List.of("bash", "-euo", "pipefail", "-c", script), LIMIT);
+        return NodeProcess.bash(script, LIMIT);
     }
 
     /** Runs {@code script} with bash, which must succeed; returns its output. */
     private static String ok(String script) throws Exception {
-        NodeProcess.Result r = sh(script);
-        assertEquals(0, r.status(), "bash -c '" + script + "' failed:\n" + r.output());
-        return r.output();
+        return NodeProcess.bashOk(script, LIMIT);
     }
 
     private static boolean mounted(Path mp) throws Exception {

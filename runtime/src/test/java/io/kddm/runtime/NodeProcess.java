@@ -138,6 +138,20 @@ final class NodeProcess {
      * Runs a command to completion and returns its exit status and output; a command
      * still running after {@code limit} is killed and fails the test.
      */
+    /** Runs {@code script} with {@code bash -euo pipefail}. */
+    static Result bash(String script, Duration limit) throws IOException, InterruptedException {
+        return run(List.of("bash", "-euo", "pipefail", "-c", script), limit);
+    }
+
+    /** Runs {@code script} with bash; it must succeed; returns its output. */
+    static String bashOk(String script, Duration limit) throws IOException, InterruptedException {
+        Result r = bash(script, limit);
+        if (r.status() != 0) {
+            throw new AssertionError("bash -c '" + script + "' failed (" + r.status() + "):\n" + r.output());
+        }
+        return r.output();
+    }
+
     static Result run(List<String> command, Duration limit) throws IOException, InterruptedException {
         Path out = Files.createTempFile("kddm-run", ".out");
         try {

@@ -63,6 +63,15 @@ public interface IoLinker {
     default void sync(SetContext set, long objectId, byte[] value) {
     }
 
+    /**
+     * Write the object back to the backing store; durability is not asked (a
+     * later {@link #sync} asks it), only that the store outlives this process.
+     * Called where {@link #sync} is; the default is {@link #sync}.
+     */
+    default void writeBack(SetContext set, long objectId, byte[] value) {
+        sync(set, objectId, value);
+    }
+
     /** A grab was released; {@code value} is what it published. */
     default void put(SetContext set, long objectId, byte[] value) {
     }

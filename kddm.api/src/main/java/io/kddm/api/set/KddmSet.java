@@ -48,8 +48,16 @@ public interface KddmSet {
      */
     void flush(long objectId);
 
-    /** Writes the object back to its backing store through its IO linker. */
+    /** Writes the object back to its backing store through its IO linker, durably. */
     void sync(long objectId);
+
+    /**
+     * Writes the object back to its backing store through its IO linker without
+     * asking for durability ({@link io.kddm.api.linker.IoLinker#writeBack}): what it stores outlives
+     * the processes of this node and of its home, not necessarily their machines.
+     * Cheaper than {@link #sync} when the store forces its writes to disk.
+     */
+    void writeBack(long objectId);
 
     /**
      * The nodes holding a copy of the object, its owner first, as its home and

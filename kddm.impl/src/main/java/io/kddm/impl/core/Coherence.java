@@ -286,8 +286,8 @@ public final class Coherence {
         local.remove(s, objectId);
     }
 
-    void sync(SetState s, long objectId) {
-        local.sync(s, objectId);
+    void sync(SetState s, long objectId, boolean durable) {
+        local.sync(s, objectId, durable);
     }
 
     boolean flush(SetState s, long objectId) {

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
@@ -148,7 +149,7 @@ final class LocalOperations {
         if (home != node.self && node.calls.touchesAtHome(s)) {
             try {
                 // The store is the home's, and a first touch there must not find the object again.
-                atHome(s, objectId, null, "removal");
+                atHome(s, objectId, null, Store.REMOVE, "removal");
             } catch (RuntimeException ex) {
                 h.close();
                 throw ex;
@@ -171,21 +172,31 @@ final class LocalOperations {
      * Writes the object back while holding it read-locked. A disk-backed family's
      * store is at the object's home, so the bytes go there. Row L4.
      */
-    void sync(SetState s, long objectId) {
+    void sync(SetState s, long objectId, boolean durable) {
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
             if (node.calls.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
-                node.calls.awaitLinker(s).sync(s.context, objectId, h.current());
+                IoLinker linker = node.calls.awaitLinker(s);
+                if (durable) {
+                    linker.sync(s.context, objectId, h.current());
+                } else {
+                    linker.writeBack(s.context, objectId, h.current());
+                }
             } else {
-                atHome(s, objectId, h.current(), "sync");
+                atHome(s, objectId, h.current(), durable ? Store.SYNC : Store.WRITE_BACK, "sync");
             }
         }
     }
 
-    /** Asks the object's home to store {@code value} (null: delete it) and waits until it has. */
-    private void atHome(SetState s, long objectId, byte[] value, String what) {
+    /** What a SYNC asks of the home's store (its count field). */
+    enum Store {
+        SYNC, REMOVE, WRITE_BACK
+    }
+
+    /** Asks the object's home to store {@code value} (or delete it) and waits until it has. */
+    private void atHome(SetState s, long objectId, byte[] value, Store store, String what) {
         int home = node.calls.home(s, objectId);
-        node.outbox.call(home, Kind.SYNC, node.outbox.request(s.id, objectId, node.self, value == null ? 1 : 0, value), "the " + what
-                + " at its home", objectId);
+        node.outbox.call(home, Kind.SYNC, node.outbox.request(s.id, objectId, node.self, store.ordinal(), value), "the "
+                + what + " at its home", objectId);
     }
 
     /**
@@ -214,7 +225,7 @@ final class LocalOperations {
             return true;
         }
         if (handoffTarget(s, e) == 0) {
-            sync(s, objectId); // alone in the cluster: the object stays here, written back
+            sync(s, objectId, true); // alone in the cluster: the object stays here, written back
         }
         return false;
     }

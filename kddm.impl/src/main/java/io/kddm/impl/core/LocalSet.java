@@ -66,7 +66,12 @@ final class LocalSet implements KddmSet {
 
     @Override
     public void sync(long objectId) {
-        coherence.sync(state, objectId);
+        coherence.sync(state, objectId, true);
+    }
+
+    @Override
+    public void writeBack(long objectId) {
+        coherence.sync(state, objectId, false);
     }
 
     @Override

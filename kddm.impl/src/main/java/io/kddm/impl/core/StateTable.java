@@ -118,7 +118,8 @@ enum StateTable {
     H13("home", "FORWARDED", "NOT_OWNER from the node the request went to",
             "the object is lost; LOST to the requester", "LOST", "HomeSide#notOwner"),
     H14("home", "LOST", "any request", "LOST to the requester", "LOST", "HomeSide#startNext"),
-    H15("home", "any", "SYNC (a request)", "stores or deletes through the IO linker (a worker); replies when durable",
+    H15("home", "any", "SYNC (a request)", "stores (sync: durably; write-back: not asked) or deletes through the IO linker (a worker); "
+            + "replies when the linker returned",
             "unchanged", "HomeSide#sync"),
     H16("home", "any", "WHO_OWNS (a request)", "replies with the owner, nothing if none", "unchanged",
             "HomeSide#whoOwns"),
@@ -133,7 +134,8 @@ enum StateTable {
     L3("local", "any", "remove", "grab; removal from the home's store (disk-backed); IO linker remove; "
             + "REMOVED to the home; forwards waiting here are dropped (the home restarts them)", "INV_COPY",
             "LocalOperations#remove"),
-    L4("local", "any", "sync", "get; the IO linker stores it here, or SYNC to the home (disk-backed)",
+    L4("local", "any", "sync, writeBack", "get; the IO linker stores it here (sync or writeBack), or SYNC to the "
+            + "home saying which (disk-backed)",
             "unchanged", "LocalOperations#sync"),
     L5("local", "any", "holders", "WHO_OWNS to the home, then WHO_HOLDS to that owner (again while it moves)",
             "unchanged", "LocalOperations#holders"),

@@ -65,8 +65,16 @@ class MemoryBudgetTest {
         @Override
         public void sync(SetContext set, long objectId, byte[] value) {
             store(set.localNode()).put(objectId, value.clone());
+            durable.add(set.localNode() + ":" + objectId);
+        }
+
+        @Override
+        public void writeBack(SetContext set, long objectId, byte[] value) {
+            store(set.localNode()).put(objectId, value.clone()); // not added to durable: nothing forced
         }
     };
+    /** node:object of every durable store (sync). */
+    private final java.util.Set<String> durable = ConcurrentHashMap.newKeySet();
 
     private final SetFamily diskFamily = new SetFamily() {
         @Override
@@ -280,6 +288,25 @@ class MemoryBudgetTest {
         s1.sync(id);
         assertArrayEquals(value(id), store(2).get(id));
         assertEquals(null, store(1).get(id), "the writer's own store must not get it");
+        assertTrue(durable.contains("2:" + id), "sync asks the home's store for durability");
+    }
+
+    @Test
+    @Covers({L4, H15})
+    void aWriteBackStoresAtTheHomeWithoutAskingForDurability() {
+        cluster(0, 0, 0);
+        KddmSet s1 = nodes.get(0).create(diskFamily.name());
+        long remote = 1; // round robin: home is node 2
+        long local = 3; // home is node 1, the writer
+        write(s1, remote);
+        write(s1, local);
+        s1.writeBack(remote);
+        s1.writeBack(local);
+        assertArrayEquals(value(remote), store(2).get(remote), "SYNC carried the write-back to the home");
+        assertArrayEquals(value(local), store(1).get(local));
+        assertTrue(durable.isEmpty(), "no store was asked for durability: " + durable);
+        s1.sync(remote);
+        assertEquals(java.util.Set.of("2:" + remote), durable, "then sync asks it");
     }
 
     /** A home without the disk-backed family cannot read its store: it refuses, never lets the requester touch. */

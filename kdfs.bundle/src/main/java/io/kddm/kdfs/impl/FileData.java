@@ -181,7 +181,7 @@ final class FileData {
             }
             closed = true;
             if (written) {
-                FileData.this.fsync(ino);
+                writeBack.closed(ino);
             }
         }
     }

@@ -64,6 +64,16 @@ final class InodeLinker implements IoLinker {
 
     @Override
     public void sync(SetContext set, long objectId, byte[] value) {
+        store(objectId, value, true);
+    }
+
+    /** A close's write-back: on the partition's files, not forced (it outlives this process, as a closed file does). */
+    @Override
+    public void writeBack(SetContext set, long objectId, byte[] value) {
+        store(objectId, value, false);
+    }
+
+    private void store(long objectId, byte[] value, boolean durable) {
         int local = Ino.local(Ino.ofObject(objectId));
         switch (local) {
             case Ino.RENAME_LOCK, Ino.STATFS -> {
@@ -79,7 +89,7 @@ final class InodeLinker implements IoLinker {
                 if (value.length == 0) {
                     p.deleteEntry(local);
                 } else {
-                    p.writeMeta(local, value);
+                    p.writeMeta(local, value, durable);
                 }
             }
         }

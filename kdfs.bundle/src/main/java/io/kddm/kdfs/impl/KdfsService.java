@@ -199,6 +199,7 @@ public final class KdfsService {
     @Deactivate
     void deactivate() {
         syncer.shutdownNow();
+        kdfs.stopCloseWriteBack();
         if (kdfs.state().mounted()) {
             List<String> failed = kdfs.syncAll();
             if (!failed.isEmpty()) {

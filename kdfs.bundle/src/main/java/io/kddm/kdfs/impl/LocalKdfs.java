@@ -77,6 +77,11 @@ public final class LocalKdfs {
         return pending;
     }
 
+    /** Stops writing back closed files on their own thread; a final {@link #syncAll} takes what they left. */
+    void stopCloseWriteBack() {
+        writeBack.shutdown();
+    }
+
     /** Writes back what it can, for a periodic pass or a stop; returns what failed, one line each. */
     List<String> syncAll() {
         return writeBack.syncAll();

@@ -21,6 +21,15 @@ final class NativeFiles {
      * (a name no earlier run left behind), forced, renamed over it, the folder forced.
      */
     static void replace(Path file, byte[] bytes) {
+        replace(file, bytes, true);
+    }
+
+    /**
+     * Replaces {@code file} by {@code bytes} through a temporary file renamed over
+     * it, so that a reader (or a restart after a crash) finds the old bytes or the
+     * new, never part of them; forced only if {@code durable}.
+     */
+    static void replace(Path file, byte[] bytes, boolean durable) {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
@@ -29,14 +38,18 @@ final class NativeFiles {
                 while (b.hasRemaining()) {
                     ch.write(b);
                 }
-                ch.force(true);
+                if (durable) {
+                    ch.force(true);
+                }
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
-            force(file.getParent());
+            if (durable) {
+                force(file.getParent());
+            }
         } catch (IOException e) {
             try {
                 if (tmp != null) {
@@ -80,13 +93,15 @@ final class NativeFiles {
         }
     }
 
-    /** Cuts the file to {@code size} if it is longer, and forces it to disk. */
-    static void truncateAndForce(Path file, long size) {
+    /** Cuts the file to {@code size} if it is longer, and, if {@code durable}, forces it to disk. */
+    static void truncate(Path file, long size, boolean durable) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             if (size >= 0 && ch.size() > size) {
                 ch.truncate(size);
             }
-            ch.force(true);
+            if (durable) {
+                ch.force(true);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

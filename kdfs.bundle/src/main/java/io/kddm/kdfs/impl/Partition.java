@@ -59,7 +59,7 @@ final class Partition {
             Partition p = new Partition(dir.toAbsolutePath(), node);
             if (node == rootNode) {
                 Meta root = Meta.fresh(FileType.DIRECTORY, 0755, 0, 0, Ino.of(node, Ino.ROOT_LOCAL), Instant.now());
-                p.writeMeta(Ino.ROOT_LOCAL, root.encode());
+                p.writeMeta(Ino.ROOT_LOCAL, root.encode(), true);
             }
             new Superblock(node, Ino.of(rootNode, Ino.ROOT_LOCAL), Ino.FIRST_FREE).write(p.dir);
             NativeFiles.force(p.dir);
@@ -137,9 +137,12 @@ final class Partition {
     /**
      * Stores {@code .meta} atomically, making the entry (with an empty
      * {@code .content}) if needed; a file's {@code .content} is first cut to its
-     * size and forced, so that what {@code .meta} says is on disk.
+     * size and, {@code durable}, forced, so that what {@code .meta} says is on
+     * disk, and so is the entry's folder in its bucket (it may have been made by
+     * a write-back that forced nothing). Not {@code durable}: on the native file
+     * system, nothing forced (a close's write-back).
      */
-    void writeMeta(int local, byte[] meta) {
+    void writeMeta(int local, byte[] meta, boolean durable) {
         Path entry = entry(local);
         try {
             boolean made = !Files.isDirectory(entry);
@@ -147,9 +150,9 @@ final class Partition {
                 Files.createDirectories(entry);
             }
             Meta m = Meta.decode(meta, meta(local));
-            NativeFiles.truncateAndForce(content(local), m.type == FileType.REGULAR ? m.size : -1);
-            NativeFiles.replace(meta(local), meta);
-            if (made) {
+            NativeFiles.truncate(content(local), m.type == FileType.REGULAR ? m.size : -1, durable);
+            NativeFiles.replace(meta(local), meta, durable);
+            if (durable) {
                 NativeFiles.force(entry.getParent());
             }
         } catch (IOException e) {

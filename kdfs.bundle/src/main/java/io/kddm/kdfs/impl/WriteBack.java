@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +34,14 @@ final class WriteBack {
 
     private final Kddm kddm;
     private final Map<Integer, Dirty> dirty = new ConcurrentHashMap<>();
+    /** Inodes closed after a write, waiting for {@link #closer}. */
+    private final Set<Integer> closed = ConcurrentHashMap.newKeySet();
+    /** Writes back what was closed, at once but off the closing thread: a close does not wait for the disk. */
+    private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kdfs-close-writeback");
+        t.setDaemon(true);
+        return t;
+    });
     /** One write-back of an inode at a time: an fsync must wait for a periodic pass that took its pages. */
     private final Object[] syncing = new Object[64];
 
@@ -80,6 +91,46 @@ final class WriteBack {
      * @throws KddmException if an object could not be written back (it stays dirty)
      */
     void sync(int ino, boolean always) {
+        store(ino, always, true);
+    }
+
+    /**
+     * A file written through a handle was closed: what this node changed of it is
+     * written back at once, on another thread, without forcing anything (kDDM's
+     * {@code writeBack}). The close does not wait (POSIX asks no durability of a
+     * close: {@code fsync} is the acknowledgement, {@link #sync} its write-back);
+     * a failure leaves the inode dirty for the next periodic pass.
+     */
+    void closed(int ino) {
+        if (!closed.add(ino)) {
+            return; // queued already: that write-back takes this close's changes too
+        }
+        try {
+            closer.execute(() -> {
+                closed.remove(ino);
+                try {
+                    store(ino, false, false);
+                } catch (RuntimeException e) {
+                    LOG.debug("write-back of closed inode {} failed, left to the periodic pass: {}", Ino.format(ino),
+                            e.toString());
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            closed.remove(ino); // kDFS is stopping: its final write-back takes it
+        }
+    }
+
+    /** Stops the close write-backs (the caller writes everything back after). */
+    void shutdown() {
+        closer.shutdown();
+        try {
+            closer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS); // the one under way ends
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void store(int ino, boolean always, boolean durable) {
         synchronized (syncing[Math.floorMod(ino, syncing.length)]) {
             Dirty d = dirty.remove(ino);
             if (d == null && !always) {
@@ -88,9 +139,14 @@ final class WriteBack {
             Set<Long> dirPages = d == null ? Set.of() : d.dirPages;
             Set<Long> filePages = d == null ? Set.of() : d.filePages;
             try {
-                syncPages(Ino.dirSet(ino), PageLinker.DIR, dirPages);
-                syncPages(Ino.fileSet(ino), PageLinker.FILE, filePages);
-                kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID).sync(Ino.object(ino));
+                storePages(Ino.dirSet(ino), PageLinker.DIR, dirPages, durable);
+                storePages(Ino.fileSet(ino), PageLinker.FILE, filePages, durable);
+                KddmSet inodes = kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
+                if (durable) {
+                    inodes.sync(Ino.object(ino));
+                } else {
+                    inodes.writeBack(Ino.object(ino));
+                }
             } catch (RuntimeException e) {
                 mark(ino, again -> { // what was not written back (synced pages were taken out)
                     again.dirPages.addAll(dirPages);
@@ -101,13 +157,17 @@ final class WriteBack {
         }
     }
 
-    private void syncPages(long setId, String family, Set<Long> pages) {
+    private void storePages(long setId, String family, Set<Long> pages, boolean durable) {
         if (pages.isEmpty()) {
             return;
         }
         KddmSet set = kddm.wellKnown(setId, family);
         for (Long page : List.copyOf(pages)) {
-            set.sync(page);
+            if (durable) {
+                set.sync(page);
+            } else {
+                set.writeBack(page);
+            }
             pages.remove(page);
         }
     }

@@ -434,6 +434,7 @@ class ConcurrencyTest {
                     o.write((long) p * PageLinker.FILE_PAGE, b);
                 }
             }
+            o.fsync(); // the acknowledgement a crash must not undo (a close does not wait for the disk)
         }
         Path atClose = KdfsCluster.copy(tmp.resolve("p2"), tmp.resolve("p2-at-close")); // as a crash would leave it
         writing.set(false);

@@ -75,6 +75,25 @@ class FileSystemTest {
         assertTrue(c.syncAll().isEmpty());
     }
 
+    /** A close does not wait for the disk, but starts the write-back: no kdfs:sync, no periodic pass here. */
+    @Test
+    void aClosedFileReachesItsPartitionAtOnceWithoutASync() throws Exception {
+        KdfsCluster c = cluster();
+        Kdfs three = c.node(3); // diskless: the file is stored on node 1, the root's
+        Attr f = three.create(ROOT, three.root(), "closed", 0644);
+        byte[] data = "written on node 3, closed, never synced".getBytes(StandardCharsets.UTF_8);
+        try (OpenFile o = three.open(ROOT, f.ino(), OpenFile.WRITE)) {
+            o.write(0, data);
+        }
+        Path content = LocalKdfs.content(tmp.resolve("p1"), f.ino());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (!(java.nio.file.Files.exists(content) && Arrays.equals(data, java.nio.file.Files.readAllBytes(content)))) {
+            assertTrue(System.nanoTime() - deadline < 0, "the closed file never reached node 1's partition: " + content);
+            Thread.sleep(5);
+        }
+        assertEquals(data.length, c.node(1).getattr(f.ino()).size());
+    }
+
     @Test
     void sparseWritesPastTheEndReadZeros() {
         KdfsCluster c = cluster();
