@@ -28,7 +28,7 @@ public final class FuseCommands {
         return mounts.umount();
     }
 
-    @Descriptor("where this node has mounted kDFS through FUSE, and how many files are open through it")
+    @Descriptor("where this node has mounted kDFS through FUSE, how many files are open through it, and the requests it served")
     public String fusestatus() {
         return mounts.status();
     }

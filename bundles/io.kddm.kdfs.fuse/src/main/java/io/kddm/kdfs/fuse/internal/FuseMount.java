@@ -93,6 +93,11 @@ final class FuseMount {
         return mountPoint;
     }
 
+    /** Requests served so far, per kind (see {@link FuseStats#table}). */
+    String requests() {
+        return session.stats().table();
+    }
+
     int openFiles() {
         return fs.files().size();
     }
@@ -175,6 +180,7 @@ final class FuseMount {
     /** Unmounts; files still open through the mount are closed (written back). */
     void umount() {
         session.stop();
+        LOG.info("the mount at {} served:\n{}", mountPoint, session.stats().table());
         int closed = fs.files().closeAll(fs::drop);
         if (closed > 0) {
             LOG.info("closed {} files still open through the mount at {}", closed, mountPoint);

@@ -172,7 +172,8 @@ public final class FuseMounts {
 
     public synchronized String status() {
         return current == null ? "FUSE: not mounted" + (configured.isEmpty() ? "" : " (configured: " + configured + ")")
-                : "FUSE: kDFS mounted at " + current.mountPoint() + ", " + current.openFiles() + " files open";
+                : "FUSE: kDFS mounted at " + current.mountPoint() + ", " + current.openFiles() + " files open\n"
+                        + current.requests();
     }
 
     private void unmountCurrent(String why) {

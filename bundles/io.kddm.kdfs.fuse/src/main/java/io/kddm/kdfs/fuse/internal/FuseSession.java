@@ -28,6 +28,7 @@ final class FuseSession {
     private final KdfsLowLevel fs;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger live = new AtomicInteger();
+    private final FuseStats stats = new FuseStats();
     private volatile boolean stopping;
 
     FuseSession(FuseDevice device, KdfsLowLevel fs) {
@@ -80,6 +81,7 @@ final class FuseSession {
     }
 
     private void handle(FuseRequest in, FuseReply out) {
+        long start = System.nanoTime();
         out.reset();
         int error;
         try {
@@ -95,13 +97,17 @@ final class FuseSession {
             LOG.warn("kDFS FUSE request {} on node {} failed", in.opcode, in.nodeid, e);
             error = -Errno.EIO.code();
         }
-        if (error == KdfsLowLevel.NO_REPLY) {
-            return;
+        if (error != KdfsLowLevel.NO_REPLY) {
+            int w = device.write(out.buffer(), out.finish(in.unique, error));
+            if (w < 0 && w != -FuseProtocol.ENOENT) {
+                LOG.warn("writing the reply to FUSE request {} failed (errno {})", in.opcode, -w);
+            }
         }
-        int w = device.write(out.buffer(), out.finish(in.unique, error));
-        if (w < 0 && w != -FuseProtocol.ENOENT) {
-            LOG.warn("writing the reply to FUSE request {} failed (errno {})", in.opcode, -w);
-        }
+        stats.served(in.opcode, error, System.nanoTime() - start);
+    }
+
+    FuseStats stats() {
+        return stats;
     }
 
     /** {@code fuse_init_out}: protocol 7.38 (or the kernel's own, if older), 1 MiB requests. */
