@@ -5,8 +5,9 @@ public class KdfsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final Errno errno;
 
+    /** A POSIX answer, as expected as a success (ENOENT before a create): no stack trace is taken. */
     public KdfsException(Errno errno, String message) {
-        super(errno + ": " + message);
+        super(errno + ": " + message, null, true, false);
         this.errno = errno;
     }
 

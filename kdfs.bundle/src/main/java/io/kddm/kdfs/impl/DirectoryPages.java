@@ -65,7 +65,11 @@ final class DirectoryPages {
     }
 
     DirPage.Entry find(Held dir, String name) {
-        return readPage(dir, DirPage.bucket(name, dir.meta.buckets)).find(name);
+        int index = DirPage.bucket(name, dir.meta.buckets);
+        pagesRead.increment();
+        try (ObjectHandle h = dirPages(dir.ino).get(Ino.page(dir.ino, index))) {
+            return DirPage.find(h.value(), name, "page " + index + " of directory " + Ino.format(dir.ino));
+        }
     }
 
     /** The entry {@code name} of a directory, or ENOENT. */

@@ -64,6 +64,9 @@ final class NativeFiles {
 
     /** Up to {@code length} bytes at {@code offset}; fewer at the end of the file, none if it is missing. */
     static byte[] read(Path file, long offset, int length) {
+        if (!Files.exists(file)) {
+            return new byte[0]; // a new inode's first touch: a stat, not the exception of an open
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long available = Math.max(0, Math.min(length, ch.size() - offset));
             ByteBuffer b = ByteBuffer.allocate((int) available);

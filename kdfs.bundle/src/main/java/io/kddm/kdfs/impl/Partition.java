@@ -28,6 +28,8 @@ final class Partition {
 
     private final Path dir;
     private final int node;
+    /** Entries made by a write-back that forced nothing: the next durable one forces their folder. */
+    private final java.util.Set<Integer> madeUnforced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Partition(Path dir, int node) {
         this.dir = dir;
@@ -125,6 +127,9 @@ final class Partition {
     /** The stored {@code .meta} bytes, empty if the entry does not exist. */
     byte[] readMeta(int local) {
         Path file = meta(local);
+        if (!Files.exists(file)) {
+            return new byte[0]; // a new inode's first touch: a stat, not the exception of an open
+        }
         try {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -138,9 +143,9 @@ final class Partition {
      * Stores {@code .meta} atomically, making the entry (with an empty
      * {@code .content}) if needed; a file's {@code .content} is first cut to its
      * size and, {@code durable}, forced, so that what {@code .meta} says is on
-     * disk, and so is the entry's folder in its bucket (it may have been made by
-     * a write-back that forced nothing). Not {@code durable}: on the native file
-     * system, nothing forced (a close's write-back).
+     * disk, and so is the entry's folder in its bucket if this write made it, or
+     * an earlier one that forced nothing. Not {@code durable}: on the native
+     * file system, nothing forced (a close's write-back).
      */
     void writeMeta(int local, byte[] meta, boolean durable) {
         Path entry = entry(local);
@@ -152,7 +157,11 @@ final class Partition {
             Meta m = Meta.decode(meta, meta(local));
             NativeFiles.truncate(content(local), m.type == FileType.REGULAR ? m.size : -1, durable);
             NativeFiles.replace(meta(local), meta, durable);
-            if (durable) {
+            if (!durable) {
+                if (made) {
+                    madeUnforced.add(local);
+                }
+            } else if (madeUnforced.remove(local) | made) {
                 NativeFiles.force(entry.getParent());
             }
         } catch (IOException e) {
@@ -167,6 +176,7 @@ final class Partition {
      */
     void deleteEntry(int local) {
         Path entry = entry(local);
+        madeUnforced.remove(local);
         try {
             if (Files.isDirectory(entry)) {
                 clear(entry);

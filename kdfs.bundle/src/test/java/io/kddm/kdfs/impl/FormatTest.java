@@ -134,4 +134,25 @@ class FormatTest {
         assertThrows(CorruptPartitionException.class, () -> DirPage.decode(java.util.Arrays.copyOf(bytes, 12), "t"));
         assertEquals("a".getBytes(StandardCharsets.UTF_8).length + 15, p.entries.get(0).encodedLength());
     }
+
+    /** A lookup scans the encoded page: the same answers as decoding it, the same refusals. */
+    @Test
+    void findingANameInAnEncodedPageAnswersAsDecodingIt() {
+        DirPage p = new DirPage(new java.util.ArrayList<>(List.of(new DirPage.Entry("a", 5, FileType.REGULAR, 3),
+                new DirPage.Entry("ünïcødé", Ino.of(2, 9), FileType.DIRECTORY, 4),
+                new DirPage.Entry("ab", 7, FileType.SYMLINK, 9))));
+        byte[] bytes = p.encode();
+        for (String name : List.of("a", "ab", "ünïcødé", "b", "abc", "", "ünïcød")) {
+            assertEquals(p.find(name), DirPage.find(bytes, name, "t"), name);
+        }
+        assertNull(DirPage.find(new byte[0], "a", "t"), "an empty page has no entries");
+        byte[] bad = bytes.clone();
+        bad[0] = 'X';
+        assertThrows(CorruptPartitionException.class, () -> DirPage.find(bad, "a", "t"));
+        byte[] damaged = bytes.clone();
+        damaged[8 + 12] = 99; // the first entry's type
+        assertThrows(CorruptPartitionException.class, () -> DirPage.find(damaged, "ab", "t"));
+        assertThrows(CorruptPartitionException.class, () -> DirPage.find(java.util.Arrays.copyOf(bytes, 30), "ab",
+                "t"), "a page cut inside an entry");
+    }
 }
