@@ -39,11 +39,12 @@ final class FuseMount {
          */
         NONE(0, FuseProtocol.FOPEN_DIRECT_IO),
         /**
-         * Names and attributes for 1 s, pages until the kernel sees the file's size
-         * or time change ({@code FUSE_AUTO_INVAL_DATA}). Not coherent across nodes:
-         * for a node alone, or to measure what coherence costs.
+         * Names and attributes for 1 s, pages kept across opens
+         * ({@code FOPEN_KEEP_CACHE}) until the kernel sees the file's size or time
+         * change ({@code FUSE_AUTO_INVAL_DATA}): libfuse's {@code auto_cache}. Not
+         * coherent across nodes: for a node alone, or to measure what coherence costs.
          */
-        KERNEL(1_000_000_000L, 0);
+        KERNEL(1_000_000_000L, FuseProtocol.FOPEN_KEEP_CACHE);
 
         private final long validNanos;
         private final int openFlags;

@@ -53,6 +53,7 @@ final class FuseProtocol {
 
     // open_out.open_flags
     static final int FOPEN_DIRECT_IO = 1;
+    static final int FOPEN_KEEP_CACHE = 1 << 1;
 
     // setattr_in.valid
     static final int FATTR_MODE = 1;
