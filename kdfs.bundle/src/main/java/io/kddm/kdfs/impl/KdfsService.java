@@ -35,7 +35,8 @@ import io.kddm.kdfs.Kdfs;
  * kDDM (they share this node's mount, so they are registered here rather than
  * as components of their own), offers the {@link Kdfs} operations, mounts the
  * configured partition at start and writes back what this node changed every
- * {@code sync.interval.s} seconds. Immediate: a node must serve the inodes its
+ * {@code sync.interval.s} seconds (unforced: durability is fsync's and
+ * kdfs:sync's). Immediate: a node must serve the inodes its
  * partition stores before anybody there types a kdfs command. Stopping it writes
  * everything back first.
  */
@@ -55,8 +56,8 @@ public final class KdfsService {
                 required = false)
         String root() default "";
 
-        @AttributeDefinition(description = "Seconds between write-backs of what this node changed (0: only on "
-                + "close, fsync, kdfs:sync and unmount)")
+        @AttributeDefinition(description = "Seconds between write-backs (unforced) of what this node changed "
+                + "(0: only on close, fsync, kdfs:sync and unmount)")
         int sync_interval_s() default 5;
     }
 
@@ -114,7 +115,7 @@ public final class KdfsService {
             periodic = null;
         }
         if (seconds > 0) {
-            periodic = syncer.scheduleWithFixedDelay(kdfs::syncAll, seconds, seconds, TimeUnit.SECONDS);
+            periodic = syncer.scheduleWithFixedDelay(kdfs::writeBackAll, seconds, seconds, TimeUnit.SECONDS);
         }
     }
 

@@ -87,6 +87,11 @@ public final class LocalKdfs {
         return writeBack.syncAll();
     }
 
+    /** The periodic pass: writes back what this node changed, forcing nothing; returns what failed. */
+    List<String> writeBackAll() {
+        return writeBack.writeBackAll();
+    }
+
     /** Formats {@code dir} as node {@code node}'s partition (the root directory there if it is {@code rootNode}). */
     public static Path mkfs(Path dir, int node, int rootNode, boolean force) {
         return Partition.mkfs(dir, node, rootNode, force).dir();

@@ -34,6 +34,8 @@ final class WriteBack {
 
     private final Kddm kddm;
     private final Map<Integer, Dirty> dirty = new ConcurrentHashMap<>();
+    /** Inodes written back without forcing since their last durable write-back: a durable pass forces them. */
+    private final Set<Integer> unforced = ConcurrentHashMap.newKeySet();
     /** Inodes closed after a write, waiting for {@link #closer}. */
     private final Set<Integer> closed = ConcurrentHashMap.newKeySet();
     /** Writes back what was closed, at once but off the closing thread: a close does not wait for the disk. */
@@ -77,6 +79,7 @@ final class WriteBack {
     /** The inode was removed: nothing of it is to be written. */
     void forget(int ino) {
         dirty.remove(ino);
+        unforced.remove(ino);
     }
 
     int pending() {
@@ -143,9 +146,11 @@ final class WriteBack {
                 storePages(Ino.fileSet(ino), PageLinker.FILE, filePages, durable);
                 KddmSet inodes = kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
                 if (durable) {
-                    inodes.sync(Ino.object(ino));
+                    inodes.sync(Ino.object(ino)); // forces the pages written back unforced before, too
+                    unforced.remove(ino);
                 } else {
                     inodes.writeBack(Ino.object(ino));
+                    unforced.add(ino);
                 }
             } catch (RuntimeException e) {
                 mark(ino, again -> { // what was not written back (synced pages were taken out)
@@ -172,12 +177,33 @@ final class WriteBack {
         }
     }
 
-    /** Writes back everything this node changed; returns what failed, one line each. */
+    /**
+     * Writes back everything this node changed, durably, and forces what earlier
+     * write-backs left unforced; returns what failed, one line each.
+     */
     List<String> syncAll() {
+        return storeAll(true);
+    }
+
+    /**
+     * Writes back everything this node changed without forcing anything: the
+     * periodic pass. Forces in the background would hold the objects, and the
+     * disk, against every operation; durability is {@code fsync}'s and
+     * {@link #syncAll}'s.
+     */
+    List<String> writeBackAll() {
+        return storeAll(false);
+    }
+
+    private List<String> storeAll(boolean durable) {
         List<String> failed = new ArrayList<>();
-        for (Integer ino : List.copyOf(dirty.keySet())) {
+        java.util.Set<Integer> inodes = new java.util.TreeSet<>(dirty.keySet());
+        if (durable) {
+            inodes.addAll(unforced);
+        }
+        for (Integer ino : inodes) {
             try {
-                sync(ino, false);
+                store(ino, durable && unforced.contains(ino), durable); // a clean unforced one: its inode forces it
             } catch (RuntimeException e) {
                 failed.add("inode " + Ino.format(ino) + ": " + e.getMessage());
             }

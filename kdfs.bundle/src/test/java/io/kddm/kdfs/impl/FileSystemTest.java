@@ -94,6 +94,27 @@ class FileSystemTest {
         assertEquals(data.length, c.node(1).getattr(f.ino()).size());
     }
 
+    /** The periodic pass forces nothing; kdfs:sync then forces what it wrote, though nothing changed since. */
+    @Test
+    void thePeriodicPassWritesBackUnforcedAndASyncForcesWhatItLeft() {
+        KdfsCluster c = cluster();
+        Kdfs one = c.node(1);
+        Attr d = one.mkdir(ROOT, one.root(), "d", 0755);
+        for (int i = 0; i < 5; i++) {
+            one.create(ROOT, d.ino(), "f" + i, 0644);
+        }
+        int before = c.inodeStores("sync"); // the inode allocator's reservations are durable at once
+        assertTrue(c.writeBackAll().isEmpty());
+        assertEquals(before, c.inodeStores("sync"), "the periodic pass asked for no durability");
+        assertTrue(c.inodeStores("writeBack") >= 7, "the five files, their folder and the root were written back");
+        assertTrue(c.syncAll().isEmpty());
+        assertTrue(c.inodeStores("sync") >= before + 7, "kdfs:sync forced the inodes the pass had left unforced: "
+                + c.inodeStores);
+        int forced = c.inodeStores("sync");
+        assertTrue(c.syncAll().isEmpty());
+        assertEquals(forced, c.inodeStores("sync"), "once forced, nothing is left to force");
+    }
+
     @Test
     void sparseWritesPastTheEndReadZeros() {
         KdfsCluster c = cluster();

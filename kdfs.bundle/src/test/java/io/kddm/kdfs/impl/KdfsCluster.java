@@ -20,6 +20,8 @@ final class KdfsCluster implements AutoCloseable {
     private final SimNetwork network;
     private final Map<Integer, KddmService> kddm = new LinkedHashMap<>();
     private final Map<Integer, LocalKdfs> kdfs = new LinkedHashMap<>();
+    /** Inode stores asked of the IO linkers, per kind ("sync", "writeBack"), on any node. */
+    final Map<String, java.util.concurrent.atomic.AtomicInteger> inodeStores = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code partitions.get(i)} is node i+1's partition folder (formatted), or null for a diskless node. */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions) {
@@ -44,7 +46,7 @@ final class KdfsCluster implements AutoCloseable {
             KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(20));
             LocalKdfs l = new LocalKdfs(k, n.membership);
             l.families().forEach(k::addFamily);
-            l.ioLinkers().forEach(k::addIoLinker);
+            l.ioLinkers().forEach(li -> k.addIoLinker(li.id().equals(InodeLinker.ID) ? counted(li) : li));
             kddm.put(id, k);
             kdfs.put(id, l);
         }
@@ -52,6 +54,59 @@ final class KdfsCluster implements AutoCloseable {
             Path dir = partitions.get(id - 1);
             kdfs.get(id).mount(dir, dir == null ? LocalKdfs.rootIno(1) : null);
         }
+    }
+
+    /** The inode linker, counting its stores by kind. */
+    private io.kddm.api.linker.IoLinker counted(io.kddm.api.linker.IoLinker l) {
+        return new io.kddm.api.linker.IoLinker() {
+            @Override
+            public String id() {
+                return l.id();
+            }
+
+            @Override
+            public byte[] firstTouch(io.kddm.api.linker.SetContext set, long objectId) {
+                return l.firstTouch(set, objectId);
+            }
+
+            @Override
+            public void remove(io.kddm.api.linker.SetContext set, long objectId) {
+                l.remove(set, objectId);
+            }
+
+            @Override
+            public void sync(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
+                l.sync(set, objectId, value);
+                count("sync");
+            }
+
+            @Override
+            public void writeBack(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
+                l.writeBack(set, objectId, value);
+                count("writeBack");
+            }
+
+            @Override
+            public int defaultOwner(io.kddm.api.linker.SetContext set, long objectId) {
+                return l.defaultOwner(set, objectId);
+            }
+        };
+    }
+
+    private void count(String kind) {
+        inodeStores.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    }
+
+    int inodeStores(String kind) {
+        java.util.concurrent.atomic.AtomicInteger n = inodeStores.get(kind);
+        return n == null ? 0 : n.get();
+    }
+
+    /** The periodic pass of every node: written back, unforced. */
+    List<String> writeBackAll() {
+        List<String> failed = new ArrayList<>();
+        kdfs.values().forEach(l -> failed.addAll(l.writeBackAll()));
+        return failed;
     }
 
     Kdfs node(int id) {
