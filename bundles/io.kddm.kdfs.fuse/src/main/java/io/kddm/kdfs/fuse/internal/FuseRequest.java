@@ -48,11 +48,20 @@ final class FuseRequest {
 
     /** The body's 32-bit field at {@code offset}. */
     int int32(int offset) {
-        return buf.getInt(FuseProtocol.IN_HEADER + offset);
+        return buf.getInt(within(offset, 4));
     }
 
     long int64(int offset) {
-        return buf.getLong(FuseProtocol.IN_HEADER + offset);
+        return buf.getLong(within(offset, 8));
+    }
+
+    /** Where a field of the body is in the buffer; EINVAL if the request is too short to hold it. */
+    private int within(int offset, int size) {
+        int at = FuseProtocol.IN_HEADER + offset;
+        if (at + size > length) {
+            throw new KdfsException(Errno.EINVAL, "a request of " + length + " bytes has no field at " + offset);
+        }
+        return at;
     }
 
     /** The body's bytes from {@code offset} on, {@code n} of them. */
@@ -87,7 +96,7 @@ final class FuseRequest {
     private String string(int offset, boolean isName) {
         int start = FuseProtocol.IN_HEADER + offset;
         int end = FuseProtocol.IN_HEADER + after(offset) - 1;
-        if (end > length || end < start) {
+        if (end >= length || end < start) { // no NUL inside the request
             throw new KdfsException(Errno.EINVAL, "a request whose name has no end");
         }
         int n = end - start;

@@ -72,11 +72,15 @@ final class FuseSession {
                 }
                 return;
             }
-            if (!in.load(n)) {
-                LOG.error("a FUSE request of {} bytes whose header says otherwise: ignored", n);
-                continue;
+            if (in.load(n)) {
+                handle(in, out);
+            } else if (n >= FuseProtocol.IN_HEADER) {
+                LOG.error("a FUSE request of {} bytes whose header says {}: answered EIO", n, in.length);
+                out.reset();
+                device.write(out.buffer(), out.finish(in.unique, -Errno.EIO.code())); // its caller must not hang
+            } else {
+                LOG.error("a FUSE read of {} bytes, shorter than a request header: ignored", n);
             }
-            handle(in, out);
         }
     }
 
