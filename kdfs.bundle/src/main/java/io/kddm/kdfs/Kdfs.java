@@ -30,6 +30,13 @@ public interface Kdfs {
 
     Attr getattr(int ino);
 
+    /**
+     * {@code access(2)}: returns if {@code caller} may read (4), write (2) and
+     * execute or search (1) what {@code mask} asks of the inode, by the rules
+     * every other operation checks; {@code EACCES} if not. 0 asks only that it exists.
+     */
+    void access(Caller caller, int ino, int mask);
+
     Attr setattr(Caller caller, int ino, SetAttr changes);
 
     /** Creates an empty regular file; {@code EEXIST} if the name is taken. */

@@ -3,7 +3,6 @@ package io.kddm.kdfs.impl;
 import static io.kddm.kdfs.impl.Permissions.R;
 import static io.kddm.kdfs.impl.Permissions.W;
 import static io.kddm.kdfs.impl.Permissions.X;
-import static io.kddm.kdfs.impl.Permissions.access;
 import static io.kddm.kdfs.impl.Permissions.checkName;
 import static io.kddm.kdfs.impl.Permissions.checkSetattr;
 import static io.kddm.kdfs.impl.Permissions.checkTarget;
@@ -104,6 +103,14 @@ final class FileSystem implements Kdfs {
     }
 
     @Override
+    public void access(Caller caller, int ino, int mask) {
+        mount.op(() -> {
+            Permissions.access(caller, locks.meta(ino), mask & (R | W | X));
+            return null;
+        });
+    }
+
+    @Override
     public Attr setattr(Caller caller, int ino, SetAttr c) {
         return mount.op(() -> {
             try (Held h = locks.grab(ino)) {
@@ -168,7 +175,7 @@ final class FileSystem implements Kdfs {
         Meta m;
         int ino;
         try (Held d = locks.grab(dir).requireDir()) {
-            access(caller, d.meta, W | X);
+            Permissions.access(caller, d.meta, W | X);
             if (dirs.find(d, name) != null) {
                 throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in directory " + Ino.format(dir));
             }
@@ -201,7 +208,7 @@ final class FileSystem implements Kdfs {
             DirPage.Entry e;
             boolean gone;
             try (Held d = locks.grab(dir).requireDir()) {
-                access(caller, d.meta, W | X);
+                Permissions.access(caller, d.meta, W | X);
                 e = dirs.entry(d, name);
                 if (e.type() == FileType.DIRECTORY) {
                     throw new KdfsException(Errno.EISDIR, "'" + name + "' is a directory (rmdir)");
@@ -254,7 +261,7 @@ final class FileSystem implements Kdfs {
             DirPage.Entry e;
             boolean gone;
             try (Held d = locks.grab(dir).requireDir()) {
-                access(caller, d.meta, W | X);
+                Permissions.access(caller, d.meta, W | X);
                 e = dirs.entry(d, name);
                 if (e.type() != FileType.DIRECTORY) {
                     throw new KdfsException(Errno.ENOTDIR, "'" + name + "' is not a directory");
@@ -309,8 +316,8 @@ final class FileSystem implements Kdfs {
      */
     private void renameLocked(Caller caller, Held src, String from, Held dst, String to, Set<Integer> aboveSrc,
             Set<Integer> aboveDst) {
-        access(caller, src.meta, W | X);
-        access(caller, dst.meta, W | X);
+        Permissions.access(caller, src.meta, W | X);
+        Permissions.access(caller, dst.meta, W | X);
         DirPage.Entry moving = dirs.entry(src, from);
         DirPage.Entry replaced = dirs.find(dst, to);
         boolean isDir = moving.type() == FileType.DIRECTORY;
@@ -375,7 +382,7 @@ final class FileSystem implements Kdfs {
                 throw new KdfsException(Errno.EPERM, "no hard link to a directory");
             }
             try (Held d = locks.grab(dir).requireDir()) {
-                access(caller, d.meta, W | X);
+                Permissions.access(caller, d.meta, W | X);
                 if (dirs.find(d, name) != null) {
                     throw new KdfsException(Errno.EEXIST, "'" + name + "' exists in directory " + Ino.format(dir));
                 }
@@ -410,7 +417,7 @@ final class FileSystem implements Kdfs {
     public List<DirEntry> readdir(Caller caller, int dir, long offset, int max) {
         return mount.op(() -> {
             try (Held d = locks.read(dir).requireDir()) {
-                access(caller, d.meta, R);
+                Permissions.access(caller, d.meta, R);
                 return dirs.list(d, offset, max);
             }
         });

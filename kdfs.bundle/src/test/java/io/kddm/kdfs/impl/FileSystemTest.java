@@ -197,6 +197,16 @@ class FileSystemTest {
         assertEquals(Errno.EACCES, errno(() -> fs.open(bob, f, OpenFile.READ)));
         fs.open(friend, f, OpenFile.READ).close(); // group 1000 may read
         assertEquals(Errno.EACCES, errno(() -> fs.open(friend, f, OpenFile.WRITE)));
+        // access(2) answers as the operations check: owner, then group (a supplementary one), then others
+        fs.access(alice, f, Permissions.R | Permissions.W);
+        fs.access(friend, f, Permissions.R);
+        assertEquals(Errno.EACCES, errno(() -> fs.access(friend, f, Permissions.W)));
+        assertEquals(Errno.EACCES, errno(() -> fs.access(bob, f, Permissions.R)));
+        fs.access(bob, f, 0); // it exists
+        fs.access(ROOT, f, Permissions.R | Permissions.W);
+        assertEquals(Errno.EACCES, errno(() -> fs.access(ROOT, f, Permissions.X)), "root executes only what "
+                + "somebody may execute");
+        fs.access(ROOT, home, Permissions.X); // and searches any folder
         assertEquals(Errno.EPERM, errno(() -> fs.setattr(bob, f, io.kddm.kdfs.SetAttr.chmod(0777))));
         assertEquals(Errno.EPERM, errno(() -> fs.setattr(alice, f, io.kddm.kdfs.SetAttr.chown(1001, null))));
         fs.setattr(alice, f, io.kddm.kdfs.SetAttr.chmod(0600));

@@ -135,7 +135,7 @@ final class KdfsLowLevel {
                 // nothing kept
             }
             case FSYNCDIR -> kdfs.fsync(ino);
-            case ACCESS -> Access.check(caller(in), kdfs.getattr(ino), in.int32(0));
+            case ACCESS -> kdfs.access(caller(in), ino, in.int32(0));
             case DESTROY -> {
                 // the kernel is done with the mount: the session ends on the next read
             }

@@ -8,18 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.kddm.kdfs.Attr;
 import io.kddm.kdfs.Caller;
-import io.kddm.kdfs.Errno;
-import io.kddm.kdfs.FileType;
 import io.kddm.kdfs.Kdfs;
-import io.kddm.kdfs.KdfsException;
 
 /** What the mount refuses before it loads libfuse, and the small parsers and checks it relies on. */
 class FuseMountTest {
@@ -72,22 +67,6 @@ class FuseMountTest {
         Caller me = new Callers().of(1000, 1000, ProcessHandle.current().pid());
         assertEquals(1000, me.uid());
         assertEquals(Caller.ROOT, new Callers().of(0, 0, 1));
-    }
-
-    @Test
-    void accessFollowsTheCallersClassAndTheModeBits() {
-        Attr file = new Attr(0x01000002, FileType.REGULAR, 0640, 1000, 100, 0, 1, Instant.EPOCH, Instant.EPOCH,
-                Instant.EPOCH);
-        Access.check(new Caller(1000, 1000), file, Access.R_OK | Access.W_OK);
-        Access.check(new Caller(2000, 3000, 100), file, Access.R_OK); // by a supplementary group
-        assertEquals(Errno.EACCES, assertThrows(KdfsException.class,
-                () -> Access.check(new Caller(2000, 3000, 100), file, Access.W_OK)).errno());
-        assertEquals(Errno.EACCES, assertThrows(KdfsException.class,
-                () -> Access.check(new Caller(2000, 2000), file, Access.R_OK)).errno());
-        Access.check(new Caller(2000, 2000), file, 0); // F_OK
-        Access.check(Caller.ROOT, file, Access.R_OK | Access.W_OK);
-        assertEquals(Errno.EACCES, assertThrows(KdfsException.class, () -> Access.check(Caller.ROOT, file, Access.X_OK))
-                .errno(), "root executes only what somebody may execute");
     }
 
     @Test
