@@ -138,6 +138,15 @@ final class NodeProcess {
      * Runs a command to completion and returns its exit status and output; a command
      * still running after {@code limit} is killed and fails the test.
      */
+    /** Lines of the node's console log (runtime/logback.xml: warnings and errors on standard error). */
+    private static final Pattern CONSOLE_LOG = Pattern.compile(
+            "(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN |ERROR) node \\S+ .*\\R?");
+
+    /** {@code output} without the node's console log lines, which stderr interleaves with command output. */
+    static String withoutConsoleLog(String output) {
+        return CONSOLE_LOG.matcher(output).replaceAll("");
+    }
+
     /** Runs {@code script} with {@code bash -euo pipefail}. */
     static Result bash(String script, Duration limit) throws IOException, InterruptedException {
         return run(List.of("bash", "-euo", "pipefail", "-c", script), limit);
