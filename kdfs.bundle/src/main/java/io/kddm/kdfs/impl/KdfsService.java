@@ -199,7 +199,12 @@ public final class KdfsService {
 
     @Deactivate
     void deactivate() {
-        syncer.shutdownNow();
+        syncer.shutdown(); // a pass under way ends (interrupted, its file writes would fail and be redone)
+        try {
+            syncer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         kdfs.stopCloseWriteBack();
         if (kdfs.state().mounted()) {
             List<String> failed = kdfs.syncAll();

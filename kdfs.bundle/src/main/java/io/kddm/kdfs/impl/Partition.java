@@ -205,6 +205,7 @@ final class Partition {
             }
             try {
                 Files.createDirectories(entry);
+                madeUnforced.add(local); // pages go before their inode: its durable write-back forces the folder
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot make " + entry + ": " + e.getMessage(), e);
             }

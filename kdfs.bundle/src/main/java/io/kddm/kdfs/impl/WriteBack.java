@@ -133,10 +133,19 @@ final class WriteBack {
         }
     }
 
+    /**
+     * One write-back of {@code ino}, under its lock. An unforced one marks the inode
+     * unforced before it takes it out of {@link #dirty}, so a durable pass's list
+     * (dirty and unforced, read without the lock) cannot miss it; a durable one
+     * decides under the lock whether an unforced write-back left something to force.
+     */
     private void store(int ino, boolean always, boolean durable) {
         synchronized (syncing[Math.floorMod(ino, syncing.length)]) {
+            if (!durable && dirty.containsKey(ino)) {
+                unforced.add(ino);
+            }
             Dirty d = dirty.remove(ino);
-            if (d == null && !always) {
+            if (d == null && !always && !(durable && unforced.contains(ino))) {
                 return;
             }
             Set<Long> dirPages = d == null ? Set.of() : d.dirPages;
@@ -150,7 +159,6 @@ final class WriteBack {
                     unforced.remove(ino);
                 } else {
                     inodes.writeBack(Ino.object(ino));
-                    unforced.add(ino);
                 }
             } catch (RuntimeException e) {
                 mark(ino, again -> { // what was not written back (synced pages were taken out)
@@ -203,7 +211,7 @@ final class WriteBack {
         }
         for (Integer ino : inodes) {
             try {
-                store(ino, durable && unforced.contains(ino), durable); // a clean unforced one: its inode forces it
+                store(ino, false, durable);
             } catch (RuntimeException e) {
                 failed.add("inode " + Ino.format(ino) + ": " + e.getMessage());
             }

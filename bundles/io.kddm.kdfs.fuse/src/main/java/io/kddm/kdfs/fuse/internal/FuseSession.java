@@ -100,6 +100,9 @@ final class FuseSession {
         } catch (RuntimeException | LinkageError e) {
             LOG.warn("kDFS FUSE request {} on node {} failed", in.opcode, in.nodeid, e);
             error = -Errno.EIO.code();
+        } catch (Error e) { // out of memory, stack overflow: answered, so that the caller does not hang
+            device.write(out.buffer(), out.finish(in.unique, -Errno.EIO.code()));
+            throw e;
         }
         if (error != KdfsLowLevel.NO_REPLY) {
             int w = device.write(out.buffer(), out.finish(in.unique, error));

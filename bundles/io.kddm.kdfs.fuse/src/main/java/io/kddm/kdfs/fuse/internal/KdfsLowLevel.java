@@ -157,7 +157,9 @@ final class KdfsLowLevel {
         Integer gid = (valid & FATTR_GID) != 0 ? in.int32(80) : null;
         Long size = (valid & FATTR_SIZE) != 0 ? in.int64(16) : null;
         Instant atime = time(in, valid, FATTR_ATIME, FATTR_ATIME_NOW, 32, 56);
-        Instant mtime = time(in, valid, FATTR_MTIME, FATTR_MTIME_NOW, 40, 60);
+        // truncate(2) comes with "mtime now": kDFS's truncate sets it itself, and setting times is the owner's
+        boolean truncateNow = size != null && (valid & FATTR_MTIME_NOW) != 0;
+        Instant mtime = truncateNow ? null : time(in, valid, FATTR_MTIME, FATTR_MTIME_NOW, 40, 60);
         if (mode == null && uid == null && gid == null && size == null && atime == null && mtime == null) {
             return kdfs.getattr(ino); // only what kDFS sets itself (ctime) or keeps nothing of (lock owner)
         }
@@ -189,8 +191,16 @@ final class KdfsLowLevel {
         String to = in.name(in.after(names));
         Caller c = caller(in);
         int toDir = ino(newdir);
-        hideIfOpen(c, toDir, to); // a file open here that the rename replaces keeps its data too
-        kdfs.rename(c, dir, from, toDir, to);
+        OpenFiles.Hidden h = hideIfOpen(c, toDir, to); // a file open here that the rename replaces keeps its data
+        try {
+            kdfs.rename(c, dir, from, toDir, to);
+        } catch (KdfsException e) {
+            if (h != null) { // refused (permission, a source gone): the target gets its name back
+                files.unhide(h.ino());
+                kdfs.rename(c, h.dir(), h.name(), toDir, to);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -201,25 +211,29 @@ final class KdfsLowLevel {
      * Opens on other nodes are not seen: their reads fail once it is gone.
      */
     private void unlink(Caller c, int dir, String name) {
-        if (!hideIfOpen(c, dir, name)) {
+        if (hideIfOpen(c, dir, name) == null) {
             kdfs.unlink(c, dir, name);
         }
     }
 
-    private boolean hideIfOpen(Caller c, int dir, String name) {
+    /** Renames the file {@code name} to a hidden name if it is open here; where it went, or null. */
+    private OpenFiles.Hidden hideIfOpen(Caller c, int dir, String name) {
         Attr a;
         try {
             a = kdfs.lookup(c, dir, name);
         } catch (KdfsException e) {
-            return false; // nothing there (the operation itself says so), or not searchable (it fails alike)
+            return null; // nothing there (the operation itself says so), or not searchable (it fails alike)
         }
         if (a.isDirectory() || a.nlink() > 1 || !files.isOpen(a.ino())) {
-            return false;
+            return null;
         }
-        String hidden = ".kdfs_hidden_" + Integer.toHexString(a.ino()) + "_" + Long.toHexString(System.nanoTime());
-        kdfs.rename(c, dir, name, dir, hidden);
-        files.hide(a.ino(), new OpenFiles.Hidden(dir, hidden));
-        return true;
+        OpenFiles.Hidden h = new OpenFiles.Hidden(a.ino(), dir, ".kdfs_hidden_" + Integer.toHexString(a.ino()) + "_"
+                + Long.toHexString(System.nanoTime()));
+        kdfs.rename(c, dir, name, dir, h.name());
+        if (!files.hide(a.ino(), h)) {
+            drop(h); // its last close came meanwhile: nobody else will
+        }
+        return h;
     }
 
     /** The last close of a file unlinked while open: its hidden name goes, and with it the inode. */

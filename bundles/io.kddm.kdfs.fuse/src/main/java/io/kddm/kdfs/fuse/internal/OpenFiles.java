@@ -16,7 +16,7 @@ import io.kddm.kdfs.OpenFile;
  */
 final class OpenFiles {
     /** Where an unlinked open file waits for its last close: a folder and a name of its own. */
-    record Hidden(int dir, String name) {
+    record Hidden(int ino, int dir, String name) {
     }
 
     private final ConcurrentHashMap<Long, OpenFile> open = new ConcurrentHashMap<>();
@@ -46,16 +46,38 @@ final class OpenFiles {
 
     /** One open of {@code ino} closed: where it was hidden if that was its last open and it was unlinked. */
     Hidden closed(int ino) {
-        return opens.computeIfPresent(ino, (i, n) -> n == 1 ? null : n - 1) == null ? hidden.remove(ino) : null;
+        Hidden[] last = new Hidden[1];
+        opens.computeIfPresent(ino, (i, n) -> { // atomic with hide(): a hiding is recorded before or dropped here
+            if (n > 1) {
+                return n - 1;
+            }
+            last[0] = hidden.remove(ino);
+            return null;
+        });
+        return last[0];
     }
 
     boolean isOpen(int ino) {
         return opens.containsKey(ino);
     }
 
-    /** Records that {@code ino}, open here, was unlinked by renaming it to {@code h}. */
-    void hide(int ino, Hidden h) {
-        hidden.put(ino, h);
+    /**
+     * Records that {@code ino} was unlinked by renaming it to {@code h}; false if its
+     * last open closed meanwhile (then nobody will drop it: the caller does, at once).
+     */
+    boolean hide(int ino, Hidden h) {
+        boolean[] open = new boolean[1];
+        opens.computeIfPresent(ino, (i, n) -> {
+            hidden.put(ino, h);
+            open[0] = true;
+            return n;
+        });
+        return open[0];
+    }
+
+    /** Forgets a hiding undone (the rename it made room for failed and the name was given back). */
+    void unhide(int ino) {
+        hidden.remove(ino);
     }
 
     int size() {
