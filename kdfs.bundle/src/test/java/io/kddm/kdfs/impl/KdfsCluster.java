@@ -22,6 +22,8 @@ final class KdfsCluster implements AutoCloseable {
     private final Map<Integer, LocalKdfs> kdfs = new LinkedHashMap<>();
     /** Inode stores asked of the IO linkers, per kind ("sync", "writeBack"), on any node. */
     final Map<String, java.util.concurrent.atomic.AtomicInteger> inodeStores = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The kind of the last store of each inode object ("sync" or "writeBack"). */
+    final Map<Long, String> lastInodeStore = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code partitions.get(i)} is node i+1's partition folder (formatted), or null for a diskless node. */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions) {
@@ -78,12 +80,14 @@ final class KdfsCluster implements AutoCloseable {
             public void sync(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
                 l.sync(set, objectId, value);
                 count("sync");
+                lastInodeStore.put(objectId, "sync");
             }
 
             @Override
             public void writeBack(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
                 l.writeBack(set, objectId, value);
                 count("writeBack");
+                lastInodeStore.put(objectId, "writeBack");
             }
 
             @Override
