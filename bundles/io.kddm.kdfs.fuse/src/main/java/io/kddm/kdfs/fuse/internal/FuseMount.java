@@ -114,6 +114,11 @@ final class FuseMount {
             throw new FuseException("no /dev/fuse on this machine: load the fuse kernel module (modprobe fuse), or "
                     + "give the container the device (--device /dev/fuse)");
         }
+        if (!isRoot() && !(Files.isReadable(Path.of("/dev/fuse")) && Files.isWritable(Path.of("/dev/fuse")))) {
+            throw new FuseException("/dev/fuse is not readable and writable by user " + System.getProperty("user.name")
+                    + ": run the node as root, or make /dev/fuse 0666 as most distributions do (fusermount then "
+                    + "mounts for this user)");
+        }
         if (!kdfs.mounted()) {
             throw new FuseException("kDFS is not mounted on this node: kdfs:mount first (or partition= in "
                     + "io.kddm.kdfs.cfg)");
