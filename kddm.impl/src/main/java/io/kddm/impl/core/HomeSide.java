@@ -3,7 +3,6 @@ package io.kddm.impl.core;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.kddm.api.linker.IoLinker;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.SetIds;
 import io.kddm.api.transport.Inbound;
@@ -37,16 +36,12 @@ final class HomeSide {
         }
         node.workers.execute(() -> {
             try {
-                if (m.count() < 0 || m.count() >= LocalOperations.Store.values().length) {
+                LocalOperations.Store store = LocalOperations.Store.of(m.count());
+                if (store == null) {
                     in.fail("SYNC of object " + m.objectId() + " asks an unknown store kind " + m.count());
                     return;
                 }
-                IoLinker linker = node.calls.awaitLinker(s);
-                switch (LocalOperations.Store.values()[m.count()]) {
-                    case REMOVE -> linker.remove(s.context, m.objectId());
-                    case WRITE_BACK -> linker.writeBack(s.context, m.objectId(), m.bytes());
-                    case SYNC -> linker.sync(s.context, m.objectId(), m.bytes());
-                }
+                store.apply(node.calls.awaitLinker(s), s.context, m.objectId(), m.bytes());
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());

@@ -175,21 +175,35 @@ final class LocalOperations {
     void sync(SetState s, long objectId, boolean durable) {
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
             if (node.calls.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
-                IoLinker linker = node.calls.awaitLinker(s);
-                if (durable) {
-                    linker.sync(s.context, objectId, h.current());
-                } else {
-                    linker.writeBack(s.context, objectId, h.current());
-                }
+                Store.of(durable).apply(node.calls.awaitLinker(s), s.context, objectId, h.current());
             } else {
-                atHome(s, objectId, h.current(), durable ? Store.SYNC : Store.WRITE_BACK, "sync");
+                atHome(s, objectId, h.current(), Store.of(durable), "sync");
             }
         }
     }
 
-    /** What a SYNC asks of the home's store (its count field). */
+    /** What a SYNC asks of the home's store (its count field), and the IO linker call that does it. */
     enum Store {
-        SYNC, REMOVE, WRITE_BACK
+        SYNC, REMOVE, WRITE_BACK;
+
+        private static final Store[] KINDS = values();
+
+        static Store of(boolean durable) {
+            return durable ? SYNC : WRITE_BACK;
+        }
+
+        /** The kind a SYNC's count field names; null if none. */
+        static Store of(int count) {
+            return count >= 0 && count < KINDS.length ? KINDS[count] : null;
+        }
+
+        void apply(IoLinker linker, io.kddm.api.linker.SetContext context, long objectId, byte[] value) {
+            switch (this) {
+                case SYNC -> linker.sync(context, objectId, value);
+                case WRITE_BACK -> linker.writeBack(context, objectId, value);
+                case REMOVE -> linker.remove(context, objectId);
+            }
+        }
     }
 
     /** Asks the object's home to store {@code value} (or delete it) and waits until it has. */

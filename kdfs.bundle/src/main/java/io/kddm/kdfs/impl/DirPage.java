@@ -119,75 +119,58 @@ final class DirPage {
         return b.array();
     }
 
-    /** Decodes a page (what follows its entries is ignored); {@code where} names it in errors. */
     /**
      * The entry {@code name} of an encoded page, or null: what {@code decode(bytes).find(name)}
      * returns, checked alike, without decoding the other entries (a lookup's path).
      */
     static Entry find(byte[] bytes, String name, Object where) {
+        return scan(bytes, name.getBytes(StandardCharsets.UTF_8), name, null, where);
+    }
+
+    /** Decodes a page (what follows its entries is ignored); {@code where} names it in errors. */
+    static DirPage decode(byte[] bytes, Object where) {
+        List<Entry> entries = new ArrayList<>();
+        scan(bytes, null, null, entries, where);
+        return new DirPage(entries);
+    }
+
+    /**
+     * Reads an encoded page's entries, checking each: returns the one named
+     * {@code wanted} (as {@code name}), or, without a name, adds every entry to
+     * {@code all} and returns null.
+     */
+    private static Entry scan(byte[] bytes, byte[] wanted, String name, List<Entry> all, Object where) {
         if (bytes.length == 0) {
             return null;
         }
-        byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
-            int count = header(b, where);
+            if (b.getInt() != MAGIC) {
+                throw new CorruptPartitionException(where, "not a kDFS directory page (bad magic)");
+            }
+            int count = b.getInt();
+            if (count < 0 || count > SIZE / 16) {
+                throw new CorruptPartitionException(where, "bad entry count " + count);
+            }
             for (int i = 0; i < count; i++) {
                 long cookie = b.getLong();
                 int ino = b.getInt();
                 int type = b.get();
                 int length = Short.toUnsignedInt(b.getShort());
-                check(type, length, i, where);
+                if (type < 0 || type >= FileType.values().length || length == 0 || length > 255) {
+                    throw new CorruptPartitionException(where, "damaged entry " + i);
+                }
                 int at = b.position();
                 b.position(at + length);
-                if (length == wanted.length
-                        && Arrays.equals(bytes, at, at + length, wanted, 0, wanted.length)) {
+                if (wanted == null) {
+                    all.add(new Entry(new String(bytes, at, length, StandardCharsets.UTF_8), ino,
+                            FileType.values()[type], cookie));
+                } else if (length == wanted.length && Arrays.equals(bytes, at, at + length, wanted, 0, length)) {
                     return new Entry(name, ino, FileType.values()[type], cookie);
                 }
             }
             return null;
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
-            throw new CorruptPartitionException(where, "truncated directory page");
-        }
-    }
-
-    private static int header(ByteBuffer b, Object where) {
-        if (b.getInt() != MAGIC) {
-            throw new CorruptPartitionException(where, "not a kDFS directory page (bad magic)");
-        }
-        int count = b.getInt();
-        if (count < 0 || count > SIZE / 16) {
-            throw new CorruptPartitionException(where, "bad entry count " + count);
-        }
-        return count;
-    }
-
-    private static void check(int type, int length, int i, Object where) {
-        if (type < 0 || type >= FileType.values().length || length == 0 || length > 255) {
-            throw new CorruptPartitionException(where, "damaged entry " + i);
-        }
-    }
-
-    static DirPage decode(byte[] bytes, Object where) {
-        List<Entry> entries = new ArrayList<>();
-        if (bytes.length == 0) {
-            return new DirPage(entries);
-        }
-        try {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            int count = header(b, where);
-            for (int i = 0; i < count; i++) {
-                long cookie = b.getLong();
-                int ino = b.getInt();
-                int type = b.get();
-                int length = Short.toUnsignedInt(b.getShort());
-                check(type, length, i, where);
-                byte[] name = new byte[length];
-                b.get(name);
-                entries.add(new Entry(new String(name, StandardCharsets.UTF_8), ino, FileType.values()[type], cookie));
-            }
-            return new DirPage(entries);
-        } catch (java.nio.BufferUnderflowException e) {
             throw new CorruptPartitionException(where, "truncated directory page");
         }
     }

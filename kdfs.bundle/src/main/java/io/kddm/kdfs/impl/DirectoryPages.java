@@ -40,11 +40,24 @@ final class DirectoryPages {
         return pagesRead.sum();
     }
 
-    private DirPage readPage(Held dir, int index) {
+    /** A page as errors name it; the text is made only if one is raised (a lookup makes none). */
+    private record PageName(int dir, int index) {
+        @Override
+        public String toString() {
+            return "page " + index + " of directory " + Ino.format(dir);
+        }
+    }
+
+    /** {@code read} of the bytes of page {@code index}, under a get. */
+    private <T> T onPage(Held dir, int index, java.util.function.BiFunction<byte[], PageName, T> read) {
         pagesRead.increment();
         try (ObjectHandle h = dirPages(dir.ino).get(Ino.page(dir.ino, index))) {
-            return DirPage.decode(h.value(), "page " + index + " of directory " + Ino.format(dir.ino));
+            return read.apply(h.value(), new PageName(dir.ino, index));
         }
+    }
+
+    private DirPage readPage(Held dir, int index) {
+        return onPage(dir, index, DirPage::decode);
     }
 
     /** Grabs a page and applies {@code change}; stores the page if it says it changed it. */
@@ -52,7 +65,7 @@ final class DirectoryPages {
         long object = Ino.page(dir.ino, index);
         boolean changed;
         try (ObjectHandle h = dirPages(dir.ino).grab(object)) {
-            DirPage p = DirPage.decode(h.value(), "page " + index + " of directory " + Ino.format(dir.ino));
+            DirPage p = DirPage.decode(h.value(), new PageName(dir.ino, index));
             changed = change.test(p);
             if (changed) {
                 h.value(p.encode());
@@ -65,11 +78,7 @@ final class DirectoryPages {
     }
 
     DirPage.Entry find(Held dir, String name) {
-        int index = DirPage.bucket(name, dir.meta.buckets);
-        pagesRead.increment();
-        try (ObjectHandle h = dirPages(dir.ino).get(Ino.page(dir.ino, index))) {
-            return DirPage.find(h.value(), name, "page " + index + " of directory " + Ino.format(dir.ino));
-        }
+        return onPage(dir, DirPage.bucket(name, dir.meta.buckets), (bytes, page) -> DirPage.find(bytes, name, page));
     }
 
     /** The entry {@code name} of a directory, or ENOENT. */

@@ -153,12 +153,10 @@ final class WriteBack {
             try {
                 storePages(Ino.dirSet(ino), PageLinker.DIR, dirPages, durable);
                 storePages(Ino.fileSet(ino), PageLinker.FILE, filePages, durable);
-                KddmSet inodes = kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID);
+                // a durable inode write-back forces the pages written back unforced before, too
+                store(kddm.wellKnown(Ino.INODE_SET, InodeLinker.ID), Ino.object(ino), durable);
                 if (durable) {
-                    inodes.sync(Ino.object(ino)); // forces the pages written back unforced before, too
                     unforced.remove(ino);
-                } else {
-                    inodes.writeBack(Ino.object(ino));
                 }
             } catch (RuntimeException e) {
                 mark(ino, again -> { // what was not written back (synced pages were taken out)
@@ -176,12 +174,16 @@ final class WriteBack {
         }
         KddmSet set = kddm.wellKnown(setId, family);
         for (Long page : List.copyOf(pages)) {
-            if (durable) {
-                set.sync(page);
-            } else {
-                set.writeBack(page);
-            }
+            store(set, page, durable);
             pages.remove(page);
+        }
+    }
+
+    private static void store(KddmSet set, long object, boolean durable) {
+        if (durable) {
+            set.sync(object);
+        } else {
+            set.writeBack(object);
         }
     }
 

@@ -112,19 +112,7 @@ final class KdfsLowLevel {
                 out.int32(data.length).int32(0);
             }
             case STATFS -> statfs(out);
-            case RELEASE -> {
-                OpenFile f = files.remove(in.int64(0));
-                if (f != null) {
-                    try {
-                        f.close(); // writes back what this open wrote
-                    } finally {
-                        OpenFiles.Hidden h = files.closed(f.ino());
-                        if (h != null) {
-                            drop(h);
-                        }
-                    }
-                }
-            }
+            case RELEASE -> files.release(in.int64(0), this::drop); // the close starts this open's write-back
             case FSYNC -> files.get(in.int64(0)).fsync();
             case FLUSH -> {
                 // close(2) asks no durability; release writes back what this open wrote

@@ -84,22 +84,34 @@ final class OpenFiles {
         return open.size();
     }
 
+    /**
+     * Closes the file of {@code fh} (none: nothing); {@code last} is given where it
+     * was hidden if that was its last open and it was unlinked meanwhile. False if no such handle.
+     */
+    boolean release(long fh, java.util.function.Consumer<Hidden> last) {
+        OpenFile f = remove(fh);
+        if (f == null) {
+            return false;
+        }
+        try {
+            f.close();
+        } finally {
+            Hidden h = closed(f.ino());
+            if (h != null) {
+                last.accept(h);
+            }
+        }
+        return true;
+    }
+
     /** Closes every file still open (the mount goes away); returns how many. */
     int closeAll(java.util.function.Consumer<Hidden> last) {
         int n = 0;
         for (Long fh : open.keySet()) {
-            OpenFile f = remove(fh);
-            if (f != null) {
-                try {
-                    f.close();
-                } catch (RuntimeException ignored) {
-                    // closing is best effort here: the mount is going away
-                }
-                Hidden h = closed(f.ino());
-                if (h != null) {
-                    last.accept(h);
-                }
-                n++;
+            try {
+                n += release(fh, last) ? 1 : 0;
+            } catch (RuntimeException ignored) {
+                n++; // closing is best effort here: the mount is going away
             }
         }
         return n;
