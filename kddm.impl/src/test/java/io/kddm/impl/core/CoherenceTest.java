@@ -247,7 +247,7 @@ class CoherenceTest {
                 history, Set.of());
         for (var r : runs) {
             Workload.Outcome o = r.get(120, TimeUnit.SECONDS);
-            assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
+            assertTrue(o.unexpected().isEmpty(), o.traces());
             assertEquals(0, o.failed());
         }
         assertEquals(3 * 4 * 250, check(history));
@@ -297,7 +297,7 @@ class CoherenceTest {
                 throw new AssertionError("node " + (i + 1) + "'s workload did not end 60 s after the crash; what is "
                         + "in motion:\n" + inMotion(nodes), hung);
             }
-            assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
+            assertTrue(o.unexpected().isEmpty(), o.traces());
             failed += o.failed();
         }
         System.out.println("after crash: survivors finished " + (System.nanoTime() - crashed) / 1_000_000

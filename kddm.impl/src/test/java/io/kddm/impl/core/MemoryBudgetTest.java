@@ -237,7 +237,7 @@ class MemoryBudgetTest {
                 } catch (java.util.concurrent.TimeoutException t) {
                     throw new AssertionError(family + ": the workload did not end within 30 s; state:\n" + state(), t);
                 }
-                assertTrue(o.unexpected().isEmpty(), o.unexpected().toString());
+                assertTrue(o.unexpected().isEmpty(), o.traces());
                 assertEquals(0, o.failed(), family + ": operations failed");
             }
             assertEquals(3 * 3 * 300, CoherenceTest.check(history), family + ": operations checked");

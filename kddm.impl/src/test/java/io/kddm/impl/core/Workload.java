@@ -19,6 +19,14 @@ import io.kddm.impl.shell.CounterOp;
 public final class Workload {
     /** How the run went. */
     public record Outcome(long completed, long failed, List<Throwable> unexpected) {
+        /** The unexpected failures with their stack traces: a rare one must say where it came from. */
+        public String traces() {
+            java.io.StringWriter w = new java.io.StringWriter();
+            for (Throwable t : unexpected) {
+                t.printStackTrace(new java.io.PrintWriter(w, true));
+            }
+            return w.toString();
+        }
     }
 
     private Workload() {
