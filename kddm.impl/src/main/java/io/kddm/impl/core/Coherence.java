@@ -180,8 +180,7 @@ public final class Coherence {
         s.destroyed = true;
         for (ObjectEntry e : s.objects.values()) {
             synchronized (e) {
-                object.failAll(e, failure);
-                eviction.hold(e, null); // its bytes no longer count against the budget
+                object.discard(e, failure);
             }
         }
     }

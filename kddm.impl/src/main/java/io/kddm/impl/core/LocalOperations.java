@@ -93,6 +93,15 @@ final class LocalOperations {
                     throw new KddmException("interrupted while waiting for object " + objectId);
                 }
             }
+            if (w.granted && e.voidedBy != null) {
+                // Granted, then voided before this thread woke: the bytes it was granted are gone.
+                if (write) {
+                    e.writers--;
+                } else {
+                    e.readers--;
+                }
+                w.failure = e.voidedBy;
+            }
             if (w.failure != null) {
                 node.stats.failures.increment();
                 throw w.failure;
@@ -117,7 +126,7 @@ final class LocalOperations {
             } else {
                 e.readers--;
             }
-            if (s.destroyed || e.voided) {
+            if (s.destroyed || e.voidedBy != null) {
                 return; // its objects were dropped (and their waiters failed): nothing to publish
             }
             if (h.write) {

@@ -70,8 +70,12 @@ final class ObjectEntry {
     int retryDelayMs;
     /** The pending retry after a refusal: a retry that finds another one here is stale. */
     Object retry;
-    /** Dropped when this node was taken out of the cluster: a handle put later publishes nothing. */
-    boolean voided;
+    /**
+     * Why the entry is void (its set destroyed here, this node stopped or taken out
+     * of the cluster), null while it is live: nothing is granted from it again, and
+     * a handle put later publishes nothing.
+     */
+    RuntimeException voidedBy;
     /** When a local thread was last granted the object (nanoTime), for the memory budget. */
     long lastUse;
     /** The object came by a handoff and no local thread used it since. */

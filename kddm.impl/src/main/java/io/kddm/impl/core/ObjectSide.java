@@ -38,6 +38,12 @@ final class ObjectSide {
      * every change of state. Rows O10-O12, O16, O23, F10, F14, F15; it starts O1, O2, O13, O17.
      */
     void serve(SetState s, ObjectEntry e) {
+        if (e.voidedBy != null) {
+            // A thread that found the entry before it was voided queues here afterwards.
+            failAll(e, e.voidedBy);
+            e.queue.clear();
+            return;
+        }
         if (e.homeDown && e.readers == 0 && e.writers == 0 && e.state != ObjectState.INV_COPY) {
             dropCopy(s, e);
         }
@@ -220,6 +226,27 @@ final class ObjectSide {
         e.state = ObjectState.INV_COPY;
         node.eviction.hold(e, null);
         node.calls.tell(s, l -> l.invalidate(s.context, e.objectId));
+    }
+
+    /**
+     * Holding the monitor: the entry is void for good (its set destroyed here, this
+     * node stopping or taken out of the cluster). Waiters fail with {@code failure},
+     * and so does every thread that queues on it later (it may have found the entry
+     * just before). Its bytes no longer count against the budget; a handle still
+     * open keeps its own. Rows F13, L7.
+     */
+    void discard(ObjectEntry e, RuntimeException failure) {
+        e.voidedBy = failure;
+        failAll(e, failure);
+        abandonRequest(e);
+        e.queue.clear();
+        e.upgrading = false;
+        e.invalidateAckTo = 0;
+        e.homeDown = false;
+        e.copyset.clear();
+        e.state = ObjectState.INV_COPY;
+        node.eviction.hold(e, null);
+        e.notifyAll();
     }
 
     /** Holding the monitor: every local thread waiting for the object fails with {@code failure}. */

@@ -141,6 +141,9 @@ enum StateTable {
             "unchanged", "LocalOperations#holders"),
     L6("local", "any", "get or grab not granted within its timeout", "the waiter leaves the queue; "
             + "OperationTimeoutException (nothing was granted)", "unchanged", "LocalOperations#acquire"),
+    L7("local", "any", "the set is destroyed here, or the node stops",
+            "every waiter fails, and so does every thread that queues on the entry later; nothing is granted from it",
+            "INV_COPY (void)", "ObjectSide#discard"),
     // ---- over the memory budget -------------------------------------------------------------------------------------
     B1("budget", "READ_COPY, idle", "flushing pass", "dropped silently", "INV_COPY", "Eviction#evict"),
     B2("budget", "READ_OWNER, WRITE_OWNER, idle, the only copy, disk-backed", "flushing pass",

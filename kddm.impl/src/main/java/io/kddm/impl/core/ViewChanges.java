@@ -77,10 +77,7 @@ final class ViewChanges {
         for (SetState s : node.allSets()) {
             for (ObjectEntry e : s.objects.values()) {
                 synchronized (e) {
-                    e.voided = true;
-                    node.object.failAll(e, failure);
-                    node.eviction.hold(e, null);
-                    e.notifyAll();
+                    node.object.discard(e, failure);
                 }
             }
             s.objects.clear();

@@ -466,6 +466,59 @@ class CoherenceTest {
         assertEquals(0, k.coherence().heldBytes(), "the destroyed set's bytes are not counted as held");
     }
 
+
+    /**
+     * A node's threads racing its own stop (or a destroy of their set) get a kDDM
+     * error, never a handle without a value: the check that the set is gone and
+     * the queueing on the object are not one step, and a waiter queued on an entry
+     * the stop had just emptied was granted it (a NullPointerException in
+     * Handle.value, seen once in crashMidRun...).
+     */
+    @RepeatedTest(30)
+    @Covers({L7})
+    void threadsRacingTheirNodesStopFailWithKddmErrorsOnly(RepetitionInfo round) throws Exception {
+        List<KddmService> nodes = cluster(1, Duration.ZERO, Duration.ofSeconds(5));
+        KddmService k = nodes.get(0);
+        KddmSet a = k.create(FAMILY);
+        List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long object = t % 2;
+            Thread th = new Thread(() -> {
+                while (true) {
+                    try (ObjectHandle h = (object == 0 ? a.grab(object) : a.get(object))) {
+                        h.read(0, new byte[8], 0, 8);
+                        if (h.writable()) {
+                            h.value(new byte[] {1, 2, 3});
+                        }
+                        done.incrementAndGet();
+                    } catch (KddmException expected) {
+                        return;
+                    } catch (Throwable other) {
+                        unexpected.add(other);
+                        return;
+                    }
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        while (done.get() < 200) {
+            Thread.onSpinWait();
+        }
+        if (round.getCurrentRepetition() % 2 == 0) {
+            k.destroy(a.id());
+        } else {
+            k.coherence().close();
+        }
+        for (Thread th : threads) {
+            th.join(10_000);
+            assertTrue(!th.isAlive(), "a thread still runs 10 s after its node stopped");
+        }
+        assertTrue(unexpected.isEmpty(), () -> "not kDDM errors: " + unexpected.stream()
+                .map(ex -> ex + " at " + java.util.Arrays.toString(ex.getStackTrace())).toList());
+    }
     /** Holders as the home knows them: a transfer's DONE reaches it after the grab returns, hence the waits. */
     @Test
     @Covers({L5, H16, O27})

@@ -113,7 +113,8 @@ class StateTableTest {
             String name = classes.relativize(f).toString().replace('/', '.').replaceAll("\\.class$", "");
             for (Method m : Class.forName(name, false, getClass().getClassLoader()).getDeclaredMethods()) {
                 Covers c = m.getAnnotation(Covers.class);
-                if (c != null && m.isAnnotationPresent(org.junit.jupiter.api.Test.class)) { // a test, not a helper
+                if (c != null && (m.isAnnotationPresent(org.junit.jupiter.api.Test.class)
+                        || m.isAnnotationPresent(org.junit.jupiter.api.RepeatedTest.class))) { // a test, not a helper
                     covered.addAll(List.of(c.value()));
                 }
             }
