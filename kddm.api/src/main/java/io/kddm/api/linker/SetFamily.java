@@ -38,6 +38,17 @@ public interface SetFamily {
     }
 
     /**
+     * How many other nodes keep a backup of each object's value (0: none, the
+     * object dies with its owner). A put that changed the value returns once
+     * every backup acknowledged it, and no other node is served the object
+     * before; when the owner dies, its home promotes the newest surviving copy.
+     * Overridden per node by {@code backups.FAMILY} in {@code io.kddm.core}.
+     */
+    default int backups() {
+        return 0;
+    }
+
+    /**
      * Well-known sets of this family that nodes open by themselves on first use
      * (its homes must be {@code NODE_BITS} or {@code LINKER}). Like the other
      * traits, a property of the family's sets: it must not change between versions.

@@ -124,6 +124,8 @@ public final class Coherence {
     final LocalOperations local = new LocalOperations(this);
     final Dispatch dispatch = new Dispatch(this);
     final ViewChanges changes = new ViewChanges(this);
+    final Replication replication = new Replication(this);
+    final OwnerFailover failover = new OwnerFailover(this);
     /** The view installed here: messages are stamped with its epoch and admitted by it. */
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */
@@ -194,6 +196,15 @@ public final class Coherence {
         return budget.held();
     }
 
+    /** Backups this node keeps for other nodes' objects. */
+    public int backupCount() {
+        return replication.store.count();
+    }
+
+    public long backupBytes() {
+        return replication.store.bytes();
+    }
+
     /** The memory budget in bytes, 0 for none. */
     public long memoryBudget() {
         return budget.limit();
@@ -245,6 +256,7 @@ public final class Coherence {
 
     void dropSet(long id) {
         SetState s = sets.remove(id);
+        replication.store.dropSet(id);
         if (s != null) {
             abandon(s, new UnknownSetException("set " + SetIds.format(id) + " was destroyed"));
         }
@@ -330,6 +342,17 @@ public final class Coherence {
     boolean isMember() {
         View v = view;
         return v.epoch() == 0 || v.epoch() > excludedAt && v.members().containsKey(self);
+    }
+
+    /**
+     * Whether {@code node} is in the view installed here (up, without agreed
+     * views). Checked again under an entry's monitor for what a node sends just
+     * before it dies: admitted before the view without it was installed, handled
+     * after, it must not undo what the survivors' claims decided (R6).
+     */
+    boolean inView(int node) {
+        View v = view;
+        return node == self || (v.epoch() == 0 ? linkers.isUp(node) : v.members().containsKey(node));
     }
 
     /** This node's lease was lost or regained: see {@link ViewChanges#leaseChanged}. */

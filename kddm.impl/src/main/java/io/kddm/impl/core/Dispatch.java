@@ -168,7 +168,7 @@ final class Dispatch {
             case GET_REQ, GRAB_REQ, HANDOFF_REQ, WRITEBACK_REQ, DONE, REMOVED, WRITTEN_BACK, NOT_OWNER -> Route.HOME;
             case FWD_GET, FWD_GRAB, FWD_WRITEBACK, TOUCH, COPY, OWNERSHIP, INV, INV_ACK, LOST, UNKNOWN_SET,
                     HANDED_OFF -> Route.OBJECT;
-            case SYNC, WHO_OWNS, WHO_HOLDS -> Route.QUESTION;
+            case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM -> Route.QUESTION;
             case SET_CREATE, SET_LOOKUP, SET_DESTROY -> Route.SET;
             case DROPPED, HANDOFF_OK -> Route.NEVER_SENT;
         };
@@ -230,14 +230,15 @@ final class Dispatch {
                 // object side: the requester and copy holders
                 case TOUCH -> node.object.touch(s, id, m.node() != 0);
                 case COPY -> node.object.copy(s, id, sender, m.bytes());
-                case OWNERSHIP -> node.object.ownership(s, id, m.count(), m.bytes(), m.node() == 1);
+                case OWNERSHIP -> node.object.ownership(s, id, sender, m.count(), m.bytes(), m.node() == 1);
                 case INV -> node.object.invalidate(s, id, m.node());
                 case INV_ACK -> node.object.invalidationAck(s, id, sender);
                 case LOST -> node.object.lost(s, id, new String(m.bytes(), StandardCharsets.UTF_8));
                 case UNKNOWN_SET -> node.object.notOpenAtHome(s, id, new String(m.bytes(), StandardCharsets.UTF_8));
                 case HANDED_OFF -> node.changes.handedOff(s.id, id);
                 // not sent as one-way messages
-                case SYNC, WHO_OWNS, WHO_HOLDS, SET_CREATE, SET_LOOKUP, SET_DESTROY, DROPPED, HANDOFF_OK ->
+                case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM, SET_CREATE, SET_LOOKUP, SET_DESTROY, DROPPED,
+                        HANDOFF_OK ->
                     LOG.warn("unexpected {} from node {} ({}): dropped", m.kind(), sender, route(m.kind()));
             }
         } catch (RuntimeException ex) {
@@ -245,7 +246,7 @@ final class Dispatch {
         }
     }
 
-    /** A request with a reply: SYNC (row H15), WHO_OWNS (H16), WHO_HOLDS (O27). */
+    /** A request with a reply: SYNC (row H15), WHO_OWNS (H16), WHO_HOLDS (O27), BACKUP (R2), CLAIM (R6). */
     private void question(Inbound in) {
         Message m;
         try {
@@ -263,6 +264,8 @@ final class Dispatch {
         try {
             switch (m.kind()) {
                 case SYNC -> node.home.sync(in, m);
+                case BACKUP -> node.replication.onBackup(in, m);
+                case CLAIM -> node.failover.onClaim(in, m);
                 case WHO_OWNS, WHO_HOLDS -> {
                     SetState s = node.set(m.setId()); // a set never opened here: "nobody", and nothing opened
                     in.reply(s == null ? Wire.EMPTY : answer(m.kind(), s, m.objectId()));

@@ -12,10 +12,10 @@ import io.kddm.api.linker.WellKnownSets;
  * between versions.
  */
 record FamilyTraits(String ioLinker, HomePolicy home, boolean firstTouchAtHome, int maxObjectSize,
-        boolean localExclusion, WellKnownSets wellKnownSets) {
+        boolean localExclusion, WellKnownSets wellKnownSets, int backups) {
 
     static FamilyTraits of(SetFamily f) {
         return new FamilyTraits(f.ioLinker(), f.home(), f.firstTouchAtHome(), f.maxObjectSize(), f.localExclusion(),
-                f.wellKnownSets());
+                f.wellKnownSets(), Math.max(0, Math.min(Replication.MAX_BACKUPS, f.backups())));
     }
 }

@@ -68,6 +68,9 @@ final class HomeSide {
         if (!node.linkers.hasLease()) {
             return; // F14: a home without a lease serves nothing; the queue waits for it (F15) or the node's reset
         }
+        if (me.recovering != null) {
+            return; // R5: served once the survivors have said what they hold
+        }
         while (me.current == null && !me.queue.isEmpty()) {
             Request r = me.queue.poll();
             if (!node.linkers.isUp(r.requester)) {
@@ -285,8 +288,16 @@ final class HomeSide {
         me.owner = 0;
     }
 
-    /** The owner of a home entry died or cannot be reached: the object is lost. Holding the monitor. Rows F3, H13. */
+    /**
+     * The owner of a home entry died or cannot be reached, or a forward found it
+     * does not own the object: with backups, the survivors' claims decide (R5);
+     * without, the object is lost. Holding the monitor. Rows F3, H13.
+     */
     void ownerGone(SetState s, ManagerEntry me, int owner) {
+        if (node.replication.backups(s) > 0) {
+            node.failover.begin(s, me, owner);
+            return;
+        }
         markLost(me, owner);
         Request r = me.current;
         me.finish();
@@ -309,12 +320,27 @@ final class HomeSide {
         return Wire.EMPTY;
     }
 
-    /** A node died or left: nothing it held or was asked for here will come. Rows F2-F6. */
+    /**
+     * A node died or left: nothing it held or was asked for here will come. With
+     * backups, what the dead node owned or was being given goes to the survivors'
+     * claims instead of being lost. Rows F2-F6, R5, R9.
+     */
     void nodeDown(SetState s, int down) {
+        boolean failover = node.replication.backups(s) > 0;
         for (ManagerEntry me : s.managed.values()) {
             synchronized (me) {
                 me.queue.removeIf(r -> r.requester == down);
+                if (me.recovering != null) {
+                    node.failover.survivorDown(s, me, down);
+                    continue;
+                }
                 Request r = me.current;
+                boolean mayHaveIt = me.owner == down || r != null && (r.forwardedTo == down || r.requester == down
+                        && r.forwardedTo != Request.AT_HOME && (r.forwardedTo == 0 || r.write));
+                if (failover && mayHaveIt && me.lost == null) {
+                    node.failover.begin(s, me, down);
+                    continue;
+                }
                 if (me.owner == down && (r == null || r.forwardedTo != down)) {
                     markLost(me, down);
                 }

@@ -12,6 +12,7 @@ enum HomeState {
     TOUCHING("a first touch was sent to the requester (TOUCH); waiting for its DONE"),
     FORWARDED("a request went to the owner (FWD_GET, FWD_GRAB, FWD_WRITEBACK); waiting for the requester's DONE"),
     AT_HOME("the home works on it itself: a first touch from its store, or storing a written-back object"),
+    RECOVERING("its owner died: the survivors are asked what they hold of it (CLAIM); requests wait"),
     LOST("its only copy died with a node: every request fails, it is never made anew");
 
     private final String meaning;

@@ -77,8 +77,11 @@ final class LinkerCalls {
     }
 
     byte[] export(SetState s, ObjectEntry e) {
-        byte[] v = e.value;
-        return wire(s, l -> l.export(s.context, e.objectId, v), v);
+        return export(s, e.objectId, e.value);
+    }
+
+    byte[] export(SetState s, long objectId, byte[] v) {
+        return wire(s, l -> l.export(s.context, objectId, v), v);
     }
 
     byte[] importValue(SetState s, long objectId, byte[] wire) {

@@ -116,26 +116,56 @@ final class LocalOperations {
         }
     }
 
-    /** put: the holder lets the object go, and the queue is served. Row O15. */
+    /**
+     * put: the holder lets the object go, and the queue is served. A changed
+     * object with backups is backed up first, still held, so that no other
+     * thread or node is served a value a crash of this node could lose. Rows O15, R1.
+     */
     void release(Handle h) {
         SetState s = h.set;
         ObjectEntry e = h.entry;
+        Version version = null;
+        byte[] wire = null;
+        int backups = h.write && h.changed ? node.replication.backups(s) : 0;
         synchronized (e) {
-            if (h.write) {
-                e.writers--;
-            } else {
-                e.readers--;
-            }
             if (s.destroyed || e.voidedBy != null) {
+                leave(h);
                 return; // its objects were dropped (and their waiters failed): nothing to publish
             }
             if (h.write) {
                 if (h.changed) {
                     node.eviction.hold(e, h.newValue);
+                    e.version = e.version.next(node.view.epoch());
                 }
                 node.calls.tell(s, l -> l.put(s.context, e.objectId, e.value));
             }
+            if (backups > 0) {
+                version = e.version;
+                wire = node.calls.export(s, e);
+            } else {
+                leave(h);
+                node.object.serve(s, e);
+                return;
+            }
+        }
+        String missing = node.replication.backUp(s, e.objectId, version, wire, backups,
+                System.nanoTime() + node.operationTimeout().toNanos());
+        synchronized (e) {
+            leave(h);
             node.object.serve(s, e);
+        }
+        if (missing != null) {
+            throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": " + missing
+                    + "; the value is here, but a crash of node " + node.self + " would lose it");
+        }
+    }
+
+    /** Holding the monitor: the handle no longer holds the object. */
+    private static void leave(Handle h) {
+        if (h.write) {
+            h.entry.writers--;
+        } else {
+            h.entry.readers--;
         }
     }
 
@@ -163,6 +193,9 @@ final class LocalOperations {
                 h.close();
                 throw ex;
             }
+        }
+        if (node.replication.backups(s) > 0) {
+            node.replication.dropEverywhere(s, objectId, System.nanoTime() + node.operationTimeout().toNanos());
         }
         synchronized (e) {
             e.writers--;

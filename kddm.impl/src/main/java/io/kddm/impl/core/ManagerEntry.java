@@ -53,6 +53,8 @@ final class ManagerEntry {
     /** Its only copy died with a node. */
     String lost;
     Request current;
+    /** Its owner died and the survivors' claims are awaited: nothing is served meanwhile. */
+    OwnerFailover.Recovery recovering;
     final ArrayDeque<Request> queue = new ArrayDeque<>();
 
     ManagerEntry(long objectId) {
@@ -76,6 +78,9 @@ final class ManagerEntry {
     HomeState name() {
         if (lost != null) {
             return HomeState.LOST;
+        }
+        if (recovering != null) {
+            return HomeState.RECOVERING;
         }
         if (current == null) {
             return owner == 0 ? HomeState.NO_OWNER : HomeState.OWNED;

@@ -39,6 +39,8 @@ final class ObjectEntry {
     /** One of the stable states: INV_COPY, READ_COPY, READ_OWNER, WRITE_OWNER. */
     ObjectState state = ObjectState.INV_COPY;
     byte[] value;
+    /** The version of {@link #value} (carried by COPY and OWNERSHIP, kept by backups). */
+    Version version = Version.NONE;
     /** Owner only: the other nodes holding a read copy. */
     final Set<Integer> copyset = new TreeSet<>();
     int readers;
@@ -52,6 +54,7 @@ final class ObjectEntry {
     boolean filling;
     /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}: WAIT_ACK_WRITE. */
     byte[] incoming;
+    Version incomingVersion = Version.NONE;
     /** The incoming ownership is a handoff, not the answer to our request (which may still be pending). */
     boolean incomingHandoff;
     /** We are the owner and invalidate the copyset for a local grab: WAIT_ACK_INV. */

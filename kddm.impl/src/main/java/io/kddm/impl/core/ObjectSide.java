@@ -97,6 +97,10 @@ final class ObjectSide {
             if (!e.state.owner() || e.upgrading || lease == 0) {
                 break; // (without a lease, F14: served when it is back, F15, or dropped with this node's state)
             }
+            if (f.requester() != node.self && !node.linkers.isUp(f.requester())) {
+                e.queue.poll(); // F7: its home gave it up; handing the object to a dead node would lose it
+                continue;
+            }
             if (f.write()) {
                 if (e.readers > 0 || e.writers > 0) {
                     break;
@@ -110,7 +114,8 @@ final class ObjectSide {
                 e.queue.poll();
                 e.state = ObjectState.READ_OWNER;
                 e.copyset.add(f.requester());
-                node.outbox.send(f.requester(), Kind.COPY, s.id, e.objectId, node.self, 0, node.calls.export(s, e));
+                node.outbox.send(f.requester(), Kind.COPY, s.id, e.objectId, node.self, 0,
+                        Wire.copy(node.calls.export(s, e), e.version));
             }
         }
         if (e.invalidateAckTo != 0 && e.readers == 0 && e.writers == 0) {
@@ -186,7 +191,8 @@ final class ObjectSide {
 
     /**
      * Gives the ownership to {@code to}; every other copy acknowledges its
-     * invalidation to {@code to}, which waits for them all (O5). Row O17.
+     * invalidation to {@code to}, which waits for them all (O5). With backups,
+     * the value stays here as one. Rows O17, R10.
      */
     void handOver(SetState s, ObjectEntry e, int to, boolean handoff) {
         List<Integer> ackers = new ArrayList<>();
@@ -196,8 +202,13 @@ final class ObjectSide {
             }
         }
         byte[] value = node.calls.export(s, e);
+        if (node.replication.backups(s) > 0) {
+            // The new owner may be the node that kept this value's backup: with this copy kept
+            // here too, a crash of the new owner does not take the newest version with it (R10).
+            node.replication.store.keep(s.id, e.objectId, new BackupStore.Backup(e.version, value));
+        }
         int[] list = ackers.stream().mapToInt(Integer::intValue).toArray();
-        node.outbox.send(to, Kind.OWNERSHIP, s.id, e.objectId, handoff ? 1 : 0, value.length, Wire.ownership(value, list));
+        node.outbox.send(to, Kind.OWNERSHIP, s.id, e.objectId, handoff ? 1 : 0, value.length, Wire.ownership(value, e.version, list));
         for (int n : ackers) {
             node.stats.invalidationsSent.increment();
             node.outbox.send(n, Kind.INV, s.id, e.objectId, to, 0, null);
@@ -305,8 +316,10 @@ final class ObjectSide {
         }
         node.workers.execute(() -> {
             byte[] value;
+            Version version = Version.NONE.next(node.view.epoch());
             try {
                 value = node.calls.firstTouch(s, objectId);
+                backUpFirstTouch(s, objectId, version, value);
             } catch (RuntimeException ex) {
                 synchronized (e) {
                     e.filling = false;
@@ -319,6 +332,7 @@ final class ObjectSide {
             }
             synchronized (e) {
                 node.eviction.hold(e, value);
+                e.version = version;
                 e.state = write ? ObjectState.WRITE_OWNER : ObjectState.READ_OWNER;
                 e.filling = false;
                 e.requested = false;
@@ -329,17 +343,35 @@ final class ObjectSide {
         });
     }
 
+    /**
+     * A first touch of an object with backups: they have it before anyone is
+     * granted it (one may read it, then see it made anew after this node died).
+     * On a worker, holding no monitor. Row R1.
+     */
+    private void backUpFirstTouch(SetState s, long objectId, Version version, byte[] value) {
+        int n = node.replication.backups(s);
+        if (n > 0) {
+            String missing = node.replication.backUp(s, objectId, version, node.calls.export(s, objectId, value), n,
+                    System.nanoTime() + node.operationTimeout().toNanos());
+            if (missing != null) {
+                throw new KddmException("object " + objectId + " was not made: " + missing);
+            }
+        }
+    }
+
     /** COPY from the owner answers our get. Rows O4, O9. */
-    void copy(SetState s, long objectId, int owner, byte[] wire) {
+    void copy(SetState s, long objectId, int owner, byte[] bytes) {
         ObjectEntry e = s.entry(objectId);
-        byte[] value = node.calls.importValue(s, objectId, wire);
+        Version version = Wire.version(bytes, bytes.length - Version.BYTES);
+        byte[] value = node.calls.importValue(s, objectId, Arrays.copyOf(bytes, bytes.length - Version.BYTES));
         synchronized (e) {
-            if (!e.requested || e.state.owner()) {
-                LOG.debug("COPY of object {} from node {} in state {} ignored: no request of ours", objectId, owner,
-                        e.name());
-                return; // the home gave our request up (LOST overtook this copy)
+            if (!e.requested || e.state.owner() || !node.inView(owner)) {
+                LOG.debug("COPY of object {} from node {} in state {} ignored: no request of ours, or its sender left",
+                        objectId, owner, e.name());
+                return; // the home gave our request up (LOST overtook this copy), or took its claims (R6)
             }
             node.eviction.hold(e, value);
+            e.version = version;
             e.state = ObjectState.READ_COPY;
             e.requested = false;
             arrived(e);
@@ -353,19 +385,22 @@ final class ObjectSide {
      * OWNERSHIP from the old owner (our grab, or a handoff we did not ask for):
      * the object is ours once every copy it lists has acknowledged. Rows O5, O9.
      */
-    void ownership(SetState s, long objectId, int valueLength, byte[] bytes, boolean handoff) {
+    void ownership(SetState s, long objectId, int from, int valueLength, byte[] bytes, boolean handoff) {
         ObjectEntry e = s.entry(objectId);
+        Version version = Wire.version(bytes, valueLength);
         byte[] value = node.calls.importValue(s, objectId, Arrays.copyOf(bytes, valueLength));
         synchronized (e) {
-            if (!handoff && !(e.requested && e.requestedWrite)) {
-                LOG.debug("OWNERSHIP of object {} in state {} ignored: no grab of ours", objectId, e.name());
-                return; // the home gave our request up (LOST overtook this transfer)
+            if (!handoff && !(e.requested && e.requestedWrite) || !node.inView(from)) {
+                LOG.debug("OWNERSHIP of object {} from node {} in state {} ignored: no grab of ours, or its sender left",
+                        objectId, from, e.name());
+                return; // the home gave our request up (LOST overtook this transfer), or took its claims (R6)
             }
             e.incoming = value;
+            e.incomingVersion = version;
             e.incomingHandoff = handoff;
             e.handedIn = handoff;
             e.awaiting.clear();
-            for (int i = valueLength; i < bytes.length; i++) {
+            for (int i = valueLength + Version.BYTES; i < bytes.length; i++) {
                 int n = Byte.toUnsignedInt(bytes[i]);
                 if (!e.earlyAcks.remove(n) && node.linkers.isUp(n)) {
                     e.awaiting.add(n);
@@ -417,6 +452,7 @@ final class ObjectSide {
             e.state = ObjectState.WRITE_OWNER;
         } else if (e.incoming != null) {
             node.eviction.hold(e, e.incoming);
+            e.version = e.incomingVersion;
             e.incoming = null;
             e.state = ObjectState.WRITE_OWNER;
             e.copyset.clear();
@@ -487,6 +523,11 @@ final class ObjectSide {
         arrived(e);
         e.requested = false;
         e.filling = false;
+        abandonTransfer(e);
+    }
+
+    /** Holding the monitor: forget an incoming ownership (its sender died), keeping the request, if any. */
+    static void abandonTransfer(ObjectEntry e) {
         e.incoming = null;
         e.incomingHandoff = false;
         e.awaiting.clear();

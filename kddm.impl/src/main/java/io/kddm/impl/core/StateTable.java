@@ -13,7 +13,9 @@ package io.kddm.impl.core;
  * {@code home} on the object's home, {@code local} for this node's own calls,
  * {@code budget} when over the memory budget, {@code failure} when the agreed
  * view changes (a node leaves, is taken out, comes back) or this node's lease
- * does, {@code admission} for every message, by the view installed here.
+ * does, {@code backup} where objects of a family with backups are put or
+ * handed over, {@code failover} where the home of an object whose owner died
+ * decides what it is, {@code admission} for every message, by the view installed here.
  */
 enum StateTable {
     // ---- object side: asking for the object ------------------------------------------------------------------------
@@ -157,11 +159,11 @@ enum StateTable {
                     + "without a lease, only those it owns itself); every other "
                     + "owned object handed off to its home (L2) and the home's HANDED_OFF awaited", "INV_COPY",
             "ViewChanges#leave"),
-    F2("failure", "OWNED by the node that died, no request at it", "node down", "the object is lost",
+    F2("failure", "OWNED by the node that died, no request at it (no backups)", "node down", "the object is lost",
             "LOST", "HomeSide#nodeDown"),
-    F3("failure", "FORWARDED to the node that died", "node down", "the object is lost; LOST to the requester",
+    F3("failure", "FORWARDED to the node that died (no backups)", "node down", "the object is lost; LOST to the requester",
             "LOST", "HomeSide#ownerGone"),
-    F4("failure", "TOUCHING for, or FORWARDED a grab for, the node that died", "node down",
+    F4("failure", "TOUCHING for, or FORWARDED a grab for, the node that died (no backups)", "node down",
             "the object is lost: the dead node may have made or changed it, and that may have been seen",
             "LOST", "HomeSide#nodeDown"),
     F5("failure", "FORWARDED a get for the node that died", "node down", "the next request starts",
@@ -197,6 +199,41 @@ enum StateTable {
             + "out and joining again)", "local get or grab", "nothing is asked of the home, which would drop it (D2): "
             + "the waiter waits, within its timeout, for the view that has this node, then asks (O1, O2)",
             "unchanged", "ObjectSide#request"),
+    // ---- redundancy: backups and the failover of a dead owner (families with backups) ------------------------------
+    R1("backup", "WRITE_OWNER; INV_FILLING", "put that changed the value; a first touch",
+            "the version goes on (epoch, seq + 1); BACKUP (version, value) to the backup targets of the view (the "
+                    + "members after the home, skipping the owner); the holder keeps the object, and the toucher does "
+                    + "not own it yet, until each target acknowledged; then O15 (O3)",
+            "unchanged", "LocalOperations#release"),
+    R2("backup", "any (a backup target)", "BACKUP",
+            "kept unless a newer version is kept here; acknowledged (refused without a lease)", "unchanged",
+            "Replication#onBackup"),
+    R3("backup", "WRITE_OWNER", "remove of an object with backups",
+            "every member drops its backup (BACKUP, count 1) before REMOVED, so that no failover brings it back",
+            "INV_COPY", "Replication#dropEverywhere"),
+    R4("backup", "WRITE_OWNER", "a backup target dies before it acknowledged",
+            "the next view's target is sent the backup; the put waits (within the operation timeout, else it "
+                    + "fails saying the value is kept but not backed up)", "unchanged", "Replication#backUp"),
+    R5("failover", "OWNED by, FORWARDED to, TOUCHING for or FORWARDED a grab for the node that died; FORWARDED to a "
+            + "node that answered NOT_OWNER", "node down",
+            "the request in flight goes back to the head of the queue; CLAIM to every member left; nothing is served",
+            "RECOVERING", "OwnerFailover#begin"),
+    R6("failover", "any (a survivor)", "CLAIM",
+            "replies what it holds, with versions: the ownership, an incoming ownership (given up: the acks it waits "
+                    + "for may never come), a read copy, a backup", "unchanged, or WAIT_OBJ_WRITE from WAIT_ACK_WRITE",
+            "OwnerFailover#claims"),
+    R7("failover", "RECOVERING", "the last claim, one naming the ownership",
+            "that node completed the transfer the dead node started: it is the owner; the queue is served", "OWNED",
+            "OwnerFailover#finishIfComplete"),
+    R8("failover", "RECOVERING", "the last claim, none naming the ownership",
+            "the newest version becomes the object at the home (READ_OWNER, every read copy in its copyset) and the "
+                    + "queue is served; with no copy anywhere, the object is lost and never made anew",
+            "OWNED or LOST", "OwnerFailover#promote"),
+    R9("failover", "RECOVERING", "node down", "its claim is not awaited any more", "unchanged",
+            "OwnerFailover#survivorDown"),
+    R10("backup", "READ_OWNER, WRITE_OWNER", "FWD_GRAB (the ownership handed over), with backups",
+            "the value is kept here as a backup too: the new owner may be the node that kept its only backup, and "
+                    + "its crash must not take the newest version with it", "INV_COPY", "ObjectSide#handOver"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -30,6 +30,12 @@ public final class Stats {
     public final LongAdder linkerWaits = new LongAdder();
     /** Linker calls skipped while it was being updated: notifications, and exports/imports of plain bytes. */
     public final LongAdder linkerSkips = new LongAdder();
+    /** Backups sent by this node as owner (one per target acknowledged), and kept here for other owners. */
+    public final LongAdder backupsSent = new LongAdder();
+    public final LongAdder backupsKept = new LongAdder();
+    /** Objects whose dead owner this home replaced by the newest surviving copy, and objects found lost. */
+    public final LongAdder failovers = new LongAdder();
+    public final LongAdder objectsLost = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

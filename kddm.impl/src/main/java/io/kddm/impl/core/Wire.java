@@ -26,9 +26,9 @@ final class Wire {
         FWD_GRAB,
         /** home to requester: nobody has it; make it (first touch). */
         TOUCH,
-        /** owner to requester: a read copy ({@code bytes}). */
+        /** owner to requester: a read copy ({@code bytes}: the object, then its version). */
         COPY,
-        /** owner to requester: the ownership ({@code bytes}); acks to wait for come from the nodes listed in the trailer. */
+        /** owner to requester: the ownership ({@code bytes}: the object, its version); acks to wait for come from the nodes listed in the trailer. */
         OWNERSHIP,
         /** owner to copy holder: drop your copy and ack to {@code node}. */
         INV,
@@ -79,7 +79,17 @@ final class Wire {
          */
         UNKNOWN_SET,
         /** home to former owner: the handoff of the object (a flush, a leave) is complete: the home knows its new owner. */
-        HANDED_OFF;
+        HANDED_OFF,
+        /**
+         * a request, owner to backup target: keep {@code bytes} (a version, then the object) as the
+         * object's backup, or drop its backup if {@code count} is 1 (the object was removed); replied when kept.
+         */
+        BACKUP,
+        /**
+         * a request, home to survivor, when the object's owner {@code node} died: what do you hold of it?
+         * Replied with claims: kind, version, length, bytes each (an incoming ownership is given up).
+         */
+        CLAIM;
 
         private static final Kind[] ALL = values();
 
@@ -136,13 +146,26 @@ final class Wire {
         }
     }
 
-    /** OWNERSHIP's bytes: the object, then the nodes whose acks the new owner waits for. */
-    static byte[] ownership(byte[] value, int[] ackers) {
-        ByteBuffer b = ByteBuffer.allocate(value.length + ackers.length);
-        b.put(value);
+    /** OWNERSHIP's bytes: the object, its version, then the nodes whose acks the new owner waits for. */
+    static byte[] ownership(byte[] value, Version version, int[] ackers) {
+        ByteBuffer b = ByteBuffer.allocate(value.length + Version.BYTES + ackers.length);
+        version.put(b.put(value));
         for (int n : ackers) {
             b.put((byte) n);
         }
         return b.array();
+    }
+
+    /** COPY's bytes: the object, then its version. */
+    static byte[] copy(byte[] value, Version version) {
+        return version.put(ByteBuffer.allocate(value.length + Version.BYTES).put(value)).array();
+    }
+
+    /** The version at {@code at} in a message's bytes. */
+    static Version version(byte[] bytes, int at) {
+        if (at < 0 || bytes.length - at < Version.BYTES) {
+            throw new IllegalArgumentException("no version at byte " + at + " of " + bytes.length);
+        }
+        return Version.get(ByteBuffer.wrap(bytes, at, Version.BYTES));
     }
 }

@@ -38,7 +38,12 @@ public final class StatsCommand {
                 .row("linker grace", kddm.linkerGrace().toMillis() + " ms")
                 .row("flushed over budget", s.budgetFlushes.sum())
                 .row("waits for an updated linker", s.linkerWaits.sum())
-                .row("linker calls skipped in an update", s.linkerSkips.sum());
+                .row("linker calls skipped in an update", s.linkerSkips.sum())
+                .row("backups sent (acknowledged)", s.backupsSent.sum())
+                .row("backups kept here", kddm.coherence().backupCount())
+                .row("backup bytes kept here", kddm.coherence().backupBytes())
+                .row("owner failovers (as home)", s.failovers.sum())
+                .row("objects found lost (as home)", s.objectsLost.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
         latency(l, "get", s.getLatency);
         latency(l, "grab", s.grabLatency);

@@ -93,13 +93,7 @@ class CoherenceTest {
 
     @AfterEach
     void stop() {
-        if (network != null) {
-            network.shutdown();
-        }
-        services.forEach(KddmService::close);
-        if (network != null) {
-            network.close();
-        }
+        SimNetwork.stop(network, services);
     }
 
     /** {@code count} nodes; returns one service per node, index = node id - 1. */
@@ -109,16 +103,7 @@ class CoherenceTest {
 
     private List<KddmService> cluster(int count, Duration maxDelay, Duration timeout, long seed) {
         network = new SimNetwork(seed, maxDelay);
-        for (int id = 1; id <= count; id++) {
-            network.node(id);
-        }
-        for (int id = 1; id <= count; id++) {
-            SimNetwork.Node n = network.node(id);
-            KddmService k = new KddmService(n, n.membership, timeout);
-            k.addFamily(TEST);
-            k.addIoLinker(MEMORY);
-            services.add(k);
-        }
+        services.addAll(network.cluster(count, timeout, TEST, MEMORY));
         return services;
     }
 

@@ -77,7 +77,7 @@ class FailureStateTest extends ScriptedNodeTest {
         CompletableFuture<Integer> left = CompletableFuture.supplyAsync(() -> node.evacuate(Duration.ofSeconds(5)));
         // Node 1 grabs the object back for itself: its home forwards its own request to node 2.
         assertEquals(1, net.expect(2, Kind.FWD_GRAB, LOCAL).node());
-        net.deliver(2, Kind.OWNERSHIP, LOCAL, 0, 7, bytes("written"));
+        net.deliver(2, Kind.OWNERSHIP, LOCAL, 0, 7, Wire.ownership(bytes("written"), Version.NONE, new int[0]));
         assertEquals(0, left.get(5, TimeUnit.SECONDS));
         assertEquals("written", text(store.get(LOCAL)), "what node 2 wrote is in the home's store");
         assertEquals(HomeState.NO_OWNER, homeState(LOCAL));
@@ -177,7 +177,7 @@ class FailureStateTest extends ScriptedNodeTest {
         View three = view(3, new View.Member(1, 9, 3), new View.Member(2, 1, 1), new View.Member(3, 1, 1));
         node.viewInstalled(two, three);
         net.expect(2, Kind.GET_REQ, REMOTE); // joined again: the waiter asks now
-        net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("v1"));
+        net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("v1"));
         try (Handle h = done(waiting)) {
             assertEquals("v1", text(h.value()));
         }
@@ -231,7 +231,7 @@ class FailureStateTest extends ScriptedNodeTest {
 
         CompletableFuture<Handle> grab = local(REMOTE + 1, true);
         net.expect(2, Kind.GRAB_REQ, REMOTE + 1);
-        net.deliver(4, Kind.OWNERSHIP, REMOTE + 1, 0, 2, Wire.ownership(bytes("v2"), new int[] {5}));
+        net.deliver(4, Kind.OWNERSHIP, REMOTE + 1, 0, 2, Wire.ownership(bytes("v2"), Version.NONE, new int[] {5}));
         assertEquals(ObjectState.WAIT_ACK_WRITE, state(REMOTE + 1));
         die(5);
         try (Handle h = done(grab)) {

@@ -47,7 +47,7 @@ class HomeStateTest extends ScriptedNodeTest {
         diskBacked = true;
         store.put(LOCAL, bytes("on disk"));
         net.deliver(2, Kind.GET_REQ, LOCAL, 2, 0, null);
-        assertEquals("on disk", text(net.expect(2, Kind.COPY, LOCAL).bytes()), "first touch made at the home");
+        assertEquals("on disk", copyText(net.expect(2, Kind.COPY, LOCAL)), "first touch made at the home");
         net.deliver(2, Kind.DONE, LOCAL, 0, 0, null);
         assertEquals(ObjectState.READ_OWNER, state(LOCAL));
         net.deliver(2, Kind.GRAB_REQ, LOCAL, 2, 0, null);
@@ -58,7 +58,7 @@ class HomeStateTest extends ScriptedNodeTest {
         net.expect(2, Kind.FWD_WRITEBACK, LOCAL);
         net.deliver(2, Kind.WRITTEN_BACK, LOCAL, 2, 0, bytes("written back"));
         net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
-        assertEquals("written back", text(net.expect(3, Kind.COPY, LOCAL).bytes()));
+        assertEquals("written back", copyText(net.expect(3, Kind.COPY, LOCAL)));
     }
 
     @Test
@@ -67,7 +67,7 @@ class HomeStateTest extends ScriptedNodeTest {
         diskBacked = true;
         CompletableFuture<Handle> grab = local(REMOTE, true);
         net.expect(2, Kind.GRAB_REQ, REMOTE);
-        net.deliver(2, Kind.OWNERSHIP, REMOTE, 0, 2, bytes("v1"));
+        net.deliver(2, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v1"), Version.NONE, new int[0]));
         Handle h = done(grab);
         h.value(bytes("v2"));
         h.close();

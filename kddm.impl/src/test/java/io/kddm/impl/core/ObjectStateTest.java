@@ -31,7 +31,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         CompletableFuture<Handle> get = local(REMOTE, false);
         net.expect(2, Kind.GET_REQ, REMOTE);
         assertFalse(get.isDone());
-        net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("v1"));
+        net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("v1"));
         Handle h = done(get);
         assertEquals("v1", text(h.value()));
         assertEquals(ObjectState.READ_COPY, state(REMOTE));
@@ -63,7 +63,7 @@ class ObjectStateTest extends ScriptedNodeTest {
     void ownershipWaitsForEveryListedAck() throws Exception {
         CompletableFuture<Handle> grab = local(REMOTE, true);
         net.expect(2, Kind.GRAB_REQ, REMOTE);
-        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v7"), new int[] {2}));
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v7"), Version.NONE, new int[] {2}));
         net.expectNothing();
         assertFalse(grab.isDone(), "node 2 still has a copy");
         net.deliver(2, Kind.INV_ACK, REMOTE, 2, 0, null);
@@ -82,7 +82,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         // node 2 got its INV from the old owner and acked before the OWNERSHIP reached us
         net.deliver(2, Kind.INV_ACK, REMOTE, 2, 0, null);
         assertFalse(grab.isDone());
-        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v8"), new int[] {2}));
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v8"), Version.NONE, new int[] {2}));
         try (Handle h = done(grab)) {
             assertEquals("v8", text(h.value()));
         }
@@ -113,7 +113,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         net.expect(3, Kind.INV_ACK, REMOTE);
         // the late reader asks anew, at the home
         net.expect(2, Kind.GET_REQ, REMOTE);
-        net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("v2"));
+        net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("v2"));
         try (Handle h = done(late)) {
             assertEquals("v2", text(h.value()));
         }
@@ -136,7 +136,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         owner(REMOTE, "v1");
         net.deliver(2, Kind.FWD_GET, REMOTE, 3, 0, null);
         Message copy = net.expect(3, Kind.COPY, REMOTE);
-        assertEquals("v1", text(copy.bytes()));
+        assertEquals("v1", copyText(copy));
         assertEquals(ObjectState.READ_OWNER, state(REMOTE));
         assertEquals(Set.of(3), copyset(REMOTE));
     }
@@ -166,7 +166,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         net.expectNothing();
         writer.value(bytes("v2"));
         writer.close();
-        assertEquals("v2", text(net.expect(3, Kind.COPY, REMOTE).bytes()), "the copy carries the put value");
+        assertEquals("v2", copyText(net.expect(3, Kind.COPY, REMOTE)), "the copy carries the put value");
     }
 
     @Test
@@ -178,7 +178,8 @@ class ObjectStateTest extends ScriptedNodeTest {
         net.deliver(2, Kind.FWD_GRAB, REMOTE, 2, 0, null);
         Message own = net.expect(2, Kind.OWNERSHIP, REMOTE);
         assertEquals("v1", new String(own.bytes(), 0, own.count(), StandardCharsets.UTF_8));
-        assertEquals(3, Byte.toUnsignedInt(own.bytes()[own.count()]), "node 3's ack is listed");
+        assertEquals(Version.NONE, Wire.version(own.bytes(), own.count()), "the version goes with the object");
+        assertEquals(3, Byte.toUnsignedInt(own.bytes()[own.count() + Version.BYTES]), "node 3's ack is listed");
         assertEquals(2, net.expect(3, Kind.INV, REMOTE).node(), "node 3 acks to the new owner");
         assertEquals(ObjectState.INV_COPY, state(REMOTE));
     }
@@ -195,7 +196,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         net.expect(3, Kind.OWNERSHIP, REMOTE);
         net.expect(2, Kind.GRAB_REQ, REMOTE); // it was not overtaken, and asks the home anew
         assertFalse(next.isDone());
-        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, bytes("v9"));
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v9"), Version.NONE, new int[0]));
         try (Handle h = done(next)) {
             assertEquals("v9", text(h.value()));
         }
@@ -207,7 +208,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         CompletableFuture<Handle> get = local(REMOTE, false);
         net.expect(2, Kind.GET_REQ, REMOTE);
         // Before the home serves that request, node 3 flushes the object and the home hands it to us.
-        net.deliver(3, Kind.OWNERSHIP, REMOTE, 1, 2, Wire.ownership(bytes("v7"), new int[0]));
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 1, 2, Wire.ownership(bytes("v7"), Version.NONE, new int[0]));
         assertEquals(1, net.expect(2, Kind.DONE, REMOTE).node(), "the handoff completes at the home");
         try (Handle h = done(get)) {
             assertEquals("v7", text(h.value()));
@@ -264,7 +265,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         net.deliver(2, Kind.LOST, REMOTE, 2, 0, bytes("lost with node 3"));
         ExecutionException failure = assertThrows(ExecutionException.class, () -> get.get(5, TimeUnit.SECONDS));
         assertTrue(failure.getCause() instanceof ObjectLostException, failure.toString());
-        net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("stale"));
+        net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("stale"));
         assertEquals(ObjectState.INV_COPY, state(REMOTE));
         net.expectNothing(); // no DONE for a request that is no more
     }
@@ -301,13 +302,13 @@ class ObjectStateTest extends ScriptedNodeTest {
         CompletableFuture<Handle> get = local(REMOTE, false);
         net.expect(2, Kind.GET_REQ, REMOTE);
         assertEquals(ObjectState.WAIT_OBJ_READ, state(REMOTE));
-        net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("v1"));
+        net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("v1"));
         done(get).close();
         net.expect(2, Kind.DONE, REMOTE);
         CompletableFuture<Handle> grab = local(REMOTE, true);
         net.expect(2, Kind.GRAB_REQ, REMOTE);
         assertEquals(ObjectState.WAIT_OBJ_WRITE, state(REMOTE), "a read copy asking for the ownership");
-        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v2"), new int[] {4}));
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v2"), Version.NONE, new int[] {4}));
         assertEquals(ObjectState.WAIT_ACK_WRITE, state(REMOTE));
         net.deliver(4, Kind.INV_ACK, REMOTE, 4, 0, null);
         done(grab).close();
@@ -324,7 +325,7 @@ class ObjectStateTest extends ScriptedNodeTest {
         net.deliver(2, Kind.UNKNOWN_SET, REMOTE, 2, 0, bytes("late duplicate")); // ignored while a retry is pending
         net.expect(2, Kind.GET_REQ, REMOTE); // after 20 ms
         net.expectNothing();
-        net.deliver(3, Kind.COPY, REMOTE, 3, 0, bytes("v1"));
+        net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("v1"));
         try (Handle h = done(get)) {
             assertEquals("v1", text(h.value()));
         }

@@ -50,6 +50,8 @@ abstract class ScriptedNodeTest {
     final Set<Integer> down = ConcurrentHashMap.newKeySet();
     final Map<Long, byte[]> store = new ConcurrentHashMap<>();
     boolean diskBacked;
+    /** The family's backups (0: none, the default). */
+    int backups;
     /** Whether node 1 holds a lease from a majority of the voters. */
     volatile boolean lease = true;
     Coherence node;
@@ -106,6 +108,11 @@ abstract class ScriptedNodeTest {
         public boolean firstTouchAtHome() {
             return diskBacked;
         }
+
+        @Override
+        public int backups() {
+            return backups;
+        }
     };
 
     final IoLinker linker = new IoLinker() {
@@ -130,7 +137,7 @@ abstract class ScriptedNodeTest {
     void owner(long id, String value) throws Exception {
         CompletableFuture<Handle> grab = local(id, true);
         net.expect(2, Kind.GRAB_REQ, id);
-        net.deliver(3, Kind.OWNERSHIP, id, 0, value.length(), bytes(value));
+        net.deliver(3, Kind.OWNERSHIP, id, 0, value.length(), Wire.ownership(bytes(value), Version.NONE, new int[0]));
         done(grab).close();
         net.expect(2, Kind.DONE, id);
         assertEquals(ObjectState.WRITE_OWNER, state(id));
@@ -149,7 +156,7 @@ abstract class ScriptedNodeTest {
     void readCopy(long id, String value) throws Exception {
         CompletableFuture<Handle> get = local(id, false);
         net.expect(2, Kind.GET_REQ, id);
-        net.deliver(3, Kind.COPY, id, 3, 0, bytes(value));
+        net.deliver(3, Kind.COPY, id, 3, 0, copyOf(value));
         done(get).close();
         net.expect(2, Kind.DONE, id);
     }
@@ -213,9 +220,21 @@ abstract class ScriptedNodeTest {
         return new String(b, StandardCharsets.UTF_8);
     }
 
+    /** A COPY's bytes for {@code s}, at the first version. */
+    static byte[] copyOf(String s) {
+        return Wire.copy(bytes(s), Version.NONE);
+    }
+
+    /** The object a COPY carries, without its version. */
+    static String copyText(Message copy) {
+        byte[] b = copy.bytes();
+        return new String(b, 0, b.length - Version.BYTES, StandardCharsets.UTF_8);
+    }
+
     /** Node 1's transport: what it sends is queued for the test; the test delivers what it receives. */
     final class Script implements Transport {
-        record Sent(int to, Message message) {
+        /** What node 1 sent; {@code reply} is set for a request, which the test answers through it. */
+        record Sent(int to, Message message, CompletableFuture<byte[]> reply) {
         }
 
         final LinkedBlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
@@ -230,8 +249,12 @@ abstract class ScriptedNodeTest {
 
         /** A message stamped with the sender's view epoch (0: none, always taken). */
         void deliverAt(long epoch, long setId, int from, Kind kind, long id, int about, int count, byte[] bytes) {
-            byte[] payload = Wire.encode(epoch, setId, id, about, count, bytes);
-            node.onMessage(new Inbound() {
+            node.onMessage(inbound(from, kind, Wire.encode(epoch, setId, id, about, count, bytes), null));
+        }
+
+        /** A message to node 1; a request if {@code reply} is given, which its answer completes. */
+        private Inbound inbound(int from, Kind kind, byte[] payload, CompletableFuture<byte[]> reply) {
+            return new Inbound() {
                 @Override
                 public int sender() {
                     return from;
@@ -249,19 +272,37 @@ abstract class ScriptedNodeTest {
 
                 @Override
                 public boolean isRequest() {
-                    return false;
+                    return reply != null;
                 }
 
                 @Override
                 public void reply(byte[] p) {
-                    throw new UnsupportedOperationException();
+                    reply.complete(p);
                 }
 
                 @Override
                 public void fail(String reason) {
-                    throw new UnsupportedOperationException();
+                    reply.completeExceptionally(new IllegalStateException(reason));
                 }
-            });
+            };
+        }
+
+        /** The next message node 1 sends, a request of {@code kind} to {@code to}: the test answers it. */
+        Sent expectRequest(int to, Kind kind, long id) throws InterruptedException {
+            Sent s = sent.poll(5, TimeUnit.SECONDS);
+            assertNotNull(s, "node 1 sent nothing; expected the request " + kind + " to node " + to);
+            assertEquals(kind, s.message.kind(), "message to node " + s.to);
+            assertEquals(to, s.to, "addressee of " + kind);
+            assertEquals(id, s.message.objectId());
+            assertNotNull(s.reply, kind + " was sent as a one-way message");
+            return s;
+        }
+
+        /** A request delivered to node 1; its reply (or failure, as an exception) completes the future. */
+        CompletableFuture<byte[]> ask(int from, Kind kind, long id, int about, int count, byte[] bytes) {
+            CompletableFuture<byte[]> reply = new CompletableFuture<>();
+            node.onMessage(inbound(from, kind, Wire.encode(0, SET, id, about, count, bytes), reply));
+            return reply;
         }
 
         Message expect(int to, Kind kind, long id) throws InterruptedException {
@@ -294,12 +335,18 @@ abstract class ScriptedNodeTest {
 
         @Override
         public void send(int to, int type, byte[] payload) {
-            sent.add(new Sent(to, Wire.decode(type, payload)));
+            sent.add(new Sent(to, Wire.decode(type, payload), null));
         }
 
         @Override
         public CompletableFuture<byte[]> request(int to, int type, byte[] payload, Duration timeout) {
-            throw new UnsupportedOperationException("the object protocol only sends");
+            if (down.contains(to)) {
+                return CompletableFuture.failedFuture(new io.kddm.api.transport.NodeUnreachableException(to,
+                        "down"));
+            }
+            CompletableFuture<byte[]> reply = new CompletableFuture<>();
+            sent.add(new Sent(to, Wire.decode(type, payload), reply));
+            return reply;
         }
 
         @Override

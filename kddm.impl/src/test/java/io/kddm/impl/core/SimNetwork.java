@@ -156,6 +156,34 @@ public final class SimNetwork implements AutoCloseable {
         });
     }
 
+    /** {@code count} nodes, each with a kDDM core that has {@code family} and {@code linker}; index = node id - 1. */
+    List<KddmService> cluster(int count, Duration timeout, io.kddm.api.linker.SetFamily family,
+            io.kddm.api.linker.IoLinker linker) {
+        for (int id = 1; id <= count; id++) {
+            node(id);
+        }
+        List<KddmService> services = new java.util.ArrayList<>();
+        for (int id = 1; id <= count; id++) {
+            Node n = node(id);
+            KddmService k = new KddmService(n, n.membership, timeout);
+            k.addFamily(family);
+            k.addIoLinker(linker);
+            services.add(k);
+        }
+        return services;
+    }
+
+    /** The end of a test: every node goes quiet, then its core and the network stop. */
+    static void stop(SimNetwork network, List<KddmService> services) {
+        if (network != null) {
+            network.shutdown();
+        }
+        services.forEach(KddmService::close);
+        if (network != null) {
+            network.close();
+        }
+    }
+
     /** Every node goes quiet at once (end of a test): nothing is handed anywhere any more. */
     public void shutdown() {
         nodes.values().forEach(n -> n.up = false);

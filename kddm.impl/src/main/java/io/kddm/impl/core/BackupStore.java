@@ -1,0 +1,63 @@
+package io.kddm.impl.core;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The backups this node keeps for other nodes' objects: the newest version each
+ * owner sent, in the IO linker's wire form, until a newer one comes, the object
+ * is removed or its set destroyed. Read by the object's home when its owner dies.
+ */
+final class BackupStore {
+    /** One object's backup. */
+    record Backup(Version version, byte[] wire) {
+    }
+
+    private final Map<Long, Map<Long, Backup>> sets = new ConcurrentHashMap<>();
+    private final AtomicLong bytes = new AtomicLong();
+
+    /** Keeps {@code b} unless a newer backup of the object is here; returns whether it was kept. */
+    boolean keep(long setId, long objectId, Backup b) {
+        boolean[] kept = {false};
+        sets.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).compute(objectId, (id, old) -> {
+            if (old != null && !b.version().newerThan(old.version())) {
+                return old;
+            }
+            bytes.addAndGet(b.wire().length - (old == null ? 0 : old.wire().length));
+            kept[0] = true;
+            return b;
+        });
+        return kept[0];
+    }
+
+    Backup get(long setId, long objectId) {
+        Map<Long, Backup> set = sets.get(setId);
+        return set == null ? null : set.get(objectId);
+    }
+
+    void drop(long setId, long objectId) {
+        Map<Long, Backup> set = sets.get(setId);
+        if (set != null) {
+            set.computeIfPresent(objectId, (id, old) -> {
+                bytes.addAndGet(-old.wire().length);
+                return null;
+            });
+        }
+    }
+
+    void dropSet(long setId) {
+        Map<Long, Backup> set = sets.remove(setId);
+        if (set != null) {
+            set.values().forEach(b -> bytes.addAndGet(-b.wire().length));
+        }
+    }
+
+    long bytes() {
+        return bytes.get();
+    }
+
+    int count() {
+        return sets.values().stream().mapToInt(Map::size).sum();
+    }
+}

@@ -1,0 +1,263 @@
+package io.kddm.impl.core;
+
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.Inbound;
+import io.kddm.impl.core.ManagerEntry.Request;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * The owner of an object with backups died: its home asks every survivor what
+ * it holds of the object (CLAIM), then makes the newest surviving version the
+ * object (its own, as READ_OWNER, every read copy in its copyset), or keeps a
+ * survivor that completed the ownership as owner, and serves the requests that
+ * waited. An object is lost only when no survivor has any copy of it, and is
+ * never made anew. Rows R5-R9.
+ */
+final class OwnerFailover {
+    private static final Logger LOG = LoggerFactory.getLogger(OwnerFailover.class);
+    /** What a survivor holds, in a CLAIM reply: each claim is kind, version, length, wire bytes. */
+    static final byte OWNER = 1;
+    static final byte INCOMING = 2;
+    static final byte COPY = 3;
+    static final byte BACKUP = 4;
+
+    /** A home's recovery of one object: the survivors it waits for and the best claim so far. Guarded by the ManagerEntry. */
+    static final class Recovery {
+        final int dead;
+        final long started = System.nanoTime();
+        final Set<Integer> awaiting = new HashSet<>();
+        Version best = Version.NONE;
+        byte[] bestWire;
+        final Set<Integer> copies = new TreeSet<>();
+        /** A survivor that completed the ownership the dead node was handing it (0: none). */
+        int owner;
+        /** The request in flight when the owner died; it stays the home's current one until decided. */
+        Request request;
+        /** Its requester's claim shows it was served before the owner died: its DONE is on its way. */
+        boolean requesterServed;
+
+        Recovery(int dead) {
+            this.dead = dead;
+        }
+    }
+
+    private final Coherence node;
+
+    OwnerFailover(Coherence node) {
+        this.node = node;
+    }
+
+    /**
+     * Holding the home entry's monitor: the owner {@code dead} died. Nothing is
+     * served until every survivor has said what it holds. The request in flight
+     * stays current meanwhile (its requester may have been served before the
+     * owner died, and its DONE is then on its way), unless it was the dead
+     * node's own or a handoff of it. Row R5.
+     */
+    void begin(SetState s, ManagerEntry me, int dead) {
+        Request r = me.current;
+        if (r != null && (r.requester == dead || r.handoffFrom != 0 || r.writeBack || !node.linkers.isUp(r.requester))) {
+            me.finish();
+            r = null;
+        }
+        me.owner = 0;
+        Recovery rec = new Recovery(dead);
+        rec.request = r;
+        me.recovering = rec;
+        for (int m : node.replication.members()) {
+            if (m != dead || node.linkers.isUp(m)) { // (a forward's NOT_OWNER: the node lives, and says what it has)
+                rec.awaiting.add(m);
+            }
+        }
+        LOG.info("home of object {} of set {}: its owner, node {}, died; asking nodes {} for their copies", me.objectId,
+                SetIds.format(s.id), dead, rec.awaiting);
+        for (int m : Set.copyOf(rec.awaiting)) {
+            if (m != node.self) {
+                ask(s, me, rec, m);
+            }
+        }
+        if (rec.awaiting.contains(node.self)) {
+            claimed(s, me, rec, node.self, claims(s.id, me.objectId));
+        }
+    }
+
+    private void ask(SetState s, ManagerEntry me, Recovery rec, int to) {
+        node.transport.request(to, Kind.CLAIM.type(), node.outbox.request(s.id, me.objectId, rec.dead, 0, null),
+                node.operationTimeout()).whenComplete((bytes, failure) -> {
+                    synchronized (me) {
+                        if (me.recovering != rec || !rec.awaiting.contains(to)) {
+                            return;
+                        }
+                        if (failure == null) {
+                            claimed(s, me, rec, to, bytes);
+                        } else if (node.linkers.isUp(to)) {
+                            // Its claim may hold the only copy: ask until it answers or leaves the view.
+                            LOG.debug("CLAIM of object {} at node {} failed ({}): asked again", me.objectId, to,
+                                    failure.toString());
+                            node.later(() -> {
+                                synchronized (me) {
+                                    if (me.recovering == rec && rec.awaiting.contains(to)) {
+                                        ask(s, me, rec, to);
+                                    }
+                                }
+                            }, 50);
+                        } else {
+                            survivorDown(s, me, to);
+                        }
+                    }
+                });
+    }
+
+    /** Holding the monitor: another node died during the recovery: its claim will not come. Row R9. */
+    void survivorDown(SetState s, ManagerEntry me, int down) {
+        Recovery rec = me.recovering;
+        if (rec != null && me.current != null && me.current.requester == down) {
+            me.finish();
+            rec.request = null;
+        }
+        if (rec != null && rec.awaiting.remove(down)) {
+            rec.copies.remove(down);
+            if (rec.owner == down) {
+                rec.owner = 0;
+            }
+            finishIfComplete(s, me, rec);
+        }
+    }
+
+    /** Holding the monitor: one survivor's claims are in. Row R6. */
+    private void claimed(SetState s, ManagerEntry me, Recovery rec, int from, byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        try {
+            while (b.hasRemaining()) {
+                byte kind = b.get();
+                Version v = Version.get(b);
+                byte[] wire = new byte[b.getInt()];
+                b.get(wire);
+                Request r = rec.request;
+                if (r != null && r.requester == from && (kind == OWNER || kind == COPY && !r.write)) {
+                    rec.requesterServed = true;
+                }
+                switch (kind) {
+                    case OWNER -> rec.owner = from;
+                    case COPY -> {
+                        rec.copies.add(from);
+                        consider(rec, v, wire);
+                    }
+                    case INCOMING, BACKUP -> consider(rec, v, wire);
+                    default -> throw new IllegalArgumentException("claim kind " + kind);
+                }
+            }
+        } catch (RuntimeException malformed) {
+            LOG.error("malformed CLAIM reply from node {} for object {}: {}: taken as no claim", from, me.objectId,
+                    malformed.toString());
+        }
+        rec.awaiting.remove(from);
+        finishIfComplete(s, me, rec);
+    }
+
+    private static void consider(Recovery rec, Version v, byte[] wire) {
+        if (rec.bestWire == null || v.newerThan(rec.best)) {
+            rec.best = v;
+            rec.bestWire = wire;
+        }
+    }
+
+    /** Holding the monitor: every survivor answered: the object's owner is decided, and the queue served. Rows R7, R8. */
+    private void finishIfComplete(SetState s, ManagerEntry me, Recovery rec) {
+        if (!rec.awaiting.isEmpty() || me.recovering != rec) {
+            return;
+        }
+        me.recovering = null;
+        long ms = (System.nanoTime() - rec.started) / 1_000_000;
+        if (rec.owner != 0) {
+            me.owner = rec.owner; // it completed the transfer the dead node started: it has the newest value
+            LOG.info("object {} of set {}: node {} completed the ownership node {} handed it before dying ({} ms)",
+                    me.objectId, SetIds.format(s.id), rec.owner, rec.dead, ms);
+        } else if (rec.bestWire != null) {
+            promote(s, me, rec);
+            node.stats.failovers.increment();
+            LOG.info("object {} of set {}: version {} promoted at its home, node {}, after its owner, node {}, died "
+                    + "({} ms; read copies on {})", me.objectId, SetIds.format(s.id), rec.best, node.self, rec.dead, ms,
+                    rec.copies);
+        } else {
+            HomeSide.markLost(me, rec.dead);
+            node.stats.objectsLost.increment();
+            LOG.error("object {} of set {} was lost with node {}: no survivor holds a copy or a backup", me.objectId,
+                    SetIds.format(s.id), rec.dead);
+        }
+        Request r = rec.request;
+        if (r != null && me.current == r && !rec.requesterServed) {
+            me.finish(); // not served: it starts again, at the head of the queue
+            r.forwardedTo = 0;
+            me.queue.addFirst(r);
+        }
+        node.home.resume(s, me);
+    }
+
+    /** Holding the home entry's monitor: this home becomes the owner of the best version, with the read copies. */
+    private void promote(SetState s, ManagerEntry me, Recovery rec) {
+        byte[] value = node.calls.importValue(s, me.objectId, rec.bestWire);
+        ObjectEntry e = s.entry(me.objectId);
+        synchronized (e) {
+            ObjectSide.abandonTransfer(e);
+            node.eviction.hold(e, value);
+            e.version = rec.best;
+            e.state = ObjectState.READ_OWNER;
+            e.copyset.clear();
+            e.copyset.addAll(rec.copies);
+            e.copyset.remove(node.self);
+            e.invalidateAckTo = 0;
+            me.owner = node.self;
+            node.object.serve(s, e);
+        }
+    }
+
+    /** CLAIM at a survivor: what it holds of the object. Row R6. */
+    void onClaim(Inbound in, Message m) {
+        in.reply(claims(m.setId(), m.objectId()));
+    }
+
+    /**
+     * This node's claims on an object whose owner died: the ownership if it
+     * completed it, else an incoming ownership (given up: the home decides now),
+     * a read copy, and a backup.
+     */
+    byte[] claims(long setId, long objectId) {
+        ByteBuffer out = ByteBuffer.allocate(0);
+        SetState s = node.set(setId);
+        ObjectEntry e = s == null ? null : s.objects.get(objectId);
+        if (e != null) {
+            synchronized (e) {
+                if (e.voidedBy == null && e.incoming == null && e.state.owner()) {
+                    out = claim(out, OWNER, e.version, Wire.EMPTY);
+                } else if (e.voidedBy == null && e.incoming != null) {
+                    out = claim(out, INCOMING, e.incomingVersion, node.calls.export(s, objectId, e.incoming));
+                    ObjectSide.abandonTransfer(e); // its sender died: the acks it waits for may never come
+                    node.object.serve(s, e);
+                } else if (e.voidedBy == null && e.state == ObjectState.READ_COPY && e.value != null) {
+                    out = claim(out, COPY, e.version, node.calls.export(s, e));
+                }
+            }
+        }
+        BackupStore.Backup b = node.replication.store.get(setId, objectId);
+        if (b != null) {
+            out = claim(out, BACKUP, b.version(), b.wire());
+        }
+        return out.array();
+    }
+
+    private static ByteBuffer claim(ByteBuffer to, byte kind, Version v, byte[] wire) {
+        ByteBuffer b = ByteBuffer.allocate(to.capacity() + 1 + Version.BYTES + 4 + wire.length);
+        b.put(to.array()).put(kind);
+        return v.put(b).putInt(wire.length).put(wire);
+    }
+}

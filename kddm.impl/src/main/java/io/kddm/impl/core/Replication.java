@@ -1,0 +1,217 @@
+package io.kddm.impl.core;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.Inbound;
+import io.kddm.impl.core.BackupStore.Backup;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * Backups of objects on other nodes (issue 14): where they go, a function of
+ * the view (no table to keep), the owner's BACKUP on put and first touch, and
+ * their keeping at the targets ({@link BackupStore}). The home reads them when
+ * the owner dies ({@link OwnerFailover}). Rows R1-R4.
+ */
+final class Replication {
+    private static final Logger LOG = LoggerFactory.getLogger(Replication.class);
+    static final int MAX_BACKUPS = 6;
+    /** BACKUP's {@code count}: keep the value, or drop the object's backup (it was removed). */
+    private static final int KEEP = 0;
+    private static final int DROP = 1;
+    /** How often a put waiting for its backups looks whether a target left the view. */
+    private static final long WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final Coherence node;
+    final BackupStore store = new BackupStore();
+    /** backups.FAMILY of io.kddm.core: this node's override of a family's count. */
+    private volatile Map<String, Integer> overrides = Map.of();
+
+    Replication(Coherence node) {
+        this.node = node;
+    }
+
+    void overrides(Map<String, Integer> next) {
+        overrides = Map.copyOf(next);
+    }
+
+    Map<String, Integer> overrides() {
+        return overrides;
+    }
+
+    /** How many backups the set's objects have: the override, else the family's; 0 for a family unknown here. */
+    int backups(SetState s) {
+        Integer n = overrides.get(s.family);
+        if (n != null) {
+            return n;
+        }
+        try {
+            return node.calls.traits(s).backups();
+        } catch (KddmException unknownFamily) {
+            return 0;
+        }
+    }
+
+    /**
+     * Where the backups of an object go: the {@code n} members after its home in
+     * the view, in id order and around, skipping the owner; the home itself only
+     * when there are not enough others. Fewer than {@code n} when the view is small.
+     */
+    static List<Integer> place(List<Integer> members, int home, int owner, int n) {
+        List<Integer> out = new ArrayList<>();
+        int size = members.size();
+        int at = members.indexOf(home);
+        for (int i = 1; i < size && out.size() < n; i++) {
+            int m = members.get(Math.floorMod(at + i, size));
+            if (m != owner && m != home) {
+                out.add(m);
+            }
+        }
+        if (out.size() < n && home != owner && members.contains(home)) {
+            out.add(home);
+        }
+        return out;
+    }
+
+    /** The live members of the installed view, in id order (every node up, without agreed views). */
+    List<Integer> members() {
+        TreeSet<Integer> live = new TreeSet<>();
+        if (node.view.epoch() == 0) {
+            live.addAll(node.transport.connectedNodes());
+            live.add(node.self);
+        } else {
+            live.addAll(node.view.members().keySet());
+        }
+        live.removeIf(n -> n != node.self && !node.linkers.isUp(n));
+        return new ArrayList<>(live);
+    }
+
+    List<Integer> targets(SetState s, long objectId, int n) {
+        return place(members(), node.calls.home(s, objectId), node.self, n);
+    }
+
+    /**
+     * The owner stores {@code version} of the object (wire form) on its backup
+     * targets and waits until each acknowledged, or {@code deadline} (nanoTime).
+     * A target that dies is replaced by the next view's. Returns null when every
+     * target of the current view has it, else what is missing. Row R1.
+     */
+    String backUp(SetState s, long objectId, Version version, byte[] wire, int n, long deadline) {
+        byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES + wire.length)).put(wire).array();
+        List<Integer> acked = new ArrayList<>();
+        String problem = null;
+        while (true) {
+            List<Integer> targets = targets(s, objectId, n);
+            Map<Integer, CompletableFuture<byte[]>> sent = new HashMap<>();
+            for (int t : targets) {
+                if (!acked.contains(t)) {
+                    sent.put(t, node.transport.request(t, Kind.BACKUP.type(),
+                            node.outbox.request(s.id, objectId, node.self, KEEP, bytes), node.operationTimeout()));
+                }
+            }
+            if (sent.isEmpty()) {
+                node.stats.backupsSent.add(targets.size());
+                return null;
+            }
+            // A target that leaves the view may never answer: look at the view while waiting.
+            while (!sent.isEmpty() && System.nanoTime() - deadline < 0) {
+                try {
+                    CompletableFuture.anyOf(sent.values().toArray(CompletableFuture[]::new)).get(
+                            Math.min(WATCH_NANOS, Math.max(1, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    return "interrupted while backing up object " + objectId;
+                } catch (Exception oneFailedOrNoneYet) {
+                    // looked at below, target by target
+                }
+                for (var it = sent.entrySet().iterator(); it.hasNext();) {
+                    Map.Entry<Integer, CompletableFuture<byte[]>> f = it.next();
+                    if (f.getValue().isDone() && !f.getValue().isCompletedExceptionally()) {
+                        acked.add(f.getKey());
+                        it.remove();
+                    } else if (f.getValue().isDone() || !node.inView(f.getKey())) {
+                        problem = "node " + f.getKey() + " did not acknowledge the backup of object " + objectId
+                                + " (version " + version + ")" + (f.getValue().isDone() ? ": "
+                                        + f.getValue().handle((ok, ex) -> ex.toString()).join() : ": it left the view");
+                        it.remove();
+                    }
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return problem != null ? problem : "backing up object " + objectId + " took longer than its timeout";
+            }
+            if (problem != null) {
+                LOG.debug("{}; asked again", problem);
+                pause();
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20); // a dead target leaves the view within the failure bound
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The object was removed: every member drops its backup, so that a failover cannot bring it back. Row R3. */
+    void dropEverywhere(SetState s, long objectId, long deadline) {
+        store.drop(s.id, objectId);
+        List<CompletableFuture<byte[]>> sent = new ArrayList<>();
+        for (int m : members()) {
+            if (m != node.self) {
+                sent.add(node.transport.request(m, Kind.BACKUP.type(),
+                        node.outbox.request(s.id, objectId, node.self, DROP, null), node.operationTimeout()));
+            }
+        }
+        for (CompletableFuture<byte[]> f : sent) {
+            try {
+                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception failed) {
+                LOG.warn("the backup of removed object {} of set {} may stay on a node: {}", objectId,
+                        SetIds.format(s.id), failed.toString());
+            }
+        }
+    }
+
+    /** BACKUP at a target: kept (or dropped), then acknowledged. Refused without a lease. Row R2. */
+    void onBackup(Inbound in, Message m) {
+        if (!node.linkers.hasLease()) {
+            in.fail("node " + node.self + " holds no lease: it keeps no backup");
+            return;
+        }
+        if (m.count() == DROP) {
+            store.drop(m.setId(), m.objectId());
+            in.reply(Wire.EMPTY);
+            return;
+        }
+        if (m.count() != KEEP || m.bytes().length < Version.BYTES) {
+            in.fail("malformed BACKUP of object " + m.objectId() + " (" + m.bytes().length + " bytes, count "
+                    + m.count() + ")");
+            return;
+        }
+        ByteBuffer b = ByteBuffer.wrap(m.bytes());
+        Version v = Version.get(b);
+        byte[] wire = new byte[b.remaining()];
+        b.get(wire);
+        store.keep(m.setId(), m.objectId(), new Backup(v, wire));
+        node.stats.backupsKept.increment();
+        in.reply(Wire.EMPTY);
+    }
+}

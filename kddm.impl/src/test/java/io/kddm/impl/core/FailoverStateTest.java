@@ -1,0 +1,239 @@
+package io.kddm.impl.core;
+
+import static io.kddm.impl.core.StateTable.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * Backups and the failover of a dead owner (rows R1-R9), node 1 scripted: as
+ * the owner that backs up, the target that keeps backups, the home that
+ * recovers an object, and a survivor that claims.
+ */
+class FailoverStateTest extends ScriptedNodeTest {
+
+    @BeforeEach
+    void oneBackup() {
+        backups = 1;
+    }
+
+    /** A CLAIM reply holding one claim. */
+    static byte[] claim(byte kind, Version v, String value) {
+        byte[] bytes = bytes(value);
+        return v.put(ByteBuffer.allocate(1 + Version.BYTES + 4 + bytes.length).put(kind)).putInt(bytes.length)
+                .put(bytes).array();
+    }
+
+    /** A CLAIM reply's claims, as "KIND version value". */
+    static List<String> claims(byte[] reply) {
+        List<String> out = new ArrayList<>();
+        ByteBuffer b = ByteBuffer.wrap(reply);
+        while (b.hasRemaining()) {
+            byte kind = b.get();
+            Version v = Version.get(b);
+            byte[] value = new byte[b.getInt()];
+            b.get(value);
+            out.add(kind + " " + v + " " + text(value));
+        }
+        return out;
+    }
+
+    static byte[] backup(Version v, String value) {
+        byte[] bytes = bytes(value);
+        return v.put(ByteBuffer.allocate(Version.BYTES + bytes.length)).put(bytes).array();
+    }
+
+    /** The version and value of a BACKUP. */
+    static String backupOf(Message m) {
+        ByteBuffer b = ByteBuffer.wrap(m.bytes());
+        Version v = Version.get(b);
+        byte[] value = new byte[b.remaining()];
+        b.get(value);
+        return v + " " + text(value);
+    }
+
+    @Test
+    @Covers({R1})
+    void aPutWithBackupsReturnsOnlyOnceItsTargetKeptTheNewVersion() throws Exception {
+        owner(REMOTE, "v1");
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
+                h.value(bytes("v2"));
+            }
+        });
+        // The home is node 2: the target is the next member after it, skipping the owner (node 1): node 3.
+        ScriptedNodeTest.Script.Sent b = net.expectRequest(3, Kind.BACKUP, REMOTE);
+        assertEquals("0.1 v2", backupOf(b.message()), "the version goes on from the ownership's (0.0)");
+        Thread.sleep(100);
+        assertFalse(put.isDone(), "the put waits for the backup");
+        CompletableFuture<Handle> other = local(REMOTE, false);
+        Thread.sleep(50);
+        assertFalse(other.isDone(), "nobody is granted the object before its backup is kept");
+        b.reply().complete(Wire.EMPTY);
+        put.get(5, TimeUnit.SECONDS);
+        try (Handle h = done(other)) {
+            assertEquals("v2", text(h.value()));
+        }
+        assertEquals(1, node.stats().backupsSent.sum());
+    }
+
+    @Test
+    @Covers({R4})
+    void aTargetThatDiesBeforeItAcknowledgedIsReplacedByTheNextViewsTarget() throws Exception {
+        owner(REMOTE, "v1");
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
+                h.value(bytes("v2"));
+            }
+        });
+        ScriptedNodeTest.Script.Sent first = net.expectRequest(3, Kind.BACKUP, REMOTE);
+        down.add(3);
+        first.reply().completeExceptionally(new IllegalStateException("node 3 died"));
+        // Only node 2, the home, is left besides the owner: it keeps the backup.
+        ScriptedNodeTest.Script.Sent second = net.expectRequest(2, Kind.BACKUP, REMOTE);
+        assertEquals("0.1 v2", backupOf(second.message()));
+        assertFalse(put.isDone());
+        second.reply().complete(Wire.EMPTY);
+        put.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Covers({R3})
+    void aRemovedObjectsBackupsAreDroppedEverywhereBeforeTheHomeHearsOfIt() throws Exception {
+        owner(REMOTE, "v1");
+        CompletableFuture<Void> remove = CompletableFuture.runAsync(() -> node.remove(set, REMOTE));
+        Set<Integer> asked = new java.util.TreeSet<>();
+        for (int i = 0; i < 2; i++) {
+            ScriptedNodeTest.Script.Sent s = net.sent.poll(5, TimeUnit.SECONDS);
+            assertEquals(Kind.BACKUP, s.message().kind());
+            assertEquals(1, s.message().count(), "a drop");
+            asked.add(s.to());
+            s.reply().complete(Wire.EMPTY);
+        }
+        assertEquals(Set.of(2, 3), asked, "every other member");
+        net.expect(2, Kind.REMOVED, REMOTE);
+        remove.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Covers({R10})
+    void anOwnerThatHandsTheObjectOverKeepsItsValueAsABackup() throws Exception {
+        owner(REMOTE, "v1");
+        net.deliver(2, Kind.FWD_GRAB, REMOTE, 3, 0, null);
+        net.expect(3, Kind.OWNERSHIP, REMOTE);
+        assertEquals(ObjectState.INV_COPY, state(REMOTE));
+        // Node 3 may have been this owner's only backup target: if it dies now, the home finds the value here.
+        assertEquals(List.of("4 0.0 v1"), claims(net.ask(2, Kind.CLAIM, REMOTE, 3, 0, null).get(5, TimeUnit.SECONDS)));
+    }
+
+    @Test
+    @Covers({R2})
+    void aTargetKeepsTheNewestBackupAndClaimsIt() throws Exception {
+        net.ask(2, Kind.BACKUP, REMOTE, 2, 0, backup(new Version(3, 2), "b2")).get(5, TimeUnit.SECONDS);
+        net.ask(2, Kind.BACKUP, REMOTE, 2, 0, backup(new Version(3, 1), "older")).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("4 3.2 b2"), claims(net.ask(2, Kind.CLAIM, REMOTE, 3, 0, null).get(5, TimeUnit.SECONDS)));
+        assertEquals(2, node.backupBytes());
+        net.ask(2, Kind.BACKUP, REMOTE, 2, 1, null).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(), claims(net.ask(2, Kind.CLAIM, REMOTE, 3, 0, null).get(5, TimeUnit.SECONDS)));
+        lease = false;
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> net.ask(2, Kind.BACKUP, REMOTE, 2, 0, backup(new Version(3, 3), "b3")).get(5, TimeUnit.SECONDS));
+        assertTrue(refused.getCause().getMessage().contains("no lease"), refused.getCause().getMessage());
+    }
+
+    @Test
+    @Covers({R5, R6, R8})
+    void whenTheOwnerDiesTheHomePromotesTheNewestSurvivingVersionAndServesWhatWaited() throws Exception {
+        ownedBy(2);
+        down.add(2);
+        node.nodeDown(2);
+        ScriptedNodeTest.Script.Sent claim = net.expectRequest(3, Kind.CLAIM, LOCAL);
+        assertEquals(2, claim.message().node(), "the claim names the dead owner");
+        assertEquals(HomeState.RECOVERING, homeState(LOCAL));
+        net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
+        net.expectNothing(); // nothing is served before every survivor said what it holds
+        byte[] both = ByteBuffer.allocate(0).array();
+        byte[] copy = claim(OwnerFailover.COPY, new Version(1, 6), "v6");
+        byte[] backup = claim(OwnerFailover.BACKUP, new Version(1, 7), "v7");
+        both = ByteBuffer.allocate(copy.length + backup.length).put(copy).put(backup).array();
+        claim.reply().complete(both);
+        Message served = net.expect(3, Kind.COPY, LOCAL);
+        assertEquals("v7", copyText(served), "the newest version, a backup's");
+        assertEquals(new Version(1, 7), Wire.version(served.bytes(), served.bytes().length - Version.BYTES));
+        assertEquals(ObjectState.READ_OWNER, state(LOCAL));
+        assertEquals(Set.of(3), copyset(LOCAL), "node 3's copy is in the copyset: the next grab invalidates it");
+        assertEquals(1, node.stats().failovers.sum());
+    }
+
+    @Test
+    @Covers({R5, R7})
+    void aSurvivorThatCompletedTheOwnershipKeepsItAndItsDoneIsAwaited() throws Exception {
+        ownedBy(2);
+        net.deliver(3, Kind.GRAB_REQ, LOCAL, 3, 0, null);
+        assertEquals(3, net.expect(2, Kind.FWD_GRAB, LOCAL).node());
+        down.add(2);
+        node.nodeDown(2);
+        ScriptedNodeTest.Script.Sent claim = net.expectRequest(3, Kind.CLAIM, LOCAL);
+        claim.reply().complete(claim(OwnerFailover.OWNER, new Version(1, 9), ""));
+        // Node 3 completed its grab before node 2 died: its DONE is on its way, and is waited for.
+        net.expectNothing();
+        assertEquals(HomeState.FORWARDED, homeState(LOCAL));
+        net.deliver(3, Kind.DONE, LOCAL, 3, 0, null);
+        assertEquals(HomeState.OWNED, homeState(LOCAL));
+        assertEquals(3, set.managed.get(LOCAL).owner);
+        assertEquals(0, node.stats().failovers.sum());
+    }
+
+    @Test
+    @Covers({R9})
+    void aSurvivorThatDiesBeforeItClaimedIsNotAwaitedAndWithNoCopyTheObjectIsLost() throws Exception {
+        ownedBy(2);
+        down.add(2);
+        node.nodeDown(2);
+        net.expectRequest(3, Kind.CLAIM, LOCAL);
+        down.add(3);
+        node.nodeDown(3);
+        assertEquals(HomeState.LOST, homeState(LOCAL), "no survivor held a copy: lost, never made anew");
+        assertEquals(1, node.stats().objectsLost.sum());
+    }
+
+    @Test
+    @Covers({R6})
+    void aSurvivorGivesUpAnIncomingOwnershipWhoseSenderDiedAndClaimsIt() throws Exception {
+        CompletableFuture<Handle> grab = local(REMOTE, true);
+        net.expect(2, Kind.GRAB_REQ, REMOTE);
+        net.deliver(3, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v4"), new Version(2, 4), new int[] {4}));
+        assertEquals(ObjectState.WAIT_ACK_WRITE, nameOf(REMOTE));
+        byte[] reply = net.ask(2, Kind.CLAIM, REMOTE, 3, 0, null).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("2 2.4 v4"), claims(reply));
+        assertEquals(ObjectState.WAIT_OBJ_WRITE, nameOf(REMOTE), "its request stays: the home serves it again");
+        assertFalse(grab.isDone());
+        net.deliver(2, Kind.OWNERSHIP, REMOTE, 0, 2, Wire.ownership(bytes("v4"), new Version(2, 4), new int[0]));
+        try (Handle h = done(grab)) {
+            assertArrayEquals(bytes("v4"), h.value());
+        }
+    }
+
+    private ObjectState nameOf(long id) {
+        ObjectEntry e = set.objects.get(id);
+        synchronized (e) {
+            return e.name();
+        }
+    }
+}
