@@ -196,6 +196,15 @@ public final class Coherence {
         return budget.held();
     }
 
+    /** backups.FAMILY of io.kddm.core: this node's counts, overriding the families'. */
+    public void backupOverrides(Map<String, Integer> overrides) {
+        replication.overrides(overrides);
+    }
+
+    public Map<String, Integer> backupOverrides() {
+        return replication.overrides();
+    }
+
     /** Backups this node keeps for other nodes' objects. */
     public int backupCount() {
         return replication.store.count();

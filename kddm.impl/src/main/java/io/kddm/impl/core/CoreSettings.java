@@ -69,6 +69,33 @@ final class CoreSettings {
     }
 
     /**
+     * {@code backups.FAMILY=N} keys: this node's override of a family's backups
+     * (0 to {@value Replication#MAX_BACKUPS}). Every node should say the same: the
+     * owner backs up, the home fails over, each by its own count.
+     */
+    static Map<String, Integer> backups(Map<String, ?> properties) {
+        Map<String, Integer> out = new HashMap<>();
+        for (Map.Entry<String, ?> p : properties.entrySet()) {
+            if (!p.getKey().startsWith("backups.")) {
+                continue;
+            }
+            String family = p.getKey().substring("backups.".length());
+            int n;
+            try {
+                n = Integer.parseInt(String.valueOf(p.getValue()).trim());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (family.isBlank() || n < 0 || n > Replication.MAX_BACKUPS) {
+                throw new IllegalArgumentException(p.getKey() + "=" + p.getValue() + " is not a number of backups from 0 to "
+                        + Replication.MAX_BACKUPS);
+            }
+            out.put(family, n);
+        }
+        return out;
+    }
+
+    /**
      * Applies one key of a changed configuration: {@code apply} runs if the new
      * value is valid and differs from {@code current}; an invalid one is refused
      * and logged. Returns whether it applied.

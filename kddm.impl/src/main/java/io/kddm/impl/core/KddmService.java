@@ -85,21 +85,35 @@ public final class KddmService implements Kddm {
     private boolean left;
 
     @Activate
-    public KddmService(@Reference Transport transport, @Reference Membership membership, Config config) {
+    public KddmService(@Reference Transport transport, @Reference Membership membership, Config config,
+            Map<String, Object> properties) {
         // Everything is checked before the other constructor registers handlers: a bad
         // configuration must leave nothing registered behind it.
         this(transport, membership, CoreSettings.operationTimeout(config), CoreSettings.memoryBudget(config),
                 CoreSettings.linkerGrace(config), CoreSettings.wellKnown(config));
+        coherence.backupOverrides(CoreSettings.backups(properties));
     }
 
     /**
      * A change of {@code io.kddm.core} applies live, key by key: the component is
      * not deactivated, so no object moves. An invalid value is refused (logged) and
-     * the one in force stays; a well-known set removed from the list stays open
+     * the one in force stays ({@code backups.FAMILY} included: it applies from each
+     * object's next put on); a well-known set removed from the list stays open
      * until the node restarts (a set cannot be closed on one node alone).
      */
     @Modified
-    void modified(Config config) {
+    void modified(Config config, Map<String, Object> properties) {
+        try {
+            Map<String, Integer> backups = CoreSettings.backups(properties);
+            if (!backups.equals(coherence.backupOverrides())) {
+                LOG.info("io.kddm.core: backups changed from {} to {}, live (objects are backed up by the new count "
+                        + "from their next put on)", coherence.backupOverrides(), backups);
+                coherence.backupOverrides(backups);
+            }
+        } catch (IllegalArgumentException invalid) {
+            LOG.error("io.kddm.core: {}: refused, backups {} stay in force", invalid.getMessage(),
+                    coherence.backupOverrides());
+        }
         CoreSettings.change("operation.timeout.ms", config, CoreSettings::operationTimeout,
                 coherence.operationTimeout(), coherence::operationTimeout, d -> d.toMillis() + " ms");
         CoreSettings.change("memory.budget.mb", config, CoreSettings::memoryBudget, coherence.memoryBudget(),

@@ -68,6 +68,9 @@ public final class DemoCommands {
 
     @Descriptor("grabs a 64-bit counter object, adds DELTA, puts it back; --times repeats; returns the last value")
     public long incr(@Parameter(names = {"-n", "--times"}, absentValue = "1") int times,
+            @Descriptor("print every value an increment returned, as it returns (what a node killed meanwhile "
+                    + "had acknowledged)") @Parameter(names = "--each", presentValue = "true", absentValue = "false")
+            boolean each,
             @Descriptor("set id, NODE:NUMBER") String set, @Descriptor("object id") long object,
             @Descriptor("amount to add") long delta) {
         if (times < 1) {
@@ -77,6 +80,10 @@ public final class DemoCommands {
         long value = 0;
         for (int i = 0; i < times; i++) {
             value = CounterOp.ADD.apply(s, object, delta);
+            if (each) {
+                System.out.println(value); // the session's stream, flushed: it is all a kill -9 leaves
+                System.out.flush();
+            }
         }
         return value;
     }
