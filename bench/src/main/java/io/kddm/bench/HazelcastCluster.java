@@ -32,6 +32,11 @@ final class HazelcastCluster implements AutoCloseable {
     final List<HazelcastInstance> members = new ArrayList<>();
 
     HazelcastCluster(int count) throws IOException, InterruptedException {
+        this(count, BACKUPS);
+    }
+
+    /** @param backups synchronous backups per map entry */
+    HazelcastCluster(int count, int backups) throws IOException, InterruptedException {
         String name = "kddm-bench-" + UUID.randomUUID();
         List<String> addresses = new ArrayList<>();
         int[] ports = new int[count];
@@ -44,7 +49,7 @@ final class HazelcastCluster implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             Config c = new Config();
             c.setClusterName(name);
-            c.addMapConfig(new MapConfig("*").setBackupCount(BACKUPS));
+            c.addMapConfig(new MapConfig("*").setBackupCount(backups));
             c.setProperty("hazelcast.phone.home.enabled", "false");
             c.setProperty("hazelcast.socket.bind.any", "false");
             c.setProperty("hazelcast.logging.type", "slf4j");

@@ -59,6 +59,7 @@ final class KddmCluster implements AutoCloseable {
             k.addIoLinker(memory);
             k.addFamily(new DemoFamily());
             k.addFamily(new NodeBitsDemoFamily());
+            k.addFamily(new io.kddm.linker.memory.RedundantDemoFamily());
             if (fileStores != null) {
                 k.addIoLinker(new FileIoLinker(fileStores.resolve("node-" + k.localNode())));
                 k.addFamily(new FileFamily());
