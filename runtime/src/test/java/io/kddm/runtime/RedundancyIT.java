@@ -77,7 +77,11 @@ class RedundancyIT {
                 last1 = Math.max(last1, v);
             }
         }
-        String read = awaitSuccess(exec(4, "kddm:nodes --await 3\nkddm:read 0:22 " + ON_1 + "\nkddm:read 0:22 " + ON_2));
+        String read = awaitSuccess(exec(4, "kddm:nodes --await 3\nkddm:read 0:22 " + ON_1 + "\nkddm:read 0:22 " + ON_2
+                + "\nkddm:objects 0:22\nkddm:families"));
+        assertTrue(Pattern.compile("(?m)^" + ON_1 + "\\s+READ_COPY\\s+8\\s+\\d+\\.\\d+\\s").matcher(read).find(),
+                "kddm:objects shows the version of node 4's copy:\n" + read);
+        assertTrue(Pattern.compile("(?m)^demo-r2\\s.*\\s1\\s*$").matcher(read).find(), "demo-r2 has one backup:\n" + read);
         long readMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
         long[] values = Pattern.compile("(?m)^(\\d+)$").matcher(read).results().mapToLong(r -> Long.parseLong(r.group(1)))
                 .toArray();

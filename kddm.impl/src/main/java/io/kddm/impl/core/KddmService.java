@@ -402,8 +402,9 @@ public final class KddmService implements Kddm {
      * on this node (INV_COPY if it has no entry here) and, at its home, its
      * {@link HomeState} and owner (null and -1 elsewhere).
      */
-    public record ObjectView(long objectId, String state, int bytes, List<Integer> copyset, int readers,
-            int writers, int queued, int home, String homeState, int owner) {
+    /** One object as this node holds it; {@code version} is {@code epoch.seq} of its value, "-" if none here. */
+    public record ObjectView(long objectId, String state, int bytes, String version, List<Integer> copyset,
+            int readers, int writers, int queued, int home, String homeState, int owner) {
     }
 
     public List<ObjectView> objects(long setId) {
@@ -432,13 +433,14 @@ public final class KddmService implements Kddm {
                 home = -1;
             }
             if (e == null) {
-                out.add(new ObjectView(id, ObjectState.INV_COPY.name(), 0, List.of(), 0, 0, 0, home, homeState,
-                        owner));
+                out.add(new ObjectView(id, ObjectState.INV_COPY.name(), 0, "-", List.of(), 0, 0, 0, home,
+                        homeState, owner));
                 continue;
             }
             synchronized (e) {
                 out.add(new ObjectView(id, e.name().name(), e.value == null ? 0 : e.value.length,
-                        List.copyOf(e.copyset), e.readers, e.writers, e.queue.size(), home, homeState, owner));
+                        e.value == null ? "-" : e.version.toString(), List.copyOf(e.copyset), e.readers, e.writers,
+                        e.queue.size(), home, homeState, owner));
             }
         }
         return out;

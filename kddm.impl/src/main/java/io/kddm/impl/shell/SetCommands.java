@@ -1,5 +1,6 @@
 package io.kddm.impl.shell;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -55,11 +56,12 @@ public final class SetCommands {
             + "INV_COPY, READ_COPY, WRITE_OWNER, WAIT_OBJ_READ, ...), copyset and lock holders; where this node is "
             + "their home, the state there (NO_OWNER, OWNED, FORWARDED, ...) and the owner")
     public String objects(@Descriptor("set id, NODE:NUMBER") String set) {
-        Table t = new Table("OBJECT", "STATE", "BYTES", "COPYSET", "READERS", "WRITERS", "QUEUED", "HOME",
-                "AT-HOME", "OWNER");
+        Table t = new Table("OBJECT", "STATE", "BYTES", "VERSION", "COPYSET", "READERS", "WRITERS", "QUEUED",
+                "HOME", "AT-HOME", "OWNER");
         for (KddmService.ObjectView o : kddm.objects(SetIds.parse(set))) {
             boolean homedHere = o.homeState() != null;
-            t.row(o.objectId(), o.state(), o.bytes(), o.copyset(), o.readers(), o.writers(), o.queued(), o.home(),
+            t.row(o.objectId(), o.state(), o.bytes(), o.version(), o.copyset(), o.readers(), o.writers(), o.queued(),
+                    o.home(),
                     homedHere ? o.homeState() : "-", homedHere && o.owner() > 0 ? o.owner() : "-");
         }
         return t.toString();
@@ -67,9 +69,12 @@ public final class SetCommands {
 
     @Descriptor("lists the set families registered on this node")
     public String families() {
-        Table t = new Table("FAMILY", "LINKER", "HOME", "MAX-BYTES", "FIRST-TOUCH-AT-HOME", "LOCAL-EXCLUSION");
+        Table t = new Table("FAMILY", "LINKER", "HOME", "MAX-BYTES", "FIRST-TOUCH-AT-HOME", "LOCAL-EXCLUSION",
+                "BACKUPS");
+        Map<String, Integer> overrides = kddm.coherence().backupOverrides();
         for (SetFamily f : kddm.families()) {
-            t.row(f.name(), f.ioLinker(), f.home(), f.maxObjectSize(), f.firstTouchAtHome(), f.localExclusion());
+            t.row(f.name(), f.ioLinker(), f.home(), f.maxObjectSize(), f.firstTouchAtHome(), f.localExclusion(),
+                    overrides.getOrDefault(f.name(), f.backups()));
         }
         return t.toString();
     }
