@@ -48,6 +48,11 @@ public interface SetFamily {
         return 0;
     }
 
+    /** Whether a put waits for its backups ({@link BackupMode#SYNC}, the default) or not. */
+    default BackupMode backupMode() {
+        return BackupMode.SYNC;
+    }
+
     /**
      * Well-known sets of this family that nodes open by themselves on first use
      * (its homes must be {@code NODE_BITS} or {@code LINKER}). Like the other

@@ -214,6 +214,20 @@ public final class Coherence {
         return replication.store.bytes();
     }
 
+    /** Objects owned here with fewer live backups than their family asks. */
+    public int underReplicated() {
+        return replication.underReplicatedCount();
+    }
+
+    /** min.copies.FAMILY of io.kddm.core. */
+    public void minCopies(Map<String, Integer> minCopies) {
+        replication.minCopies(minCopies);
+    }
+
+    public Map<String, Integer> minCopies() {
+        return replication.minCopies();
+    }
+
     /** The memory budget in bytes, 0 for none. */
     public long memoryBudget() {
         return budget.limit();

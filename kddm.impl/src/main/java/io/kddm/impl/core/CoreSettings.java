@@ -74,21 +74,31 @@ final class CoreSettings {
      * owner backs up, the home fails over, each by its own count.
      */
     static Map<String, Integer> backups(Map<String, ?> properties) {
+        return perFamily(properties, "backups.", 0, Replication.MAX_BACKUPS, "a number of backups");
+    }
+
+    /** {@code min.copies.FAMILY=N} keys: copies below which a grab fails fast (1 to 7). */
+    static Map<String, Integer> minCopies(Map<String, ?> properties) {
+        return perFamily(properties, "min.copies.", 1, Replication.MAX_BACKUPS + 1, "a number of copies");
+    }
+
+    private static Map<String, Integer> perFamily(Map<String, ?> properties, String prefix, int min, int max,
+            String what) {
         Map<String, Integer> out = new HashMap<>();
         for (Map.Entry<String, ?> p : properties.entrySet()) {
-            if (!p.getKey().startsWith("backups.")) {
+            if (!p.getKey().startsWith(prefix)) {
                 continue;
             }
-            String family = p.getKey().substring("backups.".length());
+            String family = p.getKey().substring(prefix.length());
             int n;
             try {
                 n = Integer.parseInt(String.valueOf(p.getValue()).trim());
             } catch (NumberFormatException e) {
                 n = -1;
             }
-            if (family.isBlank() || n < 0 || n > Replication.MAX_BACKUPS) {
-                throw new IllegalArgumentException(p.getKey() + "=" + p.getValue() + " is not a number of backups from 0 to "
-                        + Replication.MAX_BACKUPS);
+            if (family.isBlank() || n < min || n > max) {
+                throw new IllegalArgumentException(p.getKey() + "=" + p.getValue() + " is not " + what + " from " + min
+                        + " to " + max);
             }
             out.put(family, n);
         }

@@ -1,5 +1,6 @@
 package io.kddm.impl.core;
 
+import io.kddm.api.linker.BackupMode;
 import io.kddm.api.linker.HomePolicy;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.linker.WellKnownSets;
@@ -12,10 +13,11 @@ import io.kddm.api.linker.WellKnownSets;
  * between versions.
  */
 record FamilyTraits(String ioLinker, HomePolicy home, boolean firstTouchAtHome, int maxObjectSize,
-        boolean localExclusion, WellKnownSets wellKnownSets, int backups) {
+        boolean localExclusion, WellKnownSets wellKnownSets, int backups, BackupMode backupMode) {
 
     static FamilyTraits of(SetFamily f) {
         return new FamilyTraits(f.ioLinker(), f.home(), f.firstTouchAtHome(), f.maxObjectSize(), f.localExclusion(),
-                f.wellKnownSets(), Math.max(0, Math.min(Replication.MAX_BACKUPS, f.backups())));
+                f.wellKnownSets(), Math.max(0, Math.min(Replication.MAX_BACKUPS, f.backups())),
+                f.backupMode() == null ? BackupMode.SYNC : f.backupMode());
     }
 }

@@ -92,6 +92,7 @@ public final class KddmService implements Kddm {
         this(transport, membership, CoreSettings.operationTimeout(config), CoreSettings.memoryBudget(config),
                 CoreSettings.linkerGrace(config), CoreSettings.wellKnown(config));
         coherence.backupOverrides(CoreSettings.backups(properties));
+        coherence.minCopies(CoreSettings.minCopies(properties));
     }
 
     /**
@@ -103,17 +104,9 @@ public final class KddmService implements Kddm {
      */
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        try {
-            Map<String, Integer> backups = CoreSettings.backups(properties);
-            if (!backups.equals(coherence.backupOverrides())) {
-                LOG.info("io.kddm.core: backups changed from {} to {}, live (objects are backed up by the new count "
-                        + "from their next put on)", coherence.backupOverrides(), backups);
-                coherence.backupOverrides(backups);
-            }
-        } catch (IllegalArgumentException invalid) {
-            LOG.error("io.kddm.core: {}: refused, backups {} stay in force", invalid.getMessage(),
-                    coherence.backupOverrides());
-        }
+        perFamily("backups", properties, CoreSettings::backups, coherence::backupOverrides,
+                coherence::backupOverrides, " (objects are backed up by the new count from their next put on)");
+        perFamily("min.copies", properties, CoreSettings::minCopies, coherence::minCopies, coherence::minCopies, "");
         CoreSettings.change("operation.timeout.ms", config, CoreSettings::operationTimeout,
                 coherence.operationTimeout(), coherence::operationTimeout, d -> d.toMillis() + " ms");
         CoreSettings.change("memory.budget.mb", config, CoreSettings::memoryBudget, coherence.memoryBudget(),
@@ -133,6 +126,22 @@ public final class KddmService implements Kddm {
                 }
             });
         }, Map::toString);
+    }
+
+    /** A per-family setting ({@code KEY.FAMILY=N}) changed: applied whole, or refused whole with a log line. */
+    private static void perFamily(String key, Map<String, Object> properties,
+            java.util.function.Function<Map<String, Object>, Map<String, Integer>> parse,
+            java.util.function.Supplier<Map<String, Integer>> current, java.util.function.Consumer<Map<String, Integer>> apply,
+            String note) {
+        try {
+            Map<String, Integer> next = parse.apply(properties);
+            if (!next.equals(current.get())) {
+                LOG.info("io.kddm.core: {} changed from {} to {}, live{}", key, current.get(), next, note);
+                apply.accept(next);
+            }
+        } catch (IllegalArgumentException invalid) {
+            LOG.error("io.kddm.core: {}: refused, {} {} stay in force", invalid.getMessage(), key, current.get());
+        }
     }
 
     public KddmService(Transport transport, Membership membership, Duration operationTimeout) {

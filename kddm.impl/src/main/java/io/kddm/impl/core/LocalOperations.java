@@ -7,6 +7,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.linker.BackupMode;
 import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmException;
@@ -25,6 +29,7 @@ import io.kddm.impl.core.Wire.Kind;
  * any forwarded request, and {@link ObjectSide#serve} grants it.
  */
 final class LocalOperations {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalOperations.class);
 
     private final Coherence node;
 
@@ -57,6 +62,9 @@ final class LocalOperations {
         // A linker bundle being updated is waited for (bounded); one that is gone fails fast.
         SetFamily f = node.linkers.awaitFamily(s.family);
         node.linkers.awaitIoLinker(f.ioLinker());
+        if (write) {
+            node.replication.checkCopies(s, objectId);
+        }
         (write ? node.stats.grabs : node.stats.gets).increment();
         long start = System.nanoTime();
         ObjectEntry e = s.entry(objectId);
@@ -142,21 +150,61 @@ final class LocalOperations {
             if (backups > 0) {
                 version = e.version;
                 wire = node.calls.export(s, e);
-            } else {
+            }
+            if (backups > 0 && node.replication.mode(s) == BackupMode.VISIBLE) {
+                e.pendingBackups++; // R13: this node's threads go on; other nodes wait for the acks
+                leave(h);
+                node.object.serve(s, e);
+                backUpInBackground(s, e, version, wire, backups);
+                return;
+            }
+            if (backups == 0) {
                 leave(h);
                 node.object.serve(s, e);
                 return;
             }
         }
-        String missing = node.replication.backUp(s, e.objectId, version, wire, backups,
+        Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
                 System.nanoTime() + node.operationTimeout().toNanos());
         synchronized (e) {
+            backedUp(e, version, o);
             leave(h);
             node.object.serve(s, e);
         }
-        if (missing != null) {
-            throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": " + missing
-                    + "; the value is here, but a crash of node " + node.self + " would lose it");
+        if (o.missing() != null) {
+            throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": "
+                    + o.missing() + "; the value is here, but a crash of node " + node.self + " would lose it");
+        }
+    }
+
+    /** Visible mode: the backups of a put that returned; the object is served to other nodes once they are in. Row R13. */
+    private void backUpInBackground(SetState s, ObjectEntry e, Version version, byte[] wire, int backups) {
+        Runnable task = () -> {
+            Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
+                    System.nanoTime() + node.operationTimeout().toNanos());
+            synchronized (e) {
+                backedUp(e, version, o);
+                e.pendingBackups--;
+                node.object.serve(s, e);
+            }
+            if (o.missing() != null) {
+                LOG.warn("put of object {} in set {} (visible mode): {}; the value is served, but a crash of node {} "
+                        + "would lose it", e.objectId, SetIds.format(s.id), o.missing(), node.self);
+            }
+        };
+        try {
+            node.workers.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            synchronized (e) {
+                e.pendingBackups--;
+            }
+        }
+    }
+
+    /** Holding the monitor: the backups of {@code version} are in (those that are). */
+    static void backedUp(ObjectEntry e, Version version, Replication.Outcome o) {
+        if (e.version.equals(version)) {
+            e.backedUpOn = o.acked();
         }
     }
 

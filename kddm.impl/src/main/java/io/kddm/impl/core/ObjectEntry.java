@@ -41,6 +41,10 @@ final class ObjectEntry {
     byte[] value;
     /** The version of {@link #value} (carried by COPY and OWNERSHIP, kept by backups). */
     Version version = Version.NONE;
+    /** Owner: the nodes that acknowledged the backup of {@link #version} (null: none asked). */
+    java.util.List<Integer> backedUpOn;
+    /** Owner, visible mode: puts whose backups are not all acknowledged yet; no other node is served meanwhile. */
+    int pendingBackups;
     /** Owner only: the other nodes holding a read copy. */
     final Set<Integer> copyset = new TreeSet<>();
     int readers;
@@ -55,6 +59,8 @@ final class ObjectEntry {
     /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}: WAIT_ACK_WRITE. */
     byte[] incoming;
     Version incomingVersion = Version.NONE;
+    /** Who sent the incoming ownership (it keeps the value as a backup). */
+    int incomingFrom;
     /** The incoming ownership is a handoff, not the answer to our request (which may still be pending). */
     boolean incomingHandoff;
     /** We are the owner and invalidate the copyset for a local grab: WAIT_ACK_INV. */
@@ -121,6 +127,7 @@ final class ObjectEntry {
     }
 
     boolean idle() {
-        return readers == 0 && writers == 0 && queue.isEmpty() && !requested && incoming == null && !upgrading;
+        return readers == 0 && writers == 0 && queue.isEmpty() && !requested && incoming == null && !upgrading
+                && pendingBackups == 0;
     }
 }

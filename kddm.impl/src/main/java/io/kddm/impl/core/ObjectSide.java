@@ -94,7 +94,7 @@ final class ObjectSide {
                 break;
             }
             Forward f = (Forward) head;
-            if (!e.state.owner() || e.upgrading || lease == 0) {
+            if (!e.state.owner() || e.upgrading || lease == 0 || e.pendingBackups > 0) {
                 break; // (without a lease, F14: served when it is back, F15, or dropped with this node's state)
             }
             if (f.requester() != node.self && !node.linkers.isUp(f.requester())) {
@@ -317,9 +317,10 @@ final class ObjectSide {
         node.workers.execute(() -> {
             byte[] value;
             Version version = Version.NONE.next(node.view.epoch());
+            Replication.Outcome backups;
             try {
                 value = node.calls.firstTouch(s, objectId);
-                backUpFirstTouch(s, objectId, version, value);
+                backups = backUpFirstTouch(s, objectId, version, value);
             } catch (RuntimeException ex) {
                 synchronized (e) {
                     e.filling = false;
@@ -333,6 +334,7 @@ final class ObjectSide {
             synchronized (e) {
                 node.eviction.hold(e, value);
                 e.version = version;
+                e.backedUpOn = backups == null ? null : backups.acked();
                 e.state = write ? ObjectState.WRITE_OWNER : ObjectState.READ_OWNER;
                 e.filling = false;
                 e.requested = false;
@@ -348,15 +350,17 @@ final class ObjectSide {
      * granted it (one may read it, then see it made anew after this node died).
      * On a worker, holding no monitor. Row R1.
      */
-    private void backUpFirstTouch(SetState s, long objectId, Version version, byte[] value) {
+    private Replication.Outcome backUpFirstTouch(SetState s, long objectId, Version version, byte[] value) {
         int n = node.replication.backups(s);
-        if (n > 0) {
-            String missing = node.replication.backUp(s, objectId, version, node.calls.export(s, objectId, value), n,
-                    System.nanoTime() + node.operationTimeout().toNanos());
-            if (missing != null) {
-                throw new KddmException("object " + objectId + " was not made: " + missing);
-            }
+        if (n == 0) {
+            return null;
         }
+        Replication.Outcome o = node.replication.backUp(s, objectId, version, node.calls.export(s, objectId, value),
+                n, System.nanoTime() + node.operationTimeout().toNanos());
+        if (o.missing() != null) {
+            throw new KddmException("object " + objectId + " was not made: " + o.missing());
+        }
+        return o;
     }
 
     /** COPY from the owner answers our get. Rows O4, O9. */
@@ -397,6 +401,7 @@ final class ObjectSide {
             }
             e.incoming = value;
             e.incomingVersion = version;
+            e.incomingFrom = from;
             e.incomingHandoff = handoff;
             e.handedIn = handoff;
             e.awaiting.clear();
@@ -453,6 +458,8 @@ final class ObjectSide {
         } else if (e.incoming != null) {
             node.eviction.hold(e, e.incoming);
             e.version = e.incomingVersion;
+            // Its sender kept the value as a backup (R10): one copy elsewhere, until a put or re-replication adds more.
+            e.backedUpOn = List.of(e.incomingFrom);
             e.incoming = null;
             e.state = ObjectState.WRITE_OWNER;
             e.copyset.clear();

@@ -216,9 +216,11 @@ final class OwnerFailover {
             e.copyset.addAll(rec.copies);
             e.copyset.remove(node.self);
             e.invalidateAckTo = 0;
+            e.backedUpOn = null; // its backups are wherever the dead owner put them: backed up again (R12)
             me.owner = node.self;
             node.object.serve(s, e);
         }
+        node.replication.reReplicateSoon();
     }
 
     /** CLAIM at a survivor: what it holds of the object. Row R6. */

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kddm.api.linker.BackupMode;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.SetIds;
 import io.kddm.api.transport.Inbound;
@@ -38,6 +39,16 @@ final class Replication {
     final BackupStore store = new BackupStore();
     /** backups.FAMILY of io.kddm.core: this node's override of a family's count. */
     private volatile Map<String, Integer> overrides = Map.of();
+    /** min.copies.FAMILY of io.kddm.core. */
+    private volatile Map<String, Integer> minCopies = Map.of();
+    /** A re-replication pass is running (one at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean passRunning = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Another view came while a pass ran: it runs once more. */
+    private volatile boolean passAgain;
+
+    /** What a backup got: the targets that acknowledged, and what is missing (null: nothing). */
+    record Outcome(List<Integer> acked, String missing) {
+    }
 
     Replication(Coherence node) {
         this.node = node;
@@ -51,6 +62,47 @@ final class Replication {
         return overrides;
     }
 
+    void minCopies(Map<String, Integer> next) {
+        minCopies = Map.copyOf(next);
+    }
+
+    Map<String, Integer> minCopies() {
+        return minCopies;
+    }
+
+    /** Copies (owner and backups) below which a grab fails fast: {@code min.copies.FAMILY}, else a majority of N + 1. */
+    int minCopies(SetState s, int backups) {
+        Integer m = minCopies.get(s.family);
+        return m != null ? m : backups + 1 - (backups + 1) / 2;
+    }
+
+    /**
+     * A grab of an object with backups fails at once when the view has fewer
+     * nodes than the family's minimum number of copies (as Ceph's min_size): its
+     * puts could not be kept where the family asks. Row R11.
+     */
+    void checkCopies(SetState s, long objectId) {
+        int n = backups(s);
+        if (n == 0) {
+            return;
+        }
+        int possible = Math.min(members().size(), n + 1);
+        int min = minCopies(s, n);
+        if (possible < min) {
+            throw new KddmException("grab of object " + objectId + " in set " + SetIds.format(s.id) + " refused: "
+                    + possible + " cop" + (possible == 1 ? "y" : "ies") + " possible with the nodes of the view "
+                    + members() + ", the family " + s.family + " needs at least " + min + " (min.copies." + s.family
+                    + ")");
+        }
+    }
+
+    BackupMode mode(SetState s) {
+        try {
+            return node.calls.traits(s).backupMode();
+        } catch (KddmException unknownFamily) {
+            return BackupMode.SYNC;
+        }
+    }
     /** How many backups the set's objects have: the override, else the family's; 0 for a family unknown here. */
     int backups(SetState s) {
         Integer n = overrides.get(s.family);
@@ -108,7 +160,7 @@ final class Replication {
      * A target that dies is replaced by the next view's. Returns null when every
      * target of the current view has it, else what is missing. Row R1.
      */
-    String backUp(SetState s, long objectId, Version version, byte[] wire, int n, long deadline) {
+    Outcome backUp(SetState s, long objectId, Version version, byte[] wire, int n, long deadline) {
         byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES + wire.length)).put(wire).array();
         List<Integer> acked = new ArrayList<>();
         String problem = null;
@@ -123,7 +175,7 @@ final class Replication {
             }
             if (sent.isEmpty()) {
                 node.stats.backupsSent.add(targets.size());
-                return null;
+                return new Outcome(List.copyOf(targets), null);
             }
             // A target that leaves the view may never answer: look at the view while waiting.
             while (!sent.isEmpty() && System.nanoTime() - deadline < 0) {
@@ -132,7 +184,7 @@ final class Replication {
                             Math.min(WATCH_NANOS, Math.max(1, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
                 } catch (InterruptedException stop) {
                     Thread.currentThread().interrupt();
-                    return "interrupted while backing up object " + objectId;
+                    return new Outcome(List.copyOf(acked), "interrupted while backing up object " + objectId);
                 } catch (Exception oneFailedOrNoneYet) {
                     // looked at below, target by target
                 }
@@ -150,7 +202,8 @@ final class Replication {
                 }
             }
             if (System.nanoTime() - deadline >= 0) {
-                return problem != null ? problem : "backing up object " + objectId + " took longer than its timeout";
+                return new Outcome(List.copyOf(acked), problem != null ? problem
+                        : "backing up object " + objectId + " took longer than its timeout");
             }
             if (problem != null) {
                 LOG.debug("{}; asked again", problem);
@@ -165,6 +218,99 @@ final class Replication {
         } catch (InterruptedException stop) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Whether an object this node owns has fewer live backups of its version
+     * than the family asks (as many as the view allows). Holding its monitor.
+     */
+    boolean underReplicated(ObjectEntry e, int n) {
+        if (!e.state.owner() || e.value == null || e.incoming != null) {
+            return false;
+        }
+        int needed = Math.min(n, members().size() - 1);
+        long live = e.backedUpOn == null ? 0 : e.backedUpOn.stream().filter(m -> m != node.self && node.inView(m)).count();
+        return live < needed;
+    }
+
+    /**
+     * After a view change (a target may have gone) or a takeover: every object
+     * owned here whose backups are fewer than its family asks is backed up again
+     * on its current targets, one after another on a worker, so that the next
+     * crash finds N copies again. Row R12.
+     */
+    void reReplicateSoon() {
+        passAgain = true;
+        if (passRunning.compareAndSet(false, true)) {
+            try {
+                node.workers.execute(this::reReplicate);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                passRunning.set(false);
+            }
+        }
+    }
+
+    private void reReplicate() {
+        try {
+            while (passAgain) {
+                passAgain = false;
+                for (SetState s : node.allSets()) {
+                    int n = backups(s);
+                    if (n == 0 || s.destroyed) {
+                        continue;
+                    }
+                    for (ObjectEntry e : s.objects.values()) {
+                        reReplicate(s, e, n);
+                    }
+                }
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("re-replication pass failed: {}", ex.toString());
+        } finally {
+            passRunning.set(false);
+        }
+    }
+
+    private void reReplicate(SetState s, ObjectEntry e, int n) {
+        Version version;
+        byte[] wire;
+        synchronized (e) {
+            if (e.voidedBy != null || !underReplicated(e, n)) {
+                return;
+            }
+            version = e.version;
+            wire = node.calls.export(s, e);
+        }
+        // Not held meanwhile: a put that comes first backs up a newer version, which the targets keep.
+        Outcome o = backUp(s, e.objectId, version, wire, n, System.nanoTime() + node.operationTimeout().toNanos());
+        synchronized (e) {
+            if (e.version.equals(version)) {
+                e.backedUpOn = o.acked();
+            }
+        }
+        node.stats.reReplicated.increment();
+        if (o.missing() != null) {
+            LOG.warn("object {} of set {} stays under-replicated: {}", e.objectId, SetIds.format(s.id), o.missing());
+        }
+    }
+
+    /** Objects owned here with fewer live backups than their family asks (for kddm:stats). */
+    int underReplicatedCount() {
+        int count = 0;
+        for (SetState s : node.allSets()) {
+            int n = backups(s);
+            if (n == 0) {
+                continue;
+            }
+            for (ObjectEntry e : s.objects.values()) {
+                synchronized (e) {
+                    if (underReplicated(e, n)) {
+                        count++;
+                    }
+                }
+            }
+        }
+        return count;
     }
 
     /** The object was removed: every member drops its backup, so that a failover cannot bring it back. Row R3. */

@@ -234,6 +234,16 @@ enum StateTable {
     R10("backup", "READ_OWNER, WRITE_OWNER", "FWD_GRAB (the ownership handed over), with backups",
             "the value is kept here as a backup too: the new owner may be the node that kept its only backup, and "
                     + "its crash must not take the newest version with it", "INV_COPY", "ObjectSide#handOver"),
+    R11("backup", "any", "local grab of an object with backups, fewer nodes in the view than min.copies",
+            "fails at once (KddmException naming the nodes and the minimum): its puts could not be kept as the "
+                    + "family asks", "unchanged", "Replication#checkCopies"),
+    R12("backup", "READ_OWNER, WRITE_OWNER with fewer live backups than asked (a target left, a takeover)",
+            "a view without a node; a takeover at this home",
+            "backed up again on the view's targets, one object after another on a worker (the object is not held: "
+                    + "a newer put's backup wins at the targets)", "unchanged", "Replication#reReplicateSoon"),
+    R13("backup", "WRITE_OWNER, visible mode", "put that changed the value",
+            "returns at once; BACKUP on a worker; local threads are served, forwards (other nodes) wait until "
+                    + "every target acknowledged", "unchanged", "LocalOperations#release"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -36,6 +36,8 @@ public final class Stats {
     /** Objects whose dead owner this home replaced by the newest surviving copy, and objects found lost. */
     public final LongAdder failovers = new LongAdder();
     public final LongAdder objectsLost = new LongAdder();
+    /** Objects owned here backed up again because they had fewer backups than their family asks. */
+    public final LongAdder reReplicated = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

@@ -50,6 +50,9 @@ final class ViewChanges {
         if (!wasMember && node.isMember()) {
             serveAll(); // F17: what waited for this node to (re)join asks its homes now
         }
+        if (!current.departedSince(previous).isEmpty()) {
+            node.replication.reReplicateSoon(); // R12: a backup target may have gone
+        }
     }
 
     private void serveAll() {

@@ -42,6 +42,8 @@ public final class StatsCommand {
                 .row("backups sent (acknowledged)", s.backupsSent.sum())
                 .row("backups kept here", kddm.coherence().backupCount())
                 .row("backup bytes kept here", kddm.coherence().backupBytes())
+                .row("objects owned here under-replicated", kddm.coherence().underReplicated())
+                .row("objects backed up again (re-replication)", s.reReplicated.sum())
                 .row("owner failovers (as home)", s.failovers.sum())
                 .row("objects found lost (as home)", s.objectsLost.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");

@@ -223,29 +223,42 @@ class CoherenceTest {
         }
     }
 
+    /**
+     * The random workload, checked linearizable, and shown to take the rare
+     * paths: it runs again with another seed (at most 10 rounds, every one
+     * checked) until acks that overtake the object and invalidations waiting for
+     * readers were both seen: whether one run hits them is up to the scheduler
+     * (one run in three missed the acks on a loaded machine).
+     */
     @Test
     void randomWorkloadOnHotObjectsIsLinearizable() throws Exception {
         List<KddmService> nodes = cluster(3, Duration.ofNanos(100_000), Duration.ofSeconds(30));
         long setId = nodes.get(0).create(FAMILY).id();
-        History history = new History();
-        List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 4, 250, new long[] {0, 1, 2}, 7,
-                history, Set.of());
-        for (var r : runs) {
-            Workload.Outcome o = r.get(120, TimeUnit.SECONDS);
-            assertTrue(o.unexpected().isEmpty(), o.traces());
-            assertEquals(0, o.failed());
-        }
-        assertEquals(3 * 4 * 250, check(history));
         long early = 0;
         long deferred = 0;
-        for (KddmService k : nodes) {
-            early += k.coherence().stats().acksBeforeObject.sum();
-            deferred += k.coherence().stats().deferredInvalidations.sum();
+        int rounds = 0;
+        while (rounds < 10 && (early == 0 || deferred == 0)) {
+            rounds++;
+            History history = new History();
+            List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 4, 250, new long[] {0, 1, 2},
+                    7 + rounds, history, Set.of());
+            for (var r : runs) {
+                Workload.Outcome o = r.get(120, TimeUnit.SECONDS);
+                assertTrue(o.unexpected().isEmpty(), o.traces());
+                assertEquals(0, o.failed());
+            }
+            assertEquals(3 * 4 * 250, check(history));
+            early = 0;
+            deferred = 0;
+            for (KddmService k : nodes) {
+                early += k.coherence().stats().acksBeforeObject.sum();
+                deferred += k.coherence().stats().deferredInvalidations.sum();
+            }
         }
-        System.out.println("paths taken: " + early + " acks before the object, " + deferred
+        System.out.println("paths taken in " + rounds + " rounds: " + early + " acks before the object, " + deferred
                 + " invalidations deferred behind readers, " + network.messages() + " messages");
-        assertTrue(early > 0, "the run must exercise acks that overtake the object");
-        assertTrue(deferred > 0, "the run must exercise invalidations that wait for readers");
+        assertTrue(early > 0, "10 runs never exercised acks that overtake the object");
+        assertTrue(deferred > 0, "10 runs never exercised invalidations that wait for readers");
     }
 
     /**

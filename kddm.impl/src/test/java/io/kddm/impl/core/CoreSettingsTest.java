@@ -18,6 +18,14 @@ class CoreSettingsTest {
     }
 
     @Test
+    void minimumCopiesPerFamilyAreFromOneToSeven() {
+        assertEquals(Map.of("demo", 2), CoreSettings.minCopies(Map.of("min.copies.demo", "2", "backups.demo", "2")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CoreSettings.minCopies(Map.of("min.copies.demo", "0")));
+        assertTrue(e.getMessage().contains("from 1 to 7"), e.getMessage());
+    }
+
+    @Test
     void aBackupCountThatIsNotOneIsRefusedSayingWhy() {
         for (Object bad : new Object[] {"-1", "7", "one", ""}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -50,8 +50,9 @@ abstract class ScriptedNodeTest {
     final Set<Integer> down = ConcurrentHashMap.newKeySet();
     final Map<Long, byte[]> store = new ConcurrentHashMap<>();
     boolean diskBacked;
-    /** The family's backups (0: none, the default). */
+    /** The family's backups (0: none, the default), and when a put returns. */
     int backups;
+    io.kddm.api.linker.BackupMode backupMode = io.kddm.api.linker.BackupMode.SYNC;
     /** Whether node 1 holds a lease from a majority of the voters. */
     volatile boolean lease = true;
     Coherence node;
@@ -112,6 +113,11 @@ abstract class ScriptedNodeTest {
         @Override
         public int backups() {
             return backups;
+        }
+
+        @Override
+        public io.kddm.api.linker.BackupMode backupMode() {
+            return backupMode;
         }
     };
 
