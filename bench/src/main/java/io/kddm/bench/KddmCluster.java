@@ -31,6 +31,35 @@ final class KddmCluster implements AutoCloseable {
     private final List<RaftMembership> memberships = new ArrayList<>();
     private final List<KddmService> nodes = new ArrayList<>();
 
+    /** {@code demo-r2} in visible mode: a put returns before its backup is kept (benchmarks only). */
+    static final String VISIBLE = "bench-r2-visible";
+    private static final io.kddm.api.linker.SetFamily VISIBLE_BACKUP = new io.kddm.api.linker.SetFamily() {
+        @Override
+        public String name() {
+            return VISIBLE;
+        }
+
+        @Override
+        public String ioLinker() {
+            return MemoryIoLinker.ID;
+        }
+
+        @Override
+        public io.kddm.api.linker.HomePolicy home() {
+            return io.kddm.api.linker.HomePolicy.NODE_BITS;
+        }
+
+        @Override
+        public int backups() {
+            return 1;
+        }
+
+        @Override
+        public io.kddm.api.linker.BackupMode backupMode() {
+            return io.kddm.api.linker.BackupMode.VISIBLE;
+        }
+    };
+
     KddmCluster(int count) throws IOException, InterruptedException {
         this(count, null);
     }
@@ -60,6 +89,7 @@ final class KddmCluster implements AutoCloseable {
             k.addFamily(new DemoFamily());
             k.addFamily(new NodeBitsDemoFamily());
             k.addFamily(new io.kddm.linker.memory.RedundantDemoFamily());
+            k.addFamily(VISIBLE_BACKUP);
             if (fileStores != null) {
                 k.addIoLinker(new FileIoLinker(fileStores.resolve("node-" + k.localNode())));
                 k.addFamily(new FileFamily());

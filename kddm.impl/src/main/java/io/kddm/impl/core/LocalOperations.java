@@ -152,10 +152,15 @@ final class LocalOperations {
                 wire = node.calls.export(s, e);
             }
             if (backups > 0 && node.replication.mode(s) == BackupMode.VISIBLE) {
-                e.pendingBackups++; // R13: this node's threads go on; other nodes wait for the acks
+                // R13: this node's threads go on; other nodes wait for the acks. One backup task per
+                // object at a time: it sends the newest version until the newest is kept.
+                boolean start = e.pendingBackups == 0;
+                e.pendingBackups++;
                 leave(h);
                 node.object.serve(s, e);
-                backUpInBackground(s, e, version, wire, backups);
+                if (start) {
+                    backUpInBackground(s, e, backups);
+                }
                 return;
             }
             if (backups == 0) {
@@ -177,26 +182,45 @@ final class LocalOperations {
         }
     }
 
-    /** Visible mode: the backups of a put that returned; the object is served to other nodes once they are in. Row R13. */
-    private void backUpInBackground(SetState s, ObjectEntry e, Version version, byte[] wire, int backups) {
+    /**
+     * Visible mode: backs up the newest version of the object until the newest
+     * is kept (puts meanwhile only make it send again), then serves other nodes.
+     * On a worker. Row R13.
+     */
+    private void backUpInBackground(SetState s, ObjectEntry e, int backups) {
         Runnable task = () -> {
-            Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
-                    System.nanoTime() + node.operationTimeout().toNanos());
-            synchronized (e) {
-                backedUp(e, version, o);
-                e.pendingBackups--;
-                node.object.serve(s, e);
-            }
-            if (o.missing() != null) {
-                LOG.warn("put of object {} in set {} (visible mode): {}; the value is served, but a crash of node {} "
-                        + "would lose it", e.objectId, SetIds.format(s.id), o.missing(), node.self);
+            while (true) {
+                Version version;
+                byte[] wire;
+                synchronized (e) {
+                    if (e.voidedBy != null || !e.state.owner()) {
+                        e.pendingBackups = 0;
+                        return;
+                    }
+                    version = e.version;
+                    wire = node.calls.export(s, e);
+                }
+                Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
+                        System.nanoTime() + node.operationTimeout().toNanos());
+                if (o.missing() != null) {
+                    LOG.warn("put of object {} in set {} (visible mode): {}; the value is served, but a crash of node "
+                            + "{} would lose it", e.objectId, SetIds.format(s.id), o.missing(), node.self);
+                }
+                synchronized (e) {
+                    backedUp(e, version, o);
+                    if (e.version.equals(version)) {
+                        e.pendingBackups = 0;
+                        node.object.serve(s, e);
+                        return;
+                    }
+                }
             }
         };
         try {
             node.workers.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             synchronized (e) {
-                e.pendingBackups--;
+                e.pendingBackups = 0;
             }
         }
     }
