@@ -36,6 +36,14 @@ final class BackupStore {
         return set == null ? null : set.get(objectId);
     }
 
+    /** Every object of the set with a backup here. */
+    void forEach(long setId, java.util.function.LongConsumer action) {
+        Map<Long, Backup> set = sets.get(setId);
+        if (set != null) {
+            set.keySet().forEach(action::accept);
+        }
+    }
+
     void drop(long setId, long objectId) {
         Map<Long, Backup> set = sets.get(setId);
         if (set != null) {

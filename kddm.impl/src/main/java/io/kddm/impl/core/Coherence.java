@@ -126,6 +126,7 @@ public final class Coherence {
     final ViewChanges changes = new ViewChanges(this);
     final Replication replication = new Replication(this);
     final OwnerFailover failover = new OwnerFailover(this);
+    final HomeRebuild rebuild = new HomeRebuild(this);
     /** The view installed here: messages are stamped with its epoch and admitted by it. */
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */
@@ -137,6 +138,8 @@ public final class Coherence {
     private final ScheduledExecutorService timer;
     /** Prefetches block while their object comes: never on the workers, which first touches need. */
     final ExecutorService prefetchers;
+    /** Backups that run in the background (visible mode, re-replication, retries): never on the workers. */
+    final ExecutorService backupWorkers;
 
     public Coherence(Transport transport, Linkers linkers, Duration operationTimeout, long memoryBudget) {
         this.transport = transport;
@@ -149,6 +152,7 @@ public final class Coherence {
                 (from, type, payload) -> dispatch.handle(from, type, payload));
         this.workers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-worker-" + self));
         this.prefetchers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-prefetch-" + self));
+        this.backupWorkers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-backup-" + self));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kddm-timer-" + self));
     }
 
@@ -171,6 +175,7 @@ public final class Coherence {
         outbox.close();
         workers.shutdownNow();
         prefetchers.shutdownNow();
+        backupWorkers.shutdownNow();
         timer.shutdownNow();
         for (SetState s : sets.values()) {
             abandon(s, new KddmException("kDDM is stopping on node " + self));
@@ -255,7 +260,15 @@ public final class Coherence {
     // ---- sets ---------------------------------------------------------------
 
     SetState addSet(long id, String family, List<Integer> nodes) {
-        return sets.computeIfAbsent(id, k -> new SetState(id, family, nodes, self));
+        boolean[] made = {false};
+        SetState s = sets.computeIfAbsent(id, k -> {
+            made[0] = true;
+            return new SetState(id, family, nodes, self);
+        });
+        if (made[0]) {
+            rebuild.opened(s); // R16: objects of a home this node acts for may exist elsewhere already
+        }
+        return s;
     }
 
     SetState set(long id) {
@@ -285,9 +298,24 @@ public final class Coherence {
         }
     }
 
-    /** The home of an object: where requests for it go. */
+    /**
+     * The acting home of an object: where requests for it go. Its home, unless
+     * its family has backups and its home is not in the installed view: then the
+     * next member of the view in id order (and around), which rebuilt the home's
+     * records from the survivors' claims (HomeRebuild). Row R14.
+     */
     int home(SetState s, long objectId) {
-        return calls.home(s, objectId);
+        return actingHome(view, s, calls.home(s, objectId));
+    }
+
+    /** The node acting, in view {@code v}, for the objects whose home is {@code nominal}. */
+    int actingHome(View v, SetState s, int nominal) {
+        if (v.epoch() == 0 || v.members().containsKey(nominal) || v.members().isEmpty()
+                || replication.backups(s) == 0) {
+            return nominal;
+        }
+        java.util.SortedMap<Integer, View.Member> after = v.members().tailMap(nominal + 1);
+        return after.isEmpty() ? v.members().firstKey() : after.firstKey();
     }
 
     /** Frees one idle object for the memory budget (see {@link Eviction#evict}). */
@@ -388,6 +416,7 @@ public final class Coherence {
     /** A node died or left: nothing it held or was asked for will come. */
     public void nodeDown(int node) {
         for (SetState s : sets.values()) {
+            rebuild.memberDown(s, node);
             home.nodeDown(s, node);
             object.nodeDown(s, node);
         }

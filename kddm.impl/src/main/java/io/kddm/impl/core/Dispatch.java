@@ -168,7 +168,7 @@ final class Dispatch {
             case GET_REQ, GRAB_REQ, HANDOFF_REQ, WRITEBACK_REQ, DONE, REMOVED, WRITTEN_BACK, NOT_OWNER -> Route.HOME;
             case FWD_GET, FWD_GRAB, FWD_WRITEBACK, TOUCH, COPY, OWNERSHIP, INV, INV_ACK, LOST, UNKNOWN_SET,
                     HANDED_OFF -> Route.OBJECT;
-            case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM -> Route.QUESTION;
+            case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM, CLAIMS -> Route.QUESTION;
             case SET_CREATE, SET_LOOKUP, SET_DESTROY -> Route.SET;
             case DROPPED, HANDOFF_OK -> Route.NEVER_SENT;
         };
@@ -213,6 +213,12 @@ final class Dispatch {
             return;
         }
         long id = m.objectId();
+        if (route(m.kind()) == Route.HOME && node.replication.backups(s) > 0 && node.home(s, id) != node.self) {
+            // R15: sent to this node as the object's acting home in an older view; the requester asks anew
+            LOG.debug("{} from node {} for object {}: node {} is not its acting home: dropped", m.kind(), sender, id,
+                    node.self);
+            return;
+        }
         try {
             switch (m.kind()) {
                 // home side
@@ -220,24 +226,26 @@ final class Dispatch {
                 case HANDOFF_REQ -> node.home.request(s, id, Request.handoff(m.node(), sender));
                 case WRITEBACK_REQ -> node.home.request(s, id, Request.writeBack(sender));
                 case DONE -> node.home.done(s, id, sender, m.node());
-                case REMOVED -> node.home.removed(s, id, sender);
+                case REMOVED -> node.home.removed(s, id, sender, m.bytes());
                 case WRITTEN_BACK -> node.home.writtenBack(s, id, sender, m.bytes());
                 case NOT_OWNER -> node.home.notOwner(s, id, sender);
                 // object side: the owner
-                case FWD_GET, FWD_GRAB -> node.object.ownerForward(s, id,
+                case FWD_GET, FWD_GRAB -> node.object.ownerForward(s, id, sender,
                         new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
                 case FWD_WRITEBACK -> node.object.ownerWriteBack(s, id);
                 // object side: the requester and copy holders
-                case TOUCH -> node.object.touch(s, id, m.node() != 0);
-                case COPY -> node.object.copy(s, id, sender, m.bytes());
-                case OWNERSHIP -> node.object.ownership(s, id, sender, m.count(), m.bytes(), m.node() == 1);
+                case TOUCH -> node.object.touch(s, id, m.node() != 0, m.epoch(),
+                        m.bytes().length >= Version.BYTES ? Wire.version(m.bytes(), 0) : Version.NONE);
+                case COPY -> node.object.copy(s, id, sender, m.bytes(), m.epoch());
+                case OWNERSHIP -> node.object.ownership(s, id, sender, m.count(), m.bytes(), m.node() == 1, m.epoch());
                 case INV -> node.object.invalidate(s, id, m.node());
                 case INV_ACK -> node.object.invalidationAck(s, id, sender);
-                case LOST -> node.object.lost(s, id, new String(m.bytes(), StandardCharsets.UTF_8));
-                case UNKNOWN_SET -> node.object.notOpenAtHome(s, id, new String(m.bytes(), StandardCharsets.UTF_8));
+                case LOST -> node.object.lost(s, id, new String(m.bytes(), StandardCharsets.UTF_8), m.epoch());
+                case UNKNOWN_SET -> node.object.notOpenAtHome(s, id, new String(m.bytes(), StandardCharsets.UTF_8),
+                        m.epoch());
                 case HANDED_OFF -> node.changes.handedOff(s.id, id);
                 // not sent as one-way messages
-                case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM, SET_CREATE, SET_LOOKUP, SET_DESTROY, DROPPED,
+                case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM, CLAIMS, SET_CREATE, SET_LOOKUP, SET_DESTROY, DROPPED,
                         HANDOFF_OK ->
                     LOG.warn("unexpected {} from node {} ({}): dropped", m.kind(), sender, route(m.kind()));
             }
@@ -266,6 +274,7 @@ final class Dispatch {
                 case SYNC -> node.home.sync(in, m);
                 case BACKUP -> node.replication.onBackup(in, m);
                 case CLAIM -> node.failover.onClaim(in, m);
+                case CLAIMS -> node.rebuild.onClaims(in, m);
                 case WHO_OWNS, WHO_HOLDS -> {
                     SetState s = node.set(m.setId()); // a set never opened here: "nobody", and nothing opened
                     in.reply(s == null ? Wire.EMPTY : answer(m.kind(), s, m.objectId()));

@@ -135,7 +135,7 @@ final class Eviction {
      * forward is on its way here when the object is dropped. Row B2.
      */
     private boolean writeBack(SetState s, ObjectEntry e) {
-        int home = node.calls.home(s, e.objectId);
+        int home = node.home(s, e.objectId);
         return node.linkers.isUp(home)
                 && node.outbox.send(home, Kind.WRITEBACK_REQ, s.id, e.objectId, node.self, 0, null);
     }

@@ -71,7 +71,10 @@ final class HomeSide {
         if (me.recovering != null) {
             return; // R5: served once the survivors have said what they hold
         }
-        while (me.current == null && !me.queue.isEmpty()) {
+        if (!s.rebuilding.isEmpty() && s.rebuilding.containsKey(node.calls.home(s, me.objectId))) {
+            return; // R16: served once the records of its home's objects are rebuilt here
+        }
+        while (me.current == null && me.recovering == null && !me.queue.isEmpty()) {
             Request r = me.queue.poll();
             if (!node.linkers.isUp(r.requester)) {
                 continue;
@@ -118,7 +121,8 @@ final class HomeSide {
                 touchAtHome(s, me.objectId, r);
             } else if (me.owner == 0) { // H2
                 r.forwardedTo = 0;
-                node.outbox.send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0, null);
+                node.outbox.send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0,
+                        me.floor.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array());
                 node.stats.firstTouches.increment();
             } else { // H5, H6 (a handoff: FWD_GRAB marked as such)
                 r.forwardedTo = me.owner;
@@ -202,9 +206,15 @@ final class HomeSide {
     }
 
     /** REMOVED: the owner removed the object cluster-wide. Row H12. */
-    void removed(SetState s, long objectId, int remover) {
+    void removed(SetState s, long objectId, int remover, byte[] version) {
         ManagerEntry me = s.managerEntry(objectId);
         synchronized (me) {
+            if (version.length >= Version.BYTES) {
+                Version v = Wire.version(version, 0);
+                if (v.newerThan(me.floor)) {
+                    me.floor = v;
+                }
+            }
             if (me.owner == remover) {
                 me.owner = 0;
                 me.lost = null;

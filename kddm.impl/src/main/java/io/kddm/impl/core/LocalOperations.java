@@ -127,101 +127,127 @@ final class LocalOperations {
     /**
      * put: the holder lets the object go, and the queue is served. A changed
      * object with backups is backed up first, still held, so that no other
-     * thread or node is served a value a crash of this node could lose. Rows O15, R1.
+     * thread or node is served a value a crash of this node could lose; in
+     * visible mode the holder goes at once and other nodes wait. A backup not
+     * kept within the operation timeout fails the put, and the object stays
+     * unserved to other nodes while it is tried again. Rows O15, R1, R13.
      */
     void release(Handle h) {
         SetState s = h.set;
         ObjectEntry e = h.entry;
         Version version = null;
         byte[] wire = null;
-        int backups = h.write && h.changed ? node.replication.backups(s) : 0;
+        int backups = 0;
+        boolean waitForBackups = false;
         synchronized (e) {
-            if (s.destroyed || e.voidedBy != null) {
-                leave(h);
-                return; // its objects were dropped (and their waiters failed): nothing to publish
-            }
-            if (h.write) {
-                if (h.changed) {
-                    node.eviction.hold(e, h.newValue);
-                    e.version = e.version.next(node.view.epoch());
+            try {
+                if (s.destroyed || e.voidedBy != null) {
+                    return; // its objects were dropped (and their waiters failed): nothing to publish
                 }
-                node.calls.tell(s, l -> l.put(s.context, e.objectId, e.value));
-            }
-            if (backups > 0) {
+                if (h.write) {
+                    if (h.changed) {
+                        node.eviction.hold(e, h.newValue);
+                        e.version = e.version.next(node.view.epoch());
+                    }
+                    node.calls.tell(s, l -> l.put(s.context, e.objectId, e.value));
+                }
+                backups = h.write && h.changed ? node.replication.backups(s) : 0;
+                if (backups > 0 && node.replication.mode(s) == BackupMode.VISIBLE) {
+                    backUpInBackground(s, e, backups); // R13: this node's threads go on, other nodes wait
+                    return;
+                }
+                if (backups == 0) {
+                    return;
+                }
                 version = e.version;
                 wire = node.calls.export(s, e);
-            }
-            if (backups > 0 && node.replication.mode(s) == BackupMode.VISIBLE) {
-                // R13: this node's threads go on; other nodes wait for the acks. One backup task per
-                // object at a time: it sends the newest version until the newest is kept.
-                boolean start = e.pendingBackups == 0;
-                e.pendingBackups++;
-                leave(h);
-                node.object.serve(s, e);
-                if (start) {
-                    backUpInBackground(s, e, backups);
+                waitForBackups = true; // still held: nobody is served the value before it is backed up
+            } finally {
+                if (!waitForBackups) {
+                    leave(h);
+                    node.object.serve(s, e);
                 }
-                return;
-            }
-            if (backups == 0) {
-                leave(h);
-                node.object.serve(s, e);
-                return;
             }
         }
-        Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
-                System.nanoTime() + node.operationTimeout().toNanos());
+        Replication.Outcome o;
+        try {
+            o = node.replication.backUp(s, e.objectId, version, wire, backups,
+                    System.nanoTime() + node.operationTimeout().toNanos());
+        } catch (RuntimeException ex) {
+            o = new Replication.Outcome(List.of(), ex.toString());
+        }
+        boolean leased = node.linkers.hasLease();
         synchronized (e) {
             backedUp(e, version, o);
+            if (o.missing() != null) {
+                backUpInBackground(s, e, backups); // other nodes are served once a backup is kept
+            }
             leave(h);
             node.object.serve(s, e);
         }
         if (o.missing() != null) {
             throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": "
-                    + o.missing() + "; the value is here, but a crash of node " + node.self + " would lose it");
+                    + o.missing() + "; the value is here, not served to other nodes until a backup is kept");
+        }
+        if (!leased) {
+            throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": node "
+                    + node.self + " lost its lease while backing it up: whether the cluster kept this value is unknown");
         }
     }
 
     /**
-     * Visible mode: backs up the newest version of the object until the newest
-     * is kept (puts meanwhile only make it send again), then serves other nodes.
-     * On a worker. Row R13.
+     * Backs up the newest version of the object until the newest is kept (puts
+     * meanwhile only make it send again); until then, no other node is served it
+     * (pendingBackups). One task per object at a time, on the backup workers.
+     * Holding the monitor. Row R13.
      */
     private void backUpInBackground(SetState s, ObjectEntry e, int backups) {
+        boolean start = e.pendingBackups == 0;
+        e.pendingBackups++;
+        if (!start) {
+            return;
+        }
         Runnable task = () -> {
-            while (true) {
-                Version version;
-                byte[] wire;
-                synchronized (e) {
-                    if (e.voidedBy != null || !e.state.owner()) {
-                        e.pendingBackups = 0;
-                        return;
+            try {
+                while (true) {
+                    Version version;
+                    byte[] wire;
+                    synchronized (e) {
+                        if (e.voidedBy != null || !e.state.owner() || s.destroyed) {
+                            return;
+                        }
+                        version = e.version;
+                        wire = node.calls.export(s, e);
                     }
-                    version = e.version;
-                    wire = node.calls.export(s, e);
-                }
-                Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
-                        System.nanoTime() + node.operationTimeout().toNanos());
-                if (o.missing() != null) {
-                    LOG.warn("put of object {} in set {} (visible mode): {}; the value is served, but a crash of node "
-                            + "{} would lose it", e.objectId, SetIds.format(s.id), o.missing(), node.self);
-                }
-                synchronized (e) {
-                    backedUp(e, version, o);
-                    if (e.version.equals(version)) {
-                        e.pendingBackups = 0;
-                        node.object.serve(s, e);
-                        return;
+                    Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
+                            System.nanoTime() + node.operationTimeout().toNanos());
+                    synchronized (e) {
+                        backedUp(e, version, o);
+                        if (o.missing() == null && e.version.equals(version)) {
+                            return;
+                        }
                     }
+                    if (o.missing() != null) {
+                        LOG.warn("object {} of set {}: {}; not served to other nodes until a backup is kept, tried "
+                                + "again in a second", e.objectId, SetIds.format(s.id), o.missing());
+                        Thread.sleep(1000);
+                    }
+                }
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException ex) {
+                LOG.error("backing up object {} of set {} failed: {}", e.objectId, SetIds.format(s.id), ex.toString());
+            } finally {
+                synchronized (e) {
+                    e.pendingBackups = 0;
+                    node.object.serve(s, e);
                 }
             }
         };
         try {
-            node.workers.execute(task);
+            node.backupWorkers.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            synchronized (e) {
-                e.pendingBackups = 0;
-            }
+            e.pendingBackups = 0;
         }
     }
 
@@ -256,7 +282,7 @@ final class LocalOperations {
     void remove(SetState s, long objectId) {
         Handle h = acquire(s, objectId, true, node.operationTimeout().toNanos(), false);
         ObjectEntry e = h.entry;
-        int home = node.calls.home(s, objectId);
+        int home = node.home(s, objectId);
         if (home != node.self && node.calls.touchesAtHome(s)) {
             try {
                 // The store is the home's, and a first touch there must not find the object again.
@@ -277,7 +303,10 @@ final class LocalOperations {
             e.copyset.clear();
             // Forwards waiting here are restarted by the home, which now has no owner.
             e.queue.removeIf(i -> i instanceof Forward);
-            node.outbox.send(home, Kind.REMOVED, s.id, objectId, node.self, 0, null);
+            // R3: the home keeps its version as a floor for the next first touch, so that no backup
+            // of the removed value (a drop that failed, a late one) can outrank the new object.
+            node.outbox.send(home, Kind.REMOVED, s.id, objectId, node.self, 0,
+                    e.version.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array());
             node.object.serve(s, e);
         }
     }
@@ -288,7 +317,7 @@ final class LocalOperations {
      */
     void sync(SetState s, long objectId, boolean durable) {
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
-            if (node.calls.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
+            if (node.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
                 Store.of(durable).apply(node.calls.awaitLinker(s), s.context, objectId, h.current());
             } else {
                 atHome(s, objectId, h.current(), Store.of(durable), "sync");
@@ -322,7 +351,7 @@ final class LocalOperations {
 
     /** Asks the object's home to store {@code value} (or delete it) and waits until it has. */
     private void atHome(SetState s, long objectId, byte[] value, Store store, String what) {
-        int home = node.calls.home(s, objectId);
+        int home = node.home(s, objectId);
         node.outbox.call(home, Kind.SYNC, node.outbox.request(s.id, objectId, node.self, store.ordinal(), value), "the "
                 + what + " at its home", objectId);
     }
@@ -369,7 +398,7 @@ final class LocalOperations {
      * set, and the object goes back where its requests go).
      */
     boolean handOff(SetState s, ObjectEntry e, boolean toHome) {
-        int home = node.calls.home(s, e.objectId);
+        int home = node.home(s, e.objectId);
         int target = toHome && home != node.self ? home : handoffTarget(s, e);
         if (target == 0 || !node.linkers.isUp(home)) {
             return false;
@@ -430,7 +459,7 @@ final class LocalOperations {
      * Row L5.
      */
     List<Integer> holders(SetState s, long objectId) {
-        int home = node.calls.home(s, objectId);
+        int home = node.home(s, objectId);
         byte[] payload = node.outbox.request(s.id, objectId, node.self, 0, null);
         long deadline = System.nanoTime() + node.operationTimeout().toNanos();
         for (long pause = 5; ; pause = Math.min(pause * 2, 200)) {

@@ -53,6 +53,8 @@ final class ManagerEntry {
     /** Its only copy died with a node. */
     String lost;
     Request current;
+    /** The version of the object when it was last removed: a first touch goes on from it (R3). */
+    Version floor = Version.NONE;
     /** Its owner died and the survivors' claims are awaited: nothing is served meanwhile. */
     OwnerFailover.Recovery recovering;
     final ArrayDeque<Request> queue = new ArrayDeque<>();

@@ -73,6 +73,8 @@ final class ObjectEntry {
     int invalidateAckTo;
     /** The home died: no new grants; the copy is dropped once its holders are gone: HOME_DOWN. */
     boolean homeDown;
+    /** The view from which answers count: older ones answer a request given up when the acting home moved (R15). */
+    long requestEpoch;
     /** Why the home refused our last request (UNKNOWN_SET), until the object comes: for a waiter that times out. */
     String refusal;
     /** The pause before asking a refusing home again, ms (0: not refused); doubles up to a second. */

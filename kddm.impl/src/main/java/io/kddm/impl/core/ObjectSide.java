@@ -8,6 +8,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kddm.api.membership.View;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.NodeDeadException;
 import io.kddm.api.set.ObjectLostException;
@@ -140,12 +141,15 @@ final class ObjectSide {
     void request(SetState s, ObjectEntry e, boolean write) {
         int home;
         try {
-            home = node.calls.home(s, e.objectId);
+            home = node.home(s, e.objectId);
         } catch (KddmException ex) {
             failAll(e, ex);
             return;
         }
         if (!node.linkers.isUp(home)) {
+            if (waitsForHomeToMove(s, e, home)) {
+                return;
+            }
             failAll(e, new NodeDeadException("the home of object " + e.objectId + ", node " + home + ", is down"));
             return;
         }
@@ -166,8 +170,23 @@ final class ObjectSide {
         node.stats.remoteFetches.increment();
         if (!node.outbox.send(home, write ? Kind.GRAB_REQ : Kind.GET_REQ, s.id, e.objectId, node.self, 0, null)) {
             e.requested = false;
-            failAll(e, new NodeDeadException("cannot reach node " + home + ", the home of object " + e.objectId));
+            if (!waitsForHomeToMove(s, e, home)) {
+                failAll(e, new NodeDeadException("cannot reach node " + home + ", the home of object " + e.objectId));
+            }
         }
+    }
+
+    /**
+     * Holding the monitor: the home cannot be reached, but the object has
+     * backups: the view without it will move its home (R15, which asks again),
+     * so the waiters wait, each within its timeout, instead of failing.
+     */
+    private boolean waitsForHomeToMove(SetState s, ObjectEntry e, int home) {
+        if (node.replication.backups(s) == 0) {
+            return false;
+        }
+        e.refusal = "its home, node " + home + ", cannot be reached; waiting for the view without it";
+        return true;
     }
 
     /** An owner with copies elsewhere wants to write: it invalidates them first. Row O13. */
@@ -221,7 +240,7 @@ final class ObjectSide {
     void ownerWriteBack(SetState s, long objectId) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
-            int home = node.calls.home(s, objectId);
+            int home = node.home(s, objectId);
             if (e.state.owner() && e.idle() && e.copyset.isEmpty()) {
                 node.outbox.send(home, Kind.WRITTEN_BACK, s.id, objectId, node.self, 0, node.calls.export(s, e));
                 dropCopy(s, e);
@@ -276,22 +295,27 @@ final class ObjectSide {
     }
 
     /** FWD_GET or FWD_GRAB from the home: queued, and served in order by {@link #serve}. Rows O18-O20. */
-    void ownerForward(SetState s, long objectId, Forward f) {
+    void ownerForward(SetState s, long objectId, int from, Forward f) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
+            if (from != node.self && from != node.home(s, objectId)) {
+                // R15: from a node that no longer acts as the object's home (its records were rebuilt elsewhere)
+                LOG.debug("forward for object {} from node {}, not its acting home: dropped", objectId, from);
+                return;
+            }
             if (!e.state.owner()) {
                 // Queued here it would never be served: the home's record is wrong, so the
                 // object cannot be trusted anywhere. Say so, and let the home fail it fast.
                 LOG.error("{} for object {} reached node {} in state {}, which does not own it: NOT_OWNER",
                         f.write() ? Kind.FWD_GRAB : Kind.FWD_GET, objectId, node.self, e.name());
-                node.outbox.send(node.calls.home(s, objectId), Kind.NOT_OWNER, s.id, objectId, node.self, 0, null);
+                node.outbox.send(node.home(s, objectId), Kind.NOT_OWNER, s.id, objectId, node.self, 0, null);
                 return;
             }
             if (f.requester() == node.self) {
                 // Our own request, overtaken by a handoff that made us the owner: it is
                 // satisfied here, and the local waiters are served (or upgrade) as owner's.
                 e.requested = false;
-                node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
                 serve(s, e);
                 return;
             }
@@ -304,19 +328,22 @@ final class ObjectSide {
      * TOUCH: nobody has the object, so the IO linker makes it here, on a worker
      * (it may block), and this node becomes its owner. Rows O3, O9.
      */
-    void touch(SetState s, long objectId, boolean write) {
+    void touch(SetState s, long objectId, boolean write, long epoch, Version floor) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
+            if (stale(e, epoch)) {
+                return;
+            }
             if (!e.requested) {
                 // Our request was given up (LOST crossed it): let the home move on.
-                node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
                 return;
             }
             e.filling = true;
         }
         node.workers.execute(() -> {
             byte[] value;
-            Version version = Version.NONE.next(node.view.epoch());
+            Version version = floor.next(node.view.epoch());
             Replication.Outcome backups;
             try {
                 value = node.calls.firstTouch(s, objectId);
@@ -327,7 +354,7 @@ final class ObjectSide {
                     e.requested = false;
                     failAll(e, ex instanceof KddmException k ? k
                             : new KddmException("first touch of object " + objectId + " failed: " + ex, ex));
-                    node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                    node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
                 }
                 return;
             }
@@ -339,7 +366,7 @@ final class ObjectSide {
                 e.filling = false;
                 e.requested = false;
                 arrived(e);
-                node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, node.self, 0, null);
+                node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, node.self, 0, null);
                 serve(s, e);
             }
         });
@@ -364,12 +391,12 @@ final class ObjectSide {
     }
 
     /** COPY from the owner answers our get. Rows O4, O9. */
-    void copy(SetState s, long objectId, int owner, byte[] bytes) {
+    void copy(SetState s, long objectId, int owner, byte[] bytes, long epoch) {
         ObjectEntry e = s.entry(objectId);
         Version version = Wire.version(bytes, bytes.length - Version.BYTES);
         byte[] value = node.calls.importValue(s, objectId, Arrays.copyOf(bytes, bytes.length - Version.BYTES));
         synchronized (e) {
-            if (!e.requested || e.state.owner() || !node.inView(owner)) {
+            if (!e.requested || e.state.owner() || !node.inView(owner) || stale(e, epoch)) {
                 LOG.debug("COPY of object {} from node {} in state {} ignored: no request of ours, or its sender left",
                         objectId, owner, e.name());
                 return; // the home gave our request up (LOST overtook this copy), or took its claims (R6)
@@ -380,7 +407,7 @@ final class ObjectSide {
             e.requested = false;
             arrived(e);
             node.calls.tell(s, l -> l.insert(s.context, objectId, value));
-            node.outbox.send(node.calls.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+            node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
             serve(s, e);
         }
     }
@@ -389,12 +416,12 @@ final class ObjectSide {
      * OWNERSHIP from the old owner (our grab, or a handoff we did not ask for):
      * the object is ours once every copy it lists has acknowledged. Rows O5, O9.
      */
-    void ownership(SetState s, long objectId, int from, int valueLength, byte[] bytes, boolean handoff) {
+    void ownership(SetState s, long objectId, int from, int valueLength, byte[] bytes, boolean handoff, long epoch) {
         ObjectEntry e = s.entry(objectId);
         Version version = Wire.version(bytes, valueLength);
         byte[] value = node.calls.importValue(s, objectId, Arrays.copyOf(bytes, valueLength));
         synchronized (e) {
-            if (!handoff && !(e.requested && e.requestedWrite) || !node.inView(from)) {
+            if (!handoff && !(e.requested && e.requestedWrite) || !node.inView(from) || stale(e, epoch)) {
                 LOG.debug("OWNERSHIP of object {} from node {} in state {} ignored: no grab of ours, or its sender left",
                         objectId, from, e.name());
                 return; // the home gave our request up (LOST overtook this transfer), or took its claims (R6)
@@ -470,15 +497,18 @@ final class ObjectSide {
             e.incomingHandoff = false;
             byte[] value = e.value;
             node.calls.tell(s, l -> l.insert(s.context, e.objectId, value));
-            node.outbox.send(node.calls.home(s, e.objectId), Kind.DONE, s.id, e.objectId, node.self, 0, null);
+            node.outbox.send(node.home(s, e.objectId), Kind.DONE, s.id, e.objectId, node.self, 0, null);
         }
         serve(s, e);
     }
 
     /** LOST from the home: the object's only copy died with a node; our request fails. Row O8. */
-    void lost(SetState s, long objectId, String reason) {
+    void lost(SetState s, long objectId, String reason, long epoch) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
+            if (stale(e, epoch)) {
+                return;
+            }
             // A transfer in progress is void: its old owner died, and with it the
             // invalidations it sent (so its acks may never come).
             abandonRequest(e);
@@ -494,10 +524,10 @@ final class ObjectSide {
      * 20 ms to a second, as long as a local thread still waits for the object (each
      * within its own timeout, whose error then says why). Row O28.
      */
-    void notOpenAtHome(SetState s, long objectId, String reason) {
+    void notOpenAtHome(SetState s, long objectId, String reason, long epoch) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
-            if (!e.requested || e.incoming != null || e.state.owner() || e.retry != null) {
+            if (stale(e, epoch) || !e.requested || e.incoming != null || e.state.owner() || e.retry != null) {
                 return; // not an answer to a request of ours in flight
             }
             e.refusal = reason;
@@ -515,6 +545,49 @@ final class ObjectSide {
                     }
                 }
             }, e.retryDelayMs);
+        }
+    }
+
+    /**
+     * Holding the monitor: whether a message sent in view {@code epoch} answers a
+     * request this node gave up when the object's acting home moved (R15).
+     */
+    private static boolean stale(ObjectEntry e, long epoch) {
+        return epoch != 0 && epoch < e.requestEpoch;
+    }
+
+    /**
+     * The acting home of objects of families with backups moved between two
+     * views (their home left or came back): what was asked of the old one is
+     * given up and asked of the new one, which rebuilt the records from the
+     * survivors' claims; answers sent before are ignored from now on; forwards
+     * of the old one are dropped. A first touch under way completes (its DONE
+     * reaches the new home). Row R15.
+     */
+    void homesMoved(View previous, View current) {
+        for (SetState s : node.allSets()) {
+            if (node.replication.backups(s) == 0) {
+                continue;
+            }
+            for (ObjectEntry e : s.objects.values()) {
+                int nominal;
+                try {
+                    nominal = node.calls.home(s, e.objectId);
+                } catch (KddmException unknownFamily) {
+                    continue;
+                }
+                if (node.actingHome(previous, s, nominal) == node.actingHome(current, s, nominal)) {
+                    continue;
+                }
+                synchronized (e) {
+                    e.requestEpoch = current.epoch();
+                    e.queue.removeIf(i -> i instanceof Forward);
+                    if (!e.filling && (e.requested || e.incoming != null)) {
+                        abandonRequest(e);
+                    }
+                    serve(s, e);
+                }
+            }
         }
     }
 
@@ -546,6 +619,10 @@ final class ObjectSide {
         for (ObjectEntry e : s.objects.values()) {
             synchronized (e) {
                 e.copyset.remove(down);
+                if (e.backedUpOn != null && e.backedUpOn.contains(down)) {
+                    // (also a restart: its new incarnation keeps nothing of the old one's store)
+                    e.backedUpOn = e.backedUpOn.stream().filter(n -> n != down).toList();
+                }
                 e.queue.removeIf(i -> i instanceof Forward f && f.requester() == down);
                 if (e.invalidateAckTo == down) {
                     e.invalidateAckTo = 0;
@@ -556,7 +633,7 @@ final class ObjectSide {
                 }
                 int home;
                 try {
-                    home = node.calls.home(s, e.objectId);
+                    home = node.home(s, e.objectId);
                 } catch (KddmException ex) {
                     home = 0;
                 }

@@ -124,11 +124,18 @@ final class OwnerFailover {
             me.finish();
             rec.request = null;
         }
-        if (rec != null && rec.awaiting.remove(down)) {
-            rec.copies.remove(down);
-            if (rec.owner == down) {
-                rec.owner = 0;
-            }
+        if (rec == null) {
+            return;
+        }
+        rec.copies.remove(down);
+        if (rec.owner == down) {
+            // It said it owns the object, then died: what it put since may be on backups that already
+            // answered. Every member is asked again, as for the first death.
+            me.recovering = null;
+            begin(s, me, down);
+            return;
+        }
+        if (rec.awaiting.remove(down)) {
             finishIfComplete(s, me, rec);
         }
     }
@@ -176,14 +183,33 @@ final class OwnerFailover {
         if (!rec.awaiting.isEmpty() || me.recovering != rec) {
             return;
         }
+        if (s.destroyed || s.managed.get(me.objectId) != me) {
+            me.recovering = null; // the set was destroyed here, or this node taken out: the record is void
+            return;
+        }
+        byte[] value = null;
+        if (rec.owner == 0 && rec.bestWire != null) {
+            try {
+                value = node.calls.importValue(s, me.objectId, rec.bestWire);
+            } catch (RuntimeException linkerAway) {
+                LOG.warn("object {} of set {}: its newest copy cannot be read now ({}): tried again", me.objectId,
+                        SetIds.format(s.id), linkerAway.toString());
+                node.later(() -> {
+                    synchronized (me) {
+                        finishIfComplete(s, me, rec);
+                    }
+                }, 200);
+                return;
+            }
+        }
         me.recovering = null;
         long ms = (System.nanoTime() - rec.started) / 1_000_000;
         if (rec.owner != 0) {
             me.owner = rec.owner; // it completed the transfer the dead node started: it has the newest value
             LOG.info("object {} of set {}: node {} completed the ownership node {} handed it before dying ({} ms)",
                     me.objectId, SetIds.format(s.id), rec.owner, rec.dead, ms);
-        } else if (rec.bestWire != null) {
-            promote(s, me, rec);
+        } else if (value != null) {
+            promote(s, me, rec.best, value, rec.copies);
             node.stats.failovers.increment();
             LOG.info("object {} of set {}: version {} promoted at its home, node {}, after its owner, node {}, died "
                     + "({} ms; read copies on {})", me.objectId, SetIds.format(s.id), rec.best, node.self, rec.dead, ms,
@@ -203,17 +229,19 @@ final class OwnerFailover {
         node.home.resume(s, me);
     }
 
-    /** Holding the home entry's monitor: this home becomes the owner of the best version, with the read copies. */
-    private void promote(SetState s, ManagerEntry me, Recovery rec) {
-        byte[] value = node.calls.importValue(s, me.objectId, rec.bestWire);
+    /**
+     * Holding the home entry's monitor: this home becomes the owner of {@code value}
+     * (imported already), version {@code best}, with the read copies.
+     */
+    void promote(SetState s, ManagerEntry me, Version best, byte[] value, Set<Integer> copies) {
         ObjectEntry e = s.entry(me.objectId);
         synchronized (e) {
             ObjectSide.abandonTransfer(e);
             node.eviction.hold(e, value);
-            e.version = rec.best;
+            e.version = best;
             e.state = ObjectState.READ_OWNER;
             e.copyset.clear();
-            e.copyset.addAll(rec.copies);
+            e.copyset.addAll(copies);
             e.copyset.remove(node.self);
             e.invalidateAckTo = 0;
             e.backedUpOn = null; // its backups are wherever the dead owner put them: backed up again (R12)

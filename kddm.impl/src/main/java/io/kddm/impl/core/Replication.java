@@ -105,12 +105,13 @@ final class Replication {
     }
     /** How many backups the set's objects have: the override, else the family's; 0 for a family unknown here. */
     int backups(SetState s) {
-        Integer n = overrides.get(s.family);
-        if (n != null) {
-            return n;
-        }
         try {
-            return node.calls.traits(s).backups();
+            FamilyTraits t = node.calls.traits(s);
+            if (t.firstTouchAtHome()) {
+                return 0; // disk-backed: versions are not on disk yet (issue 14, slice 4), a takeover could go back
+            }
+            Integer n = overrides.get(s.family);
+            return n != null ? n : t.backups();
         } catch (KddmException unknownFamily) {
             return 0;
         }
@@ -151,7 +152,7 @@ final class Replication {
     }
 
     List<Integer> targets(SetState s, long objectId, int n) {
-        return place(members(), node.calls.home(s, objectId), node.self, n);
+        return place(members(), node.home(s, objectId), node.self, n);
     }
 
     /**
@@ -243,7 +244,7 @@ final class Replication {
         passAgain = true;
         if (passRunning.compareAndSet(false, true)) {
             try {
-                node.workers.execute(this::reReplicate);
+                node.backupWorkers.execute(this::reReplicate);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 passRunning.set(false);
             }
@@ -251,24 +252,30 @@ final class Replication {
     }
 
     private void reReplicate() {
-        try {
-            while (passAgain) {
-                passAgain = false;
-                for (SetState s : node.allSets()) {
-                    int n = backups(s);
-                    if (n == 0 || s.destroyed) {
-                        continue;
-                    }
-                    for (ObjectEntry e : s.objects.values()) {
-                        reReplicate(s, e, n);
+        do {
+            try {
+                while (passAgain) {
+                    passAgain = false;
+                    for (SetState s : node.allSets()) {
+                        int n = backups(s);
+                        if (n == 0 || s.destroyed) {
+                            continue;
+                        }
+                        for (ObjectEntry e : s.objects.values()) {
+                            try {
+                                reReplicate(s, e, n);
+                            } catch (RuntimeException ex) {
+                                LOG.warn("object {} of set {} not backed up again: {}", e.objectId,
+                                        SetIds.format(s.id), ex.toString());
+                            }
+                        }
                     }
                 }
+            } finally {
+                passRunning.set(false);
             }
-        } catch (RuntimeException ex) {
-            LOG.warn("re-replication pass failed: {}", ex.toString());
-        } finally {
-            passRunning.set(false);
-        }
+            // A request that came after the last look, and found the pass still running, is served now.
+        } while (passAgain && passRunning.compareAndSet(false, true));
     }
 
     private void reReplicate(SetState s, ObjectEntry e, int n) {
@@ -340,6 +347,10 @@ final class Replication {
     void onBackup(Inbound in, Message m) {
         if (!node.linkers.hasLease()) {
             in.fail("node " + node.self + " holds no lease: it keeps no backup");
+            return;
+        }
+        if (!node.inView(in.sender())) {
+            in.fail("node " + in.sender() + " is not in the view of node " + node.self + ": its backup is not kept");
             return;
         }
         if (m.count() == DROP) {

@@ -19,6 +19,8 @@ final class SetState {
     final Map<Long, ObjectEntry> objects = new ConcurrentHashMap<>();
     final Map<Long, ManagerEntry> managed = new ConcurrentHashMap<>();
     volatile boolean destroyed;
+    /** Homes (nominal) whose objects' records this node is rebuilding from claims: none served meanwhile (R16). */
+    final Map<Integer, HomeRebuild.Range> rebuilding = new ConcurrentHashMap<>();
 
     SetState(long id, String family, List<Integer> nodes, int localNode) {
         this.id = id;

@@ -244,6 +244,25 @@ enum StateTable {
     R13("backup", "WRITE_OWNER, visible mode", "put that changed the value",
             "returns at once; BACKUP on a worker; local threads are served, forwards (other nodes) wait until "
                     + "every target acknowledged", "unchanged", "LocalOperations#release"),
+    R14("failover", "any (families with backups)", "the object's home is not in the view installed here",
+            "requests go to its acting home: the next member of the view in id order, and around", "unchanged",
+            "Coherence#home"),
+    R15("failover", "WAIT_OBJ_READ, WAIT_OBJ_WRITE, WAIT_ACK_WRITE, or an owner with forwards queued",
+            "a view that moves the object's acting home (its home left or came back)",
+            "the request in flight is given up and asked of the new acting home; TOUCH, COPY, OWNERSHIP, LOST and "
+                    + "UNKNOWN_SET sent in older views are ignored; the old one's forwards are dropped, here and when "
+                    + "they come later, and so is a request reaching a node that does not act for the object",
+            "WAIT_OBJ_READ, WAIT_OBJ_WRITE (asked anew)", "ObjectSide#homesMoved"),
+    R16("failover", "(the objects of a home this node now acts for)",
+            "a view that makes this node their acting home, or a set opened here",
+            "CLAIMS to every member: what do you hold of the objects of that home? None of them is served until "
+                    + "every member answered", "(rebuilding)", "HomeRebuild#homesMoved"),
+    R17("failover", "(rebuilding)", "the last answer to CLAIMS",
+            "each object: a member that owns it stays its owner; else its newest version is made the object here "
+                    + "(READ_OWNER, every read copy in its copyset); the queues are served", "OWNED",
+            "HomeRebuild#finishIfComplete"),
+    R18("failover", "(rebuilding)", "node down", "its claims are not awaited any more", "unchanged",
+            "HomeRebuild#memberDown"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

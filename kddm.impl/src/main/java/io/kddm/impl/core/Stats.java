@@ -38,6 +38,8 @@ public final class Stats {
     public final LongAdder objectsLost = new LongAdder();
     /** Objects owned here backed up again because they had fewer backups than their family asks. */
     public final LongAdder reReplicated = new LongAdder();
+    /** Ranges of a home whose records this node rebuilt from claims, acting for it. */
+    public final LongAdder homeRebuilds = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

@@ -41,10 +41,19 @@ final class ViewChanges {
     void installed(View previous, View current) {
         boolean wasMember = node.isMember();
         node.dispatch.install(current, () -> {
+            boolean member = current.members().containsKey(node.self);
+            if (member) {
+                // R15 first: what was asked of a home that moved is asked anew, once (a departure's
+                // serve below would otherwise ask the new home too, and it would get two requests).
+                node.object.homesMoved(previous, current);
+            }
             for (Map.Entry<Integer, View.Member> gone : current.departedSince(previous).entrySet()) {
                 if (gone.getKey() != node.self) {
                     node.nodeDown(gone.getKey());
                 }
+            }
+            if (member) {
+                node.rebuild.homesMoved(previous, current, !wasMember); // R16
             }
         });
         if (!wasMember && node.isMember()) {
@@ -85,6 +94,7 @@ final class ViewChanges {
             }
             s.objects.clear();
             s.managed.clear();
+            s.rebuilding.clear();
         }
         LOG.warn("node {}: every object copy, ownership and home record dropped: {}", node.self, failure.getMessage());
     }
@@ -181,7 +191,7 @@ final class ViewChanges {
 
     private boolean homedHere(SetState s, long objectId) {
         try {
-            return node.calls.home(s, objectId) == node.self;
+            return node.home(s, objectId) == node.self;
         } catch (KddmException unknownFamily) {
             return false;
         }

@@ -24,7 +24,7 @@ final class Wire {
         FWD_GET,
         /** home to owner: hand the ownership to {@code node}. */
         FWD_GRAB,
-        /** home to requester: nobody has it; make it (first touch). */
+        /** home to requester: nobody has it; make it (first touch), its version going on from {@code bytes} (the removed one's). */
         TOUCH,
         /** owner to requester: a read copy ({@code bytes}: the object, then its version). */
         COPY,
@@ -38,7 +38,7 @@ final class Wire {
         DONE,
         /** home to requester: the object was lost with a dead node ({@code bytes} = reason). */
         LOST,
-        /** owner to home: the object was removed cluster-wide. */
+        /** owner to home: the object was removed cluster-wide ({@code bytes}: its last version). */
         REMOVED,
         /**
          * Never sent (the number stays so that later kinds keep theirs). A copy holder
@@ -89,7 +89,12 @@ final class Wire {
          * a request, home to survivor, when the object's owner {@code node} died: what do you hold of it?
          * Replied with claims: kind, version, length, bytes each (an incoming ownership is given up).
          */
-        CLAIM;
+        CLAIM,
+        /**
+         * a request, new acting home to member: what do you hold of the objects of the set whose
+         * home is {@code node}? Replied with, per object: its id, a length, then CLAIM's claims.
+         */
+        CLAIMS;
 
         private static final Kind[] ALL = values();
 

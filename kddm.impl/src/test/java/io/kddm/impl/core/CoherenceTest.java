@@ -233,12 +233,12 @@ class CoherenceTest {
     @Test
     void randomWorkloadOnHotObjectsIsLinearizable() throws Exception {
         List<KddmService> nodes = cluster(3, Duration.ofNanos(100_000), Duration.ofSeconds(30));
-        long setId = nodes.get(0).create(FAMILY).id();
         long early = 0;
         long deferred = 0;
         int rounds = 0;
         while (rounds < 10 && (early == 0 || deferred == 0)) {
             rounds++;
+            long setId = nodes.get(0).create(FAMILY).id(); // a set of its own: the history starts from zero
             History history = new History();
             List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 4, 250, new long[] {0, 1, 2},
                     7 + rounds, history, Set.of());

@@ -297,6 +297,71 @@ class FailoverStateTest extends ScriptedNodeTest {
         }
     }
 
+    /** The first view makes node 1 the acting home of its own objects: nobody holds any (empty CLAIMS answers). */
+    private void answerRebuilds() throws InterruptedException {
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(300, TimeUnit.MILLISECONDS)) != null;) {
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY);
+            }
+        }
+    }
+
+    private static io.kddm.api.membership.View view(long epoch, int... nodes) {
+        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>();
+        for (int n : nodes) {
+            m.put(n, new io.kddm.api.membership.View.Member(n, 1, 1));
+        }
+        return new io.kddm.api.membership.View(epoch, m);
+    }
+
+    @Test
+    @Covers({R16, R18})
+    void aMemberThatDiesWhileAHomeIsRebuiltIsNotAwaited() throws Exception {
+        io.kddm.api.membership.View one = view(1, 1, 2, 3);
+        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
+        answerRebuilds();
+        down.add(3);
+        io.kddm.api.membership.View two = view(2, 1, 2);
+        node.viewInstalled(one, two);
+        node.nodeDown(3);
+        // Node 1 now acts for home 3 (the next member after it, around): it asks node 2 what it holds.
+        ScriptedNodeTest.Script.Sent ask = net.expectRequest(2, Kind.CLAIMS, 0);
+        assertEquals(3, ask.message().node());
+        assertTrue(set.rebuilding.containsKey(3), "home 3's objects wait for the claims");
+        down.add(2);
+        node.viewInstalled(two, view(3, 1));
+        node.nodeDown(2);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!set.rebuilding.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertTrue(set.rebuilding.isEmpty(), "nothing is awaited from the dead: " + set.rebuilding.keySet());
+        assertTrue(node.stats().homeRebuilds.sum() >= 2, "homes 3 and 2 rebuilt here");
+    }
+
+    @Test
+    @Covers({R15})
+    void whenTheHomeMovesARequestIsAskedAnewAndAnswersFromBeforeAreIgnored() throws Exception {
+        io.kddm.api.membership.View one = view(1, 1, 2, 3);
+        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
+        answerRebuilds();
+        CompletableFuture<Handle> get = local(REMOTE, false);
+        net.expect(2, Kind.GET_REQ, REMOTE);
+        down.add(2);
+        io.kddm.api.membership.View two = view(2, 1, 3);
+        node.viewInstalled(one, two); // home 2 died: node 3 acts for it
+        node.nodeDown(2);
+        net.expect(3, Kind.GET_REQ, REMOTE); // asked anew of the acting home
+        net.deliverAt(1, SET, 3, Kind.COPY, REMOTE, 3, 0, copyOf("before")); // an answer sent in view 1
+        net.expectNothing();
+        assertFalse(get.isDone(), "an answer from before the move is ignored");
+        net.deliverAt(2, SET, 3, Kind.COPY, REMOTE, 3, 0, copyOf("after"));
+        try (Handle h = done(get)) {
+            assertEquals("after", text(h.value()));
+        }
+        net.expect(3, Kind.DONE, REMOTE);
+    }
+
     private ObjectState nameOf(long id) {
         ObjectEntry e = set.objects.get(id);
         synchronized (e) {

@@ -18,7 +18,7 @@ import io.kddm.impl.shell.CounterOp;
  */
 public final class Workload {
     /** How the run went. */
-    public record Outcome(long completed, long failed, List<Throwable> unexpected) {
+    public record Outcome(long completed, long failed, List<Throwable> unexpected, List<String> firstFailures) {
         /** The unexpected failures with their stack traces: a rare one must say where it came from. */
         public String traces() {
             java.io.StringWriter w = new java.io.StringWriter();
@@ -47,6 +47,7 @@ public final class Workload {
         AtomicLong completed = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> firstFailures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> all = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int thread = t;
@@ -68,8 +69,16 @@ public final class Workload {
                             completed.incrementAndGet();
                         }
                     } catch (KddmException e) {
+                        if (crashed.getAsBoolean()) {
+                            // Cut off by the crash: a write may have taken effect (its backup was kept
+                            // before the put could return), so its outcome is unknown, not failed.
+                            history.unknown(object, kind, argument, invoke);
+                            continue;
+                        }
                         history.failed();
-                        failed.incrementAndGet();
+                        if (failed.incrementAndGet() <= 5) {
+                            firstFailures.add(kind + " of object " + object + " on node " + node + ": " + e);
+                        }
                     } catch (RuntimeException | Error e) {
                         unexpected.add(e);
                         return;
@@ -83,6 +92,6 @@ public final class Workload {
         for (Thread th : all) {
             th.join();
         }
-        return new Outcome(completed.get(), failed.get(), unexpected);
+        return new Outcome(completed.get(), failed.get(), unexpected, List.copyOf(firstFailures));
     }
 }

@@ -1,0 +1,294 @@
+package io.kddm.impl.core;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.membership.View;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.Inbound;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * Homes that move (issue 14, slice 2), for families with backups: when the
+ * view changes the node acting for a home's objects ({@link Coherence#actingHome}),
+ * the new acting home asks every member what it holds of those objects
+ * (CLAIMS, one batch per set and home) and rebuilds its records from the
+ * answers before it serves any of them, as Ceph's peering: a live owner stays
+ * owner, else the newest surviving version becomes the object here. The old
+ * acting home, if alive, forgets its records. Rows R16-R18.
+ */
+final class HomeRebuild {
+    private static final Logger LOG = LoggerFactory.getLogger(HomeRebuild.class);
+
+    /** One home's objects being rebuilt here. Guarded by itself. */
+    static final class Range {
+        final int nominal;
+        final long started = System.nanoTime();
+        final Set<Integer> awaiting = new HashSet<>();
+        final Map<Long, Claims> objects = new HashMap<>();
+
+        Range(int nominal) {
+            this.nominal = nominal;
+        }
+    }
+
+    /** What the members hold of one object. */
+    static final class Claims {
+        int owner;
+        Version best = Version.NONE;
+        byte[] bestWire;
+        final Set<Integer> copies = new TreeSet<>();
+    }
+
+    private final Coherence node;
+
+    HomeRebuild(Coherence node) {
+        this.node = node;
+    }
+
+    /**
+     * A new view is installed here ({@code joined}: this node was not a member
+     * before): ranges this node now acts for are rebuilt, ranges it no longer
+     * acts for are forgotten. Under the admission lock. Row R16.
+     */
+    void homesMoved(View previous, View current, boolean joined) {
+        for (SetState s : node.allSets()) {
+            if (node.replication.backups(s) == 0) {
+                continue;
+            }
+            Set<Integer> candidates = new TreeSet<>(s.nodes);
+            candidates.addAll(previous.members().keySet());
+            candidates.addAll(current.members().keySet());
+            for (int nominal : candidates) {
+                boolean was = !joined && node.actingHome(previous, s, nominal) == node.self;
+                boolean now = node.actingHome(current, s, nominal) == node.self;
+                if (now && !was) {
+                    s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal)); // from an earlier time as its home
+                    start(s, nominal);
+                } else if (was && !now) {
+                    forget(s, nominal);
+                }
+            }
+        }
+    }
+
+    /**
+     * A set with backups opened here once views are agreed: its ranges acted for
+     * here are rebuilt (a well-known set may hold objects elsewhere already). What
+     * requests recorded since it opened is kept, and completed by the claims.
+     */
+    void opened(SetState s) {
+        View v = node.view;
+        if (v.epoch() == 0 || node.replication.backups(s) == 0) {
+            return;
+        }
+        Set<Integer> candidates = new TreeSet<>(s.nodes);
+        candidates.addAll(v.members().keySet());
+        for (int nominal : candidates) {
+            if (node.actingHome(v, s, nominal) == node.self) {
+                start(s, nominal);
+            }
+        }
+    }
+
+    private boolean inRange(SetState s, long objectId, int nominal) {
+        try {
+            return node.calls.home(s, objectId) == nominal;
+        } catch (KddmException unknownFamily) {
+            return false;
+        }
+    }
+
+    private void forget(SetState s, int nominal) {
+        s.rebuilding.remove(nominal);
+        s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
+        LOG.info("node {} no longer acts as home {} of set {}: its records are forgotten", node.self, nominal,
+                SetIds.format(s.id));
+    }
+
+    private void start(SetState s, int nominal) {
+        Range r = new Range(nominal);
+        for (int m : node.replication.members()) {
+            if (m != node.self) {
+                r.awaiting.add(m);
+            }
+        }
+        r.awaiting.add(node.self);
+        s.rebuilding.put(nominal, r);
+        LOG.info("node {} acts as home {} of set {}: asking nodes {} what they hold of its objects", node.self, nominal,
+                SetIds.format(s.id), r.awaiting);
+        for (int m : Set.copyOf(r.awaiting)) {
+            if (m != node.self) {
+                ask(s, r, m);
+            }
+        }
+        claimed(s, r, node.self, claimsOf(s.id, nominal));
+    }
+
+    private void ask(SetState s, Range r, int to) {
+        node.transport.request(to, Kind.CLAIMS.type(), node.outbox.request(s.id, 0, r.nominal, 0, null),
+                node.operationTimeout()).whenComplete((bytes, failure) -> {
+                    if (s.rebuilding.get(r.nominal) != r) {
+                        return;
+                    }
+                    if (failure == null) {
+                        claimed(s, r, to, bytes);
+                    } else if (node.linkers.isUp(to)) {
+                        node.later(() -> {
+                            if (s.rebuilding.get(r.nominal) == r) {
+                                ask(s, r, to);
+                            }
+                        }, 50);
+                    } else {
+                        memberDown(s, to);
+                    }
+                });
+    }
+
+    /** A member died: its claims will not come. Row R18. */
+    void memberDown(SetState s, int down) {
+        for (Range r : List.copyOf(s.rebuilding.values())) {
+            boolean removed;
+            boolean claimedOwnership;
+            synchronized (r) {
+                removed = r.awaiting.remove(down);
+                claimedOwnership = r.objects.values().stream().anyMatch(c -> c.owner == down);
+            }
+            if (claimedOwnership) {
+                // It owned objects, and may have put them since the others answered: everyone is asked again.
+                start(s, r.nominal);
+            } else if (removed) {
+                finishIfComplete(s, r);
+            }
+        }
+    }
+
+    private void claimed(SetState s, Range r, int from, byte[] bytes) {
+        synchronized (r) {
+            if (!r.awaiting.contains(from)) {
+                return;
+            }
+            try {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    long objectId = b.getLong();
+                    Claims c = r.objects.computeIfAbsent(objectId, id -> new Claims());
+                    int end = b.getInt() + b.position();
+                    while (b.position() < end) {
+                        byte kind = b.get();
+                        Version v = Version.get(b);
+                        byte[] wire = new byte[b.getInt()];
+                        b.get(wire);
+                        if (kind == OwnerFailover.OWNER) {
+                            c.owner = from;
+                        } else {
+                            if (kind == OwnerFailover.COPY) {
+                                c.copies.add(from);
+                            }
+                            if (c.bestWire == null || v.newerThan(c.best)) {
+                                c.best = v;
+                                c.bestWire = wire;
+                            }
+                        }
+                    }
+                }
+            } catch (RuntimeException malformed) {
+                LOG.error("malformed CLAIMS reply from node {} for home {} of set {}: {}: taken as none", from,
+                        r.nominal, SetIds.format(s.id), malformed.toString());
+            }
+            r.awaiting.remove(from);
+        }
+        finishIfComplete(s, r);
+    }
+
+    /** Every member answered: the records of the range are made, and what waited for them is served. Row R17. */
+    private void finishIfComplete(SetState s, Range r) {
+        synchronized (r) {
+            if (!r.awaiting.isEmpty() || s.rebuilding.get(r.nominal) != r) {
+                return;
+            }
+        }
+        if (s.destroyed || node.actingHome(node.view, s, r.nominal) != node.self) {
+            s.rebuilding.remove(r.nominal, r); // the set went, or another view moved the home on meanwhile
+            return;
+        }
+        Map<Long, byte[]> values = new HashMap<>();
+        try {
+            for (Map.Entry<Long, Claims> o : r.objects.entrySet()) {
+                if (o.getValue().owner == 0 && o.getValue().bestWire != null) {
+                    values.put(o.getKey(), node.calls.importValue(s, o.getKey(), o.getValue().bestWire));
+                }
+            }
+        } catch (RuntimeException linkerAway) {
+            LOG.warn("home {} of set {}: copies cannot be read now ({}): tried again", r.nominal, SetIds.format(s.id),
+                    linkerAway.toString());
+            node.later(() -> finishIfComplete(s, r), 200);
+            return;
+        }
+        int owned = 0;
+        int promoted = 0;
+        for (Map.Entry<Long, Claims> o : r.objects.entrySet()) {
+            Claims c = o.getValue();
+            ManagerEntry me = s.managerEntry(o.getKey());
+            synchronized (me) {
+                if (c.owner != 0 && node.inView(c.owner)) {
+                    me.owner = c.owner;
+                    owned++;
+                } else if (values.containsKey(o.getKey())) {
+                    node.failover.promote(s, me, c.best, values.get(o.getKey()), c.copies);
+                    node.stats.failovers.increment();
+                    promoted++;
+                }
+            }
+        }
+        s.rebuilding.remove(r.nominal, r);
+        LOG.info("node {} acts as home {} of set {}: {} objects rebuilt ({} with a live owner, {} taken over) in {} ms",
+                node.self, r.nominal, SetIds.format(s.id), r.objects.size(), owned, promoted,
+                (System.nanoTime() - r.started) / 1_000_000);
+        node.stats.homeRebuilds.increment();
+        for (ManagerEntry me : s.managed.values()) {
+            node.home.resume(s, me);
+        }
+    }
+
+    /** CLAIMS at a member: what it holds of every object of the set whose home is {@code node}. Row R16. */
+    void onClaims(Inbound in, Message m) {
+        in.reply(claimsOf(m.setId(), m.node()));
+    }
+
+    private byte[] claimsOf(long setId, int nominal) {
+        SetState s = node.set(setId);
+        Set<Long> ids = new TreeSet<>();
+        if (s != null) {
+            for (ObjectEntry e : s.objects.values()) {
+                if (inRange(s, e.objectId, nominal)) {
+                    ids.add(e.objectId);
+                }
+            }
+            node.replication.store.forEach(setId, id -> {
+                if (inRange(s, id, nominal)) {
+                    ids.add(id);
+                }
+            });
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (long id : ids) {
+            byte[] claims = node.failover.claims(setId, id);
+            if (claims.length > 0) {
+                out.writeBytes(ByteBuffer.allocate(12).putLong(id).putInt(claims.length).array());
+                out.writeBytes(claims);
+            }
+        }
+        return out.toByteArray();
+    }
+}
