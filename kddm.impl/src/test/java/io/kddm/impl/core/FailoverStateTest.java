@@ -198,6 +198,18 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({R3})
+    void aFirstTouchAfterARemoveGoesOnFromTheRemovedVersion() throws Exception {
+        ownedBy(2);
+        net.deliver(2, Kind.REMOVED, LOCAL, 2, 0, new Version(5, 9).put(ByteBuffer.allocate(Version.BYTES)).array());
+        net.deliver(3, Kind.GRAB_REQ, LOCAL, 3, 0, null);
+        Message touch = net.expect(3, Kind.TOUCH, LOCAL);
+        // A backup of the removed value that a drop missed can never outrank the new object's.
+        assertEquals(new Version(5, 9), Wire.version(touch.bytes(), 0));
+        assertTrue(new Version(5, 9).next(1).newerThan(new Version(5, 9)));
+    }
+
+    @Test
     @Covers({R2})
     void aTargetKeepsTheNewestBackupAndClaimsIt() throws Exception {
         net.ask(2, Kind.BACKUP, REMOTE, 2, 0, backup(new Version(3, 2), "b2")).get(5, TimeUnit.SECONDS);
