@@ -263,10 +263,12 @@ public final class Coherence {
         boolean[] made = {false};
         SetState s = sets.computeIfAbsent(id, k -> {
             made[0] = true;
-            return new SetState(id, family, nodes, self);
+            SetState fresh = new SetState(id, family, nodes, self);
+            rebuild.gate(fresh); // R16: gated before anyone here sees it
+            return fresh;
         });
         if (made[0]) {
-            rebuild.opened(s); // R16: objects of a home this node acts for may exist elsewhere already
+            rebuild.opened(s); // objects of a home this node acts for may exist elsewhere already: claims
         }
         return s;
     }
@@ -311,7 +313,7 @@ public final class Coherence {
     /** The node acting, in view {@code v}, for the objects whose home is {@code nominal}. */
     int actingHome(View v, SetState s, int nominal) {
         if (v.epoch() == 0 || v.members().containsKey(nominal) || v.members().isEmpty()
-                || replication.backups(s) == 0) {
+                || !replication.homesMove(s)) {
             return nominal;
         }
         java.util.SortedMap<Integer, View.Member> after = v.members().tailMap(nominal + 1);

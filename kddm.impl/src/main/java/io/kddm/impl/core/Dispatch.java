@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.kddm.api.membership.View;
+import io.kddm.api.set.KddmException;
 import io.kddm.api.set.SetIds;
 import io.kddm.api.transport.Inbound;
 import io.kddm.impl.core.ManagerEntry.Request;
@@ -213,11 +214,20 @@ final class Dispatch {
             return;
         }
         long id = m.objectId();
-        if (route(m.kind()) == Route.HOME && node.replication.backups(s) > 0 && node.home(s, id) != node.self) {
-            // R15: sent to this node as the object's acting home in an older view; the requester asks anew
-            LOG.debug("{} from node {} for object {}: node {} is not its acting home: dropped", m.kind(), sender, id,
-                    node.self);
-            return;
+        try {
+            if (route(m.kind()) == Route.HOME && node.replication.homesMove(s)) {
+                if (node.home(s, id) != node.self) {
+                    // R15: sent to this node as the object's acting home in an older view; the requester asks anew
+                    LOG.debug("{} from node {} for object {}: node {} is not its acting home: dropped", m.kind(),
+                            sender, id, node.self);
+                    return;
+                }
+                if (node.rebuild.defer(s, id, () -> process(sender, m))) {
+                    return; // R16: handled once the home's records are rebuilt here, in the order they came
+                }
+            }
+        } catch (KddmException unknownFamily) {
+            LOG.debug("{} from node {} for object {}: {}", m.kind(), sender, id, unknownFamily.getMessage());
         }
         try {
             switch (m.kind()) {

@@ -36,9 +36,20 @@ final class HomeRebuild {
         final long started = System.nanoTime();
         final Set<Integer> awaiting = new HashSet<>();
         final Map<Long, Claims> objects = new HashMap<>();
+        /** Home messages for its objects that came meanwhile, replayed in order once it is rebuilt. */
+        final java.util.List<Runnable> deferred = new java.util.ArrayList<>();
+        boolean done;
 
         Range(int nominal) {
             this.nominal = nominal;
+        }
+
+        /** It is rebuilt (or asked again): what was deferred, to run now; nothing is deferred any more. */
+        synchronized java.util.List<Runnable> drain() {
+            done = true;
+            java.util.List<Runnable> out = java.util.List.copyOf(deferred);
+            deferred.clear();
+            return out;
         }
     }
 
@@ -62,8 +73,9 @@ final class HomeRebuild {
      * acts for are forgotten. Under the admission lock. Row R16.
      */
     void homesMoved(View previous, View current, boolean joined) {
+        joined |= previous.epoch() == 0 || !previous.members().containsKey(node.self);
         for (SetState s : node.allSets()) {
-            if (node.replication.backups(s) == 0) {
+            if (!node.replication.homesMove(s)) {
                 continue;
             }
             Set<Integer> candidates = new TreeSet<>(s.nodes);
@@ -88,16 +100,48 @@ final class HomeRebuild {
      * requests recorded since it opened is kept, and completed by the claims.
      */
     void opened(SetState s) {
+        for (Range r : List.copyOf(s.rebuilding.values())) {
+            ask(s, r);
+        }
+    }
+
+    /**
+     * Before a set is seen by anyone here: its ranges this node acts for are
+     * marked rebuilding, so that no request is served before the claims are in.
+     */
+    void gate(SetState s) {
         View v = node.view;
-        if (v.epoch() == 0 || node.replication.backups(s) == 0) {
+        if (v.epoch() == 0 || !node.replication.homesMove(s)) {
             return;
         }
         Set<Integer> candidates = new TreeSet<>(s.nodes);
         candidates.addAll(v.members().keySet());
         for (int nominal : candidates) {
             if (node.actingHome(v, s, nominal) == node.self) {
-                start(s, nominal);
+                s.rebuilding.put(nominal, range(nominal));
             }
+        }
+    }
+
+    /**
+     * A home message for an object of a range being rebuilt here: kept, and run
+     * once it is rebuilt, in the order they came (a REMOVED must not be undone by
+     * the claims). False if the range is not being rebuilt.
+     */
+    boolean defer(SetState s, long objectId, Runnable message) {
+        if (s.rebuilding.isEmpty()) {
+            return false;
+        }
+        Range r = s.rebuilding.get(node.calls.home(s, objectId));
+        if (r == null) {
+            return false;
+        }
+        synchronized (r) {
+            if (r.done) {
+                return false;
+            }
+            r.deferred.add(message);
+            return true;
         }
     }
 
@@ -116,23 +160,51 @@ final class HomeRebuild {
                 SetIds.format(s.id));
     }
 
-    private void start(SetState s, int nominal) {
+    private Range range(int nominal) {
         Range r = new Range(nominal);
         for (int m : node.replication.members()) {
-            if (m != node.self) {
-                r.awaiting.add(m);
-            }
+            r.awaiting.add(m);
         }
         r.awaiting.add(node.self);
-        s.rebuilding.put(nominal, r);
-        LOG.info("node {} acts as home {} of set {}: asking nodes {} what they hold of its objects", node.self, nominal,
-                SetIds.format(s.id), r.awaiting);
-        for (int m : Set.copyOf(r.awaiting)) {
+        return r;
+    }
+
+    private void start(SetState s, int nominal) {
+        Range r = range(nominal);
+        Range was = s.rebuilding.put(nominal, r);
+        if (was != null) {
+            r.deferred.addAll(was.drain()); // asked again: what waited for the first round waits for this one
+        }
+        ask(s, r);
+    }
+
+    private void ask(SetState s, Range r) {
+        Set<Integer> members;
+        synchronized (r) {
+            members = Set.copyOf(r.awaiting);
+        }
+        LOG.info("node {} acts as home {} of set {}: asking nodes {} what they hold of its objects", node.self,
+                r.nominal, SetIds.format(s.id), members);
+        for (int m : members) {
             if (m != node.self) {
                 ask(s, r, m);
             }
         }
-        claimed(s, r, node.self, claimsOf(s.id, nominal));
+        askSelf(s, r);
+    }
+
+    private void askSelf(SetState s, Range r) {
+        try {
+            claimed(s, r, node.self, claimsOf(s.id, r.nominal));
+        } catch (RuntimeException linkerAway) {
+            LOG.warn("home {} of set {}: this node's own claims cannot be made now ({}): tried again", r.nominal,
+                    SetIds.format(s.id), linkerAway.toString());
+            node.later(() -> {
+                if (s.rebuilding.get(r.nominal) == r) {
+                    askSelf(s, r);
+                }
+            }, 200);
+        }
     }
 
     private void ask(SetState s, Range r, int to) {
@@ -251,7 +323,16 @@ final class HomeRebuild {
                 }
             }
         }
+        // Not gated from here on (a message now is handled at once), then what waited runs, then every queue.
         s.rebuilding.remove(r.nominal, r);
+        java.util.List<Runnable> waited = r.drain();
+        for (Runnable message : waited) {
+            try {
+                message.run();
+            } catch (RuntimeException ex) {
+                LOG.error("a home message deferred during the rebuild of home {} failed", r.nominal, ex);
+            }
+        }
         LOG.info("node {} acts as home {} of set {}: {} objects rebuilt ({} with a live owner, {} taken over) in {} ms",
                 node.self, r.nominal, SetIds.format(s.id), r.objects.size(), owned, promoted,
                 (System.nanoTime() - r.started) / 1_000_000);

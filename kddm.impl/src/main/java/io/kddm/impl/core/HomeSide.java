@@ -74,6 +74,9 @@ final class HomeSide {
         if (!s.rebuilding.isEmpty() && s.rebuilding.containsKey(node.calls.home(s, me.objectId))) {
             return; // R16: served once the records of its home's objects are rebuilt here
         }
+        if (node.replication.homesMove(s) && node.home(s, me.objectId) != node.self) {
+            return; // R15: this node stopped acting for it (a view came meanwhile): its records are forgotten
+        }
         while (me.current == null && me.recovering == null && !me.queue.isEmpty()) {
             Request r = me.queue.poll();
             if (!node.linkers.isUp(r.requester)) {

@@ -208,12 +208,15 @@ final class LocalOperations {
             return;
         }
         Runnable task = () -> {
+            boolean done = false;
             try {
                 while (true) {
                     Version version;
                     byte[] wire;
                     synchronized (e) {
                         if (e.voidedBy != null || !e.state.owner() || s.destroyed) {
+                            e.pendingBackups = 0;
+                            done = true;
                             return;
                         }
                         version = e.version;
@@ -224,6 +227,10 @@ final class LocalOperations {
                     synchronized (e) {
                         backedUp(e, version, o);
                         if (o.missing() == null && e.version.equals(version)) {
+                            // In the same monitor as the check: a put in between would start no task of its own.
+                            e.pendingBackups = 0;
+                            done = true;
+                            node.object.serve(s, e);
                             return;
                         }
                     }
@@ -238,9 +245,11 @@ final class LocalOperations {
             } catch (RuntimeException ex) {
                 LOG.error("backing up object {} of set {} failed: {}", e.objectId, SetIds.format(s.id), ex.toString());
             } finally {
-                synchronized (e) {
-                    e.pendingBackups = 0;
-                    node.object.serve(s, e);
+                if (!done) { // an exception or an interrupt: give up, the node stops or the object went
+                    synchronized (e) {
+                        e.pendingBackups = 0;
+                        node.object.serve(s, e);
+                    }
                 }
             }
         };

@@ -54,6 +54,8 @@ final class ObjectEntry {
     /** A GET_REQ or GRAB_REQ of ours is at the home: WAIT_OBJ_READ or WAIT_OBJ_WRITE. */
     boolean requested;
     boolean requestedWrite;
+    /** The home that request went to. */
+    int requestedFrom;
     /** The home said TOUCH and the IO linker is making the object: INV_FILLING. */
     boolean filling;
     /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}: WAIT_ACK_WRITE. */

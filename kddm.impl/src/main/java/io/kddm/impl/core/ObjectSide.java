@@ -167,6 +167,7 @@ final class ObjectSide {
         }
         e.requested = true;
         e.requestedWrite = write;
+        e.requestedFrom = home;
         node.stats.remoteFetches.increment();
         if (!node.outbox.send(home, write ? Kind.GRAB_REQ : Kind.GET_REQ, s.id, e.objectId, node.self, 0, null)) {
             e.requested = false;
@@ -182,7 +183,7 @@ final class ObjectSide {
      * so the waiters wait, each within its timeout, instead of failing.
      */
     private boolean waitsForHomeToMove(SetState s, ObjectEntry e, int home) {
-        if (node.replication.backups(s) == 0) {
+        if (!node.replication.homesMove(s)) {
             return false;
         }
         e.refusal = "its home, node " + home + ", cannot be reached; waiting for the view without it";
@@ -298,7 +299,7 @@ final class ObjectSide {
     void ownerForward(SetState s, long objectId, int from, Forward f) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
-            if (from != node.self && from != node.home(s, objectId)) {
+            if (from != node.self && node.replication.homesMove(s) && from != node.home(s, objectId)) {
                 // R15: from a node that no longer acts as the object's home (its records were rebuilt elsewhere)
                 LOG.debug("forward for object {} from node {}, not its acting home: dropped", objectId, from);
                 return;
@@ -341,6 +342,7 @@ final class ObjectSide {
             }
             e.filling = true;
         }
+        long askedIn = e.requestEpoch;
         node.workers.execute(() -> {
             byte[] value;
             Version version = floor.next(node.view.epoch());
@@ -359,6 +361,14 @@ final class ObjectSide {
                 return;
             }
             synchronized (e) {
+                if (e.requestEpoch != askedIn) {
+                    // R15: the home moved while the object was being made; the new one rebuilt its records
+                    // without it (this node claimed nothing yet). Nobody saw this value: asked anew.
+                    e.filling = false;
+                    e.requested = false;
+                    serve(s, e);
+                    return;
+                }
                 node.eviction.hold(e, value);
                 e.version = version;
                 e.backedUpOn = backups == null ? null : backups.acked();
@@ -566,7 +576,7 @@ final class ObjectSide {
      */
     void homesMoved(View previous, View current) {
         for (SetState s : node.allSets()) {
-            if (node.replication.backups(s) == 0) {
+            if (!node.replication.homesMove(s)) {
                 continue;
             }
             for (ObjectEntry e : s.objects.values()) {
@@ -576,13 +586,15 @@ final class ObjectSide {
                 } catch (KddmException unknownFamily) {
                     continue;
                 }
-                if (node.actingHome(previous, s, nominal) == node.actingHome(current, s, nominal)) {
+                int now = node.actingHome(current, s, nominal);
+                if (node.actingHome(previous, s, nominal) == now) {
                     continue;
                 }
                 synchronized (e) {
                     e.requestEpoch = current.epoch();
                     e.queue.removeIf(i -> i instanceof Forward);
-                    if (!e.filling && (e.requested || e.incoming != null)) {
+                    // (A thread may have asked the new home already: this view was set before this runs.)
+                    if (!e.filling && (e.requested || e.incoming != null) && e.requestedFrom != now) {
                         abandonRequest(e);
                     }
                     serve(s, e);

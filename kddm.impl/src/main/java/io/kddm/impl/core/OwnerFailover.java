@@ -183,8 +183,8 @@ final class OwnerFailover {
         if (!rec.awaiting.isEmpty() || me.recovering != rec) {
             return;
         }
-        if (s.destroyed || s.managed.get(me.objectId) != me) {
-            me.recovering = null; // the set was destroyed here, or this node taken out: the record is void
+        if (s.destroyed || s.managed.get(me.objectId) != me || node.home(s, me.objectId) != node.self) {
+            me.recovering = null; // the set was destroyed here, this node taken out, or it no longer acts as home
             return;
         }
         byte[] value = null;

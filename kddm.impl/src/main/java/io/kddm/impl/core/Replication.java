@@ -103,6 +103,19 @@ final class Replication {
             return BackupMode.SYNC;
         }
     }
+    /**
+     * Whether the set's homes move (R14): its family has backups and is not disk-backed.
+     * The family's own count, never this node's override, so that every node routes alike.
+     */
+    boolean homesMove(SetState s) {
+        try {
+            FamilyTraits t = node.calls.traits(s);
+            return t.backups() > 0 && !t.firstTouchAtHome();
+        } catch (KddmException unknownFamily) {
+            return false;
+        }
+    }
+
     /** How many backups the set's objects have: the override, else the family's; 0 for a family unknown here. */
     int backups(SetState s) {
         try {
@@ -290,12 +303,12 @@ final class Replication {
         }
         // Not held meanwhile: a put that comes first backs up a newer version, which the targets keep.
         Outcome o = backUp(s, e.objectId, version, wire, n, System.nanoTime() + node.operationTimeout().toNanos());
+        node.stats.reReplicated.increment(); // (before the entry says so: a reader of both sees them agree)
         synchronized (e) {
             if (e.version.equals(version)) {
                 e.backedUpOn = o.acked();
             }
         }
-        node.stats.reReplicated.increment();
         if (o.missing() != null) {
             LOG.warn("object {} of set {} stays under-replicated: {}", e.objectId, SetIds.format(s.id), o.missing());
         }
