@@ -52,8 +52,12 @@ final class Outbox {
     boolean send(int node, Kind kind, long setId, long objectId, int about, int count, byte[] bytes) {
         byte[] payload = request(setId, objectId, about, count, bytes);
         if (node == self) {
-            loopbackThread.execute(() -> loopback.handle(self, kind.type(), payload));
-            return true;
+            try {
+                loopbackThread.execute(() -> loopback.handle(self, kind.type(), payload));
+                return true;
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                return false; // this node is stopping: as unreachable as any other (a thread racing its stop)
+            }
         }
         try {
             transport.send(node, kind.type(), payload);

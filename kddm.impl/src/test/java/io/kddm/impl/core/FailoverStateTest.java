@@ -352,6 +352,34 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({R16, R17})
+    void aRemoveThatComesWhileAHomeIsRebuiltIsAppliedAfterTheClaims() throws Exception {
+        long onThree = (3L << 24) | 5;
+        io.kddm.api.membership.View one = view(1, 1, 2, 3);
+        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
+        answerRebuilds();
+        down.add(3);
+        io.kddm.api.membership.View two = view(2, 1, 2);
+        node.viewInstalled(one, two);
+        node.nodeDown(3);
+        ScriptedNodeTest.Script.Sent ask = net.expectRequest(2, Kind.CLAIMS, 0);
+        // Node 2 owns the object, and removes it before node 1 has its claims: the REMOVED waits for them.
+        net.deliverAt(2, SET, 2, Kind.REMOVED, onThree, 2, 0,
+                new Version(4, 4).put(ByteBuffer.allocate(Version.BYTES)).array());
+        byte[] owner = claim(OwnerFailover.OWNER, new Version(4, 4), "");
+        ask.reply().complete(ByteBuffer.allocate(12 + owner.length).putLong(onThree).putInt(owner.length).put(owner)
+                .array());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!set.rebuilding.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(HomeState.NO_OWNER, homeState(onThree), "the claims made node 2 its owner, then its REMOVED ran");
+        net.deliverAt(2, SET, 2, Kind.GRAB_REQ, onThree, 2, 0, null);
+        Message touch = net.expect(2, Kind.TOUCH, onThree);
+        assertEquals(new Version(4, 4), Wire.version(touch.bytes(), 0), "made anew from the removed version on");
+    }
+
+    @Test
     @Covers({R15})
     void whenTheHomeMovesARequestIsAskedAnewAndAnswersFromBeforeAreIgnored() throws Exception {
         io.kddm.api.membership.View one = view(1, 1, 2, 3);
