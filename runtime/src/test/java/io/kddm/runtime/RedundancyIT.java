@@ -155,6 +155,50 @@ class RedundancyIT {
                 + " operations checked linearizable, " + history.failures() + " failed with a kDDM error");
     }
 
+    /**
+     * The same workload, node 3 paused (SIGSTOP) for 5 s, longer than the failure
+     * bound: the others take it out, take over what it owned and act for what it
+     * was the home of; resumed, it finds it was taken out, drops what it held,
+     * joins again, rebuilds its home's records from the others' claims, and
+     * serves again; the histories are linearizable.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("open defect of issue 14, found by this test: after node 3 rejoins, its torture "
+            + "end barrier (object 33554430, homed on node 1, demo-r2) reads 1 of 3 arrivals while nodes 1 and 2 "
+            + "passed it: two copies of one counter; not found yet (stop 21's closing note)")
+    void anOwnerPausedLongerThanTheBoundRejoinsAndTheHistoriesStayLinearizable() throws Exception {
+        cluster = new LocalCluster("redundancy-pause", 3);
+        cluster.wellKnown("0:22", "demo-r2");
+        List<NodeProcess> nodes = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            nodes.add(exec(id, "kddm:torture --set 22 --family demo-r2 --participants 3 --threads 2 --ops 20000 "
+                    + "--backoff 20 --seed " + (50 + id) + " --objects " + ON_1 + "," + ON_2 + "," + ON_3 + ","
+                    + (ON_3 + 1) + " " + cluster.base.resolve("history-" + id)));
+        }
+        for (int id = 1; id <= 3; id++) {
+            awaitLines(id, 300);
+        }
+        NodeProcess three = nodes.get(2);
+        assertTrue(three.process.isAlive(), "node 3 finished its workload before it could be paused: more --ops");
+        three.pause();
+        Thread.sleep(5000);
+        three.resume();
+        three.awaitLog("node 3 was taken out of the cluster", LIMIT);
+        for (NodeProcess n : nodes) {
+            awaitSuccess(n); // every workload ends by itself: node 3's after it joined again
+        }
+        assertEquals(2, three.logText().split("node 3 joined the cluster as incarnation", -1).length - 1,
+                "node 3 joined twice: at start and after the pause, by itself");
+        for (NodeProcess n : nodes) {
+            assertFalse(LOST.matcher(n.logText()).find(), "node " + n.id + " lost an object:\n" + n.logText());
+        }
+        History history = History.readTorture(cluster.base.resolve("history-1"), cluster.base.resolve("history-2"),
+                cluster.base.resolve("history-3"));
+        int checked = Linearizability.checkAll(history);
+        System.out.println("SIGSTOP 5 s of an owner and home: " + checked + " operations checked linearizable, "
+                + history.failures() + " failed with a kDDM error");
+    }
+
     private static String awaitSuccess(NodeProcess n) throws Exception {
         assertEquals(0, n.awaitExit(LIMIT), "node " + n.id + ":\n" + n.output() + "\n" + n.logText());
         return n.output();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -575,6 +576,7 @@ final class ObjectSide {
      * reaches the new home). Row R15.
      */
     void homesMoved(View previous, View current) {
+        Map<Integer, View.Member> departed = current.departedSince(previous);
         for (SetState s : node.allSets()) {
             if (!node.replication.homesMove(s)) {
                 continue;
@@ -587,7 +589,8 @@ final class ObjectSide {
                     continue;
                 }
                 int now = node.actingHome(current, s, nominal);
-                if (node.actingHome(previous, s, nominal) == now) {
+                // (Also the same node as a new incarnation: it left and came back in one view, records gone.)
+                if (node.actingHome(previous, s, nominal) == now && !departed.containsKey(now)) {
                     continue;
                 }
                 synchronized (e) {
@@ -649,7 +652,7 @@ final class ObjectSide {
                 } catch (KddmException ex) {
                     home = 0;
                 }
-                if (home == down) {
+                if (home == down && !node.replication.homesMove(s)) {
                     // Homes do not move: the home's record of this object is gone, and a
                     // restarted home would make the object anew. Dropping every copy now
                     // keeps one object from ever having two owners.
