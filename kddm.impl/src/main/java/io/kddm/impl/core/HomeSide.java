@@ -408,7 +408,9 @@ final class HomeSide {
                     continue; // in the store already
                 }
                 if (!stored) {
-                    lost++;
+                    if (!node.replication.homesMove(s)) {
+                        lost++; // (with backups, the next acting home takes them over: R19, R16)
+                    }
                     continue;
                 }
                 if (System.nanoTime() - deadline > 0) {

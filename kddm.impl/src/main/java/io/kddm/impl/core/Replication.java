@@ -314,6 +314,42 @@ final class Replication {
         }
     }
 
+    /**
+     * This node leaves in order and owns {@code e}, which it is the acting home
+     * of: the node acting for it next rebuilds it from claims, so every other
+     * member is given the newest version first. Row R19.
+     */
+    void backUpEverywhere(SetState s, ObjectEntry e, long deadline) {
+        Version version;
+        byte[] wire;
+        synchronized (e) {
+            if (!e.state.owner() || e.value == null) {
+                return;
+            }
+            version = e.version;
+            wire = node.calls.export(s, e);
+        }
+        byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES + wire.length)).put(wire).array();
+        List<CompletableFuture<byte[]>> sent = new ArrayList<>();
+        for (int m : members()) {
+            if (m != node.self) {
+                sent.add(node.transport.request(m, Kind.BACKUP.type(), node.outbox.request(s.id, e.objectId, node.self,
+                        KEEP, bytes), node.operationTimeout()));
+            }
+        }
+        for (CompletableFuture<byte[]> f : sent) {
+            try {
+                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception failed) {
+                LOG.warn("node {} leaves: a copy of object {} of set {} was not kept: {}", node.self, e.objectId,
+                        SetIds.format(s.id), failed.toString());
+            }
+        }
+    }
+
     /** Objects owned here with fewer live backups than their family asks (for kddm:stats). */
     int underReplicatedCount() {
         int count = 0;

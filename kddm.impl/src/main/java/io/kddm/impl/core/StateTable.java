@@ -263,6 +263,9 @@ enum StateTable {
             "HomeRebuild#finishIfComplete"),
     R18("failover", "(rebuilding)", "node down", "its claims are not awaited any more", "unchanged",
             "HomeRebuild#memberDown"),
+    R19("failover", "READ_OWNER, WRITE_OWNER of an object this node is the acting home of (families whose homes "
+            + "move)", "this node leaves in order", "BACKUP of the newest version to every other member, so that "
+            + "the next acting home finds it in the claims", "INV_COPY (with this node)", "Replication#backUpEverywhere"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -151,7 +151,11 @@ final class ViewChanges {
             for (SetState s : node.allSets()) {
                 for (ObjectEntry e : s.objects.values()) {
                     if (homedHere(s, e.objectId)) {
-                        continue; // stored by recallStored, or gone with this home (issue 14 moves homes)
+                        if (node.replication.homesMove(s)) {
+                            // R19: its next acting home rebuilds it from claims: every member gets a copy first
+                            node.replication.backUpEverywhere(s, e, deadline);
+                        }
+                        continue; // stored by recallStored, or taken over from its backups by the next home
                     }
                     boolean owned;
                     synchronized (e) {

@@ -380,6 +380,32 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({R19})
+    void aHomeThatLeavesInOrderGivesEveryOtherNodeACopyOfWhatItOwnsAndHomes() throws Exception {
+        CompletableFuture<Handle> grab = local(LOCAL, true); // homed here: the touch is this node's own
+        ScriptedNodeTest.Script.Sent first = net.expectRequest(2, Kind.BACKUP, LOCAL); // the touch's backup
+        first.reply().complete(Wire.EMPTY);
+        Handle h = done(grab);
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            h.value(bytes("mine"));
+            h.close();
+        });
+        net.expectRequest(2, Kind.BACKUP, LOCAL).reply().complete(Wire.EMPTY); // the put's
+        put.get(5, TimeUnit.SECONDS);
+        CompletableFuture<Integer> leave = CompletableFuture.supplyAsync(() -> node.evacuate(java.time.Duration.ofSeconds(5)));
+        Set<Integer> copies = new java.util.TreeSet<>();
+        for (int i = 0; i < 2; i++) {
+            ScriptedNodeTest.Script.Sent s = net.sent.poll(5, TimeUnit.SECONDS);
+            assertEquals(Kind.BACKUP, s.message().kind());
+            assertEquals("0.2 mine", backupOf(s.message()));
+            copies.add(s.to());
+            s.reply().complete(Wire.EMPTY);
+        }
+        assertEquals(Set.of(2, 3), copies, "whoever acts as its home next finds it");
+        leave.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     @Covers({R15})
     void whenTheHomeMovesARequestIsAskedAnewAndAnswersFromBeforeAreIgnored() throws Exception {
         io.kddm.api.membership.View one = view(1, 1, 2, 3);
