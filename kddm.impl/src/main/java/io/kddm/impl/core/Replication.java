@@ -330,11 +330,16 @@ final class Replication {
             wire = node.calls.export(s, e);
         }
         byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES + wire.length)).put(wire).array();
+        toEveryMember(s, e.objectId, KEEP, bytes, deadline, "node " + node.self + " leaves: a copy of");
+    }
+
+    /** BACKUP ({@code count} KEEP or DROP) to every other member, waiting for each until {@code deadline}. */
+    private void toEveryMember(SetState s, long objectId, int count, byte[] bytes, long deadline, String what) {
         List<CompletableFuture<byte[]>> sent = new ArrayList<>();
         for (int m : members()) {
             if (m != node.self) {
-                sent.add(node.transport.request(m, Kind.BACKUP.type(), node.outbox.request(s.id, e.objectId, node.self,
-                        KEEP, bytes), node.operationTimeout()));
+                sent.add(node.transport.request(m, Kind.BACKUP.type(),
+                        node.outbox.request(s.id, objectId, node.self, count, bytes), node.operationTimeout()));
             }
         }
         for (CompletableFuture<byte[]> f : sent) {
@@ -344,8 +349,8 @@ final class Replication {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Exception failed) {
-                LOG.warn("node {} leaves: a copy of object {} of set {} was not kept: {}", node.self, e.objectId,
-                        SetIds.format(s.id), failed.toString());
+                LOG.warn("{} object {} of set {} may not be where it should: {}", what, objectId, SetIds.format(s.id),
+                        failed.toString());
             }
         }
     }
@@ -372,24 +377,7 @@ final class Replication {
     /** The object was removed: every member drops its backup, so that a failover cannot bring it back. Row R3. */
     void dropEverywhere(SetState s, long objectId, long deadline) {
         store.drop(s.id, objectId);
-        List<CompletableFuture<byte[]>> sent = new ArrayList<>();
-        for (int m : members()) {
-            if (m != node.self) {
-                sent.add(node.transport.request(m, Kind.BACKUP.type(),
-                        node.outbox.request(s.id, objectId, node.self, DROP, null), node.operationTimeout()));
-            }
-        }
-        for (CompletableFuture<byte[]> f : sent) {
-            try {
-                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException stop) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception failed) {
-                LOG.warn("the backup of removed object {} of set {} may stay on a node: {}", objectId,
-                        SetIds.format(s.id), failed.toString());
-            }
-        }
+        toEveryMember(s, objectId, DROP, null, deadline, "the backup of removed");
     }
 
     /** BACKUP at a target: kept (or dropped), then acknowledged. Refused without a lease. Row R2. */
