@@ -54,8 +54,9 @@ final class ObjectEntry {
     /** A GET_REQ or GRAB_REQ of ours is at the home: WAIT_OBJ_READ or WAIT_OBJ_WRITE. */
     boolean requested;
     boolean requestedWrite;
-    /** The home that request went to. */
+    /** The home that request went to, and the view it was sent in (the home may come back as a new incarnation). */
     int requestedFrom;
+    long requestedInEpoch;
     /** The home said TOUCH and the IO linker is making the object: INV_FILLING. */
     boolean filling;
     /** OWNERSHIP arrived; waiting for the acks in {@link #awaiting}: WAIT_ACK_WRITE. */

@@ -169,6 +169,7 @@ final class ObjectSide {
         e.requested = true;
         e.requestedWrite = write;
         e.requestedFrom = home;
+        e.requestedInEpoch = node.view.epoch();
         node.stats.remoteFetches.increment();
         if (!node.outbox.send(home, write ? Kind.GRAB_REQ : Kind.GET_REQ, s.id, e.objectId, node.self, 0, null)) {
             e.requested = false;
@@ -596,8 +597,11 @@ final class ObjectSide {
                 synchronized (e) {
                     e.requestEpoch = current.epoch();
                     e.queue.removeIf(i -> i instanceof Forward);
-                    // (A thread may have asked the new home already: this view was set before this runs.)
-                    if (!e.filling && (e.requested || e.incoming != null) && e.requestedFrom != now) {
+                    // (A thread may have asked the new home already: this view was set before this runs.
+                    // The same node id as a new incarnation lost what the old one was asked.)
+                    boolean askedElsewhere = e.requestedFrom != now
+                            || (departed.containsKey(now) && e.requestedInEpoch < current.epoch());
+                    if (!e.filling && (e.requested || e.incoming != null) && askedElsewhere) {
                         abandonRequest(e);
                     }
                     serve(s, e);

@@ -428,6 +428,31 @@ class FailoverStateTest extends ScriptedNodeTest {
         net.expect(3, Kind.DONE, REMOTE);
     }
 
+    @Test
+    @Covers({R15})
+    void aRequestToAHomeThatCameBackAsANewIncarnationIsAskedAnew() throws Exception {
+        io.kddm.api.membership.View one = view(1, 1, 2, 3);
+        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
+        answerRebuilds();
+        CompletableFuture<Handle> grab = local(REMOTE, true);
+        net.expect(2, Kind.GRAB_REQ, REMOTE);
+        // Node 2 paused past the failure bound and came back: one view has it as a new incarnation,
+        // which kept nothing of what the old one was asked. (The pause test of RedundancyIT hung here.)
+        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
+        m.put(2, new io.kddm.api.membership.View.Member(2, 2, 2));
+        node.viewInstalled(one, new io.kddm.api.membership.View(2, m));
+        net.expect(2, Kind.GRAB_REQ, REMOTE); // asked anew of the same node id
+        net.deliverAt(1, SET, 2, Kind.OWNERSHIP, REMOTE, 0, 3, Wire.ownership(bytes("old"), new Version(1, 1),
+                new int[0]));
+        net.expectNothing();
+        assertFalse(grab.isDone(), "an answer from the old incarnation's view is ignored");
+        net.deliverAt(2, SET, 2, Kind.OWNERSHIP, REMOTE, 0, 3, Wire.ownership(bytes("new"), new Version(2, 1),
+                new int[0]));
+        try (Handle h = done(grab)) {
+            assertEquals("new", text(h.value()));
+        }
+    }
+
     private ObjectState nameOf(long id) {
         ObjectEntry e = set.objects.get(id);
         synchronized (e) {
