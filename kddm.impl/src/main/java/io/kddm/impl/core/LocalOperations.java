@@ -16,6 +16,7 @@ import io.kddm.api.linker.SetFamily;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.OperationTimeoutException;
+import io.kddm.api.set.OutcomeUnknownException;
 import io.kddm.api.set.SetIds;
 import io.kddm.api.set.UnknownSetException;
 import io.kddm.impl.core.ObjectEntry.Forward;
@@ -186,12 +187,12 @@ final class LocalOperations {
             node.object.serve(s, e);
         }
         if (o.missing() != null) {
-            throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": "
-                    + o.missing() + "; the value is here, not served to other nodes until a backup is kept");
+            throw new OutcomeUnknownException("put of object " + e.objectId + " in set " + SetIds.format(s.id)
+                    + ": " + o.missing() + "; the value is here, not served to other nodes until a backup is kept");
         }
         if (!leased) {
-            throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id) + ": node "
-                    + node.self + " lost its lease while backing it up: whether the cluster kept this value is unknown");
+            throw new OutcomeUnknownException("put of object " + e.objectId + " in set " + SetIds.format(s.id)
+                    + ": node " + node.self + " lost its lease while backing it up: whether the cluster kept this value is unknown");
         }
     }
 

@@ -24,6 +24,7 @@ import io.kddm.api.set.Kddm;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.OperationTimeoutException;
+import io.kddm.api.set.OutcomeUnknownException;
 import io.kddm.api.set.SetIds;
 
 /**
@@ -35,6 +36,7 @@ import io.kddm.api.set.SetIds;
  *   I id object READ|WRITE|ADD argument time   before the call
  *   R id result time                           after it returned
  *   F id reason                                it failed with a kDDM error (it did not take effect)
+ *   U id reason                                its put failed after a backup may have kept it (unknown)
  * </pre>
  * Times are wall-clock nanoseconds, comparable between JVMs on one machine. An
  * operation with an I line and nothing else was cut by a crash: its outcome is
@@ -193,7 +195,8 @@ public final class TortureCommand {
                 write(out, "R " + id + " " + result + " " + now());
                 done.incrementAndGet();
             } catch (KddmException e) {
-                write(out, "F " + id + " " + e.getClass().getSimpleName());
+                write(out, (e instanceof OutcomeUnknownException ? "U " : "F ") + id + " "
+                        + e.getClass().getSimpleName());
                 failed.incrementAndGet();
                 if (backoff > 0) {
                     try {

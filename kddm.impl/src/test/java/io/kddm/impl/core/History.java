@@ -71,7 +71,7 @@ public final class History {
         return out;
     }
 
-    /** Reads the files {@code kddm:torture} writes: I/R/F lines; an I alone is an operation cut by a crash. */
+    /** Reads the files {@code kddm:torture} writes: I/R/F/U lines; an I alone or with a U is an operation cut by a crash. */
     public static History readTorture(Path... files) {
         History h = new History();
         for (Path f : files) {
@@ -100,6 +100,9 @@ public final class History {
                         case "F" -> {
                             invoked.remove(id);
                             h.failed();
+                        }
+                        case "U" -> {
+                            // its put failed after a backup may have kept it: stays unknown, as if cut
                         }
                         default -> throw new IllegalArgumentException("bad history line in " + f + ": " + line);
                     }

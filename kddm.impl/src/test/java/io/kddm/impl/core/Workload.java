@@ -69,7 +69,7 @@ public final class Workload {
                             completed.incrementAndGet();
                         }
                     } catch (KddmException e) {
-                        if (crashed.getAsBoolean()) {
+                        if (crashed.getAsBoolean() || e instanceof io.kddm.api.set.OutcomeUnknownException) {
                             // Cut off by the crash: a write may have taken effect (its backup was kept
                             // before the put could return), so its outcome is unknown, not failed.
                             history.unknown(object, kind, argument, invoke);
