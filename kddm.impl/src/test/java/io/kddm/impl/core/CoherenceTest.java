@@ -273,6 +273,7 @@ class CoherenceTest {
         long setId = nodes.get(0).create(FAMILY).id();
         History history = new History();
         Set<Integer> down = ConcurrentHashMap.newKeySet();
+        history.holdAt(3000); // the workload waits there for the crash (CI: a whole run once ended first)
         List<CompletableFuture<Workload.Outcome>> runs = onEveryNode(nodes, setId, 3, 4000,
                 new long[] {0, 1, 2, 3, 4, 5}, 11, history, down);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -284,6 +285,7 @@ class CoherenceTest {
         long crashed = System.nanoTime();
         down.add(3);
         network.crash(3);
+        history.release();
         // (Node 3's own run ends at once: its threads stop when it is down.)
         for (int i = 0; i < 2; i++) { // a run over already ended early: say how (its threads' failures), not only that
             if (runs.get(i).isDone()) {

@@ -34,8 +34,32 @@ public final class History {
     private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
+    private final java.util.concurrent.atomic.AtomicLong added = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long holdAt = Long.MAX_VALUE;
+    private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
     public void add(Op op) {
         ops.add(op);
+        if (added.incrementAndGet() >= holdAt) {
+            try { // bounded: a test that never releases still ends
+                released.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * From the {@code n}th completed operation on, whoever adds one waits for
+     * {@link #release()}: a fault injected then lands mid-run whatever the
+     * scheduling (a thread descheduled for a while let a whole node's run end).
+     */
+    public void holdAt(long n) {
+        holdAt = n;
+    }
+
+    public void release() {
+        released.countDown();
     }
 
     /**
