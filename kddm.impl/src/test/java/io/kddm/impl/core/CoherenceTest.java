@@ -287,7 +287,7 @@ class CoherenceTest {
         network.crash(3);
         history.release();
         // (Node 3's own run ends at once: its threads stop when it is down.)
-        for (int i = 0; i < 2; i++) { // a run over already ended early: say how (its threads' failures), not only that
+        for (int i = 0; i < 2; i++) { // a run that ended before the crash (it failed): say how, not only that
             if (runs.get(i).isDone()) {
                 throw new AssertionError("node " + (i + 1) + "'s run ended before the crash, at " + history.size()
                         + " operations of 36000: " + runs.get(i).handle((o, t) -> t != null ? t.toString()

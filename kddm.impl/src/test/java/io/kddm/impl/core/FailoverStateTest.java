@@ -114,6 +114,21 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({R4})
+    void aPutWhoseBackupsAllFailSaysItsOutcomeIsUnknown() throws Exception {
+        owner(REMOTE, "v1");
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
+                h.value(bytes("v2"));
+            }
+        });
+        // The target stays in the view but its answer fails (it may have kept v2); none comes in time.
+        net.expectRequest(3, Kind.BACKUP, REMOTE).reply().completeExceptionally(new IllegalStateException("no answer"));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> put.get(10, TimeUnit.SECONDS));
+        assertTrue(failed.getCause() instanceof io.kddm.api.set.OutcomeUnknownException, failed.getCause().toString());
+    }
+
+    @Test
     @Covers({R3})
     void aRemovedObjectsBackupsAreDroppedEverywhereBeforeTheHomeHearsOfIt() throws Exception {
         owner(REMOTE, "v1");
@@ -318,6 +333,14 @@ class FailoverStateTest extends ScriptedNodeTest {
         }
     }
 
+    /** View 1 of nodes 1, 2 and 3 installed here, its rebuilds answered. */
+    private io.kddm.api.membership.View inViewOne() throws InterruptedException {
+        io.kddm.api.membership.View one = view(1, 1, 2, 3);
+        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
+        answerRebuilds();
+        return one;
+    }
+
     private static io.kddm.api.membership.View view(long epoch, int... nodes) {
         java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>();
         for (int n : nodes) {
@@ -329,9 +352,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Test
     @Covers({R16, R18})
     void aMemberThatDiesWhileAHomeIsRebuiltIsNotAwaited() throws Exception {
-        io.kddm.api.membership.View one = view(1, 1, 2, 3);
-        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
-        answerRebuilds();
+        io.kddm.api.membership.View one = inViewOne();
         down.add(3);
         io.kddm.api.membership.View two = view(2, 1, 2);
         node.viewInstalled(one, two);
@@ -355,9 +376,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Covers({R16, R17})
     void aRemoveThatComesWhileAHomeIsRebuiltIsAppliedAfterTheClaims() throws Exception {
         long onThree = (3L << 24) | 5;
-        io.kddm.api.membership.View one = view(1, 1, 2, 3);
-        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
-        answerRebuilds();
+        io.kddm.api.membership.View one = inViewOne();
         down.add(3);
         io.kddm.api.membership.View two = view(2, 1, 2);
         node.viewInstalled(one, two);
@@ -408,9 +427,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Test
     @Covers({R15})
     void whenTheHomeMovesARequestIsAskedAnewAndAnswersFromBeforeAreIgnored() throws Exception {
-        io.kddm.api.membership.View one = view(1, 1, 2, 3);
-        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
-        answerRebuilds();
+        io.kddm.api.membership.View one = inViewOne();
         CompletableFuture<Handle> get = local(REMOTE, false);
         net.expect(2, Kind.GET_REQ, REMOTE);
         down.add(2);
@@ -431,9 +448,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Test
     @Covers({R15})
     void aRequestToAHomeThatCameBackAsANewIncarnationIsAskedAnew() throws Exception {
-        io.kddm.api.membership.View one = view(1, 1, 2, 3);
-        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
-        answerRebuilds();
+        io.kddm.api.membership.View one = inViewOne();
         CompletableFuture<Handle> grab = local(REMOTE, true);
         net.expect(2, Kind.GRAB_REQ, REMOTE);
         // Node 2 paused past the failure bound and came back: one view has it as a new incarnation,

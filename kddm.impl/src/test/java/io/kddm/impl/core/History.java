@@ -95,7 +95,7 @@ public final class History {
         return out;
     }
 
-    /** Reads the files {@code kddm:torture} writes: I/R/F/U lines; an I alone or with a U is an operation cut by a crash. */
+    /** Reads the files {@code kddm:torture} writes: I/R/F/U lines; an I alone (cut by a crash) or with a U is of unknown outcome. */
     public static History readTorture(Path... files) {
         History h = new History();
         for (Path f : files) {

@@ -70,8 +70,8 @@ public final class Workload {
                         }
                     } catch (KddmException e) {
                         if (crashed.getAsBoolean() || e instanceof io.kddm.api.set.OutcomeUnknownException) {
-                            // Cut off by the crash: a write may have taken effect (its backup was kept
-                            // before the put could return), so its outcome is unknown, not failed.
+                            // Cut off by the crash, or a put that failed after a backup may have kept it:
+                            // the write may have taken effect, so its outcome is unknown, not failed.
                             history.unknown(object, kind, argument, invoke);
                             continue;
                         }
