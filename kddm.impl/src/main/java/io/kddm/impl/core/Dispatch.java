@@ -71,21 +71,50 @@ final class Dispatch {
 
     /**
      * Whether a message of {@code sender} stamped with {@code epoch} is taken: a
-     * message of this node, or of no view (0), always; one of a newer view waits
-     * for it (as does every later message of that sender); one of a node not in
-     * the view, or of an incarnation older than its member's, is dropped: it was
-     * sent before that node left or was taken out. Holding {@link #admission}.
+     * message of no view (0) always; one of a newer view waits for it (as does
+     * every later message of that sender); one sent to an earlier incarnation of
+     * this node is dropped (row D3); so is one of a node not in the view, or of
+     * an incarnation older than its member's: it was sent before that node left or
+     * was taken out. Holding {@link #admission}.
      */
     private Admission admit(int sender, long epoch) {
-        if (sender == node.self || epoch == 0) {
+        if (epoch == 0) {
             return Admission.PROCESS;
         }
         View v = node.view;
+        if (sender == node.self) {
+            return epoch < incarnationFloor(v) ? Admission.DROP : Admission.PROCESS;
+        }
         if (epoch > v.epoch() || parkedSenders.contains(sender)) {
             return Admission.PARK;
         }
+        return fromMember(v, sender, epoch) ? Admission.PROCESS : Admission.DROP;
+    }
+
+    /** Whether a message stamped {@code epoch} reached this incarnation from a member of {@code v} as it is there. */
+    private boolean fromMember(View v, int sender, long epoch) {
         View.Member m = v.members().get(sender);
-        return m == null || epoch < m.joined() ? Admission.DROP : Admission.PROCESS;
+        return m != null && epoch >= m.joined() && epoch >= incarnationFloor(v);
+    }
+
+    private String notAdmitted(int sender, long epoch, View v) {
+        return "a request of node " + sender + " sent in view " + epoch + " is not taken by node " + node.self + " in "
+                + v + ": its sender, or this incarnation of node " + node.self + ", is not a member of that view";
+    }
+
+    /**
+     * The oldest view a message to this node's current incarnation can be sent in:
+     * the one it joined in. A node taken out and not yet back takes nothing at all
+     * (what comes was sent to the incarnation whose records it dropped; acting on
+     * it would serve requests as a home with no records, or answer as an owner it
+     * no longer is). Row D3.
+     */
+    private long incarnationFloor(View v) {
+        if (node.excludedAt > 0 && v.epoch() <= node.excludedAt) {
+            return Long.MAX_VALUE;
+        }
+        View.Member me = v.members().get(node.self);
+        return me == null ? 0 : me.joined();
     }
 
     private boolean admitted(int sender, int type, byte[] payload, Inbound request, Message m) {
@@ -106,10 +135,10 @@ final class Dispatch {
                 }
                 default -> {
                     node.stats.outsideView.increment();
-                    LOG.debug("{} from node {} of epoch {} dropped: not from a member of {}", m.kind(), sender,
-                            m.epoch(), node.view);
+                    LOG.debug("{} from node {} of epoch {} dropped: not from a member of {} to this incarnation",
+                            m.kind(), sender, m.epoch(), node.view);
                     if (request != null) {
-                        request.fail("node " + sender + " is not in " + node.view + " of node " + node.self);
+                        request.fail(notAdmitted(sender, m.epoch(), node.view));
                     }
                     return false;
                 }
@@ -140,11 +169,10 @@ final class Dispatch {
             }
             for (Parked p : ready) {
                 Message m = Wire.decode(p.type(), p.payload()); // decoded once already: it decodes
-                View.Member member = view.members().get(p.sender());
-                if (member == null || p.epoch() < member.joined()) {
-                    node.stats.outsideView.increment(); // its sender left the view it was sent in
+                if (!fromMember(view, p.sender(), p.epoch())) {
+                    node.stats.outsideView.increment(); // its sender left the view it was sent in, or this node did
                     if (p.request() != null) {
-                        p.request().fail("node " + p.sender() + " is not in " + view + " of node " + node.self);
+                        p.request().fail(notAdmitted(p.sender(), p.epoch(), view));
                     }
                 } else if (p.request() != null) {
                     answer(p.request(), m);

@@ -270,7 +270,12 @@ enum StateTable {
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),
     D2("admission", "(its sender is not in the view installed here, or joined after it was sent)", "any message",
-            "dropped (a request fails): it was sent before its node left or was taken out", "-", "Dispatch#admit");
+            "dropped (a request fails): it was sent before its node left or was taken out", "-", "Dispatch#admit"),
+    D3("admission", "(this node was taken out and has not joined again, or joined again as a new incarnation)",
+            "any message, its own included, sent in a view older than the one this incarnation joined in",
+            "dropped (a request fails): it was meant for the incarnation whose records were dropped (F13); a home "
+                    + "would serve it with no records, an owner answer it as one it no longer is. Its sender asks "
+                    + "anew once it installs the view with this incarnation (R15, F12)", "-", "Dispatch#admit");
 
     final String role;
     final String state;

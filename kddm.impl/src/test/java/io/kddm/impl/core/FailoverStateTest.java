@@ -468,6 +468,28 @@ class FailoverStateTest extends ScriptedNodeTest {
         }
     }
 
+    @Test
+    @Covers({D3})
+    void aNodeTakenOutTakesNoMessageSentToItsOldIncarnation() throws Exception {
+        io.kddm.api.membership.View one = inViewOne();
+        // Node 1 paused past the failure bound: view 2 has not it. Node 2's request of view 1 still comes in:
+        // answered with no home record (what the pause test of RedundancyIT saw), it would make the object anew.
+        node.excluded(view(2, 2, 3));
+        net.deliverAt(1, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null);
+        net.deliverAt(1, SET, 2, Kind.FWD_GET, REMOTE, 3, 0, null);
+        net.expectNothing();
+        assertTrue(set.managed.isEmpty() && set.objects.isEmpty(), "nothing recorded for the dropped incarnation");
+        // It joins again in view 3 as a new incarnation, and rebuilds its home's records from the claims.
+        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
+        m.put(1, new io.kddm.api.membership.View.Member(1, 2, 3));
+        node.viewInstalled(one, new io.kddm.api.membership.View(3, m));
+        answerRebuilds();
+        net.deliverAt(1, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // sent before node 2 installed view 3
+        net.expectNothing();
+        net.deliverAt(3, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // node 2 asks anew in view 3 (R15)
+        net.expect(2, Kind.TOUCH, LOCAL);
+    }
+
     private ObjectState nameOf(long id) {
         ObjectEntry e = set.objects.get(id);
         synchronized (e) {
