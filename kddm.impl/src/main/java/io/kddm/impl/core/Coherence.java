@@ -121,7 +121,10 @@ public final class Coherence {
     final Eviction eviction = new Eviction(this);
     final HomeSide home = new HomeSide(this);
     final ObjectSide object = new ObjectSide(this);
+    final ObjectRecovery recovery = new ObjectRecovery(this);
+    final FirstTouch firstTouch = new FirstTouch(this);
     final LocalOperations local = new LocalOperations(this);
+    final LeavingHome leavingHome = new LeavingHome(this);
     final Dispatch dispatch = new Dispatch(this);
     final ViewChanges changes = new ViewChanges(this);
     final Replication replication = new Replication(this);
@@ -420,7 +423,7 @@ public final class Coherence {
         for (SetState s : sets.values()) {
             rebuild.memberDown(s, node);
             home.nodeDown(s, node);
-            object.nodeDown(s, node);
+            recovery.nodeDown(s, node);
         }
     }
 }

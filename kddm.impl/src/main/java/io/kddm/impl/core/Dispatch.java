@@ -272,14 +272,14 @@ final class Dispatch {
                         new Forward(m.node(), m.kind() == Kind.FWD_GRAB, m.count() == 1));
                 case FWD_WRITEBACK -> node.object.ownerWriteBack(s, id);
                 // object side: the requester and copy holders
-                case TOUCH -> node.object.touch(s, id, m.node() != 0, m.epoch(),
+                case TOUCH -> node.firstTouch.touch(s, id, m.node() != 0, m.epoch(),
                         m.bytes().length >= Version.BYTES ? Wire.version(m.bytes(), 0) : Version.NONE);
                 case COPY -> node.object.copy(s, id, sender, m.bytes(), m.epoch());
                 case OWNERSHIP -> node.object.ownership(s, id, sender, m.count(), m.bytes(), m.node() == 1, m.epoch());
                 case INV -> node.object.invalidate(s, id, m.node());
                 case INV_ACK -> node.object.invalidationAck(s, id, sender);
-                case LOST -> node.object.lost(s, id, new String(m.bytes(), StandardCharsets.UTF_8), m.epoch());
-                case UNKNOWN_SET -> node.object.notOpenAtHome(s, id, new String(m.bytes(), StandardCharsets.UTF_8),
+                case LOST -> node.recovery.lost(s, id, new String(m.bytes(), StandardCharsets.UTF_8), m.epoch());
+                case UNKNOWN_SET -> node.recovery.notOpenAtHome(s, id, new String(m.bytes(), StandardCharsets.UTF_8),
                         m.epoch());
                 case HANDED_OFF -> node.changes.handedOff(s.id, id);
                 // not sent as one-way messages

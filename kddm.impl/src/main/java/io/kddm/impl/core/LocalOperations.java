@@ -54,7 +54,7 @@ final class LocalOperations {
     }
 
     /** {@link #acquire}, also while this node leaves (for what its leave does itself). */
-    private Handle acquireWhileLeaving(SetState s, long objectId, boolean write, long timeoutNanos, boolean quiet) {
+    Handle acquireWhileLeaving(SetState s, long objectId, boolean write, long timeoutNanos, boolean quiet) {
         checkObjectId(objectId);
         if (s.destroyed) {
             throw new UnknownSetException("set " + SetIds.format(s.id) + " was destroyed");
@@ -500,69 +500,5 @@ final class LocalOperations {
     private byte[] ask(int to, Kind kind, SetState s, long objectId, byte[] payload) {
         return to == node.self ? node.dispatch.answer(kind, s, objectId)
                 : node.outbox.call(to, kind, payload, "the question who " + (kind == Kind.WHO_OWNS ? "owns" : "holds"), objectId);
-    }
-
-    /**
-     * The last node up leaves (it holds no lease: the other voters are gone):
-     * what it owns and homes is still stored, for only this home writes its
-     * store, and no node holds a newer value of an object this home says is
-     * here. False if the object is not here, owned and idle.
-     */
-    private boolean storeOwn(SetState s, ManagerEntry me) {
-        ObjectEntry e = s.objects.get(me.objectId);
-        byte[] value;
-        synchronized (me) {
-            if (e == null || me.owner != node.self || me.current != null) {
-                return false;
-            }
-            synchronized (e) {
-                if (!e.state.owner() || !e.idle() || e.value == null) {
-                    return false;
-                }
-                value = e.value;
-            }
-        }
-        node.calls.awaitLinker(s).sync(s.context, me.objectId, value);
-        synchronized (me) {
-            synchronized (e) {
-                if (me.owner == node.self && e.value == value) {
-                    me.owner = 0;
-                    node.object.dropCopy(s, e);
-                }
-            }
-        }
-        return true;
-    }
-
-    /**
-     * This home leaves: the object it homes is grabbed here (from wherever it
-     * is), stored through the IO linker, and dropped with the home's record, so
-     * that the next first touch at this home reads what was last written. Row F1.
-     */
-    void storeAndDrop(SetState s, ManagerEntry me, long deadline) {
-        if (!node.linkers.hasLease() && storeOwn(s, me)) {
-            return;
-        }
-        Handle h = acquireWhileLeaving(s, me.objectId, true, Math.max(1, deadline - System.nanoTime()), false);
-        ObjectEntry e = h.entry;
-        try {
-            node.calls.awaitLinker(s).sync(s.context, me.objectId, h.current());
-        } finally {
-            h.close();
-        }
-        synchronized (me) {
-            try {
-                me.awaitSettled(deadline); // this node's own grab is over at its home once its DONE came back
-            } catch (InterruptedException stop) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            synchronized (e) {
-                if (e.state.owner() && e.idle() && e.copyset.isEmpty() && me.owner == node.self) {
-                    me.owner = 0;
-                    node.object.dropCopy(s, e);
-                }
-            }
-        }
     }
 }

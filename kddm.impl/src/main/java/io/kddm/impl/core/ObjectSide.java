@@ -4,15 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.kddm.api.membership.View;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.NodeDeadException;
-import io.kddm.api.set.ObjectLostException;
 import io.kddm.impl.core.ObjectEntry.Forward;
 import io.kddm.impl.core.ObjectEntry.Item;
 import io.kddm.impl.core.ObjectEntry.Waiter;
@@ -22,7 +19,9 @@ import io.kddm.impl.core.Wire.Kind;
  * The object's side of the protocol, on every node that holds or wants an
  * object ({@link ObjectEntry}): the queue of local threads and forwarded
  * requests, served in order; copies, ownership and its transfer; invalidations
- * and their acknowledgements; loss.
+ * and their acknowledgements. A first touch is {@link FirstTouch}'s; what it
+ * does when an answer will not come (loss, a node down, a home moved) is
+ * {@link ObjectRecovery}'s.
  */
 final class ObjectSide {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectSide.class);
@@ -271,7 +270,7 @@ final class ObjectSide {
     void discard(ObjectEntry e, RuntimeException failure) {
         e.voidedBy = failure;
         failAll(e, failure);
-        abandonRequest(e);
+        ObjectRecovery.abandonRequest(e);
         e.queue.clear();
         e.upgrading = false;
         e.invalidateAckTo = 0;
@@ -325,81 +324,6 @@ final class ObjectSide {
             e.queue.add(f);
             serve(s, e);
         }
-    }
-
-    /**
-     * TOUCH: nobody has the object, so the IO linker makes it here, on a worker
-     * (it may block), and this node becomes its owner. Rows O3, O9.
-     */
-    void touch(SetState s, long objectId, boolean write, long epoch, Version floor) {
-        ObjectEntry e = s.entry(objectId);
-        synchronized (e) {
-            if (stale(e, epoch)) {
-                return;
-            }
-            if (!e.requested) {
-                // Our request was given up (LOST crossed it): let the home move on.
-                node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
-                return;
-            }
-            e.filling = true;
-        }
-        long askedIn = e.requestEpoch;
-        node.workers.execute(() -> {
-            byte[] value;
-            Version version = floor.next(node.view.epoch());
-            Replication.Outcome backups;
-            try {
-                value = node.calls.firstTouch(s, objectId);
-                backups = backUpFirstTouch(s, objectId, version, value);
-            } catch (RuntimeException ex) {
-                synchronized (e) {
-                    e.filling = false;
-                    e.requested = false;
-                    failAll(e, ex instanceof KddmException k ? k
-                            : new KddmException("first touch of object " + objectId + " failed: " + ex, ex));
-                    node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
-                }
-                return;
-            }
-            synchronized (e) {
-                if (e.requestEpoch != askedIn) {
-                    // R15: the home moved while the object was being made; the new one rebuilt its records
-                    // without it (this node claimed nothing yet). Nobody saw this value: asked anew.
-                    e.filling = false;
-                    e.requested = false;
-                    serve(s, e);
-                    return;
-                }
-                node.eviction.hold(e, value);
-                e.version = version;
-                e.backedUpOn = backups == null ? null : backups.acked();
-                e.state = write ? ObjectState.WRITE_OWNER : ObjectState.READ_OWNER;
-                e.filling = false;
-                e.requested = false;
-                arrived(e);
-                node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, node.self, 0, null);
-                serve(s, e);
-            }
-        });
-    }
-
-    /**
-     * A first touch of an object with backups: they have it before anyone is
-     * granted it (one may read it, then see it made anew after this node died).
-     * On a worker, holding no monitor. Row R1.
-     */
-    private Replication.Outcome backUpFirstTouch(SetState s, long objectId, Version version, byte[] value) {
-        int n = node.replication.backups(s);
-        if (n == 0) {
-            return null;
-        }
-        Replication.Outcome o = node.replication.backUp(s, objectId, version, node.calls.export(s, objectId, value),
-                n, System.nanoTime() + node.operationTimeout().toNanos());
-        if (o.missing() != null) {
-            throw new KddmException("object " + objectId + " was not made: " + o.missing());
-        }
-        return o;
     }
 
     /** COPY from the owner answers our get. Rows O4, O9. */
@@ -514,164 +438,19 @@ final class ObjectSide {
         serve(s, e);
     }
 
-    /** LOST from the home: the object's only copy died with a node; our request fails. Row O8. */
-    void lost(SetState s, long objectId, String reason, long epoch) {
-        ObjectEntry e = s.entry(objectId);
-        synchronized (e) {
-            if (stale(e, epoch)) {
-                return;
-            }
-            // A transfer in progress is void: its old owner died, and with it the
-            // invalidations it sent (so its acks may never come).
-            abandonRequest(e);
-            failAll(e, new ObjectLostException(reason));
-            serve(s, e);
-        }
-    }
-
-    /**
-     * UNKNOWN_SET: the home has not opened the set (yet: a well-known set whose
-     * family is not registered there, a set whose creation has not reached it) and
-     * recorded nothing. The request is made again after a pause, doubling from
-     * 20 ms to a second, as long as a local thread still waits for the object (each
-     * within its own timeout, whose error then says why). Row O28.
-     */
-    void notOpenAtHome(SetState s, long objectId, String reason, long epoch) {
-        ObjectEntry e = s.entry(objectId);
-        synchronized (e) {
-            if (stale(e, epoch) || !e.requested || e.incoming != null || e.state.owner() || e.retry != null) {
-                return; // not an answer to a request of ours in flight
-            }
-            e.refusal = reason;
-            e.retryDelayMs = e.retryDelayMs == 0 ? 20 : Math.min(e.retryDelayMs * 2, 1000);
-            Object retry = new Object();
-            e.retry = retry;
-            node.stats.refusals.increment();
-            LOG.debug("{}: object {} asked again in {} ms", reason, objectId, e.retryDelayMs);
-            node.later(() -> {
-                synchronized (e) {
-                    if (e.retry == retry) {
-                        e.retry = null;
-                        e.requested = false; // serve() asks anew if a thread still waits
-                        serve(s, e);
-                    }
-                }
-            }, e.retryDelayMs);
-        }
-    }
-
     /**
      * Holding the monitor: whether a message sent in view {@code epoch} answers a
      * request this node gave up when the object's acting home moved (R15).
      */
-    private static boolean stale(ObjectEntry e, long epoch) {
+    static boolean stale(ObjectEntry e, long epoch) {
         return epoch != 0 && epoch < e.requestEpoch;
     }
 
-    /**
-     * The acting home of objects of families with backups moved between two
-     * views (their home left or came back): what was asked of the old one is
-     * given up and asked of the new one, which rebuilt the records from the
-     * survivors' claims; answers sent before are ignored from now on; forwards
-     * of the old one are dropped. A first touch under way completes (its DONE
-     * reaches the new home). Row R15.
-     */
-    void homesMoved(View previous, View current) {
-        Map<Integer, View.Member> departed = current.departedSince(previous);
-        for (SetState s : node.allSets()) {
-            if (!node.replication.homesMove(s)) {
-                continue;
-            }
-            for (ObjectEntry e : s.objects.values()) {
-                int nominal;
-                try {
-                    nominal = node.calls.home(s, e.objectId);
-                } catch (KddmException unknownFamily) {
-                    continue;
-                }
-                int now = node.actingHome(current, s, nominal);
-                // (Also the same node as a new incarnation: it left and came back in one view, records gone.)
-                if (node.actingHome(previous, s, nominal) == now && !departed.containsKey(now)) {
-                    continue;
-                }
-                synchronized (e) {
-                    e.requestEpoch = current.epoch();
-                    e.queue.removeIf(i -> i instanceof Forward);
-                    // (A thread may have asked the new home already: this view was set before this runs.
-                    // The same node id as a new incarnation lost what the old one was asked.)
-                    boolean askedElsewhere = e.requestedFrom != now
-                            || (departed.containsKey(now) && e.requestedInEpoch < current.epoch());
-                    if (!e.filling && (e.requested || e.incoming != null) && askedElsewhere) {
-                        abandonRequest(e);
-                    }
-                    serve(s, e);
-                }
-            }
-        }
-    }
-
     /** Holding the monitor: the object came; no refusal to wait out any more. */
-    private static void arrived(ObjectEntry e) {
+    static void arrived(ObjectEntry e) {
         e.refusal = null;
         e.retryDelayMs = 0;
         e.retry = null;
-    }
-
-    /** Holding the monitor: forget the request in flight and any transfer it started. */
-    static void abandonRequest(ObjectEntry e) {
-        arrived(e);
-        e.requested = false;
-        e.filling = false;
-        abandonTransfer(e);
-    }
-
-    /** Holding the monitor: forget an incoming ownership (its sender died), keeping the request, if any. */
-    static void abandonTransfer(ObjectEntry e) {
-        e.incoming = null;
-        e.incomingHandoff = false;
-        e.awaiting.clear();
-        e.earlyAcks.clear();
-    }
-
-    /** A node died or left: nothing it held or was asked for will come. Rows F7-F9. */
-    void nodeDown(SetState s, int down) {
-        for (ObjectEntry e : s.objects.values()) {
-            synchronized (e) {
-                e.copyset.remove(down);
-                if (e.backedUpOn != null && e.backedUpOn.contains(down)) {
-                    // (also a restart: its new incarnation keeps nothing of the old one's store)
-                    e.backedUpOn = e.backedUpOn.stream().filter(n -> n != down).toList();
-                }
-                e.queue.removeIf(i -> i instanceof Forward f && f.requester() == down);
-                if (e.invalidateAckTo == down) {
-                    e.invalidateAckTo = 0;
-                    dropCopy(s, e);
-                }
-                if (e.awaiting.remove(down)) {
-                    completeIfAcked(s, e);
-                }
-                int home;
-                try {
-                    home = node.home(s, e.objectId);
-                } catch (KddmException ex) {
-                    home = 0;
-                }
-                if (home == down && !node.replication.homesMove(s)) {
-                    // Homes do not move: the home's record of this object is gone, and a
-                    // restarted home would make the object anew. Dropping every copy now
-                    // keeps one object from ever having two owners.
-                    abandonRequest(e);
-                    e.upgrading = false;
-                    e.invalidateAckTo = 0;
-                    e.copyset.clear();
-                    e.queue.removeIf(i -> i instanceof Forward);
-                    e.homeDown = true;
-                    failAll(e, new NodeDeadException("node " + down + ", the home of object " + e.objectId
-                            + ", is down: the object is unavailable"));
-                }
-                serve(s, e);
-            }
-        }
     }
 
     /** WHO_HOLDS: this node then its copyset (a byte each) if it owns the object, else nothing. Row O27. */

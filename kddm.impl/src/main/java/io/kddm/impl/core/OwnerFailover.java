@@ -236,7 +236,7 @@ final class OwnerFailover {
     void promote(SetState s, ManagerEntry me, Version best, byte[] value, Set<Integer> copies) {
         ObjectEntry e = s.entry(me.objectId);
         synchronized (e) {
-            ObjectSide.abandonTransfer(e);
+            ObjectRecovery.abandonTransfer(e);
             node.eviction.hold(e, value);
             e.version = best;
             e.state = ObjectState.READ_OWNER;
@@ -271,7 +271,7 @@ final class OwnerFailover {
                     out = claim(out, OWNER, e.version, Wire.EMPTY);
                 } else if (e.voidedBy == null && e.incoming != null) {
                     out = claim(out, INCOMING, e.incomingVersion, node.calls.export(s, objectId, e.incoming));
-                    ObjectSide.abandonTransfer(e); // its sender died: the acks it waits for may never come
+                    ObjectRecovery.abandonTransfer(e); // its sender died: the acks it waits for may never come
                     node.object.serve(s, e);
                 } else if (e.voidedBy == null && e.state == ObjectState.READ_COPY && e.value != null) {
                     out = claim(out, COPY, e.version, node.calls.export(s, e));

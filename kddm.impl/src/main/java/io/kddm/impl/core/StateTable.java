@@ -25,7 +25,7 @@ enum StateTable {
             "GRAB_REQ to the home", "WAIT_OBJ_WRITE", "ObjectSide#request"),
     O3("object", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "TOUCH from the home",
             "the IO linker makes the object (a worker thread); DONE naming this node to the home",
-            "INV_FILLING, then READ_OWNER (get) or WRITE_OWNER (grab)", "ObjectSide#touch"),
+            "INV_FILLING, then READ_OWNER (get) or WRITE_OWNER (grab)", "FirstTouch#touch"),
     O4("object", "WAIT_OBJ_READ", "COPY from the owner",
             "IO linker insert; DONE to the home; the queue is served", "READ_COPY", "ObjectSide#copy"),
     O5("object", "WAIT_OBJ_WRITE (or any, for a handoff)", "OWNERSHIP from the old owner",
@@ -38,7 +38,7 @@ enum StateTable {
             "ObjectSide#completeIfAcked"),
     O8("object", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "LOST from the home",
             "the waiters fail (ObjectLostException); the request and any transfer are forgotten", "INV_COPY",
-            "ObjectSide#lost"),
+            "ObjectRecovery#lost"),
     O9("object", "INV_COPY (request given up)", "a late COPY, OWNERSHIP or TOUCH",
             "ignored (a TOUCH answered with DONE so that the home moves on)", "INV_COPY", "ObjectSide#copy"),
     // ---- object side: granting locks --------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ enum StateTable {
             "unchanged", "ObjectSide#whoHolds"),
     O28("object", "WAIT_OBJ_READ, WAIT_OBJ_WRITE", "UNKNOWN_SET from the home (it has not opened the set yet)",
             "asked again after a pause (20 ms, doubling to 1 s) while a local thread waits; a thread that times out "
-                    + "says why", "unchanged", "ObjectSide#notOpenAtHome"),
+                    + "says why", "unchanged", "ObjectRecovery#notOpenAtHome"),
     O29("object", "any (this node leaves)", "HANDED_OFF from the home", "the leave stops waiting for that object",
             "unchanged", "ViewChanges#handedOff"),
     // ---- home side --------------------------------------------------------------------------------------------------
@@ -172,12 +172,12 @@ enum StateTable {
             "HomeSide#nodeDown"),
     F7("failure", "READ_OWNER, WRITE_OWNER, WAIT_ACK_WRITE, WAIT_ACK_INV", "node down",
             "the dead node leaves the copyset and is no longer waited for; its forwards are dropped", "unchanged",
-            "ObjectSide#nodeDown"),
+            "ObjectRecovery#nodeDown"),
     F8("failure", "INV_DEFERRED for the node that died", "node down", "the copy is dropped", "INV_COPY",
-            "ObjectSide#nodeDown"),
+            "ObjectRecovery#nodeDown"),
     F9("failure", "any, the object's home died", "node down", "the waiters fail (NodeDeadException), the "
             + "request, transfer and forwards are forgotten; nothing is granted", "HOME_DOWN",
-            "ObjectSide#nodeDown"),
+            "ObjectRecovery#nodeDown"),
     F10("failure", "HOME_DOWN", "the last holder puts", "the copy is dropped (a restarted home would make the "
             + "object anew: one object must never have two owners)", "HOME_DOWN, with no copy", "ObjectSide#serve"),
     F11("failure", "HOME_DOWN, no copy", "local get or grab, the home up again", "asked anew (O1, O2); while "
@@ -252,7 +252,7 @@ enum StateTable {
             "the request in flight is given up and asked of the new acting home; TOUCH, COPY, OWNERSHIP, LOST and "
                     + "UNKNOWN_SET sent in older views are ignored; the old one's forwards are dropped, here and when "
                     + "they come later, and so is a request reaching a node that does not act for the object",
-            "WAIT_OBJ_READ, WAIT_OBJ_WRITE (asked anew)", "ObjectSide#homesMoved"),
+            "WAIT_OBJ_READ, WAIT_OBJ_WRITE (asked anew)", "ObjectRecovery#homesMoved"),
     R16("failover", "(the objects of a home this node now acts for)",
             "a view that makes this node their acting home, or a set opened here",
             "CLAIMS to every member: what do you hold of the objects of that home? None of them is served until "

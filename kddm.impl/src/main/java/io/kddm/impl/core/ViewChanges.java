@@ -45,7 +45,7 @@ final class ViewChanges {
             if (member) {
                 // R15 first: what was asked of a home that moved is asked anew, once (a departure's
                 // serve below would otherwise ask the new home too, and it would get two requests).
-                node.object.homesMoved(previous, current);
+                node.recovery.homesMoved(previous, current);
             }
             for (Map.Entry<Integer, View.Member> gone : current.departedSince(previous).entrySet()) {
                 if (gone.getKey() != node.self) {
@@ -143,7 +143,7 @@ final class ViewChanges {
         node.leaving = true;
         KddmException leaving = new KddmException("node " + node.self + " is leaving the cluster");
         awaitHolders(deadline, leaving);
-        node.home.recallStored(deadline);
+        node.leavingHome.recallStored(deadline);
         int kept = 0;
         for (int round = 0; round < 5; round++) {
             List<CompletableFuture<Void>> acks = new ArrayList<>();
