@@ -82,6 +82,7 @@ public final class TortureCommand {
         KddmSet s = kddm.wellKnown(SetIds.of(0, set), family);
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        AtomicLong unknown = new AtomicLong();
         AtomicLong opIds = new AtomicLong();
         int node = kddm.localNode();
         List<Throwable> unexpected = new CopyOnWriteArrayList<>();
@@ -102,7 +103,7 @@ public final class TortureCommand {
                     int thread = t;
                     Thread th = new Thread(() -> {
                         try {
-                            work(s, node, thread, ops, ids, seed, onlyAdd, backoff, out, opIds, done, failed);
+                            work(s, node, thread, ops, ids, seed, onlyAdd, backoff, out, opIds, done, failed, unknown);
                         } catch (RuntimeException | Error e) {
                             unexpected.add(e);
                         }
@@ -132,8 +133,8 @@ public final class TortureCommand {
             unexpected.stream().skip(1).forEach(e::addSuppressed);
             throw e;
         }
-        return "torture: " + done.get() + " operations completed, " + failed.get() + " failed with a kDDM error; "
-                + sum;
+        return "torture: " + done.get() + " operations completed, " + failed.get() + " failed with a kDDM error, "
+                + unknown.get() + " of unknown outcome; " + sum;
     }
 
     private static List<Long> objectIds(String objects) {
@@ -179,7 +180,7 @@ public final class TortureCommand {
     }
 
     private static void work(KddmSet s, int node, int thread, int ops, List<Long> ids, long seed, boolean onlyAdd,
-            long backoff, Writer out, AtomicLong opIds, AtomicLong done, AtomicLong failed) {
+            long backoff, Writer out, AtomicLong opIds, AtomicLong done, AtomicLong failed, AtomicLong unknown) {
         Random r = new Random(seed * 7919 + node * 1000L + thread);
         for (int i = 0; i < ops; i++) {
             long object = ids.get(r.nextInt(ids.size()));
@@ -195,9 +196,9 @@ public final class TortureCommand {
                 write(out, "R " + id + " " + result + " " + now());
                 done.incrementAndGet();
             } catch (KddmException e) {
-                write(out, (e instanceof OutcomeUnknownException ? "U " : "F ") + id + " "
-                        + e.getClass().getSimpleName());
-                failed.incrementAndGet();
+                boolean maybe = e instanceof OutcomeUnknownException;
+                write(out, (maybe ? "U " : "F ") + id + " " + e.getClass().getSimpleName());
+                (maybe ? unknown : failed).incrementAndGet();
                 if (backoff > 0) {
                     try {
                         Thread.sleep(backoff);
