@@ -178,13 +178,24 @@ final class LocalOperations {
             o = new Replication.Outcome(List.of(), ex.toString());
         }
         boolean leased = node.linkers.hasLease();
+        RuntimeException voided;
         synchronized (e) {
-            backedUp(e, version, o);
-            if (o.missing() != null) {
-                backUpInBackground(s, e, backups); // other nodes are served once a backup is kept
+            voided = e.voidedBy;
+            if (voided == null) {
+                backedUp(e, version, o);
+                if (o.missing() != null) {
+                    backUpInBackground(s, e, backups); // other nodes are served once a backup is kept
+                }
             }
             leave(h);
             node.object.serve(s, e);
+        }
+        if (voided != null) {
+            // R20: this node was taken out (or stopped) meanwhile: its copy is void and the others went on from
+            // what they held, maybe this value if a backup was kept before, maybe not.
+            throw new OutcomeUnknownException("put of object " + e.objectId + " in set " + SetIds.format(s.id)
+                    + " while its backups were awaited: " + voided.getMessage()
+                    + "; whether the cluster kept this value is unknown");
         }
         if (o.missing() != null) {
             throw new OutcomeUnknownException("put of object " + e.objectId + " in set " + SetIds.format(s.id)

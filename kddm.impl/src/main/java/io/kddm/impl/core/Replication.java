@@ -178,7 +178,13 @@ final class Replication {
         byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES + wire.length)).put(wire).array();
         List<Integer> acked = new ArrayList<>();
         String problem = null;
+        long excludedAt = node.excludedAt;
         while (true) {
+            if (node.excludedAt != excludedAt) {
+                // R20: the value is void here now; a target of the next incarnation's view must not keep it
+                return new Outcome(List.copyOf(acked), "node " + node.self + " was taken out of the cluster while it "
+                        + "backed up object " + objectId + " (version " + version + ")");
+            }
             List<Integer> targets = targets(s, objectId, n);
             Map<Integer, CompletableFuture<byte[]>> sent = new HashMap<>();
             for (int t : targets) {
@@ -192,7 +198,7 @@ final class Replication {
                 return new Outcome(List.copyOf(targets), null);
             }
             // A target that leaves the view may never answer: look at the view while waiting.
-            while (!sent.isEmpty() && System.nanoTime() - deadline < 0) {
+            while (!sent.isEmpty() && System.nanoTime() - deadline < 0 && node.excludedAt == excludedAt) {
                 try {
                     CompletableFuture.anyOf(sent.values().toArray(CompletableFuture[]::new)).get(
                             Math.min(WATCH_NANOS, Math.max(1, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);

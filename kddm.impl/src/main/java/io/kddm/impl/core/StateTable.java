@@ -266,6 +266,10 @@ enum StateTable {
     R19("failover", "READ_OWNER, WRITE_OWNER of an object this node is the acting home of (families whose homes "
             + "move)", "this node leaves in order", "BACKUP of the newest version to every other member, so that "
             + "the next acting home finds it in the claims", "INV_COPY (with this node)", "Replication#backUpEverywhere"),
+    R20("failover", "WRITE_OWNER, a put waiting for its backups", "this node is taken out of the cluster (F13)",
+            "the put throws OutcomeUnknownException (a backup kept before may have been promoted, or not); no "
+                    + "backup of it is sent any more, to this view's targets or the next incarnation's",
+            "INV_COPY (dropped)", "LocalOperations#release"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -129,6 +129,35 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({R20})
+    void aPutWhoseNodeIsTakenOutWhileItsBackupIsAwaitedSaysItsOutcomeIsUnknown() throws Exception {
+        io.kddm.api.membership.View one = inViewOne();
+        owner(REMOTE, "v1");
+        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
+                h.value(bytes("v2"));
+            }
+        });
+        // Node 1 is cut off while its target, node 3, has the backup unanswered; the others take it out. The
+        // cut heals, it joins again as a new incarnation: the backup must not be sent again and acknowledged
+        // there (RedundancyIT's cut test saw such a put return while the others had gone on without it).
+        ScriptedNodeTest.Script.Sent b = net.expectRequest(3, Kind.BACKUP, REMOTE);
+        node.excluded(view(2, 2, 3));
+        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
+        m.put(1, new io.kddm.api.membership.View.Member(1, 2, 3));
+        node.viewInstalled(one, new io.kddm.api.membership.View(3, m));
+        b.reply().completeExceptionally(new IllegalStateException("sent to node 3 in view 1: not taken"));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> put.get(10, TimeUnit.SECONDS));
+        assertTrue(failed.getCause() instanceof io.kddm.api.set.OutcomeUnknownException, failed.getCause().toString());
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(300, TimeUnit.MILLISECONDS)) != null;) {
+            assertFalse(s.message().kind() == Kind.BACKUP, "no backup of the void value is sent again: " + s);
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY); // the rebuild's CLAIMS
+            }
+        }
+    }
+
+    @Test
     @Covers({R3})
     void aRemovedObjectsBackupsAreDroppedEverywhereBeforeTheHomeHearsOfIt() throws Exception {
         owner(REMOTE, "v1");
