@@ -81,12 +81,15 @@ final class HomeRebuild {
             Set<Integer> candidates = new TreeSet<>(s.nodes);
             candidates.addAll(previous.members().keySet());
             candidates.addAll(current.members().keySet());
+            candidates.addAll(s.actingFor); // (homes this node learned of only when asked for their objects: R21)
             for (int nominal : candidates) {
                 boolean was = !joined && node.actingHome(previous, s, nominal) == node.self;
                 boolean now = node.actingHome(current, s, nominal) == node.self;
                 if (now && !was) {
-                    s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal)); // from an earlier time as its home
-                    start(s, nominal);
+                    synchronized (s) {
+                        s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal)); // from an earlier time
+                        start(s, nominal);
+                    }
                 } else if (was && !now) {
                     forget(s, nominal);
                 }
@@ -118,7 +121,10 @@ final class HomeRebuild {
         candidates.addAll(v.members().keySet());
         for (int nominal : candidates) {
             if (node.actingHome(v, s, nominal) == node.self) {
-                s.rebuilding.put(nominal, range(nominal));
+                synchronized (s) {
+                    s.rebuilding.put(nominal, range(nominal));
+                    s.actingFor.add(nominal);
+                }
             }
         }
     }
@@ -129,10 +135,21 @@ final class HomeRebuild {
      * the claims). False if the range is not being rebuilt.
      */
     boolean defer(SetState s, long objectId, Runnable message) {
+        int nominal = node.calls.home(s, objectId);
+        if (!s.actingFor.contains(nominal) && node.view.epoch() != 0) {
+            synchronized (s) {
+                if (!s.actingFor.contains(nominal)) {
+                    // R21: a home this node acts for in this view but did not know of when the view came (it
+                    // joined after that home left): its records are rebuilt from the claims before it serves.
+                    s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
+                    start(s, nominal);
+                }
+            }
+        }
         if (s.rebuilding.isEmpty()) {
             return false;
         }
-        Range r = s.rebuilding.get(node.calls.home(s, objectId));
+        Range r = s.rebuilding.get(nominal);
         if (r == null) {
             return false;
         }
@@ -154,6 +171,7 @@ final class HomeRebuild {
     }
 
     private void forget(SetState s, int nominal) {
+        s.actingFor.remove(nominal);
         s.rebuilding.remove(nominal);
         s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
         LOG.info("node {} no longer acts as home {} of set {}: its records are forgotten", node.self, nominal,
@@ -172,6 +190,7 @@ final class HomeRebuild {
     private void start(SetState s, int nominal) {
         Range r = range(nominal);
         Range was = s.rebuilding.put(nominal, r);
+        s.actingFor.add(nominal); // after: whoever sees it acted for here finds the range gated
         if (was != null) {
             r.deferred.addAll(was.drain()); // asked again: what waited for the first round waits for this one
         }

@@ -21,6 +21,12 @@ final class SetState {
     volatile boolean destroyed;
     /** Homes (nominal) whose objects' records this node is rebuilding from claims: none served meanwhile (R16). */
     final Map<Integer, HomeRebuild.Range> rebuilding = new ConcurrentHashMap<>();
+    /**
+     * Homes (nominal) whose objects' records this node keeps as their acting home,
+     * rebuilt or being rebuilt; a home message for a range it acts for and is not
+     * in here starts its rebuild (R21). Changed holding the set itself.
+     */
+    final java.util.Set<Integer> actingFor = ConcurrentHashMap.newKeySet();
 
     SetState(long id, String family, List<Integer> nodes, int localNode) {
         this.id = id;

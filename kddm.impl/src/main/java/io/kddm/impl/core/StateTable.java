@@ -266,6 +266,10 @@ enum StateTable {
     R19("failover", "READ_OWNER, WRITE_OWNER of an object this node is the acting home of (families whose homes "
             + "move)", "this node leaves in order", "BACKUP of the newest version to every other member, so that "
             + "the next acting home finds it in the claims", "INV_COPY (with this node)", "Replication#backUpEverywhere"),
+    R21("failover", "(the objects of a home this node acts for but did not know of: it joined after that home "
+            + "left, so no view it installed had it)", "the first home message for one of them",
+            "as R16: its range is rebuilt from every member's claims before any of its messages is served",
+            "(rebuilding)", "HomeRebuild#defer"),
     R20("failover", "WRITE_OWNER, a put waiting for its backups", "this node is taken out of the cluster (F13)",
             "the put throws OutcomeUnknownException (a backup kept before may have been promoted, or not); no "
                     + "backup of it is sent any more, to this view's targets or the next incarnation's",

@@ -95,6 +95,7 @@ final class ViewChanges {
             s.objects.clear();
             s.managed.clear();
             s.rebuilding.clear();
+            s.actingFor.clear();
         }
         LOG.warn("node {}: every object copy, ownership and home record dropped: {}", node.self, failure.getMessage());
     }

@@ -428,6 +428,34 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({R21})
+    void aHomeThisNodeNeverKnewIsRebuiltFromTheClaimsBeforeItsObjectIsServed() throws Exception {
+        inViewOne();
+        // Node 5 was a member and left before node 1 joined: no view node 1 installed had it, yet node 1 is the
+        // next member after it, so it acts for its objects. Node 3 kept a backup of one (RedundancyIT's two-kills
+        // test read such an object empty, made anew, from a node that joined after its home and owner died).
+        long onFive = (5L << 24) | 5;
+        net.deliverAt(1, SET, 2, Kind.GRAB_REQ, onFive, 2, 0, null);
+        Set<Integer> asked = new java.util.TreeSet<>();
+        for (int i = 0; i < 2; i++) {
+            ScriptedNodeTest.Script.Sent ask = net.sent.poll(5, TimeUnit.SECONDS);
+            assertTrue(ask != null && ask.message().kind() == Kind.CLAIMS, "the members are asked first: " + ask);
+            assertEquals(5, ask.message().node(), "the claims of home 5's objects");
+            asked.add(ask.to());
+            byte[] kept = claim(OwnerFailover.BACKUP, new Version(1, 7), "kept");
+            ask.reply().complete(ask.to() == 3 ? ByteBuffer.allocate(12 + kept.length).putLong(onFive)
+                    .putInt(kept.length).put(kept).array() : Wire.EMPTY);
+        }
+        assertEquals(Set.of(2, 3), asked);
+        ScriptedNodeTest.Script.Sent given;
+        while ((given = net.sent.poll(5, TimeUnit.SECONDS)) != null && given.message().kind() == Kind.BACKUP) {
+            given.reply().complete(Wire.EMPTY); // the promoted value's backups (R12), on their targets
+        }
+        assertTrue(given != null && given.to() == 2 && given.message().kind() == Kind.OWNERSHIP, "grab served: " + given);
+        assertTrue(text(given.message().bytes()).contains("kept"), "the grab gets the backed-up value, not a new object");
+    }
+
+    @Test
     @Covers({R19})
     void aHomeThatLeavesInOrderGivesEveryOtherNodeACopyOfWhatItOwnsAndHomes() throws Exception {
         CompletableFuture<Handle> grab = local(LOCAL, true); // homed here: the touch is this node's own
