@@ -63,6 +63,13 @@ final class Dispatch {
     /** Guards the installed view's admission, {@link #parked} and its drain: messages stay in order. */
     private final Object admission = new Object();
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    /**
+     * Read-held while a message is admitted and handled, write-held while this
+     * node drops its incarnation (F13): no message admitted for the old one is
+     * handled after its records were dropped (D3).
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock incarnation =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Set<Integer> parkedSenders = new HashSet<>();
 
     Dispatch(Coherence node) {
@@ -110,10 +117,10 @@ final class Dispatch {
      * no longer is). Row D3.
      */
     private long incarnationFloor(View v) {
-        if (node.excludedAt > 0 && v.epoch() <= node.excludedAt) {
-            return Long.MAX_VALUE;
-        }
         View.Member me = v.members().get(node.self);
+        if (node.excludedAt > 0 && (v.epoch() <= node.excludedAt || me == null)) {
+            return Long.MAX_VALUE; // (also a newer view that has not this node again yet)
+        }
         return me == null ? 0 : me.joined();
     }
 
@@ -221,8 +228,23 @@ final class Dispatch {
             LOG.warn("dropping malformed kDDM message from node {}: {}", sender, ex.getMessage());
             return;
         }
-        if (admitted(sender, type, payload, null, m)) {
-            process(sender, m);
+        incarnation.readLock().lock();
+        try {
+            if (admitted(sender, type, payload, null, m)) {
+                process(sender, m);
+            }
+        } finally {
+            incarnation.readLock().unlock();
+        }
+    }
+
+    /** Runs {@code drop} (this node drops everything it held: F13) while no message is being handled. */
+    void exclusively(Runnable drop) {
+        incarnation.writeLock().lock();
+        try {
+            drop.run();
+        } finally {
+            incarnation.writeLock().unlock();
         }
     }
 
@@ -301,8 +323,13 @@ final class Dispatch {
             in.fail(ex.getMessage());
             return;
         }
-        if (admitted(in.sender(), in.type(), in.payload(), in, m)) {
-            answer(in, m);
+        incarnation.readLock().lock();
+        try {
+            if (admitted(in.sender(), in.type(), in.payload(), in, m)) {
+                answer(in, m);
+            }
+        } finally {
+            incarnation.readLock().unlock();
         }
     }
 

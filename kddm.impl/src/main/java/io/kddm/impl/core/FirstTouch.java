@@ -39,18 +39,23 @@ final class FirstTouch {
             Replication.Outcome backups;
             try {
                 value = node.calls.firstTouch(s, objectId);
-                backups = backUpFirstTouch(s, objectId, version, value);
+                backups = backUpFirstTouch(s, e, version, value);
             } catch (RuntimeException ex) {
                 synchronized (e) {
                     e.filling = false;
                     e.requested = false;
                     node.object.failAll(e, ex instanceof KddmException k ? k
                             : new KddmException("first touch of object " + objectId + " failed: " + ex, ex));
-                    node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                    if (e.voidedBy == null) { // (else asked by an incarnation that was taken out: nobody waits for it)
+                        node.outbox.send(node.home(s, objectId), Kind.DONE, s.id, objectId, 0, 0, null);
+                    }
                 }
                 return;
             }
             synchronized (e) {
+                if (e.voidedBy != null) {
+                    return; // this node was taken out (or stopped) meanwhile: the value was never seen
+                }
                 if (e.requestEpoch != askedIn) {
                     // R15: the home moved while the object was being made; the new one rebuilt its records
                     // without it (this node claimed nothing yet). Nobody saw this value: asked anew.
@@ -77,12 +82,13 @@ final class FirstTouch {
      * granted it (one may read it, then see it made anew after this node died).
      * On a worker, holding no monitor. Row R1.
      */
-    private Replication.Outcome backUpFirstTouch(SetState s, long objectId, Version version, byte[] value) {
+    private Replication.Outcome backUpFirstTouch(SetState s, ObjectEntry e, Version version, byte[] value) {
+        long objectId = e.objectId;
         int n = node.replication.backups(s);
         if (n == 0) {
             return null;
         }
-        Replication.Outcome o = node.replication.backUp(s, objectId, version, node.calls.export(s, objectId, value),
+        Replication.Outcome o = node.replication.backUp(s, e, version, node.calls.export(s, objectId, value),
                 n, System.nanoTime() + node.operationTimeout().toNanos());
         if (o.missing() != null) {
             throw new KddmException("object " + objectId + " was not made: " + o.missing());

@@ -138,7 +138,7 @@ final class HomeRebuild {
         int nominal = node.calls.home(s, objectId);
         if (!s.actingFor.contains(nominal) && node.view.epoch() != 0) {
             synchronized (s) {
-                if (!s.actingFor.contains(nominal)) {
+                if (!s.actingFor.contains(nominal) && node.actingHome(node.view, s, nominal) == node.self) {
                     // R21: a home this node acts for in this view but did not know of when the view came (it
                     // joined after that home left): its records are rebuilt from the claims before it serves.
                     s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
@@ -171,9 +171,11 @@ final class HomeRebuild {
     }
 
     private void forget(SetState s, int nominal) {
-        s.actingFor.remove(nominal);
-        s.rebuilding.remove(nominal);
-        s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
+        synchronized (s) {
+            s.actingFor.remove(nominal);
+            s.rebuilding.remove(nominal);
+            s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
+        }
         LOG.info("node {} no longer acts as home {} of set {}: its records are forgotten", node.self, nominal,
                 SetIds.format(s.id));
     }

@@ -42,7 +42,9 @@ final class LeavingHome {
             for (ManagerEntry me : s.managed.values()) {
                 int owner;
                 synchronized (me) {
-                    awaitOwnRequest(me, deadline);
+                    if (stored) {
+                        awaitOwnRequest(s, me, deadline);
+                    }
                     owner = me.owner;
                 }
                 if (owner == 0) {
@@ -75,17 +77,30 @@ final class LeavingHome {
 
     /**
      * Holding the monitor: until this node's own request in flight at this home
-     * is over. A get or grab of its own that just returned has its DONE on its way
-     * through the loopback: until it comes, the record says nobody owns the object
-     * (a first touch made here) although this node holds a newer value than the store.
+     * is over, if it was granted (this node owns the object): its DONE is on its way
+     * through the loopback, and until it comes the record says nobody owns the
+     * object (a first touch made here) although this node holds a newer value than
+     * the store. A request not granted yet is not waited for.
      */
-    private void awaitOwnRequest(ManagerEntry me, long deadline) {
+    private void awaitOwnRequest(SetState s, ManagerEntry me, long deadline) {
         try {
-            while (me.current != null && me.current.requester == node.self && System.nanoTime() - deadline < 0) {
-                me.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            while (me.current != null && me.current.requester == node.self && ownedHere(s, me.objectId)
+                    && s.managed.get(me.objectId) == me && System.nanoTime() - deadline < 0) {
+                me.wait(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
             }
         } catch (InterruptedException stop) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether this node holds the object as its owner: its own request was granted, only its DONE is due. */
+    private static boolean ownedHere(SetState s, long objectId) {
+        ObjectEntry e = s.objects.get(objectId);
+        if (e == null) {
+            return false;
+        }
+        synchronized (e) {
+            return e.state.owner();
         }
     }
 

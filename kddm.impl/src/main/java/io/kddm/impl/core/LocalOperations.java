@@ -143,6 +143,11 @@ final class LocalOperations {
         synchronized (e) {
             try {
                 if (s.destroyed || e.voidedBy != null) {
+                    if (h.write && h.changed && !s.destroyed) {
+                        // This node was taken out (or stopped) while the value was held: it never left the node.
+                        throw new KddmException("put of object " + e.objectId + " in set " + SetIds.format(s.id)
+                                + " did not take effect: " + e.voidedBy.getMessage(), e.voidedBy);
+                    }
                     return; // its objects were dropped (and their waiters failed): nothing to publish
                 }
                 if (h.write) {
@@ -172,7 +177,7 @@ final class LocalOperations {
         }
         Replication.Outcome o;
         try {
-            o = node.replication.backUp(s, e.objectId, version, wire, backups,
+            o = node.replication.backUp(s, e, version, wire, backups,
                     System.nanoTime() + node.operationTimeout().toNanos());
         } catch (RuntimeException ex) {
             o = new Replication.Outcome(List.of(), ex.toString());
@@ -234,7 +239,7 @@ final class LocalOperations {
                         version = e.version;
                         wire = node.calls.export(s, e);
                     }
-                    Replication.Outcome o = node.replication.backUp(s, e.objectId, version, wire, backups,
+                    Replication.Outcome o = node.replication.backUp(s, e, version, wire, backups,
                             System.nanoTime() + node.operationTimeout().toNanos());
                     synchronized (e) {
                         backedUp(e, version, o);

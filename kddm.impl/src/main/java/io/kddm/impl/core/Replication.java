@@ -174,16 +174,17 @@ final class Replication {
      * A target that dies is replaced by the next view's. Returns null when every
      * target of the current view has it, else what is missing. Row R1.
      */
-    Outcome backUp(SetState s, long objectId, Version version, byte[] wire, int n, long deadline) {
+    Outcome backUp(SetState s, ObjectEntry e, Version version, byte[] wire, int n, long deadline) {
+        long objectId = e.objectId;
         byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES + wire.length)).put(wire).array();
         List<Integer> acked = new ArrayList<>();
         String problem = null;
         long excludedAt = node.excludedAt;
         while (true) {
-            if (node.excludedAt != excludedAt) {
+            if (node.excludedAt != excludedAt || voided(e)) {
                 // R20: the value is void here now; a target of the next incarnation's view must not keep it
-                return new Outcome(List.copyOf(acked), "node " + node.self + " was taken out of the cluster while it "
-                        + "backed up object " + objectId + " (version " + version + ")");
+                return new Outcome(List.copyOf(acked), "node " + node.self + " was taken out of the cluster (or the "
+                        + "object dropped here) while it backed up object " + objectId + " (version " + version + ")");
             }
             List<Integer> targets = targets(s, objectId, n);
             Map<Integer, CompletableFuture<byte[]>> sent = new HashMap<>();
@@ -198,7 +199,8 @@ final class Replication {
                 return new Outcome(List.copyOf(targets), null);
             }
             // A target that leaves the view may never answer: look at the view while waiting.
-            while (!sent.isEmpty() && System.nanoTime() - deadline < 0 && node.excludedAt == excludedAt) {
+            while (!sent.isEmpty() && System.nanoTime() - deadline < 0 && node.excludedAt == excludedAt
+                    && !voided(e)) {
                 try {
                     CompletableFuture.anyOf(sent.values().toArray(CompletableFuture[]::new)).get(
                             Math.min(WATCH_NANOS, Math.max(1, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
@@ -229,6 +231,13 @@ final class Replication {
                 LOG.debug("{}; asked again", problem);
                 pause();
             }
+        }
+    }
+
+    /** Whether the entry was dropped here (this node taken out, stopped, the set destroyed): R20. */
+    private static boolean voided(ObjectEntry e) {
+        synchronized (e) {
+            return e.voidedBy != null;
         }
     }
 
@@ -308,7 +317,7 @@ final class Replication {
             wire = node.calls.export(s, e);
         }
         // Not held meanwhile: a put that comes first backs up a newer version, which the targets keep.
-        Outcome o = backUp(s, e.objectId, version, wire, n, System.nanoTime() + node.operationTimeout().toNanos());
+        Outcome o = backUp(s, e, version, wire, n, System.nanoTime() + node.operationTimeout().toNanos());
         node.stats.reReplicated.increment(); // (before the entry says so: a reader of both sees them agree)
         synchronized (e) {
             if (e.version.equals(version)) {

@@ -270,9 +270,11 @@ enum StateTable {
             + "left, so no view it installed had it)", "the first home message for one of them",
             "as R16: its range is rebuilt from every member's claims before any of its messages is served",
             "(rebuilding)", "HomeRebuild#defer"),
-    R20("failover", "WRITE_OWNER, a put waiting for its backups", "this node is taken out of the cluster (F13)",
-            "the put throws OutcomeUnknownException (a backup kept before may have been promoted, or not); no "
-                    + "backup of it is sent any more, to this view's targets or the next incarnation's",
+    R20("failover", "WRITE_OWNER, a put waiting for its backups, or a grab not put yet",
+            "this node is taken out of the cluster (F13)",
+            "a put waiting for its backups throws OutcomeUnknownException (a backup kept before may have been "
+                    + "promoted, or not), and no backup of it is sent any more, to this view's targets or the next "
+                    + "incarnation's; a put of a value held meanwhile throws KddmException (it never left the node)",
             "INV_COPY (dropped)", "LocalOperations#release"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",

@@ -82,21 +82,25 @@ final class ViewChanges {
      * as. Row F13.
      */
     void excluded(View view) {
-        node.excludedAt = Math.max(node.excludedAt, view.epoch());
         KddmException failure = new KddmException("node " + node.self + " was taken out of the cluster (" + view
                 + "): what it held is void; it joins again");
-        node.dispatch.clearParked();
-        for (SetState s : node.allSets()) {
-            for (ObjectEntry e : s.objects.values()) {
-                synchronized (e) {
-                    node.object.discard(e, failure);
+        node.dispatch.exclusively(() -> { // D3: nothing admitted for the old incarnation is handled after this
+            node.excludedAt = Math.max(node.excludedAt, view.epoch());
+            node.dispatch.clearParked();
+            for (SetState s : node.allSets()) {
+                for (ObjectEntry e : s.objects.values()) {
+                    synchronized (e) {
+                        node.object.discard(e, failure);
+                    }
+                }
+                synchronized (s) {
+                    s.objects.clear();
+                    s.managed.clear();
+                    s.rebuilding.clear();
+                    s.actingFor.clear();
                 }
             }
-            s.objects.clear();
-            s.managed.clear();
-            s.rebuilding.clear();
-            s.actingFor.clear();
-        }
+        });
         LOG.warn("node {}: every object copy, ownership and home record dropped: {}", node.self, failure.getMessage());
     }
 

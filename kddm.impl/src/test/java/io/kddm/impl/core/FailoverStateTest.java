@@ -158,6 +158,19 @@ class FailoverStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({F13})
+    void aPutOfAValueHeldWhileItsNodeWasTakenOutFailsAndTakesNoEffect() throws Exception {
+        inViewOne();
+        owner(REMOTE, "v1");
+        Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false);
+        h.value(bytes("v2"));
+        node.excluded(view(2, 2, 3)); // paused between its grab and its put, and taken out meanwhile
+        io.kddm.api.set.KddmException failed = assertThrows(io.kddm.api.set.KddmException.class, h::close);
+        assertFalse(failed instanceof io.kddm.api.set.OutcomeUnknownException, "the value never left: " + failed);
+        net.expectNothing(); // no backup of it
+    }
+
+    @Test
     @Covers({R3})
     void aRemovedObjectsBackupsAreDroppedEverywhereBeforeTheHomeHearsOfIt() throws Exception {
         owner(REMOTE, "v1");
@@ -536,14 +549,20 @@ class FailoverStateTest extends ScriptedNodeTest {
         net.deliverAt(1, SET, 2, Kind.FWD_GET, REMOTE, 3, 0, null);
         net.expectNothing();
         assertTrue(set.managed.isEmpty() && set.objects.isEmpty(), "nothing recorded for the dropped incarnation");
+        // A newer view without it (it is still out): an old handoff of an object to it is not taken either.
+        node.viewInstalled(one, view(3, 2, 3));
+        net.deliverAt(1, SET, 2, Kind.OWNERSHIP, REMOTE, 1, 3, Wire.ownership(bytes("old"), new Version(1, 1),
+                new int[0]));
+        net.expectNothing();
+        assertTrue(set.objects.isEmpty(), "no ownership taken while out: " + set.objects.keySet());
         // It joins again in view 3 as a new incarnation, and rebuilds its home's records from the claims.
         java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
-        m.put(1, new io.kddm.api.membership.View.Member(1, 2, 3));
-        node.viewInstalled(one, new io.kddm.api.membership.View(3, m));
+        m.put(1, new io.kddm.api.membership.View.Member(1, 2, 4));
+        node.viewInstalled(view(3, 2, 3), new io.kddm.api.membership.View(4, m));
         answerRebuilds();
-        net.deliverAt(1, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // sent before node 2 installed view 3
+        net.deliverAt(1, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // sent before node 2 installed view 4
         net.expectNothing();
-        net.deliverAt(3, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // node 2 asks anew in view 3 (R15)
+        net.deliverAt(4, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // node 2 asks anew in view 4 (R15)
         net.expect(2, Kind.TOUCH, LOCAL);
     }
 

@@ -111,7 +111,8 @@ class FailureStateTest extends ScriptedNodeTest {
         ExecutionException failed = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
         assertTrue(failed.getCause().getMessage().contains("taken out of the cluster"), failed.toString());
         held.value(bytes("too late"));
-        held.close(); // publishes nothing: the entry is void
+        io.kddm.api.set.KddmException put = assertThrows(io.kddm.api.set.KddmException.class, held::close);
+        assertTrue(put.getMessage().contains("did not take effect"), "publishes nothing, and says so: " + put);
         assertTrue(set.objects.isEmpty() && set.managed.isEmpty(), "no copy, ownership or home record left");
         assertEquals(0, node.heldBytes());
         net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
