@@ -7,9 +7,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.kddm.api.linker.BackupMode;
 import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
@@ -30,8 +27,6 @@ import io.kddm.impl.core.Wire.Kind;
  * any forwarded request, and {@link ObjectSide#serve} grants it.
  */
 final class LocalOperations {
-    private static final Logger LOG = LoggerFactory.getLogger(LocalOperations.class);
-
     private final Coherence node;
 
     LocalOperations(Coherence node) {
@@ -159,7 +154,7 @@ final class LocalOperations {
                 }
                 backups = h.write && h.changed ? node.replication.backups(s) : 0;
                 if (backups > 0 && node.replication.mode(s) == BackupMode.VISIBLE) {
-                    backUpInBackground(s, e, backups); // R13: this node's threads go on, other nodes wait
+                    node.replication.backUpInBackground(s, e, backups); // R13: this node's threads go on, other nodes wait
                     return;
                 }
                 if (backups == 0) {
@@ -187,9 +182,9 @@ final class LocalOperations {
         synchronized (e) {
             voided = e.voidedBy;
             if (voided == null) {
-                backedUp(e, version, o);
+                Replication.backedUp(e, version, o);
                 if (o.missing() != null) {
-                    backUpInBackground(s, e, backups); // other nodes are served once a backup is kept
+                    node.replication.backUpInBackground(s, e, backups); // other nodes are served once a backup is kept
                 }
             }
             leave(h);
@@ -209,78 +204,6 @@ final class LocalOperations {
         if (!leased) {
             throw new OutcomeUnknownException("put of object " + e.objectId + " in set " + SetIds.format(s.id)
                     + ": node " + node.self + " lost its lease while backing it up: whether the cluster kept this value is unknown");
-        }
-    }
-
-    /**
-     * Backs up the newest version of the object until the newest is kept (puts
-     * meanwhile only make it send again); until then, no other node is served it
-     * (pendingBackups). One task per object at a time, on the backup workers.
-     * Holding the monitor. Row R13.
-     */
-    private void backUpInBackground(SetState s, ObjectEntry e, int backups) {
-        boolean start = e.pendingBackups == 0;
-        e.pendingBackups++;
-        if (!start) {
-            return;
-        }
-        Runnable task = () -> {
-            boolean done = false;
-            try {
-                while (true) {
-                    Version version;
-                    byte[] wire;
-                    synchronized (e) {
-                        if (e.voidedBy != null || !e.state.owner() || s.destroyed) {
-                            e.pendingBackups = 0;
-                            done = true;
-                            return;
-                        }
-                        version = e.version;
-                        wire = node.calls.export(s, e);
-                    }
-                    Replication.Outcome o = node.replication.backUp(s, e, version, wire, backups,
-                            System.nanoTime() + node.operationTimeout().toNanos());
-                    synchronized (e) {
-                        backedUp(e, version, o);
-                        if (o.missing() == null && e.version.equals(version)) {
-                            // In the same monitor as the check: a put in between would start no task of its own.
-                            e.pendingBackups = 0;
-                            done = true;
-                            node.object.serve(s, e);
-                            return;
-                        }
-                    }
-                    if (o.missing() != null) {
-                        LOG.warn("object {} of set {}: {}; not served to other nodes until a backup is kept, tried "
-                                + "again in a second", e.objectId, SetIds.format(s.id), o.missing());
-                        Thread.sleep(1000);
-                    }
-                }
-            } catch (InterruptedException stop) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException ex) {
-                LOG.error("backing up object {} of set {} failed: {}", e.objectId, SetIds.format(s.id), ex.toString());
-            } finally {
-                if (!done) { // an exception or an interrupt: give up, the node stops or the object went
-                    synchronized (e) {
-                        e.pendingBackups = 0;
-                        node.object.serve(s, e);
-                    }
-                }
-            }
-        };
-        try {
-            node.backupWorkers.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            e.pendingBackups = 0;
-        }
-    }
-
-    /** Holding the monitor: the backups of {@code version} are in (those that are). */
-    static void backedUp(ObjectEntry e, Version version, Replication.Outcome o) {
-        if (e.version.equals(version)) {
-            e.backedUpOn = o.acked();
         }
     }
 

@@ -423,4 +423,76 @@ final class Replication {
         node.stats.backupsKept.increment();
         in.reply(Wire.EMPTY);
     }
+
+    /**
+     * Backs up the newest version of the object until the newest is kept (puts
+     * meanwhile only make it send again); until then, no other node is served it
+     * (pendingBackups). One task per object at a time, on the backup workers.
+     * Holding the monitor. Row R13.
+     */
+    void backUpInBackground(SetState s, ObjectEntry e, int backups) {
+        boolean start = e.pendingBackups == 0;
+        e.pendingBackups++;
+        if (!start) {
+            return;
+        }
+        Runnable task = () -> {
+            boolean done = false;
+            try {
+                while (true) {
+                    Version version;
+                    byte[] wire;
+                    synchronized (e) {
+                        if (e.voidedBy != null || !e.state.owner() || s.destroyed) {
+                            e.pendingBackups = 0;
+                            done = true;
+                            return;
+                        }
+                        version = e.version;
+                        wire = node.calls.export(s, e);
+                    }
+                    Replication.Outcome o = backUp(s, e, version, wire, backups,
+                            System.nanoTime() + node.operationTimeout().toNanos());
+                    synchronized (e) {
+                        backedUp(e, version, o);
+                        if (o.missing() == null && e.version.equals(version)) {
+                            // In the same monitor as the check: a put in between would start no task of its own.
+                            e.pendingBackups = 0;
+                            done = true;
+                            node.object.serve(s, e);
+                            return;
+                        }
+                    }
+                    if (o.missing() != null) {
+                        LOG.warn("object {} of set {}: {}; not served to other nodes until a backup is kept, tried "
+                                + "again in a second", e.objectId, SetIds.format(s.id), o.missing());
+                        Thread.sleep(1000);
+                    }
+                }
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException ex) {
+                LOG.error("backing up object {} of set {} failed: {}", e.objectId, SetIds.format(s.id), ex.toString());
+            } finally {
+                if (!done) { // an exception or an interrupt: give up, the node stops or the object went
+                    synchronized (e) {
+                        e.pendingBackups = 0;
+                        node.object.serve(s, e);
+                    }
+                }
+            }
+        };
+        try {
+            node.backupWorkers.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            e.pendingBackups = 0;
+        }
+    }
+
+    /** Holding the monitor: the backups of {@code version} are in (those that are). */
+    static void backedUp(ObjectEntry e, Version version, Replication.Outcome o) {
+        if (e.version.equals(version)) {
+            e.backedUpOn = o.acked();
+        }
+    }
 }
