@@ -134,6 +134,8 @@ public final class Coherence {
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */
     volatile long excludedAt;
+    /** Epoch of the last view installed here that had this node: above {@link #excludedAt}, it is back (D3). */
+    volatile long lastMemberEpoch;
     /** This node leaves in order: nothing is granted locally, its homes refuse other nodes. */
     volatile boolean leaving;
     final ExecutorService workers;

@@ -117,10 +117,10 @@ final class Dispatch {
      * no longer is). Row D3.
      */
     private long incarnationFloor(View v) {
-        View.Member me = v.members().get(node.self);
-        if (node.excludedAt > 0 && (v.epoch() <= node.excludedAt || me == null)) {
-            return Long.MAX_VALUE; // (also a newer view that has not this node again yet)
+        if (node.excludedAt > 0 && node.lastMemberEpoch <= node.excludedAt) {
+            return Long.MAX_VALUE; // out, and no view has had it again since (a newer one without it included)
         }
+        View.Member me = v.members().get(node.self);
         return me == null ? 0 : me.joined();
     }
 

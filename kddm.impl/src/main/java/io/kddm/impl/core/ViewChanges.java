@@ -43,6 +43,7 @@ final class ViewChanges {
         node.dispatch.install(current, () -> {
             boolean member = current.members().containsKey(node.self);
             if (member) {
+                node.lastMemberEpoch = current.epoch(); // before the parked messages are admitted by it (D3)
                 // R15 first: what was asked of a home that moved is asked anew, once (a departure's
                 // serve below would otherwise ask the new home too, and it would get two requests).
                 node.recovery.homesMoved(previous, current);
