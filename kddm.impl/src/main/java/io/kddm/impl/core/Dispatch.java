@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +69,7 @@ final class Dispatch {
      * node drops its incarnation (F13): no message admitted for the old one is
      * handled after its records were dropped (D3).
      */
-    private final java.util.concurrent.locks.ReentrantReadWriteLock incarnation =
-            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock incarnation = new ReentrantReadWriteLock();
     private final Set<Integer> parkedSenders = new HashSet<>();
 
     Dispatch(Coherence node) {

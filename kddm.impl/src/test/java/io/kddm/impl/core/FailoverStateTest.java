@@ -68,15 +68,27 @@ class FailoverStateTest extends ScriptedNodeTest {
         return v + " " + text(value);
     }
 
+    /** Puts {@code value} into {@code id} from a thread of node 1 (grab, write, put). */
+    private CompletableFuture<Void> grabAndPut(long id, String value) {
+        return CompletableFuture.runAsync(() -> {
+            try (Handle h = node.acquire(set, id, true, TimeUnit.SECONDS.toNanos(5), false)) {
+                h.value(bytes(value));
+            }
+        });
+    }
+
+    /** View {@code epoch}: the members of {@code base}, {@code n} back as a new incarnation that joined in it. */
+    private static io.kddm.api.membership.View withNewIncarnation(io.kddm.api.membership.View base, int n, long epoch) {
+        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(base.members());
+        m.put(n, new io.kddm.api.membership.View.Member(n, 2, epoch));
+        return new io.kddm.api.membership.View(epoch, m);
+    }
+
     @Test
     @Covers({R1})
     void aPutWithBackupsReturnsOnlyOnceItsTargetKeptTheNewVersion() throws Exception {
         owner(REMOTE, "v1");
-        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
-            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
-                h.value(bytes("v2"));
-            }
-        });
+        CompletableFuture<Void> put = grabAndPut(REMOTE, "v2");
         // The home is node 2: the target is the next member after it, skipping the owner (node 1): node 3.
         ScriptedNodeTest.Script.Sent b = net.expectRequest(3, Kind.BACKUP, REMOTE);
         assertEquals("0.1 v2", backupOf(b.message()), "the version goes on from the ownership's (0.0)");
@@ -97,11 +109,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Covers({R4})
     void aTargetThatDiesBeforeItAcknowledgedIsReplacedByTheNextViewsTarget() throws Exception {
         owner(REMOTE, "v1");
-        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
-            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
-                h.value(bytes("v2"));
-            }
-        });
+        CompletableFuture<Void> put = grabAndPut(REMOTE, "v2");
         ScriptedNodeTest.Script.Sent first = net.expectRequest(3, Kind.BACKUP, REMOTE);
         down.add(3);
         first.reply().completeExceptionally(new IllegalStateException("node 3 died"));
@@ -117,11 +125,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Covers({R4})
     void aPutWhoseBackupsAllFailSaysItsOutcomeIsUnknown() throws Exception {
         owner(REMOTE, "v1");
-        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
-            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
-                h.value(bytes("v2"));
-            }
-        });
+        CompletableFuture<Void> put = grabAndPut(REMOTE, "v2");
         // The target stays in the view but its answer fails (it may have kept v2); none comes in time.
         net.expectRequest(3, Kind.BACKUP, REMOTE).reply().completeExceptionally(new IllegalStateException("no answer"));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> put.get(10, TimeUnit.SECONDS));
@@ -133,19 +137,13 @@ class FailoverStateTest extends ScriptedNodeTest {
     void aPutWhoseNodeIsTakenOutWhileItsBackupIsAwaitedSaysItsOutcomeIsUnknown() throws Exception {
         io.kddm.api.membership.View one = inViewOne();
         owner(REMOTE, "v1");
-        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
-            try (Handle h = node.acquire(set, REMOTE, true, TimeUnit.SECONDS.toNanos(5), false)) {
-                h.value(bytes("v2"));
-            }
-        });
+        CompletableFuture<Void> put = grabAndPut(REMOTE, "v2");
         // Node 1 is cut off while its target, node 3, has the backup unanswered; the others take it out. The
         // cut heals, it joins again as a new incarnation: the backup must not be sent again and acknowledged
         // there (RedundancyIT's cut test saw such a put return while the others had gone on without it).
         ScriptedNodeTest.Script.Sent b = net.expectRequest(3, Kind.BACKUP, REMOTE);
         node.excluded(view(2, 2, 3));
-        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
-        m.put(1, new io.kddm.api.membership.View.Member(1, 2, 3));
-        node.viewInstalled(one, new io.kddm.api.membership.View(3, m));
+        node.viewInstalled(one, withNewIncarnation(one, 1, 3));
         b.reply().completeExceptionally(new IllegalStateException("sent to node 3 in view 1: not taken"));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> put.get(10, TimeUnit.SECONDS));
         assertTrue(failed.getCause() instanceof io.kddm.api.set.OutcomeUnknownException, failed.getCause().toString());
@@ -523,9 +521,7 @@ class FailoverStateTest extends ScriptedNodeTest {
         net.expect(2, Kind.GRAB_REQ, REMOTE);
         // Node 2 paused past the failure bound and came back: one view has it as a new incarnation,
         // which kept nothing of what the old one was asked. (The pause test of RedundancyIT hung here.)
-        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
-        m.put(2, new io.kddm.api.membership.View.Member(2, 2, 2));
-        node.viewInstalled(one, new io.kddm.api.membership.View(2, m));
+        node.viewInstalled(one, withNewIncarnation(one, 2, 2));
         net.expect(2, Kind.GRAB_REQ, REMOTE); // asked anew of the same node id
         net.deliverAt(1, SET, 2, Kind.OWNERSHIP, REMOTE, 0, 3, Wire.ownership(bytes("old"), new Version(1, 1),
                 new int[0]));
@@ -556,9 +552,7 @@ class FailoverStateTest extends ScriptedNodeTest {
         net.expectNothing();
         assertTrue(set.objects.isEmpty(), "no ownership taken while out: " + set.objects.keySet());
         // It joins again in view 3 as a new incarnation, and rebuilds its home's records from the claims.
-        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>(one.members());
-        m.put(1, new io.kddm.api.membership.View.Member(1, 2, 4));
-        node.viewInstalled(view(3, 2, 3), new io.kddm.api.membership.View(4, m));
+        node.viewInstalled(view(3, 2, 3), withNewIncarnation(one, 1, 4));
         answerRebuilds();
         net.deliverAt(1, SET, 2, Kind.GRAB_REQ, LOCAL, 2, 0, null); // sent before node 2 installed view 4
         net.expectNothing();
