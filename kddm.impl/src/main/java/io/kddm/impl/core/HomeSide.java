@@ -103,9 +103,11 @@ final class HomeSide {
             }
             boolean handoff = r.forwardedTo < 0;
             if (handoff && -r.forwardedTo != me.owner) {
-                // H7: the flushing node no longer owns the object
-                LOG.info("home of object {} in state {} (owner {}): HANDOFF_REQ of node {}, which does not own it: "
-                        + "dropped", me.objectId, me.name(), me.owner, -r.forwardedTo);
+                // H7: the flushing node no longer owns the object: a grab took it between its look and this
+                // request, and this home knows who owns it now. A leave waits for this word (O29): say it.
+                LOG.info("home of object {} in state {} (owner {}): HANDOFF_REQ of node {}, which no longer owns it: "
+                        + "nothing to hand off", me.objectId, me.name(), me.owner, -r.forwardedTo);
+                node.outbox.send(-r.forwardedTo, Kind.HANDED_OFF, s.id, me.objectId, node.self, 0, null);
                 continue;
             }
             boolean atHome;

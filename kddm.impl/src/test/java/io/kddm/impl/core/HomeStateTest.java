@@ -107,9 +107,11 @@ class HomeStateTest extends ScriptedNodeTest {
 
     @Test
     @Covers(H7)
-    void aHandoffOrWriteBackFromANodeThatNoLongerOwnsTheObjectIsDropped() throws Exception {
+    void aHandoffFromANodeThatNoLongerOwnsTheObjectIsAnsweredAndAWriteBackDropped() throws Exception {
         ownedBy(2);
-        net.deliver(3, Kind.HANDOFF_REQ, LOCAL, 4, 0, null); // node 3 flushes what it no longer owns
+        net.deliver(3, Kind.HANDOFF_REQ, LOCAL, 4, 0, null); // node 3 flushes (or leaves) what it no longer owns
+        // a leaving node waits for this word; a grab took the object between its look and its request
+        assertEquals(1, net.expect(3, Kind.HANDED_OFF, LOCAL).node(), "nothing to hand off: the home knows the owner");
         net.deliver(3, Kind.WRITEBACK_REQ, LOCAL, 3, 0, null);
         net.expectNothing();
         assertEquals(HomeState.OWNED, homeState(LOCAL));
