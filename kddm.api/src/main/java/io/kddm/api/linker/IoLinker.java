@@ -77,6 +77,43 @@ public interface IoLinker {
     }
 
     /**
+     * How many nodes store each object of a family that first-touches at home:
+     * its home and the next ones of {@link #storeNodes}. With more than one, the
+     * home's stores are replicated by kDDM (each store is also made on the other
+     * store nodes in the view before it returns) and, while the home is out of
+     * the view, the first store node in it acts as home. 1 (the default): the
+     * home alone. Must be the same on every node.
+     */
+    default int storeReplicas(SetContext set) {
+        return 1;
+    }
+
+    /**
+     * The nodes whose stores hold the objects homed on {@code home}, {@code home}
+     * first; the same on every node. The default: {@code home} alone.
+     */
+    default java.util.List<Integer> storeNodes(SetContext set, int home) {
+        return java.util.List.of(home);
+    }
+
+    /**
+     * Store node {@code node} missed a store of the object (it was out of the view,
+     * or did not answer): recorded durably here (a heal index) before the store
+     * is acknowledged, so that the node is healed when it is back.
+     */
+    default void missed(SetContext set, long objectId, int node) {
+    }
+
+    /** The objects of this linker's sets that store node {@code node} missed ({@link #missed}), by set id. */
+    default java.util.Map<Long, java.util.Set<Long>> missedBy(int node) {
+        return java.util.Map.of();
+    }
+
+    /** Store node {@code node} has the object's stored value now: it no longer missed it. */
+    default void healed(SetContext set, long objectId, int node) {
+    }
+
+    /**
      * The object's home under {@link HomePolicy#LINKER}; any value not in
      * {@code set.nodes()} falls back to round robin, except in a well-known set,
      * where it is an error (nodes open such sets knowing different nodes).

@@ -106,6 +106,11 @@ public final class Coherence {
         default SetState openClaimed(long setId) {
             return null;
         }
+
+        /** The IO linkers registered here, by id. */
+        default Map<String, IoLinker> ioLinkers() {
+            return Map.of();
+        }
     }
 
     final Transport transport;
@@ -130,6 +135,7 @@ public final class Coherence {
     final Replication replication = new Replication(this);
     final OwnerFailover failover = new OwnerFailover(this);
     final HomeRebuild rebuild = new HomeRebuild(this);
+    final StoreReplicas stores = new StoreReplicas(this);
     /** The view installed here: messages are stamped with its epoch and admitted by it. */
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */
@@ -319,6 +325,14 @@ public final class Coherence {
     int actingHome(View v, SetState s, int nominal) {
         if (v.epoch() == 0 || v.members().containsKey(nominal) || v.members().isEmpty()
                 || !replication.homesMove(s)) {
+            return nominal;
+        }
+        if (stores.replicated(s)) { // S1: the first store node in the view, which has the home's objects
+            for (int n : stores.group(s, nominal)) {
+                if (v.members().containsKey(n)) {
+                    return n;
+                }
+            }
             return nominal;
         }
         java.util.SortedMap<Integer, View.Member> after = v.members().tailMap(nominal + 1);

@@ -365,7 +365,16 @@ final class HomeRebuild {
 
     /** CLAIMS at a member: what it holds of every object of the set whose home is {@code node}. Row R16. */
     void onClaims(Inbound in, Message m) {
-        in.reply(claimsOf(m.setId(), m.node()));
+        int asker = in.sender();
+        node.workers.execute(() -> {
+            try {
+                // S5: what the asker missed of the set's replicated store is stored there before it serves
+                node.stores.heal(asker, m.setId(), false);
+                in.reply(claimsOf(m.setId(), m.node()));
+            } catch (RuntimeException ex) {
+                in.fail(ex.toString());
+            }
+        });
     }
 
     private byte[] claimsOf(long setId, int nominal) {

@@ -41,7 +41,7 @@ final class HomeSide {
                     in.fail("SYNC of object " + m.objectId() + " asks an unknown store kind " + m.count());
                     return;
                 }
-                store.apply(node.calls.awaitLinker(s), s.context, m.objectId(), m.bytes());
+                node.stores.store(s, m.objectId(), store, m.bytes()); // S1: and on its other store nodes
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
@@ -309,7 +309,7 @@ final class HomeSide {
      * without, the object is lost. Holding the monitor. Rows F3, H13.
      */
     void ownerGone(SetState s, ManagerEntry me, int owner) {
-        if (node.replication.backups(s) > 0) {
+        if (failsOver(s)) {
             node.failover.begin(s, me, owner);
             return;
         }
@@ -341,7 +341,7 @@ final class HomeSide {
      * claims instead of being lost. Rows F2-F6, R5, R9.
      */
     void nodeDown(SetState s, int down) {
-        boolean failover = node.replication.backups(s) > 0;
+        boolean failover = failsOver(s);
         for (ManagerEntry me : s.managed.values()) {
             synchronized (me) {
                 me.queue.removeIf(r -> r.requester == down);
@@ -372,6 +372,22 @@ final class HomeSide {
                     startNext(s, me);
                 }
             }
+        }
+    }
+
+    /**
+     * Whether a dead owner's object is taken over from what the survivors hold
+     * (R5): with backups, and in a disk-backed family, whose store has the value
+     * last written back when no survivor holds a copy (R22).
+     */
+    private boolean failsOver(SetState s) {
+        if (node.replication.backups(s) > 0) {
+            return true;
+        }
+        try {
+            return node.calls.touchesAtHome(s);
+        } catch (KddmException unknownFamily) {
+            return false;
         }
     }
 

@@ -124,7 +124,7 @@ final class LeavingHome {
                 value = e.value;
             }
         }
-        node.calls.awaitLinker(s).sync(s.context, me.objectId, value);
+        node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, value);
         synchronized (me) {
             synchronized (e) {
                 if (me.owner == node.self && e.value == value) {
@@ -148,7 +148,7 @@ final class LeavingHome {
         Handle h = node.local.acquireWhileLeaving(s, me.objectId, true, Math.max(1, deadline - System.nanoTime()), false);
         ObjectEntry e = h.entry;
         try {
-            node.calls.awaitLinker(s).sync(s.context, me.objectId, h.current());
+            node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, h.current());
         } finally {
             h.close();
         }

@@ -231,7 +231,8 @@ final class LinkerRegistry implements Coherence.Linkers {
     }
 
     /** The IO linkers registered here, by id. */
-    Map<String, IoLinker> ioLinkers() {
+    @Override
+    public Map<String, IoLinker> ioLinkers() {
         return Map.copyOf(ioLinkers);
     }
 

@@ -232,10 +232,14 @@ final class LocalOperations {
         Handle h = acquire(s, objectId, true, node.operationTimeout().toNanos(), false);
         ObjectEntry e = h.entry;
         int home = node.home(s, objectId);
-        if (home != node.self && node.calls.touchesAtHome(s)) {
+        if (node.calls.touchesAtHome(s)) {
             try {
                 // The store is the home's, and a first touch there must not find the object again.
-                atHome(s, objectId, null, Store.REMOVE, "removal");
+                if (home != node.self) {
+                    atHome(s, objectId, null, Store.REMOVE, "removal");
+                } else {
+                    node.stores.store(s, objectId, Store.REMOVE, null); // (and on its other store nodes)
+                }
             } catch (RuntimeException ex) {
                 h.close();
                 throw ex;
@@ -267,7 +271,7 @@ final class LocalOperations {
     void sync(SetState s, long objectId, boolean durable) {
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
             if (node.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
-                Store.of(durable).apply(node.calls.awaitLinker(s), s.context, objectId, h.current());
+                node.stores.store(s, objectId, Store.of(durable), h.current());
             } else {
                 atHome(s, objectId, h.current(), Store.of(durable), "sync");
             }

@@ -110,7 +110,7 @@ final class Replication {
     boolean homesMove(SetState s) {
         try {
             FamilyTraits t = node.calls.traits(s);
-            return t.backups() > 0 && !t.firstTouchAtHome();
+            return t.firstTouchAtHome() ? node.stores.replicated(s) : t.backups() > 0; // S1 or R14
         } catch (KddmException unknownFamily) {
             return false;
         }

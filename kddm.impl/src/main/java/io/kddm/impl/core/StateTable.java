@@ -245,8 +245,9 @@ enum StateTable {
     R13("backup", "WRITE_OWNER, visible mode", "put that changed the value",
             "returns at once; BACKUP on a worker; local threads are served, forwards (other nodes) wait until "
                     + "every target acknowledged", "unchanged", "LocalOperations#release"),
-    R14("failover", "any (families with backups)", "the object's home is not in the view installed here",
-            "requests go to its acting home: the next member of the view in id order, and around", "unchanged",
+    R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
+            + "installed here", "requests go to its acting home: the next member of the view in id order, and "
+            + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",
             "Coherence#home"),
     R15("failover", "WAIT_OBJ_READ, WAIT_OBJ_WRITE, WAIT_ACK_WRITE, or an owner with forwards queued",
             "a view that moves the object's acting home (its home left or came back)",
@@ -277,6 +278,29 @@ enum StateTable {
                     + "promoted, or not), and no backup of it is sent any more, to this view's targets or the next "
                     + "incarnation's; a put of a value held meanwhile throws KddmException (it never left the node)",
             "INV_COPY (dropped)", "LocalOperations#release"),
+    R22("failover", "RECOVERING, disk-backed family", "the last claim, none naming the ownership, no copy anywhere",
+            "its store has the value last written back (a closed or synced file's pages): nothing is recorded and the "
+                    + "next request reads it from there (H3); what the dead node changed since died with it, and "
+                    + "nobody alive saw it", "NO_OWNER", "OwnerFailover#finishIfComplete"),
+    // ---- replicated stores: disk-backed families whose linker stores each object on several nodes -----------------------
+    S1("store", "any (the acting home of a replicated store)", "a store: SYNC from a holder, a sync or removal here, "
+            + "a leaving home's",
+            "stored here, then STORE to the home's other store nodes in the view, awaited; one out of the view or "
+                    + "that failed is recorded durably by the linker as having missed it (heal index) before the "
+                    + "store returns. While the home is out of the view, its first store node in it acts for it (R14)",
+            "unchanged", "StoreReplicas#store"),
+    S2("store", "any (the acting home)", "a store node in the view did not acknowledge a STORE",
+            "recorded as missed, as S1; healed (S4) a second later", "unchanged", "StoreReplicas#store"),
+    S3("store", "any (a store node)", "STORE", "stored through the IO linker (which keeps another home's objects "
+            + "apart, as its replica), then acknowledged", "unchanged", "StoreReplicas#onStore"),
+    S4("store", "any (the acting home of objects a store node missed)", "a view installed",
+            "each member is sent the stored value of every object it missed that this node acts for (STORE), one "
+                    + "object at a time under its store lock, and the miss forgotten once acknowledged",
+            "unchanged", "StoreReplicas#viewInstalled"),
+    S5("store", "any (a member)", "CLAIMS of a set from a node that now acts for a home (R16)",
+            "what the asker missed of the set is stored there first (STORE, as S4), then the claims are answered: "
+                    + "the asker serves none of those objects before every member answered, so no healed value "
+                    + "overtakes a newer store", "unchanged", "HomeRebuild#onClaims"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

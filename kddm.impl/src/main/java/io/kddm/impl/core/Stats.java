@@ -40,6 +40,9 @@ public final class Stats {
     public final LongAdder reReplicated = new LongAdder();
     /** Ranges of a home whose records this node rebuilt from claims, acting for it. */
     public final LongAdder homeRebuilds = new LongAdder();
+    /** Stores a store node missed (recorded in the linker's heal index), and misses healed since. */
+    public final LongAdder storesMissed = new LongAdder();
+    public final LongAdder storesHealed = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

@@ -63,6 +63,9 @@ final class ViewChanges {
         if (!current.departedSince(previous).isEmpty()) {
             node.replication.reReplicateSoon(); // R12: a backup target may have gone
         }
+        if (node.isMember()) {
+            node.stores.viewInstalled(); // S4: a store node back is healed of what it missed
+        }
     }
 
     private void serveAll() {
@@ -157,7 +160,7 @@ final class ViewChanges {
             for (SetState s : node.allSets()) {
                 for (ObjectEntry e : s.objects.values()) {
                     if (homedHere(s, e.objectId)) {
-                        if (node.replication.homesMove(s)) {
+                        if (node.replication.homesMove(s) && !node.stores.replicated(s)) {
                             // R19: its next acting home rebuilds it from claims: every member gets a copy first
                             node.replication.backUpEverywhere(s, e, deadline);
                         }

@@ -94,7 +94,12 @@ final class Wire {
          * a request, new acting home to member: what do you hold of the objects of the set whose
          * home is {@code node}? Replied with, per object: its id, a length, then CLAIM's claims.
          */
-        CLAIMS;
+        CLAIMS,
+        /**
+         * a request, acting home to the other store nodes of a replicated store: store these
+         * {@code bytes} (the object) as {@code count} says (SYNC's kinds); replied once stored.
+         */
+        STORE;
 
         private static final Kind[] ALL = values();
 

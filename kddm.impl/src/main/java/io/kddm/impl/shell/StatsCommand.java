@@ -45,7 +45,9 @@ public final class StatsCommand {
                 .row("objects owned here under-replicated", kddm.coherence().underReplicated())
                 .row("objects backed up again (re-replication)", s.reReplicated.sum())
                 .row("owner failovers (as home)", s.failovers.sum())
-                .row("objects found lost (as home)", s.objectsLost.sum());
+                .row("objects found lost (as home)", s.objectsLost.sum())
+                .row("stores a replica missed (heal index)", s.storesMissed.sum())
+                .row("missed stores healed", s.storesHealed.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
         latency(l, "get", s.getLatency);
         latency(l, "grab", s.grabLatency);

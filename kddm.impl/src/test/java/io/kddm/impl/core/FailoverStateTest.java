@@ -364,31 +364,6 @@ class FailoverStateTest extends ScriptedNodeTest {
         }
     }
 
-    /** The first view makes node 1 the acting home of its own objects: nobody holds any (empty CLAIMS answers). */
-    private void answerRebuilds() throws InterruptedException {
-        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(300, TimeUnit.MILLISECONDS)) != null;) {
-            if (s.reply() != null) {
-                s.reply().complete(Wire.EMPTY);
-            }
-        }
-    }
-
-    /** View 1 of nodes 1, 2 and 3 installed here, its rebuilds answered. */
-    private io.kddm.api.membership.View inViewOne() throws InterruptedException {
-        io.kddm.api.membership.View one = view(1, 1, 2, 3);
-        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
-        answerRebuilds();
-        return one;
-    }
-
-    private static io.kddm.api.membership.View view(long epoch, int... nodes) {
-        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>();
-        for (int n : nodes) {
-            m.put(n, new io.kddm.api.membership.View.Member(n, 1, 1));
-        }
-        return new io.kddm.api.membership.View(epoch, m);
-    }
-
     @Test
     @Covers({R16, R18})
     void aMemberThatDiesWhileAHomeIsRebuiltIsNotAwaited() throws Exception {

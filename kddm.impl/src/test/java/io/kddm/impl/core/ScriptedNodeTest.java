@@ -53,6 +53,13 @@ abstract class ScriptedNodeTest {
     /** The family's backups (0: none, the default), and when a put returns. */
     int backups;
     io.kddm.api.linker.BackupMode backupMode = io.kddm.api.linker.BackupMode.SYNC;
+    /**
+     * How many nodes store each object of a disk-backed family (2: replicated,
+     * home H's store nodes being H and the node before it, around 1-3).
+     */
+    int storeCopies = 1;
+    /** The linker's heal index: what each store node missed. */
+    final Map<Integer, Set<Long>> missed = new ConcurrentHashMap<>();
     /** Whether node 1 holds a lease from a majority of the voters. */
     volatile boolean lease = true;
     Coherence node;
@@ -79,6 +86,11 @@ abstract class ScriptedNodeTest {
             @Override
             public boolean hasLease() {
                 return lease;
+            }
+
+            @Override
+            public Map<String, IoLinker> ioLinkers() {
+                return Map.of("scripted", linker);
             }
         }, Duration.ofSeconds(5), 0);
         set = node.addSet(SET, "scripted", List.of(1, 2, 3));
@@ -136,6 +148,37 @@ abstract class ScriptedNodeTest {
         @Override
         public void sync(SetContext s, long objectId, byte[] value) {
             store.put(objectId, value);
+        }
+
+        @Override
+        public void remove(SetContext s, long objectId) {
+            store.remove(objectId);
+        }
+
+        @Override
+        public int storeReplicas(SetContext s) {
+            return storeCopies;
+        }
+
+        @Override
+        public List<Integer> storeNodes(SetContext s, int home) {
+            return storeCopies == 1 ? List.of(home) : List.of(home, home == 1 ? 3 : home - 1);
+        }
+
+        @Override
+        public void missed(SetContext s, long objectId, int node) {
+            missed.computeIfAbsent(node, n -> ConcurrentHashMap.newKeySet()).add(objectId);
+        }
+
+        @Override
+        public Map<Long, Set<Long>> missedBy(int node) {
+            Set<Long> ids = missed.getOrDefault(node, Set.of());
+            return ids.isEmpty() ? Map.of() : Map.of(SET, Set.copyOf(ids));
+        }
+
+        @Override
+        public void healed(SetContext s, long objectId, int node) {
+            missed.getOrDefault(node, ConcurrentHashMap.newKeySet()).remove(objectId);
         }
     };
 
@@ -235,6 +278,31 @@ abstract class ScriptedNodeTest {
     static String copyText(Message copy) {
         byte[] b = copy.bytes();
         return new String(b, 0, b.length - Version.BYTES, StandardCharsets.UTF_8);
+    }
+
+    /** The first view makes node 1 the acting home of its own objects: nobody holds any (empty CLAIMS answers). */
+    void answerRebuilds() throws InterruptedException {
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(300, TimeUnit.MILLISECONDS)) != null;) {
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY);
+            }
+        }
+    }
+
+    /** View 1 of nodes 1, 2 and 3 installed here, its rebuilds answered. */
+    io.kddm.api.membership.View inViewOne() throws InterruptedException {
+        io.kddm.api.membership.View one = view(1, 1, 2, 3);
+        node.viewInstalled(io.kddm.api.membership.View.NONE, one);
+        answerRebuilds();
+        return one;
+    }
+
+    static io.kddm.api.membership.View view(long epoch, int... nodes) {
+        java.util.SortedMap<Integer, io.kddm.api.membership.View.Member> m = new java.util.TreeMap<>();
+        for (int n : nodes) {
+            m.put(n, new io.kddm.api.membership.View.Member(n, 1, 1));
+        }
+        return new io.kddm.api.membership.View(epoch, m);
     }
 
     /** Node 1's transport: what it sends is queued for the test; the test delivers what it receives. */

@@ -66,7 +66,7 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     /** Crash: the node's messages stop, and the others install a view without it. */
-    synchronized void crash(int id) {
+    public synchronized void crash(int id) {
         nodes.get(id).up = false;
         newView();
     }

@@ -162,6 +162,7 @@ class StateTableTest {
                     case "local" -> "Local operations";
                     case "budget" -> "Over the memory budget";
                     case "failure" -> "Failures: a node leaves, dies or restarts";
+                    case "store" -> "Replicated stores (disk-backed families stored on several nodes)";
                     default -> role;
                 }).append("\n\n| row | state | event | action | next | runs in |\n|---|---|---|---|---|---|\n");
             }

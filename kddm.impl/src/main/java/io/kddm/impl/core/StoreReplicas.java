@@ -1,0 +1,227 @@
+package io.kddm.impl.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kddm.api.linker.IoLinker;
+import io.kddm.api.set.KddmException;
+import io.kddm.api.set.SetIds;
+import io.kddm.api.transport.Inbound;
+import io.kddm.impl.core.LocalOperations.Store;
+import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
+
+/**
+ * The replicated stores of disk-backed families whose IO linker stores each
+ * object on several nodes (kDFS made with {@code --replicas 2}), as Gluster's
+ * replica sets: the acting home stores, then sends STORE to the other store
+ * nodes of the object's home in the view and waits for them; a store node out
+ * of the view, or that does not answer, is recorded by the linker as having
+ * missed the object (a heal index on disk) before the store returns. While a
+ * home is out of the view, the first of its store nodes in the view acts for
+ * it ({@link Coherence#actingHome}), reading the objects from its replica.
+ * <p>
+ * A store node back in the view is healed from that index: by the acting home
+ * of the objects it missed, one object at a time under the same lock as the
+ * stores of that object; or, when it acts for those objects itself (a home
+ * back), before the others answer its CLAIMS, its range being gated until
+ * every member answered. So no healed value can overtake a newer store. Up to
+ * two store nodes per home (the healer is then always the acting home or the
+ * one it waits for). Rows S1-S5.
+ */
+final class StoreReplicas {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreReplicas.class);
+    /** Most store nodes per home: with three, a healer could be neither the acting home nor awaited by it. */
+    static final int MAX = 2;
+
+    private final Coherence node;
+    /** One store or heal of an object at a time, here: striped by set and object. */
+    private final Object[] stripes = new Object[64];
+
+    StoreReplicas(Coherence node) {
+        this.node = node;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    private Object stripe(long setId, long objectId) {
+        return stripes[(int) Math.floorMod(setId * 31 + objectId, (long) stripes.length)];
+    }
+
+    /** Whether the set's family stores every object on more than one node. */
+    boolean replicated(SetState s) {
+        try {
+            return node.calls.traits(s).firstTouchAtHome() && node.calls.linker(s).storeReplicas(s.context) > 1;
+        } catch (KddmException away) {
+            return false; // (its linker is being updated: routed to the nominal home meanwhile)
+        }
+    }
+
+    /** The nodes storing the objects homed on {@code nominal}, it first; {@code [nominal]} if not replicated. */
+    List<Integer> group(SetState s, int nominal) {
+        if (!replicated(s)) {
+            return List.of(nominal);
+        }
+        try {
+            List<Integer> g = node.calls.linker(s).storeNodes(s.context, nominal);
+            return g == null || g.isEmpty() ? List.of(nominal) : g.subList(0, Math.min(MAX, g.size()));
+        } catch (KddmException away) {
+            return List.of(nominal);
+        }
+    }
+
+    /**
+     * At the acting home: stores the object (or deletes it) here, then on the
+     * other store nodes of its home; returns once each in the view has, or was
+     * recorded as having missed it. Rows S1, S2.
+     *
+     * @throws KddmException if the store here, or a record of a miss, failed: nothing was acknowledged
+     */
+    void store(SetState s, long objectId, Store kind, byte[] value) {
+        IoLinker linker = node.calls.awaitLinker(s);
+        List<Integer> group = group(s, node.calls.home(s, objectId));
+        if (group.size() == 1) {
+            kind.apply(linker, s.context, objectId, value);
+            return;
+        }
+        synchronized (stripe(s.id, objectId)) {
+            kind.apply(linker, s.context, objectId, value); // here first: a failure here acknowledges nothing
+            Map<Integer, CompletableFuture<byte[]>> sent = new LinkedHashMap<>();
+            List<Integer> missed = new ArrayList<>();
+            for (int n : group) {
+                if (n == node.self) {
+                    continue;
+                }
+                if (node.inView(n) && node.linkers.isUp(n)) {
+                    sent.put(n, node.transport.request(n, Kind.STORE.type(),
+                            node.outbox.request(s.id, objectId, node.self, kind.ordinal(), value), node.operationTimeout()));
+                } else {
+                    missed.add(n);
+                }
+            }
+            for (Map.Entry<Integer, CompletableFuture<byte[]>> f : sent.entrySet()) {
+                try {
+                    f.getValue().get(node.operationTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                } catch (Exception failed) {
+                    LOG.warn("store node {} did not store object {} of set {}: {}: recorded for its heal", f.getKey(),
+                            objectId, SetIds.format(s.id), failed.toString());
+                    missed.add(f.getKey());
+                    int n = f.getKey(); // it is in the view: healed soon, not only at its return
+                    node.later(() -> node.workers.execute(() -> healAsHome(n)), 1000);
+                }
+            }
+            for (int n : missed) {
+                linker.missed(s.context, objectId, n);
+                node.stats.storesMissed.increment();
+            }
+        }
+    }
+
+    /** STORE from an acting home: this store node stores the object too. Row S3. */
+    void onStore(Inbound in, Message m) {
+        SetState s = node.known(m.setId()); // a well-known set never opened here is opened (kDFS: a file's)
+        Store kind = Store.of(m.count());
+        if (s == null || kind == null) {
+            in.fail(s == null ? "set " + SetIds.format(m.setId()) + " is unknown on node " + node.self
+                    : "STORE of object " + m.objectId() + " asks an unknown store kind " + m.count());
+            return;
+        }
+        node.workers.execute(() -> {
+            try {
+                kind.apply(node.calls.awaitLinker(s), s.context, m.objectId(), m.bytes());
+                in.reply(Wire.EMPTY);
+            } catch (RuntimeException ex) {
+                in.fail(ex.toString());
+            }
+        });
+    }
+
+    /**
+     * A view came: every member is healed of what it missed of the objects this
+     * node acts as home for (a store node back). On a worker. Row S4.
+     */
+    void viewInstalled() {
+        for (int m : node.replication.members()) {
+            if (m != node.self) {
+                node.workers.execute(() -> healAsHome(m));
+            }
+        }
+    }
+
+    private void healAsHome(int to) {
+        heal(to, null, true);
+    }
+
+    /**
+     * Before this node answers the CLAIMS of {@code asker} for the set: what the
+     * asker missed of it is stored there first (it acts for those objects now,
+     * and serves none of them before every member answered). Row S5.
+     */
+    void healBeforeClaims(SetState s, int asker) {
+        heal(asker, s.id, false);
+    }
+
+    /**
+     * Sends node {@code to} the stored value of every object it missed (of set
+     * {@code onlySet} if not null; only of objects this node acts as home for if
+     * {@code onlyActing}), each under its store lock, and forgets the miss once
+     * stored there. Returns how many were healed.
+     */
+    int heal(int to, Long onlySet, boolean onlyActing) {
+        int healed = 0;
+        for (IoLinker linker : node.linkers.ioLinkers().values()) {
+            Map<Long, Set<Long>> missed;
+            try {
+                missed = linker.missedBy(to);
+            } catch (RuntimeException ex) {
+                LOG.warn("the heal index of linker {} for node {} cannot be read: {}", linker.id(), to, ex.toString());
+                continue;
+            }
+            for (Map.Entry<Long, Set<Long>> set : missed.entrySet()) {
+                if (onlySet != null && !onlySet.equals(set.getKey())) {
+                    continue;
+                }
+                SetState s = node.known(set.getKey());
+                if (s == null) {
+                    continue;
+                }
+                for (long objectId : set.getValue()) {
+                    if ((!onlyActing || node.home(s, objectId) == node.self) && push(s, linker, objectId, to)) {
+                        healed++;
+                    }
+                }
+            }
+        }
+        if (healed > 0) {
+            LOG.info("node {} healed node {}: {} objects it missed stored there", node.self, to, healed);
+        }
+        return healed;
+    }
+
+    private boolean push(SetState s, IoLinker linker, long objectId, int to) {
+        synchronized (stripe(s.id, objectId)) {
+            try {
+                byte[] value = linker.firstTouch(s.context, objectId); // the value stored here: the newest store
+                node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id, objectId, node.self,
+                        Store.SYNC.ordinal(), value == null ? Wire.EMPTY : value), node.operationTimeout())
+                        .get(node.operationTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                linker.healed(s.context, objectId, to);
+                node.stats.storesHealed.increment();
+                return true;
+            } catch (Exception failed) {
+                LOG.warn("object {} of set {} not healed on node {} yet: {}", objectId, SetIds.format(s.id), to,
+                        failed.toString());
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.kddm.impl.core;
+
+import static io.kddm.impl.core.StateTable.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.api.membership.View;
+import io.kddm.impl.core.Wire.Kind;
+
+/**
+ * Replicated stores (rows S1-S5), node 1 scripted, in a disk-backed family
+ * whose linker stores each object on two nodes: home H and the node before it
+ * (home 1's store nodes are 1 and 3, home 2's are 2 and 1, home 3's 3 and 2),
+ * so that an acting home by store node differs from the next member (R14).
+ */
+class StoreReplicaStateTest extends ScriptedNodeTest {
+    /** Homed on node 3: node 2 stores it too. */
+    static final long ON_3 = (3L << 24) | 5;
+
+    @BeforeEach
+    void replicated() {
+        diskBacked = true;
+        storeCopies = 2;
+    }
+
+    private CompletableFuture<byte[]> syncFrom(int holder, long id, String value) {
+        return net.ask(holder, Kind.SYNC, id, holder, LocalOperations.Store.SYNC.ordinal(), bytes(value));
+    }
+
+    @Test
+    @Covers({S1, S3})
+    void aStoreAtTheHomeIsMadeOnItsOtherStoreNodeBeforeItReturns() throws Exception {
+        inViewOne();
+        CompletableFuture<byte[]> sync = syncFrom(2, LOCAL, "v1");
+        ScriptedNodeTest.Script.Sent store = net.expectRequest(3, Kind.STORE, LOCAL);
+        assertEquals("v1", text(store.message().bytes()), "home 1's other store node is node 3");
+        assertEquals(LocalOperations.Store.SYNC.ordinal(), store.message().count());
+        assertArrayEquals(bytes("v1"), this.store.get(LOCAL), "stored here first");
+        Thread.sleep(100);
+        assertFalse(sync.isDone(), "the holder's sync returns once node 3 has it too");
+        store.reply().complete(Wire.EMPTY);
+        sync.get(5, TimeUnit.SECONDS);
+        assertTrue(missed.isEmpty(), "nobody missed it");
+        // As a store node itself (S3): node 2, acting home of its own objects, sends one here.
+        long on2 = (2L << 24) | 7;
+        byte[] reply = net.ask(2, Kind.STORE, on2, 2, LocalOperations.Store.SYNC.ordinal(), bytes("theirs"))
+                .get(5, TimeUnit.SECONDS);
+        assertEquals(0, reply.length);
+        assertArrayEquals(bytes("theirs"), this.store.get(on2), "stored through the linker, and acknowledged");
+        net.expectNothing();
+    }
+
+    @Test
+    @Covers({S1, S2})
+    void aStoreNodeThatFailsIsRecordedAsMissedBeforeTheStoreReturnsAndHealedSoonAfter() throws Exception {
+        inViewOne();
+        CompletableFuture<byte[]> sync = syncFrom(2, LOCAL, "v1");
+        net.expectRequest(3, Kind.STORE, LOCAL).reply().completeExceptionally(new IllegalStateException("disk full"));
+        sync.get(5, TimeUnit.SECONDS);
+        assertEquals(Set.of(LOCAL), missed.get(3), "recorded in the heal index before the sync returned");
+        assertEquals(1, node.stats().storesMissed.sum());
+        // About a second later node 1 heals node 3, which is still in the view, with what it stores now.
+        ScriptedNodeTest.Script.Sent heal = net.expectRequest(3, Kind.STORE, LOCAL);
+        assertEquals("v1", text(heal.message().bytes()));
+        heal.reply().complete(Wire.EMPTY);
+        awaitHealed(3);
+    }
+
+    @Test
+    @Covers({S1, S4})
+    void aStoreNodeOutOfTheViewIsHealedWhenItIsBack() throws Exception {
+        View one = inViewOne();
+        down.add(3);
+        View two = view(2, 1, 2);
+        node.viewInstalled(one, two);
+        node.nodeDown(3);
+        answerRebuilds();
+        assertEquals(2, node.home(set, ON_3), "the first store node of home 3 in the view (R14), not node 1, the next "
+                + "member after 3");
+        syncFrom(2, LOCAL, "while 3 was out").get(5, TimeUnit.SECONDS);
+        assertEquals(Set.of(LOCAL), missed.get(3), "no STORE to a node out of the view: recorded");
+        net.expectNothing();
+        down.remove(3);
+        node.viewInstalled(two, view(3, 1, 2, 3));
+        ScriptedNodeTest.Script.Sent heal = null;
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
+            if (s.message().kind() == Kind.STORE) {
+                heal = s;
+                break;
+            }
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY); // (a rebuild's CLAIMS)
+            }
+        }
+        assertEquals(3, heal.to());
+        assertEquals("while 3 was out", text(heal.message().bytes()), "the value stored here now");
+        heal.reply().complete(Wire.EMPTY);
+        awaitHealed(3);
+        assertEquals(1, node.stats().storesHealed.sum());
+    }
+
+    @Test
+    @Covers({S5, R16})
+    void aHomeBackIsHealedBeforeItsClaimsAreAnswered() throws Exception {
+        long on2 = (2L << 24) | 7; // home 2's store nodes: 2 and 1
+        View one = inViewOne();
+        down.add(2);
+        View two = view(2, 1, 3);
+        node.viewInstalled(one, two);
+        node.nodeDown(2);
+        answerRebuilds();
+        assertEquals(1, node.home(set, on2), "node 1 acts for home 2, from its replica");
+        syncFrom(3, on2, "made while 2 was out").get(5, TimeUnit.SECONDS);
+        assertEquals(Set.of(on2), missed.get(2));
+        // Node 2 is back: it acts for its objects again, and asks node 1 for its claims.
+        down.remove(2);
+        node.viewInstalled(two, view(3, 1, 2, 3));
+        CompletableFuture<byte[]> claims = net.ask(2, Kind.CLAIMS, 0, 2, 0, null);
+        ScriptedNodeTest.Script.Sent heal = net.expectRequest(2, Kind.STORE, on2);
+        assertEquals("made while 2 was out", text(heal.message().bytes()));
+        Thread.sleep(100);
+        assertFalse(claims.isDone(), "the claims wait until node 2 stored what it missed");
+        heal.reply().complete(Wire.EMPTY);
+        claims.get(5, TimeUnit.SECONDS);
+        awaitHealed(2);
+    }
+
+    @Test
+    @Covers(R22)
+    void aDiskBackedObjectWhoseOwnerDiedWithNoCopyIsReadAgainFromItsStore() throws Exception {
+        storeCopies = 1;
+        store.put(LOCAL, bytes("written back"));
+        net.deliver(2, Kind.GRAB_REQ, LOCAL, 2, 0, null);
+        net.expect(2, Kind.OWNERSHIP, LOCAL); // made at its home (H3)
+        net.deliver(2, Kind.DONE, LOCAL, 2, 0, null);
+        assertEquals(HomeState.OWNED, homeState(LOCAL));
+        down.add(2);
+        node.nodeDown(2);
+        ScriptedNodeTest.Script.Sent claim = net.expectRequest(3, Kind.CLAIM, LOCAL);
+        claim.reply().complete(Wire.EMPTY);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (homeState(LOCAL) == HomeState.RECOVERING && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(HomeState.NO_OWNER, homeState(LOCAL), "not lost: its store has what was written back");
+        assertEquals(0, node.stats().objectsLost.sum());
+        net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
+        assertEquals("written back", copyText(net.expect(3, Kind.COPY, LOCAL)), "read from the store (H3)");
+        assertNull(set.managed.get(LOCAL).lost);
+    }
+
+    private void awaitHealed(int node) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!missed.getOrDefault(node, Set.of()).isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertTrue(missed.getOrDefault(node, Set.of()).isEmpty(), "the miss is forgotten once healed: " + missed);
+    }
+}
