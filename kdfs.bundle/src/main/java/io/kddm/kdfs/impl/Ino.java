@@ -62,6 +62,14 @@ final class Ino {
         return SetIds.of(0, FILE_SETS | Integer.toUnsignedLong(ino));
     }
 
+    static boolean isDirSet(long setId) {
+        return SetIds.node(setId) == 0 && (SetIds.local(setId) & ~0xFFFF_FFFFL) == DIR_SETS;
+    }
+
+    static boolean isFileSet(long setId) {
+        return SetIds.node(setId) == 0 && (SetIds.local(setId) & ~0xFFFF_FFFFL) == FILE_SETS;
+    }
+
     /** The inode a dir or file set belongs to. */
     static int ofSet(long setId) {
         return (int) SetIds.local(setId);

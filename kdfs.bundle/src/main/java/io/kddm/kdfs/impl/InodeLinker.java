@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
 
-import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetContext;
 
 /**
@@ -15,12 +14,11 @@ import io.kddm.api.linker.SetContext;
  * range in the superblock, end of the range asked for: its sync writes that); {@link Ino#STATFS} is the partition's space, computed on first
  * touch; {@link Ino#RENAME_LOCK} is only a lock.
  */
-final class InodeLinker implements IoLinker {
+final class InodeLinker extends StoreLinker {
     static final String ID = "kdfs.inode";
-    private final Mount mount;
 
     InodeLinker(Mount mount) {
-        this.mount = mount;
+        super(mount, set -> set == Ino.INODE_SET);
     }
 
     @Override
@@ -39,12 +37,12 @@ final class InodeLinker implements IoLinker {
                 return mount.partition().map(InodeLinker::statfs).orElse(new byte[0]);
             case Ino.ALLOCATOR: {
                 // next id, end of the range on disk, end of the range asked for (none beyond next yet)
-                Partition p = mount.requirePartition("the inode allocator");
+                Partition p = mount.store(Ino.node(ino), "the inode allocator of node " + Ino.node(ino));
                 int next = Math.max(p.superblock().next(), p.highestLocal() + 1);
                 return ByteBuffer.allocate(12).putInt(next).putInt(next).putInt(next).array();
             }
             default: {
-                Partition p = mount.requirePartition("inode " + Ino.format(ino));
+                Partition p = mount.store(Ino.node(ino), "inode " + Ino.format(ino));
                 byte[] meta = p.readMeta(local);
                 Meta.decode(meta, p.meta(local)); // refuse a damaged .meta here, naming the file
                 return meta;
@@ -74,18 +72,19 @@ final class InodeLinker implements IoLinker {
     }
 
     private void store(long objectId, byte[] value, boolean durable) {
-        int local = Ino.local(Ino.ofObject(objectId));
+        int ino = Ino.ofObject(objectId);
+        int local = Ino.local(ino);
         switch (local) {
             case Ino.RENAME_LOCK, Ino.STATFS -> {
             }
             case Ino.ALLOCATOR -> {
                 // the superblock records the reserved range's end: no id below it is handed out twice
-                Partition p = mount.requirePartition("the inode allocator");
+                Partition p = mount.store(Ino.node(ino), "the inode allocator of node " + Ino.node(ino));
                 Superblock sb = p.superblock();
-                new Superblock(sb.node(), sb.root(), ByteBuffer.wrap(value).getInt(8)).write(p.dir());
+                sb.withNext(ByteBuffer.wrap(value).getInt(8)).write(p.dir());
             }
             default -> {
-                Partition p = mount.requirePartition("inode " + Ino.format(Ino.ofObject(objectId)));
+                Partition p = mount.store(Ino.node(ino), "inode " + Ino.format(ino));
                 if (value.length == 0) {
                     p.deleteEntry(local);
                 } else {
@@ -96,17 +95,26 @@ final class InodeLinker implements IoLinker {
     }
 
     /**
-     * Deletes the entry, at its home only: kDDM also calls this on the node that
-     * held the inode last, whose partition (if any) has an entry of the same local
-     * id that belongs to another inode.
+     * Deletes the entry where this node stores it (its home, or a replica of the
+     * home's partition): kDDM also calls this on the node that held the inode last,
+     * whose partition (if any) has an entry of the same local id that belongs to
+     * another inode.
      */
     @Override
     public void remove(SetContext set, long objectId) {
         int ino = Ino.ofObject(objectId);
         int local = Ino.local(ino);
-        if (Ino.node(ino) == set.localNode() && local != Ino.ALLOCATOR && local != Ino.STATFS
-                && local != Ino.RENAME_LOCK) {
-            mount.requirePartition("inode " + Ino.format(ino)).deleteEntry(local);
+        if (mount.stores(Ino.node(ino)) && local != Ino.ALLOCATOR && local != Ino.STATFS && local != Ino.RENAME_LOCK) {
+            mount.store(Ino.node(ino), "inode " + Ino.format(ino)).deleteEntry(local);
+        }
+    }
+
+    /** The statfs object and the rename lock store nothing: no replica misses them. */
+    @Override
+    public void missed(SetContext set, long objectId, int node) {
+        int local = Ino.local(Ino.ofObject(objectId));
+        if (local != Ino.STATFS && local != Ino.RENAME_LOCK) {
+            super.missed(set, objectId, node);
         }
     }
 }

@@ -76,17 +76,26 @@ public final class KdfsCommands {
 
     @Descriptor("formats DIR as this node's kDFS partition; the root directory is made there if ROOT_NODEID is this node")
     public String mkfs(@Parameter(names = "--force", presentValue = "true", absentValue = "false") boolean force,
+            @Descriptor("nodes storing each partition's entries (1 or 2), the same on every node")
+            @Parameter(names = "--replicas", absentValue = "1") int replicas,
+            @Descriptor("the partition nodes, in order, comma separated (with --replicas 2)")
+            @Parameter(names = "--partitions", absentValue = "") String partitions,
             @Descriptor("folder of the native file system") String dir,
             @Descriptor("id of the node that holds the root directory") int rootNode) {
-        Partition p = Partition.mkfs(Path.of(dir), kddm.localNode(), rootNode, force);
+        Partition p = Partition.mkfs(Path.of(dir), kddm.localNode(), rootNode, Volume.parse(replicas, partitions),
+                force);
         return "formatted " + p.dir() + " for node " + kddm.localNode() + ", root " + Ino.format(Ino.of(rootNode,
-                Ino.ROOT_LOCAL)) + (rootNode == kddm.localNode() ? " (made here)" : " (on node " + rootNode + ")");
+                Ino.ROOT_LOCAL)) + (rootNode == kddm.localNode() ? " (made here)" : " (on node " + rootNode + ")")
+                + (replicas > 1 ? ", " + p.superblock().volume().describe() : "");
     }
 
     @Descriptor("mounts DIR (a partition of this node), or NONE with --root for a diskless node")
     public String mount(@Parameter(names = "--root", absentValue = "") String root,
+            @Descriptor("a diskless node of a file system made with --replicas 2: the same --replicas")
+            @Parameter(names = "--replicas", absentValue = "1") int replicas,
+            @Descriptor("and the same --partitions") @Parameter(names = "--partitions", absentValue = "") String partitions,
             @Descriptor("partition folder, or NONE") String dir) {
-        service.mount(dir, root.isEmpty() ? null : root);
+        service.mount(dir, root.isEmpty() ? null : root, Volume.parse(replicas, partitions));
         return "mounted: " + service.state().describe();
     }
 

@@ -226,7 +226,11 @@ public final class KdfsService {
 
     /** Mounts {@code dir}, or diskless for {@code NONE} with {@code root}. */
     void mount(String dir, String root) {
-        kdfs.mount(dir.equals("NONE") ? null : Path.of(dir), root == null ? null : Ino.parse(root));
+        mount(dir, root, Volume.SINGLE);
+    }
+
+    void mount(String dir, String root, Volume diskless) {
+        kdfs.mount(dir.equals("NONE") ? null : Path.of(dir), root == null ? null : Ino.parse(root), diskless);
     }
 
     int sync() {

@@ -52,6 +52,11 @@ public final class LocalKdfs {
         mount.mount(dir, root);
     }
 
+    /** As {@link #mount(Path, Integer)}; {@code diskless}: the file system's replicas, for a diskless mount. */
+    void mount(Path dir, Integer root, Volume diskless) {
+        mount.mount(dir, root, diskless);
+    }
+
     /** Writes everything back and detaches; fails (staying mounted) if something could not be written back. */
     public void umount() {
         if (!mount.mounted()) {
@@ -95,6 +100,11 @@ public final class LocalKdfs {
     /** Formats {@code dir} as node {@code node}'s partition (the root directory there if it is {@code rootNode}). */
     public static Path mkfs(Path dir, int node, int rootNode, boolean force) {
         return Partition.mkfs(dir, node, rootNode, force).dir();
+    }
+
+    /** As {@link #mkfs(Path, int, int, boolean)}, each partition's entries on {@code replicas} of {@code partitions}. */
+    public static Path mkfs(Path dir, int node, int rootNode, int replicas, List<Integer> partitions, boolean force) {
+        return Partition.mkfs(dir, node, rootNode, new Volume(replicas, partitions), force).dir();
     }
 
     /** The root directory's inode id when the root is on {@code rootNode}. */

@@ -2,7 +2,6 @@ package io.kddm.kdfs.impl;
 
 import java.util.Arrays;
 
-import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetContext;
 
 /**
@@ -14,17 +13,16 @@ import io.kddm.api.linker.SetContext;
  * page size and not forced: the inode's write-back cuts {@code .content} to the
  * file's size and forces it.
  */
-final class PageLinker implements IoLinker {
+final class PageLinker extends StoreLinker {
     static final String DIR = "kdfs.dir";
     static final String FILE = "kdfs.file";
     static final int FILE_PAGE = 64 * 1024;
 
-    private final Mount mount;
     private final String id;
     private final int size;
 
     PageLinker(Mount mount, String id, int size) {
-        this.mount = mount;
+        super(mount, id.equals(DIR) ? Ino::isDirSet : Ino::isFileSet);
         this.id = id;
         this.size = size;
     }
@@ -37,7 +35,7 @@ final class PageLinker implements IoLinker {
     @Override
     public byte[] firstTouch(SetContext set, long objectId) {
         int ino = Ino.ofSet(set.setId());
-        Partition p = mount.requirePartition("inode " + Ino.format(ino) + "'s pages");
+        Partition p = mount.store(Ino.node(ino), "inode " + Ino.format(ino) + "'s pages");
         return trim(p.readContent(Ino.local(ino), Ino.pageIndex(objectId) * size, size));
     }
 
@@ -52,7 +50,7 @@ final class PageLinker implements IoLinker {
     @Override
     public void sync(SetContext set, long objectId, byte[] value) {
         int ino = Ino.ofSet(set.setId());
-        Partition p = mount.requirePartition("inode " + Ino.format(ino) + "'s pages");
+        Partition p = mount.store(Ino.node(ino), "inode " + Ino.format(ino) + "'s pages");
         p.writeContent(Ino.local(ino), Ino.pageIndex(objectId) * size, value, size);
     }
 }

@@ -30,6 +30,8 @@ final class Partition {
     private final int node;
     /** Entries made by a write-back that forced nothing: the next durable one forces their folder. */
     private final java.util.Set<Integer> madeUnforced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The replicas of other partitions kept in this one, by home node. */
+    private final java.util.Map<Integer, Partition> replicas = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Partition(Path dir, int node) {
         this.dir = dir;
@@ -43,6 +45,19 @@ final class Partition {
      * @throws KdfsException EINVAL for a node id outside 1..255, EEXIST if {@code dir} is not empty and not forced
      */
     static Partition mkfs(Path dir, int node, int rootNode, boolean force) {
+        return mkfs(dir, node, rootNode, Volume.SINGLE, force);
+    }
+
+    /**
+     * As {@link #mkfs(Path, int, int, boolean)}, for a file system of {@code volume}'s replicas.
+     *
+     * @throws KdfsException EINVAL also if {@code node} is not one of the volume's partition nodes
+     */
+    static Partition mkfs(Path dir, int node, int rootNode, Volume volume, boolean force) {
+        if (volume.replicas() > 1 && (!volume.partitions().contains(node) || !volume.partitions().contains(rootNode))) {
+            throw new KdfsException(Errno.EINVAL, "nodes " + node + " and " + rootNode + " must be partition nodes "
+                    + "of the file system (--partitions " + volume.partitions() + ")");
+        }
         for (int id : new int[] {node, rootNode}) {
             if (id < 1 || id > 255) {
                 throw new KdfsException(Errno.EINVAL, "node id must be 1..255, not " + id);
@@ -63,7 +78,7 @@ final class Partition {
                 Meta root = Meta.fresh(FileType.DIRECTORY, 0755, 0, 0, Ino.of(node, Ino.ROOT_LOCAL), Instant.now());
                 p.writeMeta(Ino.ROOT_LOCAL, root.encode(), true);
             }
-            new Superblock(node, Ino.of(rootNode, Ino.ROOT_LOCAL), Ino.FIRST_FREE).write(p.dir);
+            new Superblock(node, Ino.of(rootNode, Ino.ROOT_LOCAL), Ino.FIRST_FREE, volume).write(p.dir);
             NativeFiles.force(p.dir);
             return p;
         } catch (IOException e) {
@@ -97,6 +112,29 @@ final class Partition {
 
     Path dir() {
         return dir;
+    }
+
+    /**
+     * The replica of partition {@code home} kept in this one, {@code DIR/nHOME}
+     * (laid out as a partition, its superblock made on first use, for the home's
+     * inode allocator).
+     */
+    Partition replica(int home) {
+        return replicas.computeIfAbsent(home, h -> {
+            Path r = dir.resolve("n" + h);
+            try {
+                if (!Files.exists(r.resolve(Superblock.FILE))) {
+                    Files.createDirectories(r);
+                    Superblock own = superblock();
+                    new Superblock(h, own.root(), Ino.FIRST_FREE, own.volume()).write(r);
+                    NativeFiles.force(r);
+                    NativeFiles.force(dir);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make the replica " + r + ": " + e.getMessage(), e);
+            }
+            return new Partition(r, h);
+        });
     }
 
     int node() {

@@ -17,11 +17,17 @@ import java.util.zip.CRC32;
  * @param root the root directory's inode id
  * @param next where allocation resumes: the end of the last range of local
  *             inode ids reserved (ids below it may have been handed out)
+ * @param volume the replicas of the file system (lines {@code replicas=} and
+ *             {@code partitions=}, absent for one replica)
  */
-record Superblock(int node, int root, int next) {
+record Superblock(int node, int root, int next, Volume volume) {
     static final String FILE = "...";
     static final int VERSION = 1;
     private static final String HEADER = "kdfs superblock";
+
+    Superblock(int node, int root, int next) {
+        this(node, root, next, Volume.SINGLE);
+    }
 
     Superblock {
         if (node < 1 || node > 255) {
@@ -37,7 +43,9 @@ record Superblock(int node, int root, int next) {
 
     String encode() {
         String body = HEADER + "\nversion=" + VERSION + "\nnode=" + node + "\nroot=" + Integer.toUnsignedString(root)
-                + " (" + Ino.node(root) + ":" + Ino.local(root) + ")\nnext=" + next + "\n";
+                + " (" + Ino.node(root) + ":" + Ino.local(root) + ")\nnext=" + next + "\n"
+                + (volume.replicas() == 1 ? "" : "replicas=" + volume.replicas() + "\npartitions="
+                        + volume.partitions().toString().replaceAll("[\\[\\] ]", "") + "\n");
         return body + "crc32=" + String.format("%08x", crc(body)) + "\n";
     }
 
@@ -72,8 +80,10 @@ record Superblock(int node, int root, int next) {
                         + VERSION);
             }
             String root = fields.get("root").split(" ")[0];
+            Volume volume = fields.containsKey("replicas") ? Volume.parse(Integer.parseInt(fields.get("replicas")),
+                    fields.get("partitions")) : Volume.SINGLE;
             return new Superblock(Integer.parseInt(fields.get("node")), Integer.parseUnsignedInt(root),
-                    Integer.parseInt(fields.get("next")));
+                    Integer.parseInt(fields.get("next")), volume);
         } catch (RuntimeException e) {
             if (e instanceof CorruptPartitionException c) {
                 throw c;
@@ -93,6 +103,11 @@ record Superblock(int node, int root, int next) {
         } catch (IOException e) {
             throw new CorruptPartitionException(file, "unreadable: " + e.getMessage());
         }
+    }
+
+    /** This superblock with allocation resuming at {@code next}. */
+    Superblock withNext(int next) {
+        return new Superblock(node, root, next, volume);
     }
 
     void write(Path dir) {

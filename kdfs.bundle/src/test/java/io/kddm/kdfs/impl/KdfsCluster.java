@@ -32,6 +32,11 @@ final class KdfsCluster implements AutoCloseable {
 
     /** As above; without {@code format}, the partitions are mounted as they are (a restart). */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions, boolean format) {
+        this(seed, maxDelay, partitions, format, Volume.SINGLE);
+    }
+
+    /** As above, the partitions formatted (if {@code format}) for {@code volume}'s replicas. */
+    KdfsCluster(long seed, Duration maxDelay, List<Path> partitions, boolean format, Volume volume) {
         network = new SimNetwork(seed, maxDelay);
         int count = partitions.size();
         for (int id = 1; id <= count; id++) {
@@ -40,7 +45,7 @@ final class KdfsCluster implements AutoCloseable {
         for (int id = 1; id <= count; id++) {
             Path dir = partitions.get(id - 1);
             if (dir != null && format) {
-                Partition.mkfs(dir, id, 1, true);
+                Partition.mkfs(dir, id, 1, volume, true);
             }
         }
         for (int id = 1; id <= count; id++) {
@@ -94,6 +99,31 @@ final class KdfsCluster implements AutoCloseable {
             public int defaultOwner(io.kddm.api.linker.SetContext set, long objectId) {
                 return l.defaultOwner(set, objectId);
             }
+
+            @Override
+            public int storeReplicas(io.kddm.api.linker.SetContext set) {
+                return l.storeReplicas(set);
+            }
+
+            @Override
+            public List<Integer> storeNodes(io.kddm.api.linker.SetContext set, int home) {
+                return l.storeNodes(set, home);
+            }
+
+            @Override
+            public void missed(io.kddm.api.linker.SetContext set, long objectId, int node) {
+                l.missed(set, objectId, node);
+            }
+
+            @Override
+            public Map<Long, java.util.Set<Long>> missedBy(int node) {
+                return l.missedBy(node);
+            }
+
+            @Override
+            public void healed(io.kddm.api.linker.SetContext set, long objectId, int node) {
+                l.healed(set, objectId, node);
+            }
         };
     }
 
@@ -111,6 +141,11 @@ final class KdfsCluster implements AutoCloseable {
         List<String> failed = new ArrayList<>();
         kdfs.values().forEach(l -> failed.addAll(l.writeBackAll()));
         return failed;
+    }
+
+    /** Crashes node {@code id}: its messages stop, the others install a view without it. */
+    void crash(int id) {
+        network.crash(id);
     }
 
     Kdfs node(int id) {

@@ -1,0 +1,168 @@
+package io.kddm.kdfs.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kddm.kdfs.Attr;
+import io.kddm.kdfs.Caller;
+import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.Kdfs;
+import io.kddm.kdfs.KdfsException;
+import io.kddm.kdfs.OpenFile;
+
+/**
+ * kDFS made with {@code --replicas 2} on three in-process nodes (partitions 1,
+ * 2, 3: node S's entries also on the next one): every store reaches both
+ * replicas, and a crashed node's files stay readable and writable from the
+ * others, its objects acted for by the next store node from its replica.
+ */
+class ReplicaTest {
+    private static final Caller ROOT = Caller.ROOT;
+    private static final Volume TWO = new Volume(2, List.of(1, 2, 3));
+    @TempDir
+    Path tmp;
+    private KdfsCluster cluster;
+
+    @AfterEach
+    void close() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private KdfsCluster cluster() {
+        cluster = new KdfsCluster(5, Duration.ofMillis(1), List.of(tmp.resolve("p1"), tmp.resolve("p2"),
+                tmp.resolve("p3")), true, TWO);
+        return cluster;
+    }
+
+    @Test
+    void theVolumeGroupsEachPartitionWithTheNextOne() {
+        assertEquals(List.of(3, 1), TWO.group(3));
+        assertEquals(List.of(2, 3), TWO.group(2));
+        assertEquals(List.of(5), TWO.group(5), "not a partition node: alone");
+        assertEquals(List.of(3), TWO.replicated(1), "node 1 keeps node 3's entries");
+        assertEquals(Errno.EINVAL, assertThrows(KdfsException.class, () -> new Volume(3, List.of(1, 2, 3))).errno());
+        assertEquals(Errno.EINVAL, assertThrows(KdfsException.class, () -> new Volume(2, List.of(1))).errno());
+        assertEquals(Errno.EINVAL, assertThrows(KdfsException.class, () -> Volume.parse(2, "1,x")).errno());
+        assertEquals(Errno.EINVAL, assertThrows(KdfsException.class,
+                () -> Partition.mkfs(tmp.resolve("p9"), 9, 1, TWO, false)).errno(), "node 9 is no partition node");
+    }
+
+    @Test
+    void theSuperblockKeepsTheReplicas() throws IOException {
+        Partition p = Partition.mkfs(tmp.resolve("p2"), 2, 1, TWO, false);
+        assertEquals(TWO, p.superblock().volume());
+        assertTrue(Files.readString(p.dir().resolve(Superblock.FILE)).contains("replicas=2\npartitions=1,2,3\n"));
+        assertEquals(Volume.SINGLE, Partition.mkfs(tmp.resolve("p1"), 1, 1, false).superblock().volume());
+    }
+
+    @Test
+    void aCrashedNodesFilesStayReadableAndWritableFromTheOthers() throws Exception {
+        KdfsCluster c = cluster();
+        Kdfs three = c.node(3);
+        Attr t = three.mkdir(ROOT, three.root(), "t", 0755);
+        assertEquals(3, t.node(), "the tree is stored on node 3 (and replicated on node 1)");
+        for (int i = 0; i < 5; i++) {
+            write(three, t.ino(), "f" + i, "from 3, file " + i);
+        }
+        for (int i = 0; i < 3; i++) {
+            write(c.node(2), t.ino(), "g" + i, "from 2, file " + i); // its inodes on node 2, names in 3's pages
+        }
+        assertTrue(c.syncAll().isEmpty());
+        assertSameEntries(tmp.resolve("p3"), tmp.resolve("p1/n3"));
+        assertSameEntries(tmp.resolve("p2"), tmp.resolve("p3/n2"));
+        assertSameEntries(tmp.resolve("p1"), tmp.resolve("p2/n1"));
+
+        c.crash(3);
+        for (int id = 1; id <= 2; id++) {
+            Kdfs fs = c.node(id);
+            for (int i = 0; i < 5; i++) {
+                assertEquals("from 3, file " + i, read(fs, "/t/f" + i), "node " + id + " reads node 3's file");
+            }
+            for (int i = 0; i < 3; i++) {
+                assertEquals("from 2, file " + i, read(fs, "/t/g" + i));
+            }
+        }
+        Attr dir = c.node(2).resolve(ROOT, "/t");
+        for (int i = 0; i < 4; i++) {
+            write(c.node(2), dir.ino(), "h" + i, "written while 3 was down, " + i); // into node 3's directory
+        }
+        Attr f0 = c.node(1).resolve(ROOT, "/t/f0"); // node 3's own file, acted for by node 1
+        try (OpenFile o = c.node(1).open(ROOT, f0.ino(), OpenFile.WRITE | OpenFile.TRUNCATE)) {
+            o.write(0, "rewritten by 1".getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(c.syncAll().isEmpty(), "everything written back with node 3 down");
+        for (int id = 1; id <= 2; id++) {
+            Kdfs fs = c.node(id);
+            assertEquals("rewritten by 1", read(fs, "/t/f0"));
+            for (int i = 0; i < 4; i++) {
+                assertEquals("written while 3 was down, " + i, read(fs, "/t/h" + i));
+            }
+            List<String> names = new ArrayList<>();
+            fs.readdir(ROOT, dir.ino(), 0, 100).forEach(e -> names.add(e.name()));
+            assertEquals(14, names.size(), ". and .. and 12 files: " + names);
+        }
+        // What node 3 missed is in the heal indexes: node 1's (acting for 3) and node 2's (3 is its replica).
+        Map<Integer, Integer> one = new HealIndex(tmp.resolve("p1")).counts();
+        Map<Integer, Integer> two = new HealIndex(tmp.resolve("p2")).counts();
+        assertTrue(one.getOrDefault(3, 0) > 0, "node 1 recorded what node 3 missed: " + one);
+        assertTrue(two.getOrDefault(3, 0) > 0, "node 2 recorded what node 3 missed: " + two);
+    }
+
+    private static void write(Kdfs fs, int dir, String name, String text) {
+        Attr f = fs.create(ROOT, dir, name, 0644);
+        try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.WRITE | OpenFile.TRUNCATE)) {
+            o.write(0, text.getBytes(StandardCharsets.UTF_8));
+            o.fsync();
+        }
+    }
+
+    private static String read(Kdfs fs, String path) {
+        Attr f = fs.resolve(ROOT, path);
+        try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.READ)) {
+            return new String(o.read(0, 1000), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Every entry's {@code .meta} and {@code .content} of partition {@code a} is byte for byte in {@code b}. */
+    static void assertSameEntries(Path a, Path b) throws IOException {
+        Map<String, byte[]> left = entries(a);
+        Map<String, byte[]> right = entries(b);
+        assertEquals(left.keySet(), right.keySet(), a + " and its replica " + b + " hold the same entries");
+        for (Map.Entry<String, byte[]> e : left.entrySet()) {
+            assertArrayEquals(e.getValue(), right.get(e.getKey()), e.getKey() + " differs in " + b);
+        }
+    }
+
+    static Map<String, byte[]> entries(Path partition) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(partition, 3)) {
+            for (Path p : all.toList()) {
+                String rel = partition.relativize(p).toString();
+                String name = p.getFileName().toString();
+                if (rel.matches("\\d+-\\d+/\\d+/\\.(meta|content)") && !name.startsWith(".tmp")) {
+                    out.put(rel, Files.readAllBytes(p));
+                }
+            }
+        }
+        return out;
+    }
+}
