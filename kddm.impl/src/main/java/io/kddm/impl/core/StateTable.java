@@ -301,6 +301,12 @@ enum StateTable {
             "what the asker missed of the set is stored there first (STORE, as S4), then the claims are answered: "
                     + "the asker serves none of those objects before every member answered, so no healed value "
                     + "overtakes a newer store", "unchanged", "HomeRebuild#onClaims"),
+    S6("store", "any (a node that joined, or joined again)", "a view that has this node, the first since it was "
+            + "out", "MISSED to every member: the sets in which it missed stores; each is opened here, so that the "
+            + "ranges this node acts for in them are rebuilt, and healed first (S5)", "unchanged",
+            "StoreReplicas#joined"),
+    S7("store", "any (a member)", "MISSED", "replies the ids of the sets in which the asker missed stores made here "
+            + "(the IO linkers' heal indexes)", "unchanged", "StoreReplicas#onMissed"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

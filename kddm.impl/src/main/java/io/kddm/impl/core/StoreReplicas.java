@@ -35,7 +35,9 @@ import io.kddm.impl.core.Wire.Message;
  * back), before the others answer its CLAIMS, its range being gated until
  * every member answered. So no healed value can overtake a newer store. Up to
  * two store nodes per home (the healer is then always the acting home or the
- * one it waits for). Rows S1-S5.
+ * one it waits for). A node that joins asks every member in which sets it
+ * missed stores, and opens them, so that no range it acts for is served before
+ * its claims, and heal, are in. Rows S1-S7.
  */
 final class StoreReplicas {
     private static final Logger LOG = LoggerFactory.getLogger(StoreReplicas.class);
@@ -155,6 +157,55 @@ final class StoreReplicas {
                 node.workers.execute(() -> healAsHome(m));
             }
         }
+    }
+
+    /**
+     * This node joined (back): every member is asked in which sets it missed
+     * stores, and those sets are opened here, so that the ranges this node acts
+     * for in them are rebuilt, and healed before they serve (S5). Row S6.
+     */
+    void joined() {
+        for (int m : node.replication.members()) {
+            if (m == node.self) {
+                continue;
+            }
+            node.transport.request(m, Kind.MISSED.type(), node.outbox.request(0, 0, node.self, 0, null),
+                    node.operationTimeout()).whenComplete((bytes, failure) -> {
+                        if (failure != null) {
+                            LOG.warn("node {} cannot say what this node missed: {}", m, failure.toString());
+                            return;
+                        }
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                        List<Long> sets = new ArrayList<>();
+                        while (b.remaining() >= 8) {
+                            sets.add(b.getLong());
+                        }
+                        if (!sets.isEmpty()) {
+                            LOG.info("node {} holds stores this node missed in {} sets: they are opened here", m,
+                                    sets.size());
+                        }
+                        node.workers.execute(() -> sets.forEach(node::known));
+                    });
+        }
+    }
+
+    /** MISSED from a node that joined: the sets of whose objects it missed a store made here. Row S7. */
+    void onMissed(Inbound in) {
+        int asker = in.sender();
+        node.workers.execute(() -> {
+            java.util.TreeSet<Long> sets = new java.util.TreeSet<>();
+            try {
+                for (IoLinker linker : node.linkers.ioLinkers().values()) {
+                    sets.addAll(linker.missedBy(asker).keySet());
+                }
+            } catch (RuntimeException ex) {
+                in.fail(ex.toString());
+                return;
+            }
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 * sets.size());
+            sets.forEach(out::putLong);
+            in.reply(out.array());
+        });
     }
 
     private void healAsHome(int to) {

@@ -66,6 +66,9 @@ final class ViewChanges {
         if (node.isMember()) {
             node.stores.viewInstalled(); // S4: a store node back is healed of what it missed
         }
+        if (node.isMember() && (!wasMember || previous.epoch() == 0 || !previous.members().containsKey(node.self))) {
+            node.stores.joined(); // S6: the sets whose stores this node missed are opened, so healed (S5)
+        }
     }
 
     private void serveAll() {

@@ -99,7 +99,12 @@ final class Wire {
          * a request, acting home to the other store nodes of a replicated store: store these
          * {@code bytes} (the object) as {@code count} says (SYNC's kinds); replied once stored.
          */
-        STORE;
+        STORE,
+        /**
+         * a request, a node that joined to a member: in which sets did I miss stores you made?
+         * Replied with their ids, 8 bytes each.
+         */
+        MISSED;
 
         private static final Kind[] ALL = values();
 

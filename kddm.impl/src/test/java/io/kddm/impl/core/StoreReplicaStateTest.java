@@ -136,6 +136,28 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
     }
 
     @Test
+    @Covers({S6, S7})
+    void aNodeThatJoinsAsksWhereItMissedStoresAndSaysWhereOthersDid() throws Exception {
+        node.viewInstalled(View.NONE, view(1, 1, 2, 3));
+        java.util.Set<Integer> asked = new java.util.TreeSet<>();
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(500, TimeUnit.MILLISECONDS)) != null;) {
+            if (s.message().kind() == Kind.MISSED) {
+                asked.add(s.to());
+                s.reply().complete(java.nio.ByteBuffer.allocate(8).putLong(SET).array());
+            } else if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY);
+            }
+        }
+        assertEquals(Set.of(2, 3), asked, "every other member is asked");
+        missed.put(2, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        missed.get(2).add(LOCAL);
+        byte[] sets = net.ask(2, Kind.MISSED, 0, 2, 0, null).get(5, TimeUnit.SECONDS);
+        assertEquals(SET, java.nio.ByteBuffer.wrap(sets).getLong(), "node 2 missed a store of set SET here");
+        assertEquals(8, sets.length);
+        assertEquals(0, net.ask(3, Kind.MISSED, 0, 3, 0, null).get(5, TimeUnit.SECONDS).length, "node 3 missed none");
+    }
+
+    @Test
     @Covers(R22)
     void aDiskBackedObjectWhoseOwnerDiedWithNoCopyIsReadAgainFromItsStore() throws Exception {
         storeCopies = 1;
