@@ -56,6 +56,13 @@ public final class KdfsService {
                 required = false)
         String root() default "";
 
+        @AttributeDefinition(description = "A diskless node (NONE) of a file system made with --replicas 2: the same "
+                + "replica count (a partition's superblock says it otherwise)")
+        int replicas() default 1;
+
+        @AttributeDefinition(description = "And the same partition nodes, in order, comma separated", required = false)
+        String partitions() default "";
+
         @AttributeDefinition(description = "Seconds between write-backs (unforced) of what this node changed "
                 + "(0: only on close, fsync, kdfs:sync and unmount)")
         int sync_interval_s() default 5;
@@ -102,7 +109,8 @@ public final class KdfsService {
             return;
         }
         try {
-            mount(config.partition().trim(), config.root().isBlank() ? null : config.root().trim());
+            mount(config.partition().trim(), config.root().isBlank() ? null : config.root().trim(),
+                    Volume.parse(config.replicas(), config.partitions()));
             LOG.info("kDFS mounted {}: {}", when, kdfs.state().describe());
         } catch (RuntimeException e) {
             LOG.error("kDFS not mounted {}: {}", when, e.getMessage());
@@ -166,6 +174,16 @@ public final class KdfsService {
             @Override
             public String root() {
                 return c.root();
+            }
+
+            @Override
+            public int replicas() {
+                return c.replicas();
+            }
+
+            @Override
+            public String partitions() {
+                return c.partitions();
             }
 
             @Override
