@@ -23,11 +23,12 @@ import org.junit.jupiter.api.Test;
  * kDFS made with {@code --replicas 2} between JVMs over real TCP (issue 14's
  * kDFS must-show): partitions on nodes 1, 2 and 3 (node S's entries also on the
  * next one: node 3's on node 1); node 3 makes a tree, a diskless node writes
- * into it, and node 3 is killed (kill -9) mid-writes: every write returns, and
- * a second diskless node reads every file whole, from node 1's replica. Node 3
- * restarted is healed from the others' heal indexes (it serves again, the same
- * bytes), and once everything is stopped every replica is byte for byte its
- * partition, and no heal index holds anything.
+ * into it (through kdfs:write, or its FUSE mount), and node 3 is killed (kill
+ * -9) or paused past the failure bound mid-writes: every write returns, and a
+ * second diskless node reads every file whole, from node 1's replica. Node 3
+ * back (restarted, or resumed and joined again) is healed from the others' heal
+ * indexes and serves the same bytes, and once everything is stopped every
+ * replica is byte for byte its partition, and no heal index holds anything.
  */
 class KdfsReplicaIT {
     private static final Duration LIMIT = Duration.ofSeconds(120);
@@ -36,11 +37,18 @@ class KdfsReplicaIT {
     private static final Pattern LOST = Pattern.compile("was lost|no survivor holds");
 
     private LocalCluster cluster;
+    private Writer writer;
 
     @AfterEach
-    void stop() throws InterruptedException {
-        if (cluster != null) {
-            cluster.close();
+    void stop() throws Exception {
+        try {
+            if (writer != null) {
+                writer.close(); // (a FUSE mount is unmounted even if its node was killed)
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
         }
     }
 
@@ -57,9 +65,40 @@ class KdfsReplicaIT {
         return cluster.start(id, "--exec", script, "--wait", "30");
     }
 
+    /** How node 3 fails, mid-writes, and comes back. */
+    private enum Fault {
+        /** kill -9, then a restart on the same partition. */
+        KILL,
+        /** SIGSTOP for 5 s (longer than the failure bound), then SIGCONT: taken out, it joins again by itself. */
+        PAUSE
+    }
+
     @Test
     void aPartitionNodeKilledWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
-        cluster = new LocalCluster("kdfs-replicas", 5);
+        scenario("kdfs-replicas-kill", Fault.KILL, false);
+    }
+
+    @Test
+    void aPartitionNodePausedWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
+        scenario("kdfs-replicas-pause", Fault.PAUSE, false);
+    }
+
+    /** The writer writes through its FUSE mount (a shell loop, each file closed), node 3 killed meanwhile. */
+    @Test
+    void filesWrittenThroughTheFuseMountIntoAKilledNodesTreeAreAllThere() throws Exception {
+        assertEquals("0", NodeProcess.bashOk("id -u", LIMIT).strip(), "FUSE tests mount as root (allow_other)");
+        scenario("kdfs-replicas-fuse", Fault.KILL, true);
+    }
+
+    /**
+     * Partitions on nodes 1-3 (replicas 2, the root on node 1); node 3 makes
+     * /t and ten files; node 4 (diskless) writes 60 files into /t and rewrites
+     * one of node 3's, node 3 failing after its 11th; node 5 (diskless) reads
+     * everything while node 3 is out, and again once it is back; then every
+     * replica is compared with its partition.
+     */
+    private void scenario(String name, Fault fault, boolean fuse) throws Exception {
+        cluster = new LocalCluster(name, 5);
         for (int id = 1; id <= 3; id++) {
             NodeProcess.Result mkfs = NodeProcess.run(List.of(NodeProcess.ROOT.resolve("kddm").toString(), "mkfs.kdfs",
                     partition(id).toString(), "1", "--node", String.valueOf(id), "--replicas", "2", "--partitions",
@@ -82,31 +121,40 @@ class KdfsReplicaIT {
         three.awaitOutput("TREE-READY", LIMIT);
         assertTrue(three.output().contains("is stored on node 3"), "the tree is on node 3:\n" + three.output());
 
-        StringBuilder writes = new StringBuilder("kddm:nodes --await 4\nkdfs:await --timeout 60 /t/a" + (TREE - 1)
-                + "\n");
-        for (int i = 0; i < WRITES; i++) {
-            writes.append("kdfs:write /t/b").append(i).append(" written-").append(i).append('\n');
+        writer = fuse ? new FuseWriter() : new ShellWriter();
+        writer.start();
+        writer.awaitFile(10);
+        long failed = System.nanoTime();
+        if (fault == Fault.KILL) {
+            three.kill();
+        } else {
+            three.pause();
         }
-        writes.append("kdfs:write /t/a0 rewritten-while-3-was-down\necho WRITES-DONE\n");
-        NodeProcess writer = exec(4, writes.toString());
-        writer.awaitOutput("wrote \\d+ bytes to /t/b10", LIMIT);
-        three.kill();
-        long killed = System.nanoTime();
-        String wrote = awaitSuccess(writer);
-        long writesMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
-        assertTrue(wrote.contains("WRITES-DONE"), wrote);
+        writer.awaitDone();
+        long writesMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failed);
+        if (fault == Fault.PAUSE) {
+            long paused = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failed);
+            Thread.sleep(Math.max(0, 5000 - paused));
+        }
 
         String read = awaitSuccess(exec(5, readAll("kddm:nodes --await 3\n")));
-        checkRead(read, "node 3 down, node 1 acting for it from its replica");
+        checkRead(read, "node 3 out, node 1 acting for it from its replica");
 
-        NodeProcess back = cluster.start(3, "--headless"); // the same partition, a new incarnation
+        NodeProcess back;
+        if (fault == Fault.KILL) {
+            back = cluster.start(3, "--headless"); // the same partition, a new incarnation
+        } else {
+            three.resume();
+            three.awaitLog("node 3 was taken out of the cluster", LIMIT);
+            back = three;
+        }
         String again = awaitSuccess(exec(5, readAll("kddm:nodes --await 4\n")));
         checkRead(again, "node 3 back, healed");
         for (NodeProcess n : List.of(one, two, back)) {
             assertFalse(LOST.matcher(n.logText()).find(), "node " + n.id + " lost an object:\n" + n.logText());
         }
-        String heals = back.logText() + one.logText() + two.logText();
-        long healedLines = Pattern.compile("healed node 3").matcher(heals).results().count();
+        long healedLines = Pattern.compile("healed node 3").matcher(back.logText() + one.logText() + two.logText())
+                .results().count();
         for (NodeProcess n : List.of(one, two, back)) {
             n.kill(); // everything written was written back by the nodes that wrote it, which left in order
         }
@@ -117,10 +165,108 @@ class KdfsReplicaIT {
         for (int id = 1; id <= 3; id++) {
             assertEquals(List.of(), healRecords(partition(id)), "node " + id + "'s heal index is empty");
         }
-        System.out.println("kDFS --replicas 2: node 3 killed after the writer's 11th file; the writer's " + WRITES
-                + " files and a rewrite returned within " + writesMs + " ms of the kill; every file read whole from "
-                + "node 1's replica, then from node 3 back; " + healedLines + " heal passes logged; the three "
-                + "replicas byte for byte their partitions");
+        System.out.println("kDFS --replicas 2, node 3 " + (fault == Fault.KILL ? "killed (kill -9)" : "paused 5 s")
+                + " after the writer's 11th file" + (fuse ? " (written through FUSE)" : "") + ": the writer's "
+                + WRITES + " files and a rewrite returned within " + writesMs + " ms; every file read whole from "
+                + "node 1's replica, then from node 3 back; " + healedLines + " heal passes logged; the three replicas "
+                + "byte for byte their partitions");
+    }
+
+    /** Node 4 writing 60 files into /t, and rewriting /t/a0, all closed. */
+    private interface Writer extends AutoCloseable {
+        void start() throws Exception;
+
+        /** Until file /t/b{@code n} was written (and closed). */
+        void awaitFile(int n) throws Exception;
+
+        /** Until every write returned, each without an error. */
+        void awaitDone() throws Exception;
+
+        @Override
+        default void close() throws Exception {
+        }
+    }
+
+    /** Through {@code kdfs:write} in an {@code --exec} script, which stops at the first error. */
+    private final class ShellWriter implements Writer {
+        private NodeProcess node;
+
+        @Override
+        public void start() throws Exception {
+            StringBuilder writes = new StringBuilder("kddm:nodes --await 4\nkdfs:await --timeout 60 /t/a" + (TREE - 1)
+                    + "\n");
+            for (int i = 0; i < WRITES; i++) {
+                writes.append("kdfs:write /t/b").append(i).append(" written-").append(i).append('\n');
+            }
+            writes.append("kdfs:write /t/a0 rewritten-while-3-was-down\necho WRITES-DONE\n");
+            node = exec(4, writes.toString());
+        }
+
+        @Override
+        public void awaitFile(int n) throws Exception {
+            node.awaitOutput("wrote \\d+ bytes to /t/b" + n + "\n", LIMIT);
+        }
+
+        @Override
+        public void awaitDone() throws Exception {
+            assertTrue(awaitSuccess(node).contains("WRITES-DONE"), node.output());
+        }
+    }
+
+    /** Through node 4's FUSE mount: a bash loop of {@code printf > file}, each file closed, stopping at an error. */
+    private final class FuseWriter implements Writer {
+        private Path mnt;
+        private NodeProcess node;
+        private Process loop;
+        private Path log;
+
+        @Override
+        public void start() throws Exception {
+            mnt = Files.createDirectories(cluster.base.resolve("mnt-4"));
+            node = cluster.start(4, "--headless", "--mount", mnt.toString());
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (!Files.exists(mnt.resolve("t/a" + (TREE - 1)))) {
+                assertTrue(System.nanoTime() < deadline, "node 4's mount shows /t within " + LIMIT);
+                Thread.sleep(100);
+            }
+            log = cluster.base.resolve("fuse-writer.log");
+            String script = "set -e; for i in $(seq 0 " + (WRITES - 1) + "); do printf 'written-%d' $i > " + mnt
+                    + "/t/b$i; echo \"wrote $i\"; done; printf rewritten-while-3-was-down > " + mnt
+                    + "/t/a0; echo WRITES-DONE";
+            loop = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start();
+        }
+
+        @Override
+        public void awaitFile(int n) throws Exception {
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (!(Files.exists(log) && Files.readString(log).contains("wrote " + n + "\n"))) {
+                assertTrue(loop.isAlive() || Files.readString(log).contains("wrote " + n + "\n"),
+                        "the writer stopped: " + Files.readString(log));
+                assertTrue(System.nanoTime() < deadline, "the writer wrote file " + n + " within " + LIMIT);
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void awaitDone() throws Exception {
+            assertTrue(loop.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS), "the writer finished within " + LIMIT);
+            String out = Files.readString(log);
+            assertEquals(0, loop.exitValue(), "every write through FUSE succeeded:\n" + out);
+            assertTrue(out.contains("WRITES-DONE"), out);
+            assertEquals(0, node.terminate(LIMIT), "node 4 left in order, its writes written back:\n" + node.output());
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (loop != null) {
+                loop.destroyForcibly();
+            }
+            if (mnt != null && Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .anyMatch(l -> l.split(" ")[4].equals(mnt.toString()))) {
+                NodeProcess.bash("fusermount -u -z " + mnt, LIMIT);
+            }
+        }
     }
 
     private static String readAll(String start) {

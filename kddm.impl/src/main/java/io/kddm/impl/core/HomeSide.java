@@ -34,6 +34,7 @@ final class HomeSide {
             in.fail("set " + SetIds.format(m.setId()) + " is unknown on node " + node.self);
             return;
         }
+        long since = node.excludedAt; // S8: a store asked of this incarnation only
         node.workers.execute(() -> {
             try {
                 LocalOperations.Store store = LocalOperations.Store.of(m.count());
@@ -41,7 +42,7 @@ final class HomeSide {
                     in.fail("SYNC of object " + m.objectId() + " asks an unknown store kind " + m.count());
                     return;
                 }
-                node.stores.store(s, m.objectId(), store, m.bytes()); // S1: and on its other store nodes
+                node.stores.store(s, m.objectId(), store, m.bytes(), since); // S1: and on its other store nodes
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());

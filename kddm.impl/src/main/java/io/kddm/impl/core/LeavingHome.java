@@ -111,6 +111,7 @@ final class LeavingHome {
      * here. False if the object is not here, owned and idle.
      */
     private boolean storeOwn(SetState s, ManagerEntry me) {
+        long since = node.excludedAt;
         ObjectEntry e = s.objects.get(me.objectId);
         byte[] value;
         synchronized (me) {
@@ -124,7 +125,7 @@ final class LeavingHome {
                 value = e.value;
             }
         }
-        node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, value);
+        node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, value, since);
         synchronized (me) {
             synchronized (e) {
                 if (me.owner == node.self && e.value == value) {
@@ -145,10 +146,11 @@ final class LeavingHome {
         if (!node.linkers.hasLease() && storeOwn(s, me)) {
             return;
         }
+        long since = node.excludedAt;
         Handle h = node.local.acquireWhileLeaving(s, me.objectId, true, Math.max(1, deadline - System.nanoTime()), false);
         ObjectEntry e = h.entry;
         try {
-            node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, h.current());
+            node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, h.current(), since);
         } finally {
             h.close();
         }

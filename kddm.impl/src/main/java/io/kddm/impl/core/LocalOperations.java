@@ -229,6 +229,7 @@ final class LocalOperations {
 
     /** Removes the object cluster-wide, holding it grabbed. Row L3. */
     void remove(SetState s, long objectId) {
+        long since = node.excludedAt;
         Handle h = acquire(s, objectId, true, node.operationTimeout().toNanos(), false);
         ObjectEntry e = h.entry;
         int home = node.home(s, objectId);
@@ -238,7 +239,7 @@ final class LocalOperations {
                 if (home != node.self) {
                     atHome(s, objectId, null, Store.REMOVE, "removal");
                 } else {
-                    node.stores.store(s, objectId, Store.REMOVE, null); // (and on its other store nodes)
+                    node.stores.store(s, objectId, Store.REMOVE, null, since); // (and on its other store nodes)
                 }
             } catch (RuntimeException ex) {
                 h.close();
@@ -269,9 +270,10 @@ final class LocalOperations {
      * store is at the object's home, so the bytes go there. Row L4.
      */
     void sync(SetState s, long objectId, boolean durable) {
+        long since = node.excludedAt; // S8: a value held by an incarnation taken out since is not stored
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
             if (node.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
-                node.stores.store(s, objectId, Store.of(durable), h.current());
+                node.stores.store(s, objectId, Store.of(durable), h.current(), since);
             } else {
                 atHome(s, objectId, h.current(), Store.of(durable), "sync");
             }
@@ -302,11 +304,47 @@ final class LocalOperations {
         }
     }
 
-    /** Asks the object's home to store {@code value} (or delete it) and waits until it has. */
+    /**
+     * Asks the object's home to store {@code value} (or delete it) and waits until
+     * it has. When the acting home moves meanwhile (it left the view: paused,
+     * crashed), the store is asked of the new one, at once: the old one's answer
+     * may never come, and it will not store it any more (S8). Rows L4, S9.
+     */
     private void atHome(SetState s, long objectId, byte[] value, Store store, String what) {
-        int home = node.home(s, objectId);
-        node.outbox.call(home, Kind.SYNC, node.outbox.request(s.id, objectId, node.self, store.ordinal(), value), "the "
-                + what + " at its home", objectId);
+        long deadline = System.nanoTime() + node.operationTimeout().toNanos();
+        long since = node.excludedAt;
+        while (true) {
+            int home = node.home(s, objectId);
+            if (home == node.self) {
+                node.stores.store(s, objectId, store, value, since); // this node acts for it now
+                return;
+            }
+            java.util.concurrent.CompletableFuture<byte[]> reply = node.transport.request(home, Kind.SYNC.type(),
+                    node.outbox.request(s.id, objectId, node.self, store.ordinal(), value), node.operationTimeout());
+            while (true) {
+                try {
+                    reply.get(Math.max(1, Math.min(50_000_000L, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (java.util.concurrent.TimeoutException wait) {
+                    if (node.home(s, objectId) != home) {
+                        break; // asked anew of the new acting home
+                    }
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new KddmException("the " + what + " of object " + objectId + " at its home, node " + home
+                                + ", got no reply within " + node.operationTimeout().toMillis() + " ms");
+                    }
+                } catch (java.util.concurrent.ExecutionException failed) {
+                    if (node.home(s, objectId) != home && System.nanoTime() - deadline < 0) {
+                        break; // refused by a home that no longer acts for it (S8): asked of the new one
+                    }
+                    throw new KddmException("the " + what + " of object " + objectId + " at node " + home
+                            + " failed: " + failed.getCause().getMessage(), failed.getCause());
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw new KddmException("interrupted during the " + what + " of object " + objectId);
+                }
+            }
+        }
     }
 
     /**

@@ -307,6 +307,14 @@ enum StateTable {
             "StoreReplicas#joined"),
     S7("store", "any (a member)", "MISSED", "replies the ids of the sets in which the asker missed stores made here "
             + "(the IO linkers' heal indexes)", "unchanged", "StoreReplicas#onMissed"),
+    S8("store", "any", "a store asked of an incarnation taken out since, or of a home the view moved since; a STORE "
+            + "from a node that does not act for the object in the view installed here (a heal: nor does this node)",
+            "refused (the store fails, and its asker asks the acting home): its value may be older than what the next "
+                    + "acting home stored meanwhile", "unchanged", "StoreReplicas#onStore"),
+    S9("store", "any (a holder)", "its SYNC to the acting home unanswered or refused, and the view moves the "
+            + "object's acting home (its home paused, crashed or left)", "the SYNC is sent again to the new acting home "
+            + "at once (or stored here, if this node acts for it now): the old one's answer may never come, and it will "
+            + "not store it any more (S8)", "unchanged", "LocalOperations#atHome"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -43,6 +43,8 @@ final class StoreReplicas {
     private static final Logger LOG = LoggerFactory.getLogger(StoreReplicas.class);
     /** Most store nodes per home: with three, a healer could be neither the acting home nor awaited by it. */
     static final int MAX = 2;
+    /** In a STORE's count, with the store kind: a heal (S4, S5), not a store of the acting home (S1). */
+    static final int HEAL = 0x100;
 
     private final Coherence node;
     /** One store or heal of an object at a time, here: striped by set and object. */
@@ -84,11 +86,16 @@ final class StoreReplicas {
     /**
      * At the acting home: stores the object (or deletes it) here, then on the
      * other store nodes of its home; returns once each in the view has, or was
-     * recorded as having missed it. Rows S1, S2.
+     * recorded as having missed it. {@code since}: {@link Coherence#excludedAt}
+     * when the store was asked (a SYNC admitted, a handle taken): a store asked
+     * of an incarnation that was taken out since, or of a home the view moved
+     * since, is refused (its value may be older than what the next acting home
+     * stored meanwhile). Rows S1, S2, S8.
      *
-     * @throws KddmException if the store here, or a record of a miss, failed: nothing was acknowledged
+     * @throws KddmException if the store here, or a record of a miss, failed, or
+     *                       this node no longer acts for the object: nothing was acknowledged
      */
-    void store(SetState s, long objectId, Store kind, byte[] value) {
+    void store(SetState s, long objectId, Store kind, byte[] value, long since) {
         IoLinker linker = node.calls.awaitLinker(s);
         List<Integer> group = group(s, node.calls.home(s, objectId));
         if (group.size() == 1) {
@@ -96,6 +103,11 @@ final class StoreReplicas {
             return;
         }
         synchronized (stripe(s.id, objectId)) {
+            if (node.excludedAt != since || node.home(s, objectId) != node.self) {
+                throw new KddmException("node " + node.self + " no longer acts as home of object " + objectId
+                        + " of set " + SetIds.format(s.id) + " (it was taken out of the cluster, or the view moved its "
+                        + "home): not stored here, ask its acting home");
+            }
             kind.apply(linker, s.context, objectId, value); // here first: a failure here acknowledges nothing
             Map<Integer, CompletableFuture<byte[]>> sent = new LinkedHashMap<>();
             List<Integer> missed = new ArrayList<>();
@@ -110,14 +122,14 @@ final class StoreReplicas {
                     missed.add(n);
                 }
             }
+            long deadline = System.nanoTime() + node.operationTimeout().toNanos();
             for (Map.Entry<Integer, CompletableFuture<byte[]>> f : sent.entrySet()) {
-                try {
-                    f.getValue().get(node.operationTimeout().toNanos(), TimeUnit.NANOSECONDS);
-                } catch (Exception failed) {
+                String failure = await(f.getKey(), f.getValue(), deadline);
+                if (failure != null) {
                     LOG.warn("store node {} did not store object {} of set {}: {}: recorded for its heal", f.getKey(),
-                            objectId, SetIds.format(s.id), failed.toString());
+                            objectId, SetIds.format(s.id), failure);
                     missed.add(f.getKey());
-                    int n = f.getKey(); // it is in the view: healed soon, not only at its return
+                    int n = f.getKey(); // healed soon if it is in the view, else when it is back
                     node.later(() -> node.workers.execute(() -> healAsHome(n)), 1000);
                 }
             }
@@ -128,13 +140,51 @@ final class StoreReplicas {
         }
     }
 
-    /** STORE from an acting home: this store node stores the object too. Row S3. */
+    /**
+     * Waits for a store node's answer: null once it stored, else why not; given
+     * up as soon as the node leaves the view (a paused node's connection stays
+     * open: its answer would only come after the deadline), or at {@code deadline}.
+     */
+    private String await(int to, CompletableFuture<byte[]> answer, long deadline) {
+        while (true) {
+            try {
+                answer.get(Math.max(1, Math.min(50_000_000L, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
+                return null;
+            } catch (java.util.concurrent.TimeoutException wait) {
+                if (!node.inView(to) || !node.linkers.isUp(to)) {
+                    return "node " + to + " left the view";
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return "no answer within " + node.operationTimeout().toMillis() + " ms";
+                }
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            } catch (java.util.concurrent.ExecutionException failed) {
+                return failed.getCause().toString();
+            }
+        }
+    }
+
+    /**
+     * STORE from an acting home: this store node stores the object too. Taken
+     * only from the node that acts for the object in the view installed here (a
+     * heal also by the acting home this node is): a late STORE of an incarnation
+     * taken out since must not overwrite what the next acting home stored. Rows S3, S8.
+     */
     void onStore(Inbound in, Message m) {
         SetState s = node.known(m.setId()); // a well-known set never opened here is opened (kDFS: a file's)
-        Store kind = Store.of(m.count());
+        Store kind = Store.of(m.count() & ~HEAL);
         if (s == null || kind == null) {
             in.fail(s == null ? "set " + SetIds.format(m.setId()) + " is unknown on node " + node.self
                     : "STORE of object " + m.objectId() + " asks an unknown store kind " + m.count());
+            return;
+        }
+        int acting = node.home(s, m.objectId());
+        if (acting != in.sender() && !((m.count() & HEAL) != 0 && acting == node.self)) {
+            in.fail("node " + in.sender() + " does not act as home of object " + m.objectId() + " of set "
+                    + SetIds.format(s.id) + " in the view installed on node " + node.self + " (node " + acting
+                    + " does): STORE refused");
             return;
         }
         node.workers.execute(() -> {
@@ -262,9 +312,12 @@ final class StoreReplicas {
         synchronized (stripe(s.id, objectId)) {
             try {
                 byte[] value = linker.firstTouch(s.context, objectId); // the value stored here: the newest store
-                node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id, objectId, node.self,
-                        Store.SYNC.ordinal(), value == null ? Wire.EMPTY : value), node.operationTimeout())
-                        .get(node.operationTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                String failure = await(to, node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id,
+                        objectId, node.self, Store.SYNC.ordinal() | HEAL, value == null ? Wire.EMPTY : value),
+                        node.operationTimeout()), System.nanoTime() + node.operationTimeout().toNanos());
+                if (failure != null) {
+                    throw new KddmException(failure);
+                }
                 linker.healed(s.context, objectId, to);
                 node.stats.storesHealed.increment();
                 return true;

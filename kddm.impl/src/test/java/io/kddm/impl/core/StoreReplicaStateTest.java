@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
@@ -155,6 +156,61 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         assertEquals(SET, java.nio.ByteBuffer.wrap(sets).getLong(), "node 2 missed a store of set SET here");
         assertEquals(8, sets.length);
         assertEquals(0, net.ask(3, Kind.MISSED, 0, 3, 0, null).get(5, TimeUnit.SECONDS).length, "node 3 missed none");
+    }
+
+    @Test
+    @Covers(S8)
+    void aStoreOfANodeThatNoLongerActsForTheObjectIsRefused() throws Exception {
+        inViewOne();
+        // A late STORE from node 3, which does not act for LOCAL (node 1 does): refused, nothing stored.
+        CompletableFuture<byte[]> late = net.ask(3, Kind.STORE, LOCAL, 3, LocalOperations.Store.SYNC.ordinal(),
+                bytes("old"));
+        assertTrue(assertThrows(java.util.concurrent.ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS))
+                .getCause().getMessage().contains("does not act as home"));
+        assertNull(store.get(LOCAL));
+        // Here, a store asked of an earlier incarnation, or of a home this node does not act for, is refused.
+        assertThrows(io.kddm.api.set.KddmException.class, () -> node.stores.store(set, LOCAL,
+                LocalOperations.Store.SYNC, bytes("old"), node.excludedAt - 1));
+        assertThrows(io.kddm.api.set.KddmException.class, () -> node.stores.store(set, ON_3,
+                LocalOperations.Store.SYNC, bytes("old"), node.excludedAt));
+        assertNull(store.get(LOCAL));
+        assertNull(store.get(ON_3));
+        net.expectNothing();
+        // A heal into this node, which acts for the object, is taken from any store node (S5).
+        net.ask(3, Kind.STORE, LOCAL, 3, LocalOperations.Store.SYNC.ordinal() | StoreReplicas.HEAL, bytes("healed"))
+                .get(5, TimeUnit.SECONDS);
+        assertArrayEquals(bytes("healed"), store.get(LOCAL));
+    }
+
+    @Test
+    @Covers(S9)
+    void aSyncWhoseHomeLeavesTheViewIsAskedOfTheNewActingHomeAtOnce() throws Exception {
+        View one = inViewOne();
+        CompletableFuture<Handle> get = local(ON_3, false);
+        net.expect(3, Kind.GET_REQ, ON_3);
+        net.deliver(3, Kind.COPY, ON_3, 3, 0, copyOf("v1"));
+        done(get).close();
+        net.expect(3, Kind.DONE, ON_3);
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> node.local.sync(set, ON_3, true));
+        net.expectRequest(3, Kind.SYNC, ON_3); // node 3 pauses: no answer
+        down.add(3);
+        node.viewInstalled(one, view(2, 1, 2));
+        node.nodeDown(3);
+        ScriptedNodeTest.Script.Sent again = null;
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
+            if (s.message().kind() == Kind.SYNC) {
+                again = s;
+                break;
+            }
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY); // (a rebuild's CLAIMS)
+            }
+        }
+        assertEquals(2, again.to(), "asked of home 3's first store node in the view, without waiting for node 3");
+        assertEquals("v1", text(again.message().bytes()));
+        assertFalse(sync.isDone());
+        again.reply().complete(Wire.EMPTY);
+        sync.get(5, TimeUnit.SECONDS);
     }
 
     @Test

@@ -96,11 +96,16 @@ final class NativeFiles {
         }
     }
 
-    /** Cuts the file to {@code size} if it is longer, and, if {@code durable}, forces it to disk. */
+    /**
+     * Makes the file exactly {@code size} bytes long (cut, or extended with zeros;
+     * {@code -1}: as it is), and, if {@code durable}, forces it to disk.
+     */
     static void truncate(Path file, long size, boolean durable) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             if (size >= 0 && ch.size() > size) {
                 ch.truncate(size);
+            } else if (size > 0 && ch.size() < size) {
+                ch.write(ByteBuffer.allocate(1), size - 1); // a hole up to the end: zeros, as the file reads
             }
             if (durable) {
                 ch.force(true);

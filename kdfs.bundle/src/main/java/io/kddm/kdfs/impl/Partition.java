@@ -231,9 +231,11 @@ final class Partition {
     }
 
     /**
-     * Writes a page into {@code .content} (zero-padded to {@code span}); not
-     * forced: the inode's next write-back forces it. Nothing is written for an
-     * empty page of an entry that does not exist (a page of a removed inode).
+     * Writes a page into {@code .content} (zero-padded to {@code span}, but not
+     * past the size its {@code .meta} gives a file: a page stored after its
+     * inode, a replica's heal, leaves the length the inode set); not forced: the
+     * inode's next write-back forces it. Nothing is written for an empty page of
+     * an entry that does not exist (a page of a removed inode).
      */
     void writeContent(int local, long offset, byte[] bytes, int span) {
         Path entry = entry(local);
@@ -246,6 +248,13 @@ final class Partition {
                 madeUnforced.add(local); // pages go before their inode: its durable write-back forces the folder
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot make " + entry + ": " + e.getMessage(), e);
+            }
+        }
+        byte[] meta = readMeta(local);
+        if (meta.length > 0) {
+            Meta m = Meta.decode(meta, meta(local));
+            if (m.type == FileType.REGULAR) {
+                span = (int) Math.max(bytes.length, Math.min(span, Math.max(0, m.size - offset)));
             }
         }
         NativeFiles.writeAt(content(local), offset, bytes, span);
