@@ -361,6 +361,7 @@ final class HomeRebuild {
         for (ManagerEntry me : s.managed.values()) {
             node.home.resume(s, me);
         }
+        node.stores.rebuilt(s); // S4: healed first (S5), this home heals the others of what they missed
     }
 
     /** CLAIMS at a member: what it holds of every object of the set whose home is {@code node}. Row R16. */

@@ -293,7 +293,8 @@ enum StateTable {
             "recorded as missed, as S1; healed (S4) a second later", "unchanged", "StoreReplicas#store"),
     S3("store", "any (a store node)", "STORE", "stored through the IO linker (which keeps another home's objects "
             + "apart, as its replica), then acknowledged", "unchanged", "StoreReplicas#onStore"),
-    S4("store", "any (the acting home of objects a store node missed)", "a view installed",
+    S4("store", "any (the acting home of objects a store node missed, their range not being rebuilt)",
+            "a view installed; a range of the set rebuilt here (R17)",
             "each member is sent the stored value of every object it missed that this node acts for (STORE), one "
                     + "object at a time under its store lock, and the miss forgotten once acknowledged",
             "unchanged", "StoreReplicas#viewInstalled"),

@@ -133,6 +133,13 @@ final class StoreReplicas {
                     node.later(() -> node.workers.execute(() -> healAsHome(n)), 1000);
                 }
             }
+            if (node.excludedAt != since) {
+                // S8: taken out meanwhile, the others acted without this node: what it stored here is stale, and
+                // must not be recorded as missed elsewhere (it would be sent them as a heal). The acting home
+                // of the next view has it recorded as missed here, and heals it.
+                throw new KddmException("node " + node.self + " was taken out of the cluster while it stored object "
+                        + objectId + " of set " + SetIds.format(s.id) + ": the store is void, ask its acting home");
+            }
             for (int n : missed) {
                 linker.missed(s.context, objectId, n);
                 node.stats.storesMissed.increment();
@@ -258,6 +265,18 @@ final class StoreReplicas {
         });
     }
 
+    /** A range of the set was rebuilt here (R17): the members are healed of what they missed of it. Row S4. */
+    void rebuilt(SetState s) {
+        if (!replicated(s)) {
+            return;
+        }
+        for (int m : node.replication.members()) {
+            if (m != node.self) {
+                node.workers.execute(() -> heal(m, s.id, true));
+            }
+        }
+    }
+
     private void healAsHome(int to) {
         heal(to, null, true);
     }
@@ -296,7 +315,13 @@ final class StoreReplicas {
                     continue;
                 }
                 for (long objectId : set.getValue()) {
-                    if ((!onlyActing || node.home(s, objectId) == node.self) && push(s, linker, objectId, to)) {
+                    // S4 only from a store that is up to date: this node acts for the object, and its range is
+                    // not being rebuilt (a home back is healed first, S5; then it heals the others, rebuilt()).
+                    if (onlyActing && (node.home(s, objectId) != node.self
+                            || s.rebuilding.containsKey(node.calls.home(s, objectId)))) {
+                        continue;
+                    }
+                    if (push(s, linker, objectId, to)) {
                         healed++;
                     }
                 }

@@ -180,6 +180,15 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         net.ask(3, Kind.STORE, LOCAL, 3, LocalOperations.Store.SYNC.ordinal() | StoreReplicas.HEAL, bytes("healed"))
                 .get(5, TimeUnit.SECONDS);
         assertArrayEquals(bytes("healed"), store.get(LOCAL));
+        // Taken out while a store waits for its other store node: the store is void, and what node 3 did not take
+        // is not recorded as missed (healing it with this node's value would undo the next acting home's stores).
+        CompletableFuture<byte[]> sync = syncFrom(2, LOCAL, "v2");
+        ScriptedNodeTest.Script.Sent pending = net.expectRequest(3, Kind.STORE, LOCAL);
+        node.excluded(view(5, 2, 3));
+        pending.reply().completeExceptionally(new IllegalStateException("sent in an older view: not taken"));
+        assertTrue(assertThrows(java.util.concurrent.ExecutionException.class, () -> sync.get(5, TimeUnit.SECONDS))
+                .getCause().getMessage().contains("taken out of the cluster while it stored"));
+        assertTrue(missed.isEmpty(), "nothing recorded: " + missed);
     }
 
     @Test

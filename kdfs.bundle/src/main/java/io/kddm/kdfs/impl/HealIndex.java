@@ -86,6 +86,19 @@ final class HealIndex {
         }
     }
 
+    /** What {@code kdfs:heal} prints: per node, how many of the stores made here it still misses. */
+    String describe() {
+        Map<Integer, Integer> counts = counts();
+        StringBuilder out = new StringBuilder();
+        counts.forEach((node, n) -> {
+            if (n > 0) {
+                out.append("node ").append(node).append(" misses ").append(n).append(" object")
+                        .append(n == 1 ? "" : "s").append(" stored here\n");
+            }
+        });
+        return out.length() == 0 ? "nothing to heal: no node misses a store made here\n" : out.toString();
+    }
+
     /** How many objects each node missed, by node. */
     Map<Integer, Integer> counts() {
         Map<Integer, Integer> out = new TreeMap<>();

@@ -42,7 +42,7 @@ import io.kddm.kdfs.StatFs;
     "osgi.command.function=write", "osgi.command.function=append", "osgi.command.function=import",
     "osgi.command.function=export", "osgi.command.function=where", "osgi.command.function=sync",
     "osgi.command.function=await", "osgi.command.function=tree", "osgi.command.function=touch",
-    "osgi.command.function=ln", "osgi.command.function=status"})
+    "osgi.command.function=ln", "osgi.command.function=status", "osgi.command.function=heal"})
 public final class KdfsCommands {
     private static final int CHUNK = 1024 * 1024;
     private static final Caller ME = Caller.ROOT;
@@ -97,6 +97,25 @@ public final class KdfsCommands {
             @Descriptor("partition folder, or NONE") String dir) {
         service.mount(dir, root.isEmpty() ? null : root, Volume.parse(replicas, partitions));
         return "mounted: " + service.state().describe();
+    }
+
+    @Descriptor("what the other replicas still miss of the stores made on this node's partition (kdfs:heal info)")
+    public String heal() {
+        return heal("info");
+    }
+
+    @Descriptor("info: what the other replicas still miss of the stores made here (they are healed by kDDM when "
+            + "they are back); full (a crawl comparing replicas) is not built")
+    public String heal(@Descriptor("info or full") String what) {
+        if (what.equals("full")) {
+            throw new KdfsException(Errno.EINVAL, "kdfs:heal full is not built: replicas are healed from the heal "
+                    + "index only (kdfs:heal info), as each node comes back");
+        }
+        if (!what.equals("info")) {
+            throw new KdfsException(Errno.EINVAL, "kdfs:heal takes info or full, not '" + what + "'");
+        }
+        return service.state().heal().map(HealIndex::describe).orElseThrow(() -> new KdfsException(Errno.EINVAL,
+                "node " + kddm.localNode() + " has no partition mounted: its heal index is on its partition"));
     }
 
     @Descriptor("writes back what this node changed and detaches kDFS")

@@ -125,6 +125,10 @@ class ReplicaTest {
         Map<Integer, Integer> two = new HealIndex(tmp.resolve("p2")).counts();
         assertTrue(one.getOrDefault(3, 0) > 0, "node 1 recorded what node 3 missed: " + one);
         assertTrue(two.getOrDefault(3, 0) > 0, "node 2 recorded what node 3 missed: " + two);
+        assertEquals("node 3 misses " + one.get(3) + " objects stored here\n", new HealIndex(tmp.resolve("p1")).describe(),
+                "kdfs:heal on node 1");
+        assertEquals("nothing to heal: no node misses a store made here\n",
+                new HealIndex(tmp.resolve("p9")).describe());
     }
 
     private static void write(Kdfs fs, int dir, String name, String text) {
