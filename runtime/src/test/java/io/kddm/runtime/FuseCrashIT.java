@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
  * name was fsynced, then written and only closed (a close does not wait for the
  * disk), is there whole or still empty, never torn: its pages are written back
  * before the inode that gives its size. One node, a JVM of its own, its own partition (everything it stores and
- * homes comes back from there); a killed node that owned objects homed elsewhere
- * loses them until issue 14's redundancy. Needs root, {@code /dev/fuse}, libfuse2.
+ * homes comes back from there; objects homed elsewhere that a killed node owned are
+ * read again from their store, row R22, and KdfsReplicaIT kills a partition node of a
+ * replicated kDFS). Needs root, {@code /dev/fuse}, libfuse2.
  */
 class FuseCrashIT {
     private static final Duration LIMIT = Duration.ofSeconds(180);

@@ -93,16 +93,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         net.expectNothing();
         down.remove(3);
         node.viewInstalled(two, view(3, 1, 2, 3));
-        ScriptedNodeTest.Script.Sent heal = null;
-        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
-            if (s.message().kind() == Kind.STORE) {
-                heal = s;
-                break;
-            }
-            if (s.reply() != null) {
-                s.reply().complete(Wire.EMPTY); // (a rebuild's CLAIMS)
-            }
-        }
+        ScriptedNodeTest.Script.Sent heal = next(Kind.STORE);
         assertEquals(3, heal.to());
         assertEquals("while 3 was out", text(heal.message().bytes()), "the value stored here now");
         heal.reply().complete(Wire.EMPTY);
@@ -205,16 +196,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         down.add(3);
         node.viewInstalled(one, view(2, 1, 2));
         node.nodeDown(3);
-        ScriptedNodeTest.Script.Sent again = null;
-        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
-            if (s.message().kind() == Kind.SYNC) {
-                again = s;
-                break;
-            }
-            if (s.reply() != null) {
-                s.reply().complete(Wire.EMPTY); // (a rebuild's CLAIMS)
-            }
-        }
+        ScriptedNodeTest.Script.Sent again = next(Kind.SYNC);
         assertEquals(2, again.to(), "asked of home 3's first store node in the view, without waiting for node 3");
         assertEquals("v1", text(again.message().bytes()));
         assertFalse(sync.isDone());
@@ -244,6 +226,19 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
         assertEquals("written back", copyText(net.expect(3, Kind.COPY, LOCAL)), "read from the store (H3)");
         assertNull(set.managed.get(LOCAL).lost);
+    }
+
+    /** The next message of {@code kind} node 1 sends; the requests it sends before (a rebuild's CLAIMS) answered empty. */
+    private ScriptedNodeTest.Script.Sent next(Kind kind) throws InterruptedException {
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
+            if (s.message().kind() == kind) {
+                return s;
+            }
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY);
+            }
+        }
+        throw new AssertionError("node 1 sent no " + kind);
     }
 
     private void awaitHealed(int node) throws InterruptedException {
