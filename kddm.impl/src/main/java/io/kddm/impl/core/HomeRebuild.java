@@ -176,7 +176,7 @@ final class HomeRebuild {
             s.rebuilding.remove(nominal);
             s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
         }
-        LOG.info("node {} no longer acts as home {} of set {}: its records are forgotten", node.self, nominal,
+        LOG.debug("node {} no longer acts as home {} of set {}: its records are forgotten", node.self, nominal,
                 SetIds.format(s.id));
     }
 
@@ -204,8 +204,8 @@ final class HomeRebuild {
         synchronized (r) {
             members = Set.copyOf(r.awaiting);
         }
-        LOG.info("node {} acts as home {} of set {}: asking nodes {} what they hold of its objects", node.self,
-                r.nominal, SetIds.format(s.id), members);
+        LOG.debug("node {} acts as home {} of set {}: asking nodes {} what they hold of its objects", node.self,
+                r.nominal, SetIds.format(s.id), members); // (at every set opened, too: info once it is known)
         for (int m : members) {
             if (m != node.self) {
                 ask(s, r, m);
@@ -354,9 +354,14 @@ final class HomeRebuild {
                 LOG.error("a home message deferred during the rebuild of home {} failed", r.nominal, ex);
             }
         }
-        LOG.info("node {} acts as home {} of set {}: {} objects rebuilt ({} with a live owner, {} taken over) in {} ms",
-                node.self, r.nominal, SetIds.format(s.id), r.objects.size(), owned, promoted,
-                (System.nanoTime() - r.started) / 1_000_000);
+        if (r.objects.isEmpty()) { // a set opened here, or a range nobody held anything of: routine
+            LOG.debug("node {} acts as home {} of set {}: nothing held elsewhere ({} ms)", node.self, r.nominal,
+                    SetIds.format(s.id), (System.nanoTime() - r.started) / 1_000_000);
+        } else {
+            LOG.info("node {} acts as home {} of set {}: {} objects rebuilt ({} with a live owner, {} taken over) in {} "
+                    + "ms", node.self, r.nominal, SetIds.format(s.id), r.objects.size(), owned, promoted,
+                    (System.nanoTime() - r.started) / 1_000_000);
+        }
         node.stats.homeRebuilds.increment();
         for (ManagerEntry me : s.managed.values()) {
             node.home.resume(s, me);
