@@ -151,6 +151,11 @@ public final class Coherence {
     final ExecutorService prefetchers;
     /** Backups that run in the background (visible mode, re-replication, retries): never on the workers. */
     final ExecutorService backupWorkers;
+    /**
+     * STOREs of other homes, stored here (S3): never on the workers, whose stores wait for the other store
+     * node's STORE: two homes replicating to each other would each wait for a worker the other's stores hold.
+     */
+    final ExecutorService storeWorkers;
 
     public Coherence(Transport transport, Linkers linkers, Duration operationTimeout, long memoryBudget) {
         this.transport = transport;
@@ -164,6 +169,7 @@ public final class Coherence {
         this.workers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-worker-" + self));
         this.prefetchers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-prefetch-" + self));
         this.backupWorkers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-backup-" + self));
+        this.storeWorkers = Executors.newFixedThreadPool(4, r -> daemon(r, "kddm-store-" + self));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kddm-timer-" + self));
     }
 
@@ -187,6 +193,7 @@ public final class Coherence {
         workers.shutdownNow();
         prefetchers.shutdownNow();
         backupWorkers.shutdownNow();
+        storeWorkers.shutdownNow();
         timer.shutdownNow();
         for (SetState s : sets.values()) {
             abandon(s, new KddmException("kDDM is stopping on node " + self));

@@ -194,7 +194,7 @@ final class StoreReplicas {
                     + " does): STORE refused");
             return;
         }
-        node.workers.execute(() -> {
+        node.storeWorkers.execute(() -> { // (not the workers: their stores may be what waits for this one)
             try {
                 kind.apply(node.calls.awaitLinker(s), s.context, m.objectId(), m.bytes());
                 in.reply(Wire.EMPTY);

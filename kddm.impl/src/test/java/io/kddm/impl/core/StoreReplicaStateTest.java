@@ -61,6 +61,50 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         net.expectNothing();
     }
 
+    /**
+     * Every worker of node 1 is in a store waiting for node 3's answer; node 1 still
+     * stores what node 2, acting home of its objects, sends it: else two homes
+     * replicating to each other would each wait for the other's workers.
+     */
+    @Test
+    @Covers(S3)
+    void aStoreNodeTakesStoresWhileItsOwnStoresWaitForTheirs() throws Exception {
+        inViewOne();
+        java.util.List<CompletableFuture<byte[]>> syncs = new java.util.ArrayList<>();
+        java.util.List<ScriptedNodeTest.Script.Sent> waiting = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            syncs.add(syncFrom(2, LOCAL + i, "v" + i)); // more than the 4 workers
+        }
+        for (int i = 0; i < 4; i++) {
+            waiting.add(net.expectRequest(3, Kind.STORE, pending())); // (in whatever order the workers took them)
+        }
+        long on2 = (2L << 24) | 7;
+        byte[] reply = net.ask(2, Kind.STORE, on2, 2, LocalOperations.Store.SYNC.ordinal(), bytes("theirs"))
+                .get(5, TimeUnit.SECONDS);
+        assertEquals(0, reply.length, "stored although every worker waits");
+        assertTrue(missed.isEmpty(), "answered while node 1's stores still wait for node 3 (not once they gave up)");
+        assertArrayEquals(bytes("theirs"), store.get(on2));
+        for (ScriptedNodeTest.Script.Sent w : waiting) {
+            w.reply().complete(Wire.EMPTY);
+        }
+        for (int i = 0; i < 2; i++) {
+            ScriptedNodeTest.Script.Sent more = next(Kind.STORE);
+            more.reply().complete(Wire.EMPTY);
+        }
+        for (CompletableFuture<byte[]> f : syncs) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The object of the next message node 1 sends (waits for it). */
+    private long pending() throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (net.sent.peek() == null && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        return net.sent.peek().message().objectId();
+    }
+
     @Test
     @Covers({S1, S2})
     void aStoreNodeThatFailsIsRecordedAsMissedBeforeTheStoreReturnsAndHealedSoonAfter() throws Exception {

@@ -143,6 +143,11 @@ final class KdfsCluster implements AutoCloseable {
         return failed;
     }
 
+    /** Stores a replica missed on every node (their heal index records), since the start. */
+    long storesMissed() {
+        return kddm.values().stream().mapToLong(k -> k.coherence().stats().storesMissed.sum()).sum();
+    }
+
     /** Crashes node {@code id}: its messages stop, the others install a view without it. */
     void crash(int id) {
         network.crash(id);

@@ -131,6 +131,53 @@ class ReplicaTest {
                 new HealIndex(tmp.resolve("p9")).describe());
     }
 
+    /**
+     * Two nodes replicating to each other at once, each fsyncing files into the
+     * other's tree from 8 threads: every store at a home waits for the other
+     * node's STORE; none goes unanswered (a STORE waiting behind the stores of
+     * the node it is sent to would stall until the operation timeout and be
+     * recorded as missed; StoreReplicaStateTest forces that case), and the
+     * replicas end byte for byte alike.
+     */
+    @Test
+    void twoNodesReplicatingToEachOtherUnderLoadNeverWaitOnEachOther() throws Exception {
+        cluster = new KdfsCluster(7, Duration.ofMillis(1), List.of(tmp.resolve("p1"), tmp.resolve("p2")), true,
+                new Volume(2, List.of(1, 2)));
+        Kdfs one = cluster.node(1);
+        Kdfs two = cluster.node(2);
+        int onOne = one.mkdir(ROOT, one.root(), "on1", 0755).ino();
+        int onTwo = two.mkdir(ROOT, two.root(), "on2", 0755).ino();
+        assertEquals(2, Ino.node(onTwo));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int t = 0; t < 8; t++) {
+            // a folder per thread, so that the creates do not queue on one folder: stores pile up at the homes
+            int intoTwo = one.mkdir(ROOT, onTwo, "t" + t, 0755).ino();
+            int intoOne = two.mkdir(ROOT, onOne, "t" + t, 0755).ino();
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < 5; i++) {
+                    write(one, intoTwo, "f" + i, "x" + i); // node 2 stores, and replicates to node 1
+                }
+            }));
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < 5; i++) {
+                    write(two, intoOne, "f" + i, "y" + i); // node 1 stores, and replicates to node 2
+                }
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+            f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(cluster.syncAll().isEmpty());
+        assertEquals(0, cluster.storesMissed(), "no STORE went unanswered: none waited out its timeout (" + ms
+                + " ms for the 80 files)");
+        assertSameEntries(tmp.resolve("p1"), tmp.resolve("p2/n1"));
+        assertSameEntries(tmp.resolve("p2"), tmp.resolve("p1/n2"));
+    }
+
     private static void write(Kdfs fs, int dir, String name, String text) {
         Attr f = fs.create(ROOT, dir, name, 0644);
         try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.WRITE | OpenFile.TRUNCATE)) {
