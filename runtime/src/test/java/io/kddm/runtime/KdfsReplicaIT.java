@@ -33,15 +33,19 @@ import org.junit.jupiter.api.Test;
 class KdfsReplicaIT {
     private static final Duration LIMIT = Duration.ofSeconds(120);
     private static final int TREE = 10;
-    private static final int WRITES = 60;
+    private static final int WRITES = 40;
     private static final Pattern LOST = Pattern.compile("was lost|no survivor holds");
 
     private LocalCluster cluster;
     private Writer writer;
+    private PacketFilter filter;
 
     @AfterEach
     void stop() throws Exception {
         try {
+            if (filter != null) {
+                filter.close(); // the cut is removed even if the test failed
+            }
             if (writer != null) {
                 writer.close(); // (a FUSE mount is unmounted even if its node was killed)
             }
@@ -70,7 +74,11 @@ class KdfsReplicaIT {
         /** kill -9, then a restart on the same partition. */
         KILL,
         /** SIGSTOP for 5 s (longer than the failure bound), then SIGCONT: taken out, it joins again by itself. */
-        PAUSE
+        PAUSE,
+        /** SIGTERM: it leaves in order (storing what it homes first), then a restart on the same partition. */
+        LEAVE,
+        /** Cut off from every other node with iptables for 6 s (each node on its own 127.0.0.N), then healed. */
+        CUT
     }
 
     @Test
@@ -83,6 +91,16 @@ class KdfsReplicaIT {
         scenario("kdfs-replicas-pause", Fault.PAUSE, false);
     }
 
+    @Test
+    void aPartitionNodeThatLeavesInOrderWhileOthersWriteIntoItsTreeLosesNothing() throws Exception {
+        scenario("kdfs-replicas-leave", Fault.LEAVE, false);
+    }
+
+    @Test
+    void aPartitionNodeCutOffWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
+        scenario("kdfs-replicas-cut", Fault.CUT, false);
+    }
+
     /** The writer writes through its FUSE mount (a shell loop, each file closed), node 3 killed meanwhile. */
     @Test
     void filesWrittenThroughTheFuseMountIntoAKilledNodesTreeAreAllThere() throws Exception {
@@ -92,13 +110,13 @@ class KdfsReplicaIT {
 
     /**
      * Partitions on nodes 1-3 (replicas 2, the root on node 1); node 3 makes
-     * /t and ten files; node 4 (diskless) writes 60 files into /t and rewrites
+     * /t and ten files; node 4 (diskless) writes 40 files into /t and rewrites
      * one of node 3's, node 3 failing after its 11th; node 5 (diskless) reads
      * everything while node 3 is out, and again once it is back; then every
      * replica is compared with its partition.
      */
     private void scenario(String name, Fault fault, boolean fuse) throws Exception {
-        cluster = new LocalCluster(name, 5);
+        cluster = new LocalCluster(name, 5, fault == Fault.CUT);
         for (int id = 1; id <= 3; id++) {
             NodeProcess.Result mkfs = NodeProcess.run(List.of(NodeProcess.ROOT.resolve("kddm").toString(), "mkfs.kdfs",
                     partition(id).toString(), "1", "--node", String.valueOf(id), "--replicas", "2", "--partitions",
@@ -125,26 +143,36 @@ class KdfsReplicaIT {
         writer.start();
         writer.awaitFile(10);
         long failed = System.nanoTime();
-        if (fault == Fault.KILL) {
-            three.kill();
-        } else {
-            three.pause();
+        switch (fault) {
+            case KILL -> three.kill();
+            case PAUSE -> three.pause();
+            case LEAVE -> assertEquals(0, three.terminate(LIMIT), "node 3 left in order:\n" + three.output());
+            case CUT -> {
+                filter = new PacketFilter();
+                for (int other : new int[] {1, 2, 4, 5}) {
+                    filter.cut(cluster.host(3), cluster.host(other));
+                }
+            }
         }
         writer.awaitDone();
         long writesMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failed);
-        if (fault == Fault.PAUSE) {
-            long paused = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failed);
-            Thread.sleep(Math.max(0, 5000 - paused));
+        if (fault == Fault.PAUSE || fault == Fault.CUT) {
+            long out = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failed);
+            Thread.sleep(Math.max(0, (fault == Fault.PAUSE ? 5000 : 6000) - out));
         }
 
         String read = awaitSuccess(exec(5, readAll("kddm:nodes --await 3\n")));
         checkRead(read, "node 3 out, node 1 acting for it from its replica");
 
         NodeProcess back;
-        if (fault == Fault.KILL) {
+        if (fault == Fault.KILL || fault == Fault.LEAVE) {
             back = cluster.start(3, "--headless"); // the same partition, a new incarnation
         } else {
-            three.resume();
+            if (fault == Fault.PAUSE) {
+                three.resume();
+            } else {
+                filter.heal();
+            }
             three.awaitLog("node 3 was taken out of the cluster", LIMIT);
             back = three;
         }
@@ -165,14 +193,19 @@ class KdfsReplicaIT {
         for (int id = 1; id <= 3; id++) {
             assertEquals(List.of(), healRecords(partition(id)), "node " + id + "'s heal index is empty");
         }
-        System.out.println("kDFS --replicas 2, node 3 " + (fault == Fault.KILL ? "killed (kill -9)" : "paused 5 s")
+        System.out.println("kDFS --replicas 2, node 3 " + switch (fault) {
+            case KILL -> "killed (kill -9)";
+            case PAUSE -> "paused 5 s";
+            case LEAVE -> "left in order";
+            case CUT -> "cut off 6 s";
+        }
                 + " after the writer's 11th file" + (fuse ? " (written through FUSE)" : "") + ": the writer's "
                 + WRITES + " files and a rewrite returned within " + writesMs + " ms; every file read whole from "
                 + "node 1's replica, then from node 3 back; " + healedLines + " heal passes logged; the three replicas "
                 + "byte for byte their partitions");
     }
 
-    /** Node 4 writing 60 files into /t, and rewriting /t/a0, all closed. */
+    /** Node 4 writing 40 files into /t, and rewriting /t/a0, all closed. */
     private interface Writer extends AutoCloseable {
         void start() throws Exception;
 

@@ -349,7 +349,7 @@ class RedundancyIT {
     }
 
     /**
-     * Churn with backups: nodes 1-3 run the four-object workload; three rounds
+     * Churn with backups: nodes 1-3 run the four-object workload; two rounds
      * in which nodes 4 and 5 join, run a workload of their own on the same
      * objects (so they own objects and hold backups, the targets being the
      * members after each home) and leave in order; then node 3, the home of two
@@ -368,7 +368,7 @@ class RedundancyIT {
             histories.add(cluster.base.resolve("history-" + id));
         }
         int churners = 0;
-        for (int round = 1; round <= 3; round++) {
+        for (int round = 1; round <= 2; round++) {
             List<NodeProcess> joined = new ArrayList<>();
             for (int id = 4; id <= 5; id++) {
                 Path h = cluster.base.resolve("history-" + id + "-" + round);
