@@ -382,14 +382,7 @@ final class HomeSide {
      * last written back when no survivor holds a copy (R22).
      */
     private boolean failsOver(SetState s) {
-        if (node.replication.backups(s) > 0) {
-            return true;
-        }
-        try {
-            return node.calls.touchesAtHome(s);
-        } catch (KddmException unknownFamily) {
-            return false;
-        }
+        return node.replication.backups(s) > 0 || node.calls.diskBacked(s);
     }
 
     /** The lease is back: the requests that waited for it start. Row F15. */

@@ -54,6 +54,15 @@ final class LinkerCalls {
         return traits(s).firstTouchAtHome();
     }
 
+    /** {@link #touchesAtHome}, false for a family never registered here. */
+    boolean diskBacked(SetState s) {
+        try {
+            return touchesAtHome(s);
+        } catch (KddmException unknownFamily) {
+            return false;
+        }
+    }
+
     boolean localExclusion(SetState s) {
         try {
             return traits(s).localExclusion();

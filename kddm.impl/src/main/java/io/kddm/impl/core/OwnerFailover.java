@@ -214,7 +214,7 @@ final class OwnerFailover {
             LOG.info("object {} of set {}: version {} promoted at its home, node {}, after its owner, node {}, died "
                     + "({} ms; read copies on {})", me.objectId, SetIds.format(s.id), rec.best, node.self, rec.dead, ms,
                     rec.copies);
-        } else if (diskBacked(s)) {
+        } else if (node.calls.diskBacked(s)) {
             // R22: its store has what was last written back (a closed or synced file's pages): the next
             // request reads that. What the dead node changed since was seen by nobody alive (no copy).
             LOG.warn("object {} of set {}: its owner, node {}, died and no survivor holds a copy: it is read again "
@@ -233,14 +233,6 @@ final class OwnerFailover {
             me.queue.addFirst(r);
         }
         node.home.resume(s, me);
-    }
-
-    private boolean diskBacked(SetState s) {
-        try {
-            return node.calls.touchesAtHome(s);
-        } catch (io.kddm.api.set.KddmException unknownFamily) {
-            return false;
-        }
     }
 
     /**
