@@ -308,7 +308,9 @@ final class LocalOperations {
      * Asks the object's home to store {@code value} (or delete it) and waits until
      * it has. When the acting home moves meanwhile (it left the view: paused,
      * crashed), the store is asked of the new one, at once: the old one's answer
-     * may never come, and it will not store it any more (S8). Rows L4, S9.
+     * may never come, and it will not store it any more (S8). A request lost with
+     * its connection is asked again until the home answers or the view moves it.
+     * Rows L4, S9.
      */
     private void atHome(SetState s, long objectId, byte[] value, Store store, String what) {
         long deadline = System.nanoTime() + node.operationTimeout().toNanos();
@@ -337,6 +339,13 @@ final class LocalOperations {
                     if (node.home(s, objectId) != home && System.nanoTime() - deadline < 0) {
                         break; // refused by a home that no longer acts for it (S8): asked of the new one
                     }
+                    if (failed.getCause() instanceof io.kddm.api.transport.NodeUnreachableException
+                            && System.nanoTime() - deadline < 0) {
+                        // Lost with the connection before the view decides: asked again until the home answers
+                        // or the view moves it (a crash would otherwise fail a store its replica can take).
+                        pause(TimeUnit.MILLISECONDS.toNanos(20));
+                        break;
+                    }
                     throw new KddmException("the " + what + " of object " + objectId + " at node " + home
                             + " failed: " + failed.getCause().getMessage(), failed.getCause());
                 } catch (InterruptedException stop) {
@@ -344,6 +353,15 @@ final class LocalOperations {
                     throw new KddmException("interrupted during the " + what + " of object " + objectId);
                 }
             }
+        }
+    }
+
+    private static void pause(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+            throw new KddmException("interrupted");
         }
     }
 

@@ -315,7 +315,8 @@ enum StateTable {
     S9("store", "any (a holder)", "its SYNC to the acting home unanswered or refused, and the view moves the "
             + "object's acting home (its home paused, crashed or left)", "the SYNC is sent again to the new acting home "
             + "at once (or stored here, if this node acts for it now): the old one's answer may never come, and it will "
-            + "not store it any more (S8)", "unchanged", "LocalOperations#atHome"),
+            + "not store it any more (S8); one lost with its connection while the home is still in the view is sent "
+            + "again until the home answers or the view moves it", "unchanged", "LocalOperations#atHome"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -248,6 +248,37 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         sync.get(5, TimeUnit.SECONDS);
     }
 
+    /** The kill of a home fails its connections before the view moves it: the SYNC is not failed for that. */
+    @Test
+    @Covers(S9)
+    void aSyncLostWithItsConnectionIsAskedAgainUntilTheViewMovesTheHome() throws Exception {
+        View one = inViewOne();
+        CompletableFuture<Handle> get = local(ON_3, false);
+        net.expect(3, Kind.GET_REQ, ON_3);
+        net.deliver(3, Kind.COPY, ON_3, 3, 0, copyOf("v1"));
+        done(get).close();
+        net.expect(3, Kind.DONE, ON_3);
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> node.local.sync(set, ON_3, true));
+        net.expectRequest(3, Kind.SYNC, ON_3).reply()
+                .completeExceptionally(new io.kddm.api.transport.NodeUnreachableException(3, "connection lost"));
+        ScriptedNodeTest.Script.Sent retried = net.expectRequest(3, Kind.SYNC, ON_3);
+        assertFalse(sync.isDone(), "not failed while node 3 is in the view");
+        retried.reply().completeExceptionally(new io.kddm.api.transport.NodeUnreachableException(3, "refused"));
+        down.add(3);
+        node.viewInstalled(one, view(2, 1, 2));
+        node.nodeDown(3);
+        ScriptedNodeTest.Script.Sent again = next(Kind.SYNC);
+        while (again.to() == 3) { // sent again before the view moved the home: lost too
+            again.reply().completeExceptionally(new io.kddm.api.transport.NodeUnreachableException(3, "refused"));
+            again = next(Kind.SYNC);
+        }
+        assertEquals(2, again.to(), "asked of home 3's first store node in the view");
+        assertEquals("v1", text(again.message().bytes()));
+        assertFalse(sync.isDone());
+        again.reply().complete(Wire.EMPTY);
+        sync.get(5, TimeUnit.SECONDS);
+    }
+
     @Test
     @Covers(R22)
     void aDiskBackedObjectWhoseOwnerDiedWithNoCopyIsReadAgainFromItsStore() throws Exception {
