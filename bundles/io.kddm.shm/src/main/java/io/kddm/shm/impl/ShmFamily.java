@@ -1,0 +1,43 @@
+package io.kddm.shm.impl;
+
+import io.kddm.api.linker.BackupMode;
+import io.kddm.api.linker.HomePolicy;
+import io.kddm.api.linker.SetFamily;
+import io.kddm.api.linker.WellKnownSets;
+import io.kddm.shm.SharedMemory;
+
+/**
+ * The two families of shared memory, both in memory only (the {@link ShmLinker}).
+ * <ul>
+ * <li>{@code shm.meta}: keys, descriptors and the registry ({@link ShmSets}).
+ * One SYNC backup, so that a node's crash loses no descriptor and no key
+ * (a put returns once the backup has it; the homes move to the next node of the
+ * view). Homes are chosen by the linker among the voting nodes, the same on
+ * every node, so the well-known sets need no creator.</li>
+ * <li>{@code shm.page}: a set per segment, an object per page of
+ * {@link SharedMemory#PAGE_SIZE} bytes, homes round robin over the nodes known
+ * when the segment was made. No backup by default (a page whose owner crashes
+ * is lost, and reads then fail with the core's ObjectLostException rather than
+ * return made-up bytes): the core's {@code backups.shm.page=1} in
+ * {@code io.kddm.core} buys one, at the price of a message per changed put.</li>
+ * </ul>
+ */
+record ShmFamily(String name, int maxObjectSize, HomePolicy home, int backups, WellKnownSets wellKnownSets)
+        implements SetFamily {
+    static final String META_NAME = "shm.meta";
+    static final String PAGE_NAME = "shm.page";
+    static final ShmFamily META = new ShmFamily(META_NAME, 64 * 1024, HomePolicy.LINKER, 1,
+            new WellKnownSets(ShmSets.KEYS, ShmSets.DESCRIPTORS));
+    static final ShmFamily PAGE = new ShmFamily(PAGE_NAME, SharedMemory.PAGE_SIZE, HomePolicy.ROUND_ROBIN, 0,
+            WellKnownSets.NONE);
+
+    @Override
+    public String ioLinker() {
+        return ShmLinker.ID;
+    }
+
+    @Override
+    public BackupMode backupMode() {
+        return BackupMode.SYNC;
+    }
+}
