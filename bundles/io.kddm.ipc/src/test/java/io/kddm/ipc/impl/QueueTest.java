@@ -237,6 +237,7 @@ class QueueTest {
                 cluster.queues(2).msgsnd(root(2), id, 1, bytes(s), 0, LONG);
             }
             // a newcomer does not overtake them: it finds nothing left for it
+            assertEquals(Errno.ENOMSG, errno(() -> cluster.queues(3).msgrcv(root(3), id, 100, 0, Ipc.IPC_NOWAIT, LONG)));
             assertEquals("a", text(receivers.get(0).get(30, TimeUnit.SECONDS)));
             assertEquals("b", text(receivers.get(1).get(30, TimeUnit.SECONDS)));
             assertEquals("c", text(receivers.get(2).get(30, TimeUnit.SECONDS)));
