@@ -32,7 +32,22 @@ public interface OpenFile extends AutoCloseable {
     /** Writes the file's data and attributes back to its partition, durably. */
     void fsync();
 
-    /** Releases the file; if it was written, its write-back starts (the close does not wait for it). */
+    /**
+     * Writes what was written through this open back to the file's store nodes
+     * (its home and its replicas), not forced to disk: on return it outlives a
+     * crash of this node. What {@code close(2)} through FUSE does (FLUSH). With
+     * kDFS's {@code close.waits=false} it only starts the write-back.
+     *
+     * @throws KdfsException EIO if it could not be written back (it is tried again later)
+     */
+    void flush();
+
+    /**
+     * Releases the file; if it was written, it is written back as by {@link #flush}
+     * first (with {@code close.waits=false} the write-back only starts).
+     *
+     * @throws KdfsException EIO if it could not be written back (the file is closed anyway)
+     */
     @Override
     void close();
 }

@@ -29,12 +29,20 @@ import org.junit.jupiter.api.Test;
  * back (restarted, or resumed and joined again) is healed from the others' heal
  * indexes and serves the same bytes, and once everything is stopped every
  * replica is byte for byte its partition, and no heal index holds anything.
+ * In the kill cases the writer is killed too (kill -9), as soon as its last
+ * write returned: every file it closed is read whole all the same (a close
+ * waits for the write-back of the file and of its name).
  */
 class KdfsReplicaIT {
     private static final Duration LIMIT = Duration.ofSeconds(120);
     private static final int TREE = 10;
     private static final int WRITES = 40;
-    private static final Pattern LOST = Pattern.compile("was lost|no survivor holds");
+    /**
+     * An object lost, or one of node 3's read again from its store (it wrote back its tree: every object it owned
+     * is held by a survivor). The killed writer's objects are read again from theirs: its closes wrote them back,
+     * which the reads check.
+     */
+    private static final Pattern LOST = Pattern.compile("was lost|owner, node 3, died and no survivor holds");
 
     private LocalCluster cluster;
     private Writer writer;
@@ -139,7 +147,8 @@ class KdfsReplicaIT {
         three.awaitOutput("TREE-READY", LIMIT);
         assertTrue(three.output().contains("is stored on node 3"), "the tree is on node 3:\n" + three.output());
 
-        writer = fuse ? new FuseWriter() : new ShellWriter();
+        boolean killWriter = fault == Fault.KILL;
+        writer = fuse ? new FuseWriter(killWriter) : new ShellWriter(killWriter);
         writer.start();
         writer.awaitFile(10);
         long failed = System.nanoTime();
@@ -184,7 +193,7 @@ class KdfsReplicaIT {
         long healedLines = Pattern.compile("healed node 3").matcher(back.logText() + one.logText() + two.logText())
                 .results().count();
         for (NodeProcess n : List.of(one, two, back)) {
-            n.kill(); // everything written was written back by the nodes that wrote it, which left in order
+            n.kill(); // everything written was written back by the nodes that wrote it: at each close, or leaving in order
         }
         assertTrue(entries(partition(3)).size() > 2 * (TREE + WRITES), "node 3 stores the tree");
         assertSameEntries(partition(3), partition(1).resolve("n3"));
@@ -194,7 +203,7 @@ class KdfsReplicaIT {
             assertEquals(List.of(), healRecords(partition(id)), "node " + id + "'s heal index is empty");
         }
         System.out.println("kDFS --replicas 2, node 3 " + switch (fault) {
-            case KILL -> "killed (kill -9)";
+            case KILL -> "killed (kill -9), and the writer killed after its last write";
             case PAUSE -> "paused 5 s";
             case LEAVE -> "left in order";
             case CUT -> "cut off 6 s";
@@ -205,14 +214,18 @@ class KdfsReplicaIT {
                 + "byte for byte their partitions");
     }
 
-    /** Node 4 writing 40 files into /t, and rewriting /t/a0, all closed. */
+    /**
+     * Node 4 writing 40 files into /t, and rewriting /t/a0, all closed; then it
+     * leaves in order, or, if it is to be killed, is killed (kill -9) as soon as
+     * the last write returned.
+     */
     private interface Writer extends AutoCloseable {
         void start() throws Exception;
 
         /** Until file /t/b{@code n} was written (and closed). */
         void awaitFile(int n) throws Exception;
 
-        /** Until every write returned, each without an error. */
+        /** Until every write returned, each without an error; then node 4 leaves in order or is killed. */
         void awaitDone() throws Exception;
 
         @Override
@@ -222,7 +235,12 @@ class KdfsReplicaIT {
 
     /** Through {@code kdfs:write} in an {@code --exec} script, which stops at the first error. */
     private final class ShellWriter implements Writer {
+        private final boolean kill;
         private NodeProcess node;
+
+        ShellWriter(boolean kill) {
+            this.kill = kill;
+        }
 
         @Override
         public void start() throws Exception {
@@ -232,6 +250,9 @@ class KdfsReplicaIT {
                 writes.append("kdfs:write /t/b").append(i).append(" written-").append(i).append('\n');
             }
             writes.append("kdfs:write /t/a0 rewritten-while-3-was-down\necho WRITES-DONE\n");
+            if (kill) {
+                writes.append("kdfs:await --timeout 600 /never\n"); // no leave (it writes back) before the kill
+            }
             node = exec(4, writes.toString());
         }
 
@@ -242,16 +263,26 @@ class KdfsReplicaIT {
 
         @Override
         public void awaitDone() throws Exception {
-            assertTrue(awaitSuccess(node).contains("WRITES-DONE"), node.output());
+            if (kill) {
+                node.awaitOutput("WRITES-DONE", LIMIT);
+                node.kill();
+            } else {
+                assertTrue(awaitSuccess(node).contains("WRITES-DONE"), node.output());
+            }
         }
     }
 
     /** Through node 4's FUSE mount: a bash loop of {@code printf > file}, each file closed, stopping at an error. */
     private final class FuseWriter implements Writer {
+        private final boolean kill;
         private Path mnt;
         private NodeProcess node;
         private Process loop;
         private Path log;
+
+        FuseWriter(boolean kill) {
+            this.kill = kill;
+        }
 
         @Override
         public void start() throws Exception {
@@ -287,7 +318,11 @@ class KdfsReplicaIT {
             String out = Files.readString(log);
             assertEquals(0, loop.exitValue(), "every write through FUSE succeeded:\n" + out);
             assertTrue(out.contains("WRITES-DONE"), out);
-            assertEquals(0, node.terminate(LIMIT), "node 4 left in order, its writes written back:\n" + node.output());
+            if (kill) {
+                node.kill();
+            } else {
+                assertEquals(0, node.terminate(LIMIT), "node 4 left in order, its writes written back:\n" + node.output());
+            }
         }
 
         @Override

@@ -175,13 +175,26 @@ final class FileData {
         }
 
         @Override
+        public void flush() {
+            if (closed) {
+                throw new KdfsException(Errno.EBADF, "file " + Ino.format(ino) + " is closed");
+            }
+            writtenBack();
+        }
+
+        @Override
         public void close() {
             if (closed) {
                 return;
             }
             closed = true;
+            writtenBack();
+        }
+
+        private void writtenBack() {
             if (written) {
-                writeBack.closed(ino);
+                written = false; // a write after this one marks it again
+                mount.run(() -> writeBack.closed(ino));
             }
         }
     }

@@ -66,6 +66,11 @@ public final class KdfsService {
         @AttributeDefinition(description = "Seconds between write-backs (unforced) of what this node changed "
                 + "(0: only on close, fsync, kdfs:sync and unmount)")
         int sync_interval_s() default 5;
+
+        @AttributeDefinition(description = "Whether a close (FUSE: every close(2)) of a file written here waits for "
+                + "its write-back to the file's store nodes, so that a crash of this node loses no closed file "
+                + "(false: the write-back starts at the close and a crash may lose it; fsync still waits)")
+        boolean close_waits() default true;
     }
 
     private final LocalKdfs kdfs;
@@ -80,6 +85,7 @@ public final class KdfsService {
         checkInterval(config);
         this.config = config;
         kdfs = new LocalKdfs(kddm, membership);
+        kdfs.closeWaits(config.close_waits());
         for (SetFamily f : kdfs.families()) {
             registrations.add(context.registerService(SetFamily.class, f, props("kddm.family", f.name())));
         }
@@ -147,6 +153,10 @@ public final class KdfsService {
                         next.sync_interval_s());
             }
         }
+        if (next.close_waits() != now.close_waits()) {
+            kdfs.closeWaits(next.close_waits());
+            LOG.info("io.kddm.kdfs: close.waits changed from {} to {}, live", now.close_waits(), next.close_waits());
+        }
         boolean moved = !next.partition().trim().equals(now.partition().trim())
                 || !next.root().trim().equals(now.root().trim());
         if (moved && kdfs.state().mounted()) {
@@ -189,6 +199,11 @@ public final class KdfsService {
             @Override
             public int sync_interval_s() {
                 return seconds;
+            }
+
+            @Override
+            public boolean close_waits() {
+                return c.close_waits();
             }
         };
     }

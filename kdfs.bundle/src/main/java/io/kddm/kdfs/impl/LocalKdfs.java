@@ -82,6 +82,11 @@ public final class LocalKdfs {
         return pending;
     }
 
+    /** Whether a close waits for the write-back of what it wrote (kDFS's {@code close.waits}). */
+    public void closeWaits(boolean waits) {
+        writeBack.closeWaits(waits);
+    }
+
     /** Stops writing back closed files on their own thread; a final {@link #syncAll} takes what they left. */
     void stopCloseWriteBack() {
         writeBack.shutdown();

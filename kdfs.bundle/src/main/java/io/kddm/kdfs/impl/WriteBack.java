@@ -46,6 +46,8 @@ final class WriteBack {
     });
     /** One write-back of an inode at a time: an fsync must wait for a periodic pass that took its pages. */
     private final Object[] syncing = new Object[64];
+    /** Whether a close waits for its write-back (kDFS's {@code close.waits}); otherwise {@link #closer} makes it. */
+    private volatile boolean closeWaits = true;
 
     WriteBack(Kddm kddm) {
         this.kddm = kddm;
@@ -97,14 +99,35 @@ final class WriteBack {
         store(ino, always, true);
     }
 
+    void closeWaits(boolean waits) {
+        closeWaits = waits;
+    }
+
     /**
-     * A file written through a handle was closed: what this node changed of it is
-     * written back at once, on another thread, without forcing anything (kDDM's
-     * {@code writeBack}). The close does not wait (POSIX asks no durability of a
-     * close: {@code fsync} is the acknowledgement, {@link #sync} its write-back);
-     * a failure leaves the inode dirty for the next periodic pass.
+     * A file written through a handle was closed (or flushed): what this node
+     * changed of it, and the directories whose entries this node changed (the
+     * file's name among them), are written back without forcing anything (kDDM's
+     * {@code writeBack}: the home and every store replica have it before it
+     * returns, so it outlives a crash of this node, the writer). By default the
+     * close waits for it: a closed file is acknowledged data, as a Gluster or
+     * Ceph client's close is. With {@code close.waits=false} it is made at once
+     * on another thread and a crash of this node before it ends loses it (POSIX
+     * asks durability only of {@code fsync}); a failure there leaves the inode
+     * dirty for the next periodic pass.
+     *
+     * @throws KddmException if it waits and an object could not be written back (it stays dirty)
      */
     void closed(int ino) {
+        if (closeWaits) {
+            store(ino, false, false);
+            // the closed file's name is in a directory page this node changed: without it the data has no path
+            for (Map.Entry<Integer, Dirty> e : dirty.entrySet()) {
+                if (!e.getValue().dirPages.isEmpty()) {
+                    store(e.getKey(), false, false);
+                }
+            }
+            return;
+        }
         if (!closed.add(ino)) {
             return; // queued already: that write-back takes this close's changes too
         }

@@ -148,6 +148,11 @@ final class KdfsCluster implements AutoCloseable {
         return kddm.values().stream().mapToLong(k -> k.coherence().stats().storesMissed.sum()).sum();
     }
 
+    /** Sets kDFS's {@code close.waits} on every node. */
+    void closeWaits(boolean waits) {
+        kdfs.values().forEach(l -> l.closeWaits(waits));
+    }
+
     /** Crashes node {@code id}: its messages stop, the others install a view without it. */
     void crash(int id) {
         network.crash(id);

@@ -112,11 +112,11 @@ final class KdfsLowLevel {
                 out.int32(data.length).int32(0);
             }
             case STATFS -> statfs(out);
-            case RELEASE -> files.release(in.int64(0), this::drop); // the close starts this open's write-back
+            case RELEASE -> files.release(in.int64(0), this::drop); // FLUSH wrote back already: nothing left
             case FSYNC -> files.get(in.int64(0)).fsync();
-            case FLUSH -> {
-                // close(2) asks no durability; release writes back what this open wrote
-            }
+            // close(2) waits for FLUSH, not for RELEASE: the write-back that makes a closed file outlive
+            // this node is made here (kDFS's close.waits)
+            case FLUSH -> files.get(in.int64(0)).flush();
             case OPENDIR -> out.open(0, 0); // a listing goes by kDFS's cookies: nothing to keep per open
             case READDIR -> readdir(in, ino, out);
             case RELEASEDIR -> {
