@@ -208,7 +208,8 @@ public final class ShmCommands {
                 + "\nmode:     " + i.octalMode() + "\nattached: " + i.attached() + "\nremoved:  "
                 + (i.removed() ? "yes (destroyed at the last detach)" : "no") + "\nnodes:    created on "
                 + i.creatorNode() + ", last attach/detach on " + (i.lastNode() == 0 ? "none" : i.lastNode())
-                + "\nattached: " + time(i.attachTime()) + "\ndetached: " + time(i.detachTime()) + "\nchanged:  "
+                + "\nlast attach: " + time(i.attachTime()) + "\nlast detach: " + time(i.detachTime())
+                + "\nlast change: "
                 + time(i.changeTime());
     }
 

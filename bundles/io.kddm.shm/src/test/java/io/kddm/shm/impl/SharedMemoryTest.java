@@ -348,17 +348,28 @@ class SharedMemoryTest {
     }
 
     @Test
-    void descriptorsAndKeysSurviveTheCrashOfTheirHome() {
+    void descriptorsKeysAndPagesSurviveTheCrashOfTheirHome() {
         List<Integer> ids = new ArrayList<>();
         for (int k = 1; k <= 12; k++) {
             ids.add(cluster.node(1 + k % 3).shmget(100 + k, 64, IPC_CREAT | 0600, Caller.ROOT));
         }
+        int big = cluster.node(1).shmget(200, 6 * 4096, IPC_CREAT | 0600, Caller.ROOT);
+        try (Segment s = cluster.node(2).attach(big, 0, Caller.ROOT)) { // node 2 owns every page, homes spread
+            for (int p = 0; p < 6; p++) {
+                s.setLong(p * 4096L + 8, 1000 + p);
+            }
+        }
         cluster.crash(2);
+        try (Segment s = cluster.node(3).attach(big, 0, Caller.ROOT)) {
+            for (int p = 0; p < 6; p++) {
+                assertEquals(1000 + p, s.getAndAdd(p * 4096L + 8, 1), "page " + p + " (one backup)");
+            }
+        }
         for (int k = 1; k <= 12; k++) {
             assertEquals(ids.get(k - 1), cluster.node(1).shmget(100 + k, 64, 0600, Caller.ROOT), "key " + (100 + k));
             assertEquals(64, cluster.node(3).stat(ids.get(k - 1), Caller.ROOT).size());
         }
-        assertEquals(12, cluster.node(3).segments().size());
+        assertEquals(13, cluster.node(3).segments().size());
         int next = cluster.node(3).shmget(IPC_PRIVATE, 64, 0600, Caller.ROOT);
         assertFalse(ids.contains(next), "the allocator survived too: no id twice");
     }
