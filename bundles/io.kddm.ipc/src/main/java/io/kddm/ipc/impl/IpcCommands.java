@@ -27,12 +27,11 @@ public final class IpcCommands {
     private final IpcComponent ipc;
 
     /**
-     * The shm bundle's {@code io.kddm.shm.SharedMemory}, if it runs: typed as
-     * Object so that this component needs nothing of it (its package is imported
-     * optionally, and only {@link ShmRows} touches its types).
+     * The shm bundle's {@code io.kddm.shm.SharedMemory}, if it runs: the field
+     * is typed Object so that this class needs nothing of it at run time (its
+     * package is imported optionally, and only {@link ShmRows} touches its types).
      */
-    @Reference(service = Object.class, target = "(objectClass=io.kddm.shm.SharedMemory)",
-            cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    @Reference(service = io.kddm.shm.SharedMemory.class, cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Object sharedMemory;
 
     @Activate
