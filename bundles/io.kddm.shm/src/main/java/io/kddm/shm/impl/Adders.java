@@ -46,6 +46,7 @@ final class Adders {
         segment.getLong(offset); // EINVAL (alignment, range) before any thread starts
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         AtomicLong last = new AtomicLong(Long.MIN_VALUE);
+        AtomicLong made = new AtomicLong();
         AtomicLong casRetries = new AtomicLong();
         AtomicBoolean done = new AtomicBoolean();
         List<Thread> adders = new ArrayList<>();
@@ -53,8 +54,8 @@ final class Adders {
             boolean cas = op.equals("cas") || op.equals("mixed") && t % 2 == 1;
             adders.add(start("shm-add-" + t, failure, () -> {
                 for (long i = 0; i < times && failure.get() == null; i++) {
-                    long made = cas ? casAdd(casRetries) : add();
-                    last.accumulateAndGet(made, Math::max);
+                    last.accumulateAndGet(cas ? casAdd(casRetries) : add(), Math::max);
+                    made.incrementAndGet();
                 }
             }));
         }
@@ -62,7 +63,14 @@ final class Adders {
         String[] seen = new String[1];
         Thread watcher = !watch ? null : start("shm-watch", failure, () -> {
             long before = Long.MIN_VALUE;
+            long madeThen = -threads;
             while (!done.get() && failure.get() == null) {
+                // One read per round of additions here: all along the run, and a history the checker can take.
+                if (made.get() - madeThen < threads) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    continue;
+                }
+                madeThen = made.get();
                 long v = read();
                 reads[0]++;
                 if (v < before) {

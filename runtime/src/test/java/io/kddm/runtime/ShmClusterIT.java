@@ -1,0 +1,183 @@
+package io.kddm.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.impl.core.History;
+import io.kddm.impl.core.Linearizability;
+
+/**
+ * Cluster-wide System V shared memory ({@code io.kddm.shm}) across three JVMs
+ * over real TCP on 127.0.0.1, one cluster for the whole class: node 1 makes a
+ * segment; 3 nodes x 4 threads add to one word by getAndAdd and compareAndSet
+ * loops while a reader on each node checks it never goes back, every operation
+ * in a history checked linearizable; bytes written on one node are read on the
+ * others, across a page boundary too; node 2 stops and starts the shm bundle
+ * and finds the segment intact; node 3 removes it and the key is free at once;
+ * a wrong command ends node 3's script with one clear line. Nodes meet at
+ * barriers of a map (the map linker over the well-known set 0:9 of the
+ * {@code file} family).
+ */
+class ShmClusterIT {
+    private static final Duration LIMIT = Duration.ofSeconds(120);
+    private static final String MAP = "--base " + (1 << 24) + " 0:9";
+    private static final int THREADS = 4;
+    private static final int TIMES = 150;
+
+    private static LocalCluster cluster;
+    private static final String[] OUT = new String[4];
+    private static int badStatus;
+
+    private static String barrier(String name, int id) {
+        return LocalCluster.barrier(MAP, name, id, 3);
+    }
+
+    @BeforeAll
+    static void runTheCluster() throws Exception {
+        cluster = new LocalCluster("shm-it", 3);
+        cluster.wellKnown("0:9", "file");
+        NodeProcess[] nodes = new NodeProcess[4];
+        for (int id = 1; id <= 3; id++) {
+            nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
+        }
+        badStatus = nodes[3].awaitExit(LIMIT);
+        OUT[3] = nodes[3].output();
+        int[] status = LocalCluster.release(nodes, LIMIT, 1, 2);
+        for (int id = 1; id <= 2; id++) {
+            OUT[id] = nodes[id].output();
+            assertEquals(0, status[id], "node " + id + ":\n" + OUT[id] + nodes[id].logText());
+        }
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static Path history(int id) {
+        return cluster.base.resolve("history-" + id);
+    }
+
+    /** File Install's location of node {@code id}'s shm bundle (the URI of its canonical file). */
+    private static String bundleLocation(int id) throws Exception {
+        return cluster.data(id).toRealPath().resolve("deploy/io.kddm.shm.jar").toFile().toURI().normalize()
+                .toString();
+    }
+
+    private static String script(int id) throws Exception {
+        StringBuilder s = new StringBuilder("kddm:nodes --await 3\n");
+        if (id == 1) {
+            s.append("id = shm:get 0x5348 16384 --create --excl --mode 0666\n");
+            s.append("shm:write $id 4090 'written on node 1'\n");
+        }
+        s.append(barrier("created", id));
+        if (id != 1) {
+            s.append("id = shm:get 0x5348 0\n");
+        }
+        s.append("echo SEGMENT $id\n");
+        s.append(barrier("ready", id));
+        s.append("shm:add $id 0 1 --times ").append(TIMES).append(" --threads ").append(THREADS)
+                .append(" --op mixed --watch --history ").append(history(id)).append('\n');
+        s.append(barrier("added", id));
+        s.append("echo COUNTER (shm:read $id 0 8 --long)\n");
+        s.append("echo TEXT (shm:read $id 4090 17)\n");
+        if (id == 2) { // the bundle stopped and started while the core, kDFS and the others run
+            s.append("b = ($.context bundle ").append(bundleLocation(2)).append(")\n");
+            s.append("$b stop\necho SHM-STOPPED\n$b start\necho SHM-STARTED\n");
+        }
+        s.append(barrier("restarted", id));
+        s.append("echo AFTER-RESTART (shm:read $id 4090 17)\n");
+        if (id == 2) {
+            s.append("shm:write $id 8190 --hex 0102030405\n");
+        }
+        s.append(barrier("crossed", id));
+        s.append("echo CROSS (shm:read $id 8190 5 --hex)\n");
+        if (id == 1) {
+            s.append("shm:stat $id\n");
+        }
+        s.append(barrier("read", id));
+        if (id == 3) {
+            s.append("shm:rm $id\n");
+        }
+        s.append(barrier("removed", id));
+        if (id == 1) {
+            s.append("echo FREE (shm:get 0x5348 64 --create --excl)\n");
+        }
+        s.append(barrier("reused", id));
+        if (id == 2) {
+            s.append("echo LIST\nshm:ls\necho END-LIST\n");
+        }
+        if (id == 3) { // after the last barrier, so the others need nothing more of node 3
+            s.append(barrier("done", id)).append("shm:read $id 8\n");
+        } else {
+            s.append(LocalCluster.lastBarrier(MAP, "done", id, 3));
+        }
+        return s.toString();
+    }
+
+    private static String value(int id, String label) {
+        Matcher m = Pattern.compile("(?m)^" + label + " (.*)$").matcher(OUT[id]);
+        assertTrue(m.find(), "no " + label + " from node " + id + ":\n" + OUT[id]);
+        return m.group(1).strip();
+    }
+
+    @Test
+    void aCounterAddedToByThreeNodesAndFourThreadsEndsExactAndLinearizable() {
+        long expected = 3L * THREADS * TIMES;
+        for (int id = 1; id <= 3; id++) {
+            assertEquals(String.valueOf(expected), value(id, "COUNTER"), "node " + id);
+            assertTrue(OUT[id].contains("by mixed: final ") && OUT[id].contains("never went back"), OUT[id]);
+        }
+        History h = History.readTorture(history(1), history(2), history(3));
+        long adds = h.byObject().get(0L).stream().filter(op -> op.kind() == History.Kind.ADD).count();
+        assertEquals(expected, adds, "every addition recorded");
+        int checked = Linearizability.checkAll(h);
+        assertEquals(h.size(), checked);
+        System.out.println("shm over 3 JVMs: " + expected + " additions, " + checked
+                + " operations on the word checked linearizable");
+    }
+
+    @Test
+    void bytesWrittenOnOneNodeReadTheSameOnTheOthersAfterTheBundleRestart() {
+        String segment = value(1, "SEGMENT");
+        for (int id = 1; id <= 3; id++) {
+            assertEquals(segment, value(id, "SEGMENT"), "one id for the key on every node");
+            assertEquals("written on node 1", value(id, "TEXT"), "node " + id);
+            assertEquals("written on node 1", value(id, "AFTER-RESTART"), "node " + id);
+            assertEquals("0102030405", value(id, "CROSS"), "node " + id + " reads across pages 1 and 2");
+        }
+        assertTrue(OUT[2].contains("SHM-STOPPED") && OUT[2].contains("SHM-STARTED"), OUT[2]);
+        assertTrue(OUT[1].contains("mode:     666") && OUT[1].contains("size:     16384"), OUT[1]);
+    }
+
+    @Test
+    void aRemovedSegmentsKeyIsFreeAtOnce() {
+        String old = value(1, "SEGMENT");
+        String fresh = value(1, "FREE");
+        assertNotEquals(old, fresh);
+        assertTrue(OUT[3].contains("removed segment " + old), OUT[3]);
+        String list = OUT[2].substring(OUT[2].indexOf("LIST"), OUT[2].indexOf("END-LIST"));
+        assertTrue(list.contains("0x00005348 " + String.format("%-10s", fresh)), list);
+        assertTrue(!list.contains(" " + old + " "), "the removed segment is gone:\n" + list);
+    }
+
+    @Test
+    void aWrongCommandGetsOneClearLine() {
+        assertEquals(1, badStatus, OUT[3]);
+        assertTrue(NodeProcess.withoutConsoleLog(OUT[3]).contains(
+                "kddm: missing arguments; usage: shm:read ID OFFSET LENGTH"), OUT[3]);
+        assertTrue(!OUT[3].contains("\tat "), "no stack trace:\n" + OUT[3]);
+    }
+}
