@@ -34,7 +34,7 @@ final class IpcFamily implements SetFamily {
 
     @Override
     public HomePolicy home() {
-        return HomePolicy.LINKER;
+        return HomePolicy.NODE_BITS;
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.kddm.ipc.impl;
 
 import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetContext;
-import io.kddm.api.membership.Membership;
 
 /**
  * The IO linker of the {@code ipc} family: objects are made empty (a key that
@@ -16,11 +15,9 @@ final class IpcLinker implements IoLinker {
     static final String ID = "ipc";
 
     private final Waits waits;
-    private final Membership membership;
 
-    IpcLinker(Waits waits, Membership membership) {
+    IpcLinker(Waits waits) {
         this.waits = waits;
-        this.membership = membership;
     }
 
     @Override
@@ -51,10 +48,5 @@ final class IpcLinker implements IoLinker {
     @Override
     public void remove(SetContext set, long objectId) {
         waits.changed(set.setId(), objectId);
-    }
-
-    @Override
-    public int defaultOwner(SetContext set, long objectId) {
-        return IpcSets.home(set.setId(), objectId, membership);
     }
 }

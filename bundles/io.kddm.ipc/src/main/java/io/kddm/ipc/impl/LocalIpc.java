@@ -41,10 +41,10 @@ public final class LocalIpc implements AutoCloseable {
 
     /** {@code safetyMs}: the longest sleep of a waiter without a wake-up before it looks again (a safety net). */
     public LocalIpc(Kddm kddm, Membership membership, long safetyMs) {
-        linker = new IpcLinker(waits, membership);
+        linker = new IpcLinker(waits);
         live = new Liveness(membership);
         blocking = new Blocking(waits, safetyMs);
-        Directory directory = new Directory(kddm);
+        Directory directory = new Directory(kddm, membership);
         queues = new QueueService(directory, blocking, live);
         semaphores = new SemService(directory, blocking, live);
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {

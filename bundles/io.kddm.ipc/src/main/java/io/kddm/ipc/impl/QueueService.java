@@ -91,10 +91,10 @@ final class QueueService implements MessageQueues {
         boolean nowait = (flags & Ipc.IPC_NOWAIT) != 0;
         long[] ticket = {Waiter.NONE};
         long deadline = Blocking.deadline(timeout);
-        blocking.await(IpcSets.MSG_DATA, id, nowait ? Duration.ZERO : timeout, last -> {
+        blocking.await(IpcSets.MSG_DATA, IpcSets.object(id), nowait ? Duration.ZERO : timeout, last -> {
             long now = System.currentTimeMillis();
             if (!last) {
-                try (ObjectHandle h = data().get(id)) {
+                try (ObjectHandle h = data().get(IpcSets.object(id))) {
                     QueueState q = of(h, id);
                     Perm.check(caller, q.perm, Perm.WRITE, "queue " + id);
                     tooBig(q, data.length, id);
@@ -108,7 +108,7 @@ final class QueueService implements MessageQueues {
                     }
                 }
             }
-            try (ObjectHandle h = data().grab(id)) {
+            try (ObjectHandle h = data().grab(IpcSets.object(id))) {
                 QueueState q = of(h, id);
                 Perm.check(caller, q.perm, Perm.WRITE, "queue " + id);
                 boolean changed = q.purge(live, now);
@@ -155,10 +155,10 @@ final class QueueService implements MessageQueues {
         boolean nowait = (flags & Ipc.IPC_NOWAIT) != 0;
         long[] ticket = {Waiter.NONE};
         long deadline = Blocking.deadline(timeout);
-        return blocking.await(IpcSets.MSG_DATA, id, nowait ? Duration.ZERO : timeout, last -> {
+        return blocking.await(IpcSets.MSG_DATA, IpcSets.object(id), nowait ? Duration.ZERO : timeout, last -> {
             long now = System.currentTimeMillis();
             if (!last) {
-                try (ObjectHandle h = data().get(id)) {
+                try (ObjectHandle h = data().get(IpcSets.object(id))) {
                     QueueState q = of(h, id);
                     Perm.check(caller, q.perm, Perm.READ, "queue " + id);
                     boolean may = q.mayReceive(ticket[0], msgtyp, flags, live, now);
@@ -170,7 +170,7 @@ final class QueueService implements MessageQueues {
                     }
                 }
             }
-            try (ObjectHandle h = data().grab(id)) {
+            try (ObjectHandle h = data().grab(IpcSets.object(id))) {
                 QueueState q = of(h, id);
                 Perm.check(caller, q.perm, Perm.READ, "queue " + id);
                 boolean changed = q.purge(live, now);
@@ -224,7 +224,7 @@ final class QueueService implements MessageQueues {
     @Override
     public QueueInfo stat(Caller caller, int id) {
         checkId(id);
-        try (ObjectHandle h = data().get(id)) {
+        try (ObjectHandle h = data().get(IpcSets.object(id))) {
             QueueState q = of(h, id);
             Perm.check(caller, q.perm, Perm.READ, "queue " + id);
             return q.info(id, live, System.currentTimeMillis());
@@ -242,7 +242,7 @@ final class QueueService implements MessageQueues {
             throw new IpcException(Errno.EINVAL, "msg_qbytes must be at least " + QueueState.MIN_CHARGE + ", not "
                     + qbytes);
         }
-        try (ObjectHandle h = data().grab(id)) {
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
             QueueState q = of(h, id);
             Perm.owner(caller, q.perm, "IPC_SET of queue " + id);
             if (qbytes > q.qbytes && qbytes > Ipc.MSGMNB && !caller.root()) {
@@ -259,7 +259,7 @@ final class QueueService implements MessageQueues {
     public void remove(Caller caller, int id) {
         checkId(id);
         long key;
-        try (ObjectHandle h = data().grab(id)) {
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
             QueueState q = of(h, id);
             Perm.owner(caller, q.perm, "IPC_RMID of queue " + id);
             key = q.perm.key();
@@ -274,7 +274,7 @@ final class QueueService implements MessageQueues {
         List<QueueInfo> out = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (int id : directory.ids(Kind.QUEUE)) {
-            try (ObjectHandle h = data().get(id)) {
+            try (ObjectHandle h = data().get(IpcSets.object(id))) {
                 QueueState q = QueueState.decode(h.value());
                 if (q != null && !q.removed) {
                     out.add(q.info(id, live, now));
@@ -290,13 +290,13 @@ final class QueueService implements MessageQueues {
         long now = System.currentTimeMillis();
         for (int id : directory.ids(Kind.QUEUE)) {
             boolean stale;
-            try (ObjectHandle h = data().get(id)) {
+            try (ObjectHandle h = data().get(IpcSets.object(id))) {
                 QueueState q = QueueState.decode(h.value());
                 stale = q != null && q.waiters.stream().anyMatch(w -> !live.alive(w.node(), w.incarnation(),
                         w.deadline(), now));
             }
             if (stale) {
-                try (ObjectHandle h = data().grab(id)) {
+                try (ObjectHandle h = data().grab(IpcSets.object(id))) {
                     QueueState q = QueueState.decode(h.value());
                     if (q != null && q.purge(live, System.currentTimeMillis())) {
                         h.value(q.encode());

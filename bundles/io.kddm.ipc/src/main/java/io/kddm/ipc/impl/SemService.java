@@ -132,10 +132,10 @@ final class SemService implements Semaphores {
         if (undo) {
             client.touched.add(id); // before it applies: a close while it runs still looks at this set
         }
-        blocking.await(IpcSets.SEM_DATA, id, nowait ? Duration.ZERO : timeout, last -> {
+        blocking.await(IpcSets.SEM_DATA, IpcSets.object(id), nowait ? Duration.ZERO : timeout, last -> {
             long now = System.currentTimeMillis();
             if (!last) {
-                try (ObjectHandle h = data().get(id)) {
+                try (ObjectHandle h = data().get(IpcSets.object(id))) {
                     SemState s = of(h, id);
                     check(caller, s, id, ops, alter);
                     Outcome o = s.may(ticket[0], flat, live, now);
@@ -150,7 +150,7 @@ final class SemService implements Semaphores {
                     }
                 }
             }
-            try (ObjectHandle h = data().grab(id)) {
+            try (ObjectHandle h = data().grab(IpcSets.object(id))) {
                 SemState s = of(h, id);
                 check(caller, s, id, ops, alter);
                 boolean changed = s.purge(live, now);
@@ -225,7 +225,7 @@ final class SemService implements Semaphores {
     /** A client's close: its undo records applied, on every set it used SEM_UNDO on. */
     private void undo(Client c) {
         for (int id : c.touched) {
-            try (ObjectHandle h = data().grab(id)) {
+            try (ObjectHandle h = data().grab(IpcSets.object(id))) {
                 SemState s = SemState.decode(h.value());
                 if (s == null || s.removed) {
                     continue;
@@ -245,7 +245,7 @@ final class SemService implements Semaphores {
 
     private <T> T read(Caller caller, int id, java.util.function.Function<SemState, T> what) {
         checkId(id);
-        try (ObjectHandle h = data().get(id)) {
+        try (ObjectHandle h = data().get(IpcSets.object(id))) {
             SemState s = of(h, id);
             Perm.check(caller, s.perm, Perm.READ, "semaphore set " + id);
             return what.apply(s);
@@ -328,7 +328,7 @@ final class SemService implements Semaphores {
 
     private void write(Caller caller, int id, java.util.function.Consumer<SemState> change) {
         checkId(id);
-        try (ObjectHandle h = data().grab(id)) {
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
             SemState s = of(h, id);
             Perm.check(caller, s.perm, Perm.WRITE, "semaphore set " + id);
             change.accept(s);
@@ -341,7 +341,7 @@ final class SemService implements Semaphores {
     @Override
     public void set(Caller caller, int id, int uid, int gid, int mode) {
         checkId(id);
-        try (ObjectHandle h = data().grab(id)) {
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
             SemState s = of(h, id);
             Perm.owner(caller, s.perm, "IPC_SET of semaphore set " + id);
             s.perm = new IpcPerm(s.perm.key(), uid, gid, s.perm.cuid(), s.perm.cgid(), mode & 0777);
@@ -354,7 +354,7 @@ final class SemService implements Semaphores {
     public void remove(Caller caller, int id) {
         checkId(id);
         long key;
-        try (ObjectHandle h = data().grab(id)) {
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
             SemState s = of(h, id);
             Perm.owner(caller, s.perm, "IPC_RMID of semaphore set " + id);
             key = s.perm.key();
@@ -369,7 +369,7 @@ final class SemService implements Semaphores {
         List<SemInfo> out = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (int id : directory.ids(Kind.SEMAPHORES)) {
-            try (ObjectHandle h = data().get(id)) {
+            try (ObjectHandle h = data().get(IpcSets.object(id))) {
                 SemState s = SemState.decode(h.value());
                 if (s != null && !s.removed) {
                     out.add(s.info(id, live, now));
@@ -390,13 +390,13 @@ final class SemService implements Semaphores {
         for (int id : directory.ids(Kind.SEMAPHORES)) {
             boolean stale;
             long now = System.currentTimeMillis();
-            try (ObjectHandle h = data().get(id)) {
+            try (ObjectHandle h = data().get(IpcSets.object(id))) {
                 SemState s = SemState.decode(h.value());
                 stale = s != null && (s.undos.stream().anyMatch(u -> !live.member(u.node(), u.incarnation()))
                         || s.waiters.stream().anyMatch(w -> !live.alive(w.node(), w.incarnation(), w.deadline(), now)));
             }
             if (stale) {
-                try (ObjectHandle h = data().grab(id)) {
+                try (ObjectHandle h = data().grab(IpcSets.object(id))) {
                     SemState s = SemState.decode(h.value());
                     if (s != null && s.purge(live, System.currentTimeMillis())) {
                         h.value(s.encode());

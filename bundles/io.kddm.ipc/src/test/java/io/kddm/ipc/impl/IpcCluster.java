@@ -19,6 +19,7 @@ final class IpcCluster implements AutoCloseable {
     private final SimNetwork network;
     private final Map<Integer, KddmService> kddm = new LinkedHashMap<>();
     private final Map<Integer, LocalIpc> ipc = new LinkedHashMap<>();
+    private final long safetyMs;
 
     IpcCluster(int nodes, long seed) {
         this(nodes, seed, Blocking.SAFETY_MS);
@@ -26,6 +27,7 @@ final class IpcCluster implements AutoCloseable {
 
     /** {@code safetyMs}: the waiters' safety net; tests of wake-ups set it beyond their own limits. */
     IpcCluster(int nodes, long seed, long safetyMs) {
+        this.safetyMs = safetyMs;
         network = new SimNetwork(seed, Duration.ofMillis(1));
         for (int id = 1; id <= nodes; id++) {
             network.node(id);
@@ -60,6 +62,23 @@ final class IpcCluster implements AutoCloseable {
 
     static Caller root(int node) {
         return caller(node, 0, 0);
+    }
+
+    /** As a stop of the ipc bundle on {@code node}: its clients closed, its family and IO linker gone from its core. */
+    void stopBundle(int node) {
+        LocalIpc l = ipc.get(node);
+        l.closeClients();
+        kddm.get(node).removeIoLinker(l.ioLinker());
+        kddm.get(node).removeFamily(l.family());
+        l.close();
+    }
+
+    /** As a start of the ipc bundle on {@code node} again: a new instance, registered with its core. */
+    void startBundle(int node) {
+        LocalIpc l = new LocalIpc(kddm.get(node), network.node(node).membership, safetyMs);
+        kddm.get(node).addFamily(l.family());
+        kddm.get(node).addIoLinker(l.ioLinker());
+        ipc.put(node, l);
     }
 
     /** Crashes node {@code id}: its messages stop, the others install a view without it. */

@@ -270,6 +270,34 @@ class QueueTest {
     }
 
     /**
+     * The ipc bundle stopped on node 1, the home of the key buckets and of a
+     * queue it made: the other nodes keep using that queue and make new ones
+     * (node 1's core serves them without the bundle); started again, node 1
+     * finds every message and uses them as before.
+     */
+    @Test
+    void aNodeWhoseBundleStoppedStillServesTheOthersAndLosesNothing() {
+        cluster = new IpcCluster(3, 9);
+        int id = cluster.queues(1).msgget(root(1), 31, Ipc.IPC_CREAT | 0600);
+        for (int i = 1; i <= 3; i++) {
+            cluster.queues(1).msgsnd(root(1), id, 1, bytes("kept-" + i), 0, LONG);
+        }
+        cluster.stopBundle(1);
+        assertEquals(id, cluster.queues(2).msgget(root(2), 31, 0));
+        cluster.queues(2).msgsnd(root(2), id, 2, bytes("during"), 0, LONG);
+        assertEquals("kept-1", text(cluster.queues(3).msgrcv(root(3), id, 100, 1, 0, LONG)));
+        int other = cluster.queues(3).msgget(root(3), 32, Ipc.IPC_CREAT | 0600);
+        cluster.queues(3).msgsnd(root(3), other, 5, bytes("made meanwhile"), 0, LONG);
+        cluster.startBundle(1);
+        assertEquals("kept-2", text(cluster.queues(1).msgrcv(root(1), id, 100, 0, 0, LONG)));
+        assertEquals("kept-3", text(cluster.queues(1).msgrcv(root(1), id, 100, 0, 0, LONG)));
+        assertEquals("during", text(cluster.queues(1).msgrcv(root(1), id, 100, 0, 0, LONG)));
+        assertEquals("made meanwhile", text(cluster.queues(1).msgrcv(root(1), cluster.queues(1).msgget(root(1), 32, 0),
+                100, 0, 0, LONG)));
+        assertEquals(2, cluster.queues(1).list().size());
+    }
+
+    /**
      * Three nodes, each with two producers and two consumers on one queue:
      * every message is received exactly once, and each consumer sees each
      * producer's messages of a type in the order they were sent. Typed
