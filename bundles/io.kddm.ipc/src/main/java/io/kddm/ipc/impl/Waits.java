@@ -34,9 +34,16 @@ final class Waits {
         }
     }
 
-    /** The object may have changed: every local waiter on it wakes up. */
+    /**
+     * The object may have changed: every local waiter on it wakes up. An object
+     * nobody here ever waited on has no generation and gets none (a waiter makes
+     * it when it reads it, before it looks at the object, so it misses nothing).
+     */
     void changed(long set, long object) {
-        Generation g = of(set, object);
+        Generation g = generations.get(new Key(set, object));
+        if (g == null) {
+            return;
+        }
         synchronized (g) {
             g.value++;
             g.notifyAll();
