@@ -48,7 +48,11 @@ public interface SharedMemory {
      */
     Segment attach(int shmid, int flags, Caller caller);
 
-    /** IPC_STAT (needs read permission). @throws ShmException EINVAL, EIDRM, EACCES */
+    /**
+     * IPC_STAT (needs read permission); a removed segment still attached answers too.
+     *
+     * @throws ShmException EINVAL, EACCES
+     */
     SegmentInfo stat(int shmid, Caller caller);
 
     /**
