@@ -41,8 +41,8 @@ final class PageBuffer implements PageAccess {
 
     private void range(int offset, int length) {
         if (offset < 0 || length < 0 || offset > bytes.length - length) {
-            throw new ShmException(Errno.EINVAL, "bytes " + offset + ".." + ((long) offset + length) + " are out of page "
-                    + index + " (" + bytes.length + " bytes)");
+            throw new ShmException(Errno.EINVAL, "bytes " + offset + ".." + ((long) offset + length)
+                    + " are out of page " + index + " (" + bytes.length + " bytes)");
         }
     }
 
