@@ -36,7 +36,26 @@ final class Blocking {
         this.safetyMs = safetyMs;
     }
 
-    <T> T await(long set, long object, Duration timeout, Attempt<T> attempt, String what) {
+    /**
+     * Runs {@code attempt} until it succeeds, fails, or the timeout passes.
+     * {@code leave} takes the caller out of the object's line if it is in it: run
+     * when an attempt fails (a permission changed, a kDDM error), so that a
+     * caller gone does not hold the line until its deadline.
+     */
+    <T> T await(long set, long object, Duration timeout, Attempt<T> attempt, Runnable leave, String what) {
+        try {
+            return loop(set, object, timeout, attempt, what);
+        } catch (RuntimeException failed) {
+            try {
+                leave.run();
+            } catch (RuntimeException alsoFailed) {
+                failed.addSuppressed(alsoFailed); // its place lapses at its deadline, or when its node goes
+            }
+            throw failed;
+        }
+    }
+
+    private <T> T loop(long set, long object, Duration timeout, Attempt<T> attempt, String what) {
         long start = System.nanoTime();
         long limit = timeout.isNegative() ? 0 : saturated(timeout);
         while (true) {

@@ -136,7 +136,7 @@ final class QueueService implements MessageQueues {
                 }
                 return Optional.empty();
             }
-        }, "msgsnd to queue " + id);
+        }, () -> leaveLine(id, ticket[0]), "msgsnd to queue " + id);
     }
 
     private static void tooBig(QueueState q, int size, int id) {
@@ -208,7 +208,7 @@ final class QueueService implements MessageQueues {
                 }
                 return Optional.empty();
             }
-        }, "msgrcv from queue " + id);
+        }, () -> leaveLine(id, ticket[0]), "msgrcv from queue " + id);
     }
 
     private static String wanted(long msgtyp, int flags) {
@@ -219,6 +219,19 @@ final class QueueService implements MessageQueues {
             return ((flags & Ipc.MSG_EXCEPT) != 0 ? "of a type other than " : "of type ") + msgtyp;
         }
         return "of a type <= " + -msgtyp;
+    }
+
+    /** Takes a caller out of the line of {@code id}, if it is in it. */
+    private void leaveLine(int id, long ticket) {
+        if (ticket == Waiter.NONE) {
+            return;
+        }
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
+            QueueState s = QueueState.decode(h.value());
+            if (s != null && !s.removed && s.unregister(live.self(), ticket)) {
+                h.value(s.encode());
+            }
+        }
     }
 
     @Override

@@ -201,7 +201,20 @@ final class SemService implements Semaphores {
                 }
                 return Optional.empty();
             }
-        }, "semop " + ops + " on set " + id);
+        }, () -> leaveLine(id, ticket[0]), "semop " + ops + " on set " + id);
+    }
+
+    /** Takes a caller out of the line of {@code id}, if it is in it. */
+    private void leaveLine(int id, long ticket) {
+        if (ticket == Waiter.NONE) {
+            return;
+        }
+        try (ObjectHandle h = data().grab(IpcSets.object(id))) {
+            SemState s = SemState.decode(h.value());
+            if (s != null && !s.removed && s.unregister(live.self(), ticket)) {
+                h.value(s.encode());
+            }
+        }
     }
 
     private static IpcException range(int id, List<SemOp> ops) {

@@ -123,7 +123,7 @@ class QueueTest {
     }
 
     @Test
-    void permissionsFollowUidGidAndMode() {
+    void permissionsFollowUidGidAndMode() throws Exception {
         cluster = new IpcCluster(2, 2);
         Caller owner = caller(1, 1000, 100);
         Caller group = caller(2, 2000, 100);
@@ -146,6 +146,15 @@ class QueueTest {
         assertEquals(Errno.EFBIG, errno(() -> q1.set(root(1), id, 1000, 100, 0666, Ipc.MSGMNB_MAX + 1)));
         q2.remove(root(2), id); // root may
         assertEquals(Errno.EIDRM, errno(() -> q1.msgsnd(owner, id, 1, bytes("d"), 0, LONG)));
+        // a waiting receiver whose permission is taken away fails, and leaves the line
+        int open = q1.msgget(owner, 8, Ipc.IPC_CREAT | 0666);
+        Future<Message> r = pool.submit(() -> q2.msgrcv(group, open, 100, 0, 0, LONG));
+        await("a receiver waits", () -> q1.stat(owner, open).receivers() == 1);
+        q1.set(owner, open, 1000, 100, 0600, Ipc.MSGMNB);
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> r.get(30, TimeUnit.SECONDS));
+        assertEquals(Errno.EACCES, ((IpcException) e.getCause()).errno());
+        assertEquals(0, q1.stat(owner, open).receivers());
     }
 
     @Test
