@@ -286,8 +286,17 @@ final class StoreReplicas {
      * asker missed of it is stored there first (it acts for those objects now,
      * and serves none of them before every member answered). Row S5.
      */
-    void healBeforeClaims(SetState s, int asker) {
-        heal(asker, s.id, false);
+    void healBeforeClaims(long setId, int asker) {
+        SetState s = node.set(setId);
+        try {
+            if (s != null && (!node.calls.traits(s).firstTouchAtHome()
+                    || node.calls.linker(s).storeReplicas(s.context) <= 1)) {
+                return; // nothing to heal: no listing of every heal index at each CLAIMS of every set
+            }
+        } catch (KddmException away) {
+            // its family or linker is being updated: heal as for a replicated set (the listing finds what there is)
+        }
+        heal(asker, setId, false);
     }
 
     /**
