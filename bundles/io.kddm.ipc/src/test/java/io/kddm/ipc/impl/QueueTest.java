@@ -279,6 +279,29 @@ class QueueTest {
     }
 
     /**
+     * Node 3 sends to two queues (one made on node 1, one made on node 3, so
+     * homed there) and crashes right after: it was their last writer, and the
+     * family's backup keeps every message it sent.
+     */
+    @Test
+    void messagesOfANodeThatCrashedAfterSendingAreNotLost() {
+        cluster = new IpcCluster(3, 10);
+        int onOne = cluster.queues(1).msgget(root(1), 41, Ipc.IPC_CREAT | 0600);
+        int onThree = cluster.queues(3).msgget(root(3), 42, Ipc.IPC_CREAT | 0600);
+        for (int i = 1; i <= 5; i++) {
+            cluster.queues(3).msgsnd(root(3), onOne, 1, bytes("one-" + i), 0, LONG);
+            cluster.queues(3).msgsnd(root(3), onThree, 1, bytes("three-" + i), 0, LONG);
+        }
+        cluster.crash(3);
+        for (int i = 1; i <= 5; i++) {
+            assertEquals("one-" + i, text(cluster.queues(2).msgrcv(root(2), onOne, 100, 0, 0, LONG)));
+            assertEquals("three-" + i, text(cluster.queues(1).msgrcv(root(1), onThree, 100, 0, 0, LONG)));
+        }
+        assertEquals(onThree, cluster.queues(2).msgget(root(2), 42, 0));
+        assertEquals(2, cluster.queues(1).list().size());
+    }
+
+    /**
      * The ipc bundle stopped on node 1, the home of the key buckets and of a
      * queue it made: the other nodes keep using that queue and make new ones
      * (node 1's core serves them without the bundle); started again, node 1
