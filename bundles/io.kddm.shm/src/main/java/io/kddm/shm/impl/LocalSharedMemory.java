@@ -1,6 +1,5 @@
 package io.kddm.shm.impl;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +57,7 @@ final class LocalSharedMemory implements SharedMemory {
     private final Membership membership;
     private final Limits limits;
     private final LongSupplier clock;
+    private final ShmSets sets;
 
     LocalSharedMemory(Kddm kddm, Membership membership, Limits limits) {
         this(kddm, membership, limits, System::currentTimeMillis);
@@ -68,6 +68,7 @@ final class LocalSharedMemory implements SharedMemory {
         this.membership = membership;
         this.limits = limits;
         this.clock = clock;
+        this.sets = new ShmSets(() -> List.copyOf(membership.voters()), kddm.localNode());
     }
 
     Limits limits() {
@@ -101,8 +102,9 @@ final class LocalSharedMemory implements SharedMemory {
         if (key == IPC_PRIVATE) {
             return create(key, size, flags, caller);
         }
-        try (ObjectHandle k = keys().grab(ShmSets.keyObject(key))) {
-            int existing = shmidIn(k.value());
+        try (ObjectHandle k = keys().grab(sets.keyBucket(key))) {
+            KeyBucket bucket = KeyBucket.decode(k.value());
+            int existing = bucket.id(key);
             if (existing != 0) {
                 Descriptor d = read(existing);
                 // A removed segment keeps its descriptor until its last detach, but not its key.
@@ -122,17 +124,13 @@ final class LocalSharedMemory implements SharedMemory {
                 throw new ShmException(Errno.ENOENT, "no segment has key " + hexKey(key) + " (and no IPC_CREAT)");
             }
             int id = create(key, size, flags, caller);
-            k.value(ByteBuffer.allocate(4).putInt(id).array());
+            k.value(bucket.with(key, id).encode());
             return id;
         }
     }
 
     static String hexKey(int key) {
         return String.format("0x%08x", key);
-    }
-
-    private static int shmidIn(byte[] keyValue) {
-        return keyValue.length == 4 ? ByteBuffer.wrap(keyValue).getInt() : 0;
     }
 
     /** A new segment: pages' set, then an id from the registry, then its descriptor. */
@@ -142,14 +140,14 @@ final class LocalSharedMemory implements SharedMemory {
         }
         KddmSet pages = kddm.create(ShmFamily.PAGE_NAME);
         int id;
-        try (ObjectHandle r = descriptors().grab(ShmSets.REGISTRY)) {
+        try (ObjectHandle r = descriptors().grab(sets.registry())) {
             Registry registry = Registry.decode(r.value());
             if (registry.ids().size() >= limits.maxSegments()) {
                 kddm.destroy(pages.id());
                 throw new ShmException(Errno.ENOSPC, "the cluster has " + registry.ids().size()
                         + " segments already (shmmni " + limits.maxSegments() + ")");
             }
-            if (registry.next() <= 0) {
+            if (registry.next() > ShmSets.MAX_ID) {
                 kddm.destroy(pages.id());
                 throw new ShmException(Errno.ENOSPC, "every segment id has been handed out");
             }
@@ -159,7 +157,7 @@ final class LocalSharedMemory implements SharedMemory {
         long now = clock.getAsLong();
         Descriptor d = new Descriptor(id, key, pages.id(), size, caller.uid(), caller.gid(), caller.uid(),
                 caller.gid(), flags & 0777, false, node(), 0, 0, 0, now, List.of());
-        try (ObjectHandle h = descriptors().grab(id)) {
+        try (ObjectHandle h = descriptors().grab(sets.descriptor(id))) {
             h.value(d.encode());
         }
         LOG.debug("segment {} of key {} made: {} bytes in set {}", id, hexKey(key), size, pages.id());
@@ -169,11 +167,11 @@ final class LocalSharedMemory implements SharedMemory {
     // ---- descriptors ------------------------------------------------------------
 
     /** The descriptor of {@code shmid} under a get, or null if there is none. */
-    private Descriptor read(int shmid) {
-        if (shmid <= 0) {
+    Descriptor read(int shmid) {
+        if (shmid <= 0 || shmid > ShmSets.MAX_ID) {
             return null;
         }
-        try (ObjectHandle h = descriptors().get(shmid)) {
+        try (ObjectHandle h = descriptors().get(sets.descriptor(shmid))) {
             return Descriptor.decode(h.value());
         }
     }
@@ -193,10 +191,10 @@ final class LocalSharedMemory implements SharedMemory {
     }
 
     private Descriptor update(int shmid, Change change) {
-        if (shmid <= 0) {
+        if (shmid <= 0 || shmid > ShmSets.MAX_ID) {
             throw noSuchId(shmid);
         }
-        try (ObjectHandle h = descriptors().grab(shmid)) {
+        try (ObjectHandle h = descriptors().grab(sets.descriptor(shmid))) {
             Descriptor d = Descriptor.decode(h.value());
             if (d == null) {
                 throw noSuchId(shmid);
@@ -279,9 +277,10 @@ final class LocalSharedMemory implements SharedMemory {
         });
         // The key is free from now on (shmget skips a removed segment); clear it unless taken again meanwhile.
         if (key[0] != IPC_PRIVATE) {
-            try (ObjectHandle k = keys().grab(ShmSets.keyObject(key[0]))) {
-                if (shmidIn(k.value()) == shmid) {
-                    k.value(new byte[0]);
+            try (ObjectHandle k = keys().grab(sets.keyBucket(key[0]))) {
+                KeyBucket bucket = KeyBucket.decode(k.value());
+                if (bucket.id(key[0]) == shmid) {
+                    k.value(bucket.without(key[0]).encode());
                 }
             }
         }
@@ -293,8 +292,8 @@ final class LocalSharedMemory implements SharedMemory {
     /** The last detach of a removed segment: its pages, its descriptor, its registry entry. */
     private void destroy(Descriptor d) {
         kddm.destroy(d.dataSet());
-        descriptors().remove(d.id());
-        try (ObjectHandle r = descriptors().grab(ShmSets.REGISTRY)) {
+        descriptors().remove(sets.descriptor(d.id()));
+        try (ObjectHandle r = descriptors().grab(sets.registry())) {
             r.value(Registry.decode(r.value()).drop(d.id()).encode());
         }
         LOG.debug("segment {} destroyed at its last detach", d.id());
@@ -313,7 +312,7 @@ final class LocalSharedMemory implements SharedMemory {
     }
 
     private Registry registry() {
-        try (ObjectHandle r = descriptors().get(ShmSets.REGISTRY)) {
+        try (ObjectHandle r = descriptors().get(sets.registry())) {
             return Registry.decode(r.value());
         }
     }

@@ -12,8 +12,8 @@ import io.kddm.shm.SharedMemory;
  * <li>{@code shm.meta}: keys, descriptors and the registry ({@link ShmSets}).
  * One SYNC backup, so that a node's crash loses no descriptor and no key
  * (a put returns once the backup has it; the homes move to the next node of the
- * view). Homes are chosen by the linker among the voting nodes, the same on
- * every node, so the well-known sets need no creator.</li>
+ * view). Homes are in the object ids ({@link ShmSets}), on the voting nodes,
+ * so the well-known sets need no creator and no linker to place them.</li>
  * <li>{@code shm.page}: a set per segment, an object per page of
  * {@link SharedMemory#PAGE_SIZE} bytes, homes round robin over the nodes known
  * when the segment was made. One SYNC backup too: without one, the core cannot
@@ -27,7 +27,7 @@ record ShmFamily(String name, int maxObjectSize, HomePolicy home, int backups, W
         implements SetFamily {
     static final String META_NAME = "shm.meta";
     static final String PAGE_NAME = "shm.page";
-    static final ShmFamily META = new ShmFamily(META_NAME, 64 * 1024, HomePolicy.LINKER, 1,
+    static final ShmFamily META = new ShmFamily(META_NAME, 64 * 1024, HomePolicy.NODE_BITS, 1,
             new WellKnownSets(ShmSets.KEYS, ShmSets.DESCRIPTORS));
     static final ShmFamily PAGE = new ShmFamily(PAGE_NAME, SharedMemory.PAGE_SIZE, HomePolicy.ROUND_ROBIN, 1,
             WellKnownSets.NONE);

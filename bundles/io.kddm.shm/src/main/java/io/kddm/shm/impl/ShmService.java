@@ -55,7 +55,7 @@ public final class ShmService {
     @Activate
     public ShmService(BundleContext context, @Reference Kddm kddm, @Reference Membership membership, Config config) {
         shm = new LocalSharedMemory(kddm, membership, new LocalSharedMemory.Limits(config.shmmax(), config.shmmni()));
-        ShmLinker linker = new ShmLinker(() -> List.copyOf(membership.voters()), kddm.localNode());
+        ShmLinker linker = new ShmLinker();
         for (SetFamily f : List.of(ShmFamily.META, ShmFamily.PAGE)) {
             registrations.add(context.registerService(SetFamily.class, f, props("kddm.family", f.name())));
         }

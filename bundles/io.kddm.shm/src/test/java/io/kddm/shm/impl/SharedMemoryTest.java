@@ -163,10 +163,7 @@ class SharedMemoryTest {
         Segment three = cluster.node(3).attach(id, SHM_RDONLY, Caller.ROOT);
         two.setLong(4096, 77);
         assertEquals(2, cluster.node(1).stat(id, Caller.ROOT).attached());
-        long dataSet;
-        try (var h = cluster.kddm(1).wellKnown(ShmSets.DESCRIPTORS, ShmFamily.META_NAME).get(id)) {
-            dataSet = Descriptor.decode(h.value()).dataSet();
-        }
+        long dataSet = cluster.node(1).read(id).dataSet();
         cluster.node(3).remove(id, Caller.ROOT);
         // the key is free at once
         fails(Errno.ENOENT, () -> cluster.node(1).shmget(99, 0, 0, Caller.ROOT));
@@ -375,24 +372,53 @@ class SharedMemoryTest {
     }
 
     @Test
-    void stoppingAndStartingTheBundleOnANodeLosesNoSegment() {
-        int id = cluster.node(1).shmget(21, 3 * 4096, IPC_CREAT | 0600, Caller.ROOT);
-        byte[] text = "kept across a bundle restart".getBytes();
-        try (Segment s = cluster.node(2).attach(id, 0, Caller.ROOT)) {
-            s.write(4090, text, 0, text.length);
-            s.setLong(8192, 1234);
+    void stoppingAndStartingTheBundleOnANodeLosesNoSegmentAndTheOthersGoOn() {
+        // Segments whose keys, descriptors and pages are homed on every node, node 2 included.
+        List<Integer> ids = new ArrayList<>();
+        for (int k = 0; k < 9; k++) {
+            ids.add(cluster.node(1 + k % 3).shmget(300 + k, 3 * 4096, IPC_CREAT | 0600, Caller.ROOT));
         }
-        cluster.undeploy(2);
-        cluster.redeploy(2);
-        for (int n = 1; n <= 3; n++) {
-            try (Segment s = cluster.node(n).attach(id, 0, Caller.ROOT)) {
-                byte[] back = new byte[text.length];
-                s.read(4090, back, 0, back.length);
-                assertArrayEquals(text, back, "node " + n);
-                assertEquals(1234 + n - 1, s.getAndAdd(8192, 1));
+        ShmSets homes = new ShmSets(() -> List.of(1, 2, 3), 1);
+        assertTrue(ids.stream().anyMatch(id -> homes.descriptor(id) >>> 24 == 2), "a descriptor homed on node 2");
+        assertTrue(java.util.stream.IntStream.range(0, 9).anyMatch(k -> homes.keyBucket(300 + k) >>> 24 == 2),
+                "a key homed on node 2");
+        byte[] text = "kept across a bundle restart".getBytes();
+        for (int id : ids) {
+            try (Segment s = cluster.node(2).attach(id, 0, Caller.ROOT)) {
+                s.write(4090, text, 0, text.length);
+                s.setLong(8192, 1234);
             }
         }
-        assertEquals(id, cluster.node(2).shmget(21, 0, 0, Caller.ROOT));
+        cluster.undeploy(2);
+        // node 2 has no shm families now: the others still make, find, change and remove segments
+        int made = cluster.node(3).shmget(400, 4096, IPC_CREAT | 0600, Caller.ROOT);
+        for (int n : new int[] {1, 3}) {
+            for (int k = 0; k < 9; k++) {
+                int id = ids.get(k);
+                assertEquals(id, cluster.node(n).shmget(300 + k, 0, 0, Caller.ROOT));
+                try (Segment s = cluster.node(n).attach(id, 0, Caller.ROOT)) {
+                    byte[] back = new byte[text.length];
+                    s.read(4090, back, 0, back.length);
+                    assertArrayEquals(text, back, "node " + n);
+                    s.getAndAdd(8192, 1);
+                }
+            }
+        }
+        cluster.node(1).remove(made, Caller.ROOT);
+        cluster.redeploy(2);
+        for (int n = 1; n <= 3; n++) {
+            for (int k = 0; k < 9; k++) {
+                int id = ids.get(k);
+                try (Segment s = cluster.node(n).attach(id, 0, Caller.ROOT)) {
+                    byte[] back = new byte[text.length];
+                    s.read(4090, back, 0, back.length);
+                    assertArrayEquals(text, back, "node " + n);
+                    assertEquals(1236 + n - 1, s.getAndAdd(8192, 1));
+                }
+            }
+        }
+        fails(Errno.ENOENT, () -> cluster.node(2).shmget(400, 0, 0, Caller.ROOT));
+        assertEquals(9, cluster.node(2).segments().size());
     }
 
     private static void await(Supplier<Boolean> condition, String what) throws InterruptedException {

@@ -36,7 +36,7 @@ final class ShmCluster implements AutoCloseable {
         for (int id = 1; id <= nodes; id++) {
             SimNetwork.Node n = network.node(id);
             KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(20));
-            ShmLinker linker = new ShmLinker(() -> List.copyOf(n.membership.voters()), id);
+            ShmLinker linker = new ShmLinker();
             deploy(k, linker);
             kddm.put(id, k);
             linkers.put(id, linker);
