@@ -22,8 +22,9 @@ import io.kddm.impl.core.Linearizability;
  * segment; 3 nodes x 4 threads add to one word by getAndAdd and compareAndSet
  * loops while a reader on each node checks it never goes back, every operation
  * in a history checked linearizable; bytes written on one node are read on the
- * others, across a page boundary too; node 2 stops and starts the shm bundle
- * and finds the segment intact; node 3 removes it and the key is free at once;
+ * others, across a page boundary too; node 2 stops the shm bundle, the others
+ * keep using the segment meanwhile, and node 2 starts it again and finds it
+ * intact; node 3 removes it and the key is free at once;
  * a wrong command ends node 3's script with one clear line. Nodes meet at
  * barriers of a map (the map linker over the well-known set 0:9 of the
  * {@code file} family).
@@ -93,11 +94,22 @@ class ShmClusterIT {
         s.append(barrier("added", id));
         s.append("echo COUNTER (shm:read $id 0 8 --long)\n");
         s.append("echo TEXT (shm:read $id 4090 17)\n");
-        if (id == 2) { // the bundle stopped and started while the core, kDFS and the others run
+        // The bundle stopped on node 2 while the core, kDFS and the others run; the others go on meanwhile.
+        if (id == 2) {
             s.append("b = ($.context bundle ").append(bundleLocation(2)).append(")\n");
-            s.append("$b stop\necho SHM-STOPPED\n$b start\necho SHM-STARTED\n");
+            s.append("$b stop\necho SHM-STOPPED\n");
+        }
+        s.append(barrier("stopped", id));
+        if (id != 2) {
+            s.append("echo WHILE-STOPPED (shm:read $id 4090 17)\n");
+            s.append("shm:add $id 16 1 --times 20\n");
+        }
+        s.append(barrier("used", id));
+        if (id == 2) {
+            s.append("$b start\necho SHM-STARTED\n");
         }
         s.append(barrier("restarted", id));
+        s.append("echo ADDED-WHILE-STOPPED (shm:read $id 16 8 --long)\n");
         s.append("echo AFTER-RESTART (shm:read $id 4090 17)\n");
         if (id == 2) {
             s.append("shm:write $id 8190 --hex 0102030405\n");
@@ -159,6 +171,12 @@ class ShmClusterIT {
             assertEquals("0102030405", value(id, "CROSS"), "node " + id + " reads across pages 1 and 2");
         }
         assertTrue(OUT[2].contains("SHM-STOPPED") && OUT[2].contains("SHM-STARTED"), OUT[2]);
+        for (int id : new int[] {1, 3}) {
+            assertEquals("written on node 1", value(id, "WHILE-STOPPED"), "node " + id + " while node 2's is stopped");
+        }
+        for (int id = 1; id <= 3; id++) {
+            assertEquals("40", value(id, "ADDED-WHILE-STOPPED"), "node " + id);
+        }
         assertTrue(OUT[1].contains("mode:     666") && OUT[1].contains("size:     16384"), OUT[1]);
     }
 
