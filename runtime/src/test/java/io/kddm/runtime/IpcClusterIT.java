@@ -65,7 +65,7 @@ class IpcClusterIT {
         }
         s.append(barrier("a-done", id));
         if (id == 1) {
-            s.append("echo IPCS-A\nipc:ipcs\necho END-IPCS-A\n");
+            s.append("m = shm:get 0x5155 4096 --create\necho IPCS-A\nipc:ipcs\necho END-IPCS-A\nipc:ipcrm -m $m\n");
         }
         // B: ipcrm wakes the blocked receivers with EIDRM
         s.append(barrier("b", id));
@@ -204,6 +204,9 @@ class IpcClusterIT {
         String ipcs = between(OUT[1], "IPCS-A", "END-IPCS-A");
         assertTrue(Pattern.compile("(?m)^0x00005151 +\\d+ +\\d+ +600 +0 +0 +0 +0$").matcher(ipcs).find(), ipcs);
         assertTrue(ipcs.contains("0x00005152") && ipcs.contains("0x00005154"), ipcs);
+        // the shm bundle's segments too, through its API
+        assertTrue(Pattern.compile("(?m)^0x00005155 +\\d+ +\\d+ +600 +4096 +0").matcher(ipcs).find(), ipcs);
+        assertTrue(Pattern.compile("(?m)^removed segment \\d+$").matcher(OUT[1]).find(), OUT[1]);
     }
 
     @Test
