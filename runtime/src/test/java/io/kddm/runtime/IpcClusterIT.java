@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * producers and consumers on three nodes (blocking receivers woken by sends
  * from other nodes, every message once, each type in order); ipcrm waking
  * blocked receivers with EIDRM; the ipc bundle of node 1 stopped and started
- * while the others use a queue; a semaphore as a mutex of three nodes around a
+ * while the others use a queue; node 3, the home of a queue it sent to, paused
+ * (SIGSTOP) past the failure bound while node 1 sends on that queue and node 2
+ * receives, then resumed (it rejoins); a semaphore as a mutex of three nodes around a
  * non-atomic increment of a kDDM counter (read, then write); and node 3 killed
  * (kill -9) while it holds the semaphore with SEM_UNDO: node 2's blocked
  * sem:op gets it.
@@ -40,7 +42,9 @@ class IpcClusterIT {
 
     private static LocalCluster cluster;
     private static final String[] OUT = new String[4];
+    private static final int SENT_P = 20;
     private static long handOverMs;
+    private static boolean node3TakenOut;
 
     private static String barrier(String name, int id) {
         return LocalCluster.barrier(MAP, name, id, 3);
@@ -88,6 +92,22 @@ class IpcClusterIT {
         if (id == 1) {
             s.append(onIpcBundle("start")).append("sleep 1\necho RECV-H\nmsg:recv $h --times 5 --wait 30\necho END-H\n");
         }
+        // P: node 3 makes a queue (its home), sends on it, and is paused past the failure bound (by the test, once it
+        // prints PAUSE-ME) while node 1 sends on the queue and node 2 receives everything, node 3's messages too
+        if (id == 3) {
+            s.append("p = msg:get 0x5156 --create\nmsg:send $p 9 before --times 5\n");
+        }
+        s.append(barrier("p", id));
+        switch (id) {
+            case 3 -> s.append("map:put ").append(MAP).append(" pausing yes\necho PAUSE-ME\nsleep 8\n")
+                    .append("kddm:nodes --await 3\n");
+            case 1 -> s.append("p = msg:get 0x5156\nmap:await --timeout 60 ").append(MAP).append(" pausing\nsleep 2\n")
+                    .append("msg:send $p 1 while --times ").append(SENT_P).append('\n');
+            default -> s.append("p = msg:get 0x5156\nmap:await --timeout 60 ").append(MAP).append(" pausing\n")
+                    .append("echo RECV-P\nmsg:recv $p --type 1 --times ").append(SENT_P)
+                    .append(" --wait 60\nmsg:recv $p --type 9 --times 5 --wait 60\necho END-P\n");
+        }
+        s.append(barrier("p-done", id));
         // C: a semaphore as a mutex around a read-then-write of a counter and a holder flag
         if (id == 1) {
             s.append("s = sem:get 0x5153 1 --create\nsem:set $s 0 1\nkddm:write 0:22 ").append(COUNTER).append(" 0\n");
@@ -129,6 +149,12 @@ class IpcClusterIT {
         for (int id = 1; id <= 3; id++) {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
+        nodes[3].awaitOutput("(?m)^PAUSE-ME$", LIMIT);
+        nodes[3].pause();
+        Thread.sleep(5000); // past the failure bound (dead.after.ms 3000): the others take node 3 out
+        nodes[3].resume();
+        nodes[3].awaitLog("node 3 was taken out of the cluster", LIMIT); // (fails the class if it was not)
+        node3TakenOut = true;
         nodes[3].awaitOutput("(?m)^HOLDING$", LIMIT);
         nodes[2].awaitOutput("(?m)^WAITING$", LIMIT);
         Thread.sleep(1000); // node 2's sem:op is (most likely) waiting by now; nothing asserts it
@@ -227,6 +253,20 @@ class IpcClusterIT {
         assertTrue(OUT[2].contains("sent 2 messages of type 2 to queue"), OUT[2]);
         assertEquals(List.of("1 kept-1", "1 kept-2", "1 kept-3", "2 during-1", "2 during-2"),
                 List.of(between(OUT[1], "RECV-H", "END-H").split("\\R")));
+    }
+
+    @Test
+    void aQueueWhoseHomeIsPausedPastTheBoundLosesNoMessageAndKeepsTheirOrder() {
+        assertTrue(node3TakenOut, "node 3 was paused past the failure bound");
+        List<String> lines = List.of(between(OUT[2], "RECV-P", "END-P").split("\\R"));
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= SENT_P; i++) {
+            expected.add("1 while-" + i);
+        }
+        for (int i = 1; i <= 5; i++) {
+            expected.add("9 before-" + i); // sent by node 3 before its pause
+        }
+        assertEquals(expected, lines, "every message once, in order, the paused home's too");
     }
 
     @Test

@@ -24,7 +24,9 @@ import io.kddm.impl.core.Linearizability;
  * in a history checked linearizable; bytes written on one node are read on the
  * others, across a page boundary too; node 2 stops the shm bundle, the others
  * keep using the segment meanwhile, and node 2 starts it again and finds it
- * intact; node 3 removes it and the key is free at once;
+ * intact; node 3 writes on a page and is paused (SIGSTOP) past the failure
+ * bound while nodes 1 and 2 read that page and add to a word, then resumed (it
+ * rejoins and reads their additions); node 3 removes it and the key is free at once;
  * a wrong command ends node 3's script with one clear line. Nodes meet at
  * barriers of a map (the map linker over the well-known set 0:9 of the
  * {@code file} family).
@@ -38,6 +40,7 @@ class ShmClusterIT {
     private static LocalCluster cluster;
     private static final String[] OUT = new String[4];
     private static int badStatus;
+    private static boolean node3TakenOut;
 
     private static String barrier(String name, int id) {
         return LocalCluster.barrier(MAP, name, id, 3);
@@ -51,6 +54,12 @@ class ShmClusterIT {
         for (int id = 1; id <= 3; id++) {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
+        nodes[3].awaitOutput("(?m)^PAUSE-ME$", LIMIT);
+        nodes[3].pause();
+        Thread.sleep(5000); // past the failure bound (dead.after.ms 3000): the others take node 3 out
+        nodes[3].resume();
+        nodes[3].awaitLog("node 3 was taken out of the cluster", LIMIT); // (fails the class if it was not)
+        node3TakenOut = true;
         badStatus = nodes[3].awaitExit(LIMIT);
         OUT[3] = nodes[3].output();
         int[] status = LocalCluster.release(nodes, LIMIT, 1, 2);
@@ -116,6 +125,17 @@ class ShmClusterIT {
         }
         s.append(barrier("crossed", id));
         s.append("echo CROSS (shm:read $id 8190 5 --hex)\n");
+        // node 3 owns page 2 (it wrote it last) and is paused past the failure bound by the test once it prints
+        // PAUSE-ME; nodes 1 and 2 read that page and add to a word meanwhile
+        if (id == 3) {
+            s.append("shm:write $id 12000 'written by node 3'\nmap:put ").append(MAP)
+                    .append(" pausing yes\necho PAUSE-ME\nsleep 8\nkddm:nodes --await 3\n");
+        } else {
+            s.append("map:await --timeout 60 ").append(MAP).append(" pausing\nsleep 2\n")
+                    .append("echo WHILE-PAUSED (shm:read $id 12000 17)\nshm:add $id 24 1 --times 50\n");
+        }
+        s.append(barrier("paused", id));
+        s.append("echo ADDED-WHILE-PAUSED (shm:read $id 24 8 --long)\n");
         if (id == 1) {
             s.append("shm:stat $id\n");
         }
@@ -178,6 +198,17 @@ class ShmClusterIT {
             assertEquals("40", value(id, "ADDED-WHILE-STOPPED"), "node " + id);
         }
         assertTrue(OUT[1].contains("mode:     666") && OUT[1].contains("size:     16384"), OUT[1]);
+    }
+
+    @Test
+    void aNodePausedPastTheBoundLosesNoWriteAndFindsTheOthersAdditionsWhenBack() {
+        assertTrue(node3TakenOut, "node 3 was paused past the failure bound");
+        for (int id = 1; id <= 2; id++) {
+            assertEquals("written by node 3", value(id, "WHILE-PAUSED"), "node " + id + " while node 3 is out");
+        }
+        for (int id = 1; id <= 3; id++) {
+            assertEquals("100", value(id, "ADDED-WHILE-PAUSED"), "node " + id);
+        }
     }
 
     @Test
