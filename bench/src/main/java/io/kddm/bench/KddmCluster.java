@@ -107,6 +107,10 @@ final class KddmCluster implements AutoCloseable {
         return nodes.get(id - 1);
     }
 
+    RaftMembership membership(int id) {
+        return memberships.get(id - 1);
+    }
+
     MinaTransport transport(int id) {
         return transports.get(id - 1);
     }
