@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class FileLinkerClusterIT {
     private static final Duration LIMIT = Duration.ofSeconds(180);
     private static final String SET = "0:7";
-    /** Objects per node: their ids carry the home node in bits 24..31 (10,000 in all). */
-    private static final int[] COUNT = {0, 3334, 3333, 3333};
+    /** Objects per node: their ids carry the home node in bits 24..31 (3,000 in all). */
+    private static final int[] COUNT = {0, 1000, 1000, 1000};
 
     private LocalCluster cluster;
 
@@ -81,7 +81,7 @@ class FileLinkerClusterIT {
         String verified = runOnCluster("kddm:verify --size 100");
         long verify = System.nanoTime() - start;
         assertEquals(3, verified.split("all identical", -1).length - 1, verified);
-        System.out.println("file linker: 10000 objects synced on 3 nodes in " + fill / 1_000_000 + " ms, read back "
+        System.out.println("file linker: 3000 objects synced on 3 nodes in " + fill / 1_000_000 + " ms, read back "
                 + "identical after a full cluster restart in " + verify / 1_000_000 + " ms");
     }
 

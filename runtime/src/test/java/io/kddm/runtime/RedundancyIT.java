@@ -420,11 +420,11 @@ class RedundancyIT {
 
     /**
      * Nodes 1-3 run {@code kddm:torture} on four demo-r2 objects (homed on
-     * nodes 1, 2 and two on 3), each 2 threads x 20,000 operations; returns once
+     * nodes 1, 2 and two on 3), each 2 threads x 10,000 operations; returns once
      * each completed 300, node 3 still running.
      */
     private List<NodeProcess> fourObjectsWorkload() throws Exception {
-        return fourObjectsWorkload(20_000);
+        return fourObjectsWorkload(10_000);
     }
 
     private List<NodeProcess> fourObjectsWorkload(int ops) throws Exception {
