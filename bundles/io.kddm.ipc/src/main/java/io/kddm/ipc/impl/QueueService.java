@@ -93,7 +93,9 @@ final class QueueService implements MessageQueues {
         long deadline = Blocking.deadline(timeout);
         blocking.await(IpcSets.MSG_DATA, IpcSets.object(id), nowait ? Duration.ZERO : timeout, last -> {
             long now = System.currentTimeMillis();
-            if (!last) {
+            // A caller in the line looks under a get first (woken, it may find nothing for it: no ownership moved
+            // for that); a first attempt grabs at once, as it must to take or to join the line: one step, not two.
+            if (!last && ticket[0] != Waiter.NONE) {
                 try (ObjectHandle h = data().get(IpcSets.object(id))) {
                     QueueState q = of(h, id);
                     Perm.check(caller, q.perm, Perm.WRITE, "queue " + id);
@@ -157,7 +159,9 @@ final class QueueService implements MessageQueues {
         long deadline = Blocking.deadline(timeout);
         return blocking.await(IpcSets.MSG_DATA, IpcSets.object(id), nowait ? Duration.ZERO : timeout, last -> {
             long now = System.currentTimeMillis();
-            if (!last) {
+            // A caller in the line looks under a get first (woken, it may find nothing for it: no ownership moved
+            // for that); a first attempt grabs at once, as it must to take or to join the line: one step, not two.
+            if (!last && ticket[0] != Waiter.NONE) {
                 try (ObjectHandle h = data().get(IpcSets.object(id))) {
                     QueueState q = of(h, id);
                     Perm.check(caller, q.perm, Perm.READ, "queue " + id);

@@ -134,7 +134,9 @@ final class SemService implements Semaphores {
         }
         blocking.await(IpcSets.SEM_DATA, IpcSets.object(id), nowait ? Duration.ZERO : timeout, last -> {
             long now = System.currentTimeMillis();
-            if (!last) {
+            // A caller in the line looks under a get first (woken, it may find nothing for it: no ownership moved
+            // for that); a first attempt grabs at once, as it must to take or to join the line: one step, not two.
+            if (!last && ticket[0] != Waiter.NONE) {
                 try (ObjectHandle h = data().get(IpcSets.object(id))) {
                     SemState s = of(h, id);
                     check(caller, s, id, ops, alter);
