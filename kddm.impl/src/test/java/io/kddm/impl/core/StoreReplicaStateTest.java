@@ -230,12 +230,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
     @Covers(S9)
     void aSyncWhoseHomeLeavesTheViewIsAskedOfTheNewActingHomeAtOnce() throws Exception {
         View one = inViewOne();
-        CompletableFuture<Handle> get = local(ON_3, false);
-        net.expect(3, Kind.GET_REQ, ON_3);
-        net.deliver(3, Kind.COPY, ON_3, 3, 0, copyOf("v1"));
-        done(get).close();
-        net.expect(3, Kind.DONE, ON_3);
-        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> node.local.sync(set, ON_3, true));
+        CompletableFuture<Void> sync = syncOfACopyHomedOn3();
         net.expectRequest(3, Kind.SYNC, ON_3); // node 3 pauses: no answer
         down.add(3);
         node.viewInstalled(one, view(2, 1, 2));
@@ -253,12 +248,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
     @Covers(S9)
     void aSyncLostWithItsConnectionIsAskedAgainUntilTheViewMovesTheHome() throws Exception {
         View one = inViewOne();
-        CompletableFuture<Handle> get = local(ON_3, false);
-        net.expect(3, Kind.GET_REQ, ON_3);
-        net.deliver(3, Kind.COPY, ON_3, 3, 0, copyOf("v1"));
-        done(get).close();
-        net.expect(3, Kind.DONE, ON_3);
-        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> node.local.sync(set, ON_3, true));
+        CompletableFuture<Void> sync = syncOfACopyHomedOn3();
         net.expectRequest(3, Kind.SYNC, ON_3).reply()
                 .completeExceptionally(new io.kddm.api.transport.NodeUnreachableException(3, "connection lost"));
         ScriptedNodeTest.Script.Sent retried = net.expectRequest(3, Kind.SYNC, ON_3);
@@ -301,6 +291,16 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
         assertEquals("written back", copyText(net.expect(3, Kind.COPY, LOCAL)), "read from the store (H3)");
         assertNull(set.managed.get(LOCAL).lost);
+    }
+
+    /** A read copy of ON_3 ("v1") got from its home, node 3, and its sync started: it asks node 3 to store it. */
+    private CompletableFuture<Void> syncOfACopyHomedOn3() throws Exception {
+        CompletableFuture<Handle> get = local(ON_3, false);
+        net.expect(3, Kind.GET_REQ, ON_3);
+        net.deliver(3, Kind.COPY, ON_3, 3, 0, copyOf("v1"));
+        done(get).close();
+        net.expect(3, Kind.DONE, ON_3);
+        return CompletableFuture.runAsync(() -> node.local.sync(set, ON_3, true));
     }
 
     /** The next message of {@code kind} node 1 sends; the requests it sends before (a rebuild's CLAIMS) answered empty. */
