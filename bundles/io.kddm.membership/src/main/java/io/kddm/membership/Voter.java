@@ -59,17 +59,13 @@ final class Voter {
         this.runtime = new RaftRuntime(transport, codec, settings);
         this.machine = new ViewMachine((view, op) -> {
             long now = System.nanoTime();
-            events.execute(() -> {
-                if (op.kind() != ViewOp.Kind.JOIN && op.kind() != ViewOp.Kind.LEAVE) {
-                    // An exclusion (or a view taken whole from a snapshot): leases it ended may still run.
-                    synchronized (unsafe) {
-                        unsafe.put(view.epoch(), now);
-                    }
-                }
-                appliedEpoch = view.epoch();
-                excluding.remove(op.node());
-                applied.applied(view);
-            });
+            try {
+                deliver(view, op, now, applied);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // Raft applies entries until it is terminated, after the membership thread stopped (this node's
+                // own LEAVE, typically): nobody here is left to tell, and it is no failure of the entry.
+                LOG.debug("voter {}: view {} applied while this node stops: not delivered", self, view.epoch());
+            }
         });
         FileRaftStore store = new FileRaftStore(stateFile, codec);
         RestoredRaftState restored = store.restore();
@@ -116,6 +112,21 @@ final class Voter {
             LOG.debug("terminating Raft: {}", e.toString());
         }
         runtime.shutdown();
+    }
+
+    /** Hands a view this voter applied to the membership thread. */
+    private void deliver(View view, ViewOp op, long now, Applied applied) {
+        events.execute(() -> {
+            if (op.kind() != ViewOp.Kind.JOIN && op.kind() != ViewOp.Kind.LEAVE) {
+                // An exclusion (or a view taken whole from a snapshot): leases it ended may still run.
+                synchronized (unsafe) {
+                    unsafe.put(view.epoch(), now);
+                }
+            }
+            appliedEpoch = view.epoch();
+            excluding.remove(op.node());
+            applied.applied(view);
+        });
     }
 
     /** The view as this voter has applied it. */
