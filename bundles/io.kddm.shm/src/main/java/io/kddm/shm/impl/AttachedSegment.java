@@ -103,19 +103,7 @@ final class AttachedSegment implements Segment {
     public void read(long offset, byte[] into, int at, int length) {
         Objects.checkFromIndexSize(at, length, into.length);
         range(offset, length);
-        int done = 0;
-        while (done < length) {
-            long position = offset + done;
-            long index = position / PAGE;
-            int in = (int) (position % PAGE);
-            int n = Math.min(length - done, PAGE - in);
-            int from = done;
-            withPage(index, false, p -> {
-                p.read(in, into, at + from, n);
-                return null;
-            });
-            done += n;
-        }
+        pages(offset, length, false, (p, in, done, n) -> p.read(in, into, at + done, n));
     }
 
     @Override
@@ -123,15 +111,24 @@ final class AttachedSegment implements Segment {
         Objects.checkFromIndexSize(at, length, from.length);
         range(offset, length);
         writing();
+        pages(offset, length, true, (p, in, done, n) -> p.write(in, from, at + done, n));
+    }
+
+    /** One part of a byte range: {@code n} bytes at {@code in} of a page, {@code done} bytes of the range before. */
+    private interface Part {
+        void run(PageAccess page, int in, int done, int n);
+    }
+
+    /** Runs {@code part} on each page the range crosses, one critical section a page. */
+    private void pages(long offset, int length, boolean writable, Part part) {
         int done = 0;
         while (done < length) {
             long position = offset + done;
-            long index = position / PAGE;
             int in = (int) (position % PAGE);
             int n = Math.min(length - done, PAGE - in);
-            int start = done;
-            withPage(index, true, p -> {
-                p.write(in, from, at + start, n);
+            int before = done;
+            withPage(position / PAGE, writable, p -> {
+                part.run(p, in, before, n);
                 return null;
             });
             done += n;
