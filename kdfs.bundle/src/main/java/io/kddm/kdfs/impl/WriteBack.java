@@ -34,6 +34,8 @@ final class WriteBack {
 
     private final Kddm kddm;
     private final Map<Integer, Dirty> dirty = new ConcurrentHashMap<>();
+    /** The directories among {@link #dirty} with pages to write back: what a close writes back besides its file. */
+    private final Set<Integer> dirtyDirs = ConcurrentHashMap.newKeySet();
     /** Inodes written back without forcing since their last durable write-back: a durable pass forces them. */
     private final Set<Integer> unforced = ConcurrentHashMap.newKeySet();
     /** Inodes closed after a write, waiting for {@link #closer}. */
@@ -61,6 +63,9 @@ final class WriteBack {
         dirty.compute(ino, (i, d) -> {
             Dirty now = d != null ? d : new Dirty();
             change.accept(now);
+            if (!now.dirPages.isEmpty()) {
+                dirtyDirs.add(i); // inside the map's lock, as the record store() takes
+            }
             return now;
         });
     }
@@ -80,6 +85,7 @@ final class WriteBack {
 
     /** The inode was removed: nothing of it is to be written. */
     void forget(int ino) {
+        dirtyDirs.remove(ino);
         dirty.remove(ino);
         unforced.remove(ino);
     }
@@ -121,10 +127,8 @@ final class WriteBack {
         if (closeWaits) {
             store(ino, false, false);
             // the closed file's name is in a directory page this node changed: without it the data has no path
-            for (Map.Entry<Integer, Dirty> e : dirty.entrySet()) {
-                if (!e.getValue().dirPages.isEmpty()) {
-                    store(e.getKey(), false, false);
-                }
+            for (Integer dir : List.copyOf(dirtyDirs)) {
+                store(dir, false, false);
             }
             return;
         }
@@ -167,6 +171,7 @@ final class WriteBack {
             if (!durable && dirty.containsKey(ino)) {
                 unforced.add(ino);
             }
+            dirtyDirs.remove(ino); // before the record goes: a mark after it adds the inode again
             Dirty d = dirty.remove(ino);
             if (d == null && !always && !(durable && unforced.contains(ino))) {
                 return;
