@@ -69,6 +69,9 @@ public interface KddmSet {
      */
     List<Integer> holders(long objectId);
 
+    /** The object as this node sees it (no message, no lock): its state and copy here, and its home's record if homed here. */
+    ObjectStatus status(long objectId);
+
     /** Starts fetching a read copy; completes when it is here (no lock is held). */
     CompletableFuture<Void> prefetch(long objectId);
 }

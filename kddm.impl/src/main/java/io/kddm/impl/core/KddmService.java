@@ -33,6 +33,7 @@ import io.kddm.api.membership.ViewListener;
 import io.kddm.api.set.Kddm;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.ObjectStatus;
 import io.kddm.api.set.LeaveListener;
 import io.kddm.api.set.SetIds;
 import io.kddm.api.set.SetInfo;
@@ -425,32 +426,9 @@ public final class KddmService implements Kddm {
         ids.addAll(s.managed.keySet());
         List<ObjectView> out = new ArrayList<>();
         for (long id : ids) {
-            ObjectEntry e = s.objects.get(id);
-            ManagerEntry me = s.managed.get(id);
-            int owner = -1;
-            String homeState = null;
-            if (me != null) {
-                synchronized (me) {
-                    owner = me.owner;
-                    homeState = me.name().name();
-                }
-            }
-            int home;
-            try {
-                home = coherence.home(s, id);
-            } catch (KddmException ex) {
-                home = -1;
-            }
-            if (e == null) {
-                out.add(new ObjectView(id, ObjectState.INV_COPY.name(), 0, "-", List.of(), 0, 0, 0, home,
-                        homeState, owner));
-                continue;
-            }
-            synchronized (e) {
-                out.add(new ObjectView(id, e.name().name(), e.value == null ? 0 : e.value.length,
-                        e.value == null ? "-" : e.version.toString(), List.copyOf(e.copyset), e.readers, e.writers,
-                        e.queue.size(), home, homeState, owner));
-            }
+            ObjectStatus o = ObjectStatuses.of(coherence, s, id);
+            out.add(new ObjectView(id, o.state(), o.bytes(), o.version(), o.copyset(), o.readers(), o.writers(),
+                    o.queued(), o.home(), o.homeState(), o.owner()));
         }
         return out;
     }

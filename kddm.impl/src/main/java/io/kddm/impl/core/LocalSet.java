@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.ObjectStatus;
 import io.kddm.api.set.SetIds;
 
 /** This node's door to a set: every call goes to the node's {@link Coherence}. */
@@ -77,6 +78,14 @@ final class LocalSet implements KddmSet {
     @Override
     public List<Integer> holders(long objectId) {
         return coherence.holders(state, objectId);
+    }
+
+    @Override
+    public ObjectStatus status(long objectId) {
+        if (objectId < 0 || objectId > MAX_OBJECT_ID) {
+            throw new IllegalArgumentException("object id " + objectId + " is not in 0.." + MAX_OBJECT_ID);
+        }
+        return ObjectStatuses.of(coherence, state, objectId);
     }
 
     @Override
