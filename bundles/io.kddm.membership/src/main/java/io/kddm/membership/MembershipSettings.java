@@ -39,6 +39,13 @@ record MembershipSettings(SortedSet<Integer> voters, Duration heartbeat, Duratio
     }
 
     static MembershipSettings of(MembershipConfig c, int self) {
+        return new MembershipSettings(voters(c, self), Duration.ofMillis(c.heartbeat_interval_ms()),
+                Duration.ofMillis(c.suspect_after_ms()), Duration.ofMillis(c.dead_after_ms()),
+                Duration.ofMillis(c.lease_ms()));
+    }
+
+    /** The configured voters; this node alone when none are configured and it has no peers. */
+    static SortedSet<Integer> voters(MembershipConfig c, int self) {
         SortedSet<Integer> voters = new TreeSet<>();
         for (String id : c.voters().split("[,\\s]+")) {
             if (!id.isBlank()) {
@@ -56,9 +63,7 @@ record MembershipSettings(SortedSet<Integer> voters, Duration heartbeat, Duratio
             }
             voters.add(self);
         }
-        return new MembershipSettings(voters, Duration.ofMillis(c.heartbeat_interval_ms()),
-                Duration.ofMillis(c.suspect_after_ms()), Duration.ofMillis(c.dead_after_ms()),
-                Duration.ofMillis(c.lease_ms()));
+        return voters;
     }
 
     int majority() {

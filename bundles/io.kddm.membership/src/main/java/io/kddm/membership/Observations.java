@@ -40,7 +40,7 @@ final class Observations {
         }
     }
 
-    private final MembershipSettings settings;
+    private volatile MembershipSettings settings;
     private final BiConsumer<NodeInfo, NodeState> changed;
     private final Map<Integer, Seen> nodes = new TreeMap<>();
     private View view = View.NONE;
@@ -50,6 +50,11 @@ final class Observations {
     Observations(MembershipSettings settings, BiConsumer<NodeInfo, NodeState> changed) {
         this.settings = settings;
         this.changed = changed;
+    }
+
+    /** New timings (a configuration changed live). */
+    void settings(MembershipSettings next) {
+        settings = next;
     }
 
     void connected(int node, String address) {

@@ -16,12 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -67,7 +69,8 @@ public final class RaftMembership implements Membership, ConnectionListener {
 
     private final Transport transport;
     private final int self;
-    private final MembershipSettings settings;
+    /** The settings in force: the timings may change live ({@link #modified}). */
+    private volatile MembershipSettings settings;
     private final ScheduledExecutorService events;
     private final Observations seen;
     private final Lease lease;
@@ -86,6 +89,8 @@ public final class RaftMembership implements Membership, ConnectionListener {
     private boolean leaseReported;
     private long lastJoinAttempt;
     private boolean fetching;
+    /** The periodic tick, every heartbeat; rescheduled when the heartbeat changes. */
+    private ScheduledFuture<?> ticking;
 
     @Activate
     public RaftMembership(@Reference Transport transport, MembershipConfig config, BundleContext context)
@@ -128,11 +133,48 @@ public final class RaftMembership implements Membership, ConnectionListener {
         registrations.add(transport.addHandler(MessageTypes.LEAVE, in -> leaving.put(in.sender(), System.nanoTime())));
         registrations.add(transport.addConnectionListener(this));
         long period = settings.heartbeat().toNanos();
-        events.scheduleAtFixedRate(this::tick, 0, period, TimeUnit.NANOSECONDS);
+        ticking = events.scheduleAtFixedRate(this::tick, 0, period, TimeUnit.NANOSECONDS);
         LOG.info("membership of node {}: voters {}{}, heartbeat {} ms, suspect after {} ms, dead after {} ms, "
                 + "lease {} ms", self, settings.voters(), voter != null ? " (this node votes)" : "",
                 settings.heartbeat().toMillis(), settings.suspectAfter().toMillis(), settings.deadAfter().toMillis(),
                 settings.lease().toMillis());
+    }
+
+    /**
+     * A change of {@code io.kddm.node} or {@code io.kddm.membership} while the node
+     * runs: the component stays active (the core above it too); the timings apply
+     * live, the voters and the lease are refused ({@link SettingsChange}). The
+     * transport's keys of {@code io.kddm.node} are the transport's business.
+     */
+    @Modified
+    void modified(MembershipConfig config) {
+        reconfigure(SettingsChange.of(settings, config, self));
+    }
+
+    /** Runs with {@code next} from now on (the same voters and lease as before). */
+    synchronized void reconfigure(MembershipSettings next) {
+        MembershipSettings now = settings;
+        if (next == now) {
+            return;
+        }
+        settings = next;
+        seen.settings(next);
+        requests.settings(next);
+        if (voter != null) {
+            voter.settings(next);
+        }
+        if (!next.heartbeat().equals(now.heartbeat())) {
+            long period = next.heartbeat().toNanos();
+            post(() -> {
+                ticking.cancel(false);
+                ticking = events.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
+            });
+        }
+    }
+
+    /** The settings in force. */
+    MembershipSettings settings() {
+        return settings;
     }
 
     /**

@@ -24,7 +24,7 @@ final class ViewRequests {
     private static final int BYTES = 1 + 1 + 8;
 
     private final Transport transport;
-    private final MembershipSettings settings;
+    private volatile MembershipSettings settings;
     private final int self;
     /** This node's voter, {@code null} if it does not vote. */
     private final Voter voter;
@@ -41,6 +41,11 @@ final class ViewRequests {
         this.voter = voter;
         this.reports = reports;
         this.events = events;
+    }
+
+    /** New timings (a configuration changed live). */
+    void settings(MembershipSettings next) {
+        settings = next;
     }
 
     /** Asks the voters for {@code op}: this node's voter if it leads, else the leader a voter names, else any voter. */

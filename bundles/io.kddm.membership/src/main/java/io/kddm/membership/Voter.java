@@ -38,7 +38,7 @@ final class Voter {
     }
 
     private final int self;
-    private final MembershipSettings settings;
+    private volatile MembershipSettings settings;
     private final RaftRuntime runtime;
     private final ViewMachine machine;
     private final RaftNode raft;
@@ -137,6 +137,11 @@ final class Voter {
     /** Whether this voter grants a lease to {@code node} running as {@code incarnation}: it is in the view applied here. */
     boolean grants(int node, long incarnation) {
         return machine.view().contains(node, incarnation);
+    }
+
+    /** New timings (a configuration changed live); the voters and the lease stay. */
+    void settings(MembershipSettings next) {
+        settings = next;
     }
 
     /**
