@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.LoggerFactory;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
@@ -13,11 +14,16 @@ import ch.qos.logback.core.AppenderBase;
 final class LogLines extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final List<Logger> loggers;
+    private final List<Level> levels;
 
     LogLines(Class<?>... sources) {
         loggers = java.util.Arrays.stream(sources).map(c -> (Logger) LoggerFactory.getLogger(c)).toList();
+        levels = loggers.stream().map(Logger::getLevel).toList();
         start();
-        loggers.forEach(l -> l.addAppender(this));
+        loggers.forEach(l -> {
+            l.setLevel(Level.INFO);
+            l.addAppender(this);
+        });
     }
 
     @Override
@@ -36,7 +42,10 @@ final class LogLines extends AppenderBase<ILoggingEvent> implements AutoCloseabl
 
     @Override
     public void close() {
-        loggers.forEach(l -> l.detachAppender(this));
+        for (int i = 0; i < loggers.size(); i++) {
+            loggers.get(i).detachAppender(this);
+            loggers.get(i).setLevel(levels.get(i));
+        }
         stop();
     }
 }

@@ -35,6 +35,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +71,10 @@ public final class MinaTransport implements Transport {
     private static final long SWEEP_MILLIS = 100;
     private static final long TIMEOUT_SWEEP_MILLIS = 10;
 
-    private final TransportSettings settings;
+    /** The settings in force: some keys change live ({@link #modified}). */
+    private volatile TransportSettings settings;
+    /** The secret file read at start (null outside OSGi). */
+    private String secretFile;
     private final long incarnation;
     private final FrameCodec codec;
     private final Handshake handshake;
@@ -97,7 +101,27 @@ public final class MinaTransport implements Transport {
     @Activate
     public MinaTransport(NodeConfig config) throws IOException {
         this(TransportSettings.from(config));
+        this.secretFile = config.secret_file();
         start();
+    }
+
+    /**
+     * A change of {@code io.kddm.node} while the node runs: the transport stays
+     * up (and the membership and core above it); what may change applies, the
+     * rest is refused with a log line ({@link NodeConfigChange}).
+     */
+    @Modified
+    synchronized void modified(NodeConfig config) {
+        TransportSettings next = NodeConfigChange.of(settings, secretFile, config);
+        settings = next;
+        for (InetSocketAddress peer : next.peers()) {
+            dials.computeIfAbsent(peer, Dial::new); // the sweep dials it
+        }
+    }
+
+    /** The settings in force. */
+    TransportSettings settings() {
+        return settings;
     }
 
     /** A transport outside OSGi (tests, benchmarks); call {@link #start()}. */

@@ -37,6 +37,13 @@ public record TransportSettings(int node, InetSocketAddress listen, List<InetSoc
 
     /** Settings from a node's configuration; reads the secret file. */
     static TransportSettings from(NodeConfig c) {
+        return new TransportSettings(c.id(), address(c.listen(), "listen"), peers(c), SecretFile.read(c.secret_file()),
+                c.max_frame(), Duration.ofMillis(c.handshake_timeout_ms()), Duration.ofSeconds(2),
+                Duration.ofSeconds(2));
+    }
+
+    /** The configured peer addresses (entries may themselves be comma separated). */
+    static List<InetSocketAddress> peers(NodeConfig c) {
         List<InetSocketAddress> peers = new ArrayList<>();
         for (String entry : c.peers()) {
             for (String p : entry.split(",")) {
@@ -45,9 +52,7 @@ public record TransportSettings(int node, InetSocketAddress listen, List<InetSoc
                 }
             }
         }
-        return new TransportSettings(c.id(), address(c.listen(), "listen"), peers, SecretFile.read(c.secret_file()),
-                c.max_frame(), Duration.ofMillis(c.handshake_timeout_ms()), Duration.ofSeconds(2),
-                Duration.ofSeconds(2));
+        return peers;
     }
 
     /** Parses {@code host:port}; {@code what} names the setting in the error. */
