@@ -67,6 +67,9 @@ public interface Kddm {
     /** The sets known on this node. */
     List<SetInfo> sets();
 
+    /** This node's counters and latency percentiles (no message). */
+    KddmStats stats();
+
     /**
      * A view of {@code set} from the interface linker named {@code linker}.
      *

@@ -33,6 +33,7 @@ import io.kddm.api.membership.ViewListener;
 import io.kddm.api.set.Kddm;
 import io.kddm.api.set.KddmException;
 import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.KddmStats;
 import io.kddm.api.set.ObjectStatus;
 import io.kddm.api.set.LeaveListener;
 import io.kddm.api.set.SetIds;
@@ -162,7 +163,7 @@ public final class KddmService implements Kddm {
         this.membership = membership;
         this.registry = new LinkerRegistry(transport.localNode(), membership::isUp, membership::hasLease,
                 this::openWellKnown,
-                this::stats, linkerGrace);
+                this::counters, linkerGrace);
         this.coherence = new Coherence(transport, registry, operationTimeout, memoryBudget);
         this.directory = new SetDirectory(transport, membership, coherence);
         registrations.addAll(directory.listen());
@@ -233,7 +234,8 @@ public final class KddmService implements Kddm {
         coherence.close();
     }
 
-    private Stats stats() {
+    /** The core's counters, for the linker registry (made before {@link #coherence}, so asked lazily). */
+    private Stats counters() {
         return coherence.stats();
     }
 
@@ -386,6 +388,19 @@ public final class KddmService implements Kddm {
         }
         out.sort((a, b) -> Long.compareUnsigned(a.id(), b.id()));
         return out;
+    }
+
+    @Override
+    public KddmStats stats() {
+        Stats s = coherence.stats();
+        return new KddmStats(s.gets.sum(), s.grabs.sum(), s.localHits.sum(), s.remoteFetches.sum(),
+                s.invalidationsSent.sum(), s.invalidationsReceived.sum(), s.queueWaits.sum(), s.timeouts.sum(),
+                s.failures.sum(), coherence.heldBytes(), latency(s.getLatency), latency(s.grabLatency));
+    }
+
+    private static KddmStats.Latency latency(Stats.Latency h) {
+        return new KddmStats.Latency(h.count(), h.percentile(50), h.percentile(90), h.percentile(99),
+                h.percentile(99.9));
     }
 
     /** The sets known here, by the IO linker of their family ("?" if it never was here); no object is read. */

@@ -3,6 +3,7 @@ package io.kddm.impl.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,10 +13,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.KddmStats;
 import io.kddm.api.set.ObjectHandle;
 import io.kddm.api.set.ObjectStatus;
 
-/** {@link KddmSet#status}: an object's state as each node sees it, the same as {@code kddm:objects} lists. */
+/**
+ * {@link KddmSet#status}: an object's state as each node sees it, the same as {@code kddm:objects} lists;
+ * {@link io.kddm.api.set.Kddm#stats}: the node's counters.
+ */
 class ObjectStatusTest {
     private SimNetwork network;
     private final List<KddmService> services = new ArrayList<>();
@@ -58,5 +63,38 @@ class ObjectStatusTest {
         assertNull(a.status(object).homeState(), "only the home has a record");
         assertThrows(IllegalArgumentException.class, () -> a.status(-1));
         assertThrows(IllegalArgumentException.class, () -> a.status(KddmSet.MAX_OBJECT_ID + 1));
+    }
+
+    @Test
+    void statsCountEveryGetAndGrabOfTheNode() {
+        network = new SimNetwork(8, Duration.ofMillis(1));
+        services.addAll(network.cluster(2, Duration.ofSeconds(10), CoherenceTest.TEST, CoherenceTest.MEMORY));
+        KddmSet a = services.get(0).create(CoherenceTest.FAMILY);
+        KddmSet b = services.get(1).lookup(a.id());
+        KddmStats before = services.get(1).stats();
+        for (int i = 0; i < 5; i++) {
+            try (ObjectHandle h = a.grab(i)) {
+                h.value(new byte[] {(byte) i});
+            }
+        }
+        for (int i = 0; i < 5; i++) {
+            try (ObjectHandle h = b.get(i)) {
+                assertEquals(i, h.value()[0]);
+            }
+        }
+        try (ObjectHandle h = b.get(0)) { // still a read copy here: a local hit
+            assertEquals(0, h.value()[0]);
+        }
+        KddmStats sa = services.get(0).stats();
+        KddmStats sb = services.get(1).stats();
+        assertEquals(5, sa.grabs());
+        assertEquals(0, sa.gets());
+        assertEquals(5, sa.grab().count());
+        assertEquals(before.gets() + 6, sb.gets());
+        assertEquals(6, sb.get().count() - before.get().count());
+        assertEquals(5, sb.remoteFetches() - before.remoteFetches());
+        assertEquals(1, sb.localHits() - before.localHits());
+        assertEquals(5, sb.bytesHeld(), "five one-byte read copies");
+        assertTrue(sb.get().p50() > 0 && sb.get().p50() <= sb.get().p99() && sb.get().p99() <= sb.get().p999());
     }
 }
