@@ -55,7 +55,7 @@ final class LocalSharedMemory implements SharedMemory {
 
     private final Kddm kddm;
     private final Membership membership;
-    private final Limits limits;
+    private volatile Limits limits;
     private final LongSupplier clock;
     private final ShmSets sets;
 
@@ -73,6 +73,11 @@ final class LocalSharedMemory implements SharedMemory {
 
     Limits limits() {
         return limits;
+    }
+
+    /** New limits (a configuration changed live): they apply to the next shmget; segments made stay. */
+    void limits(Limits next) {
+        limits = next;
     }
 
     private KddmSet keys() {

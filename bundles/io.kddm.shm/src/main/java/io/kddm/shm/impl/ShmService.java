@@ -10,6 +10,7 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -63,6 +64,42 @@ public final class ShmService {
         registrations.add(context.registerService(SharedMemory.class, shm, null));
         departed = new DepartedAttaches(shm, kddm.localNode());
         views = membership.addViewListener(departed);
+    }
+
+    /**
+     * A change of {@code io.kddm.shm} applies live: the limits are checked at each
+     * shmget of this node, so new ones apply from the next one (segments made
+     * stay as they are). Invalid limits are refused with a log line and the ones
+     * in force stay.
+     */
+    @Modified
+    void modified(Config config) {
+        LocalSharedMemory.Limits now = shm.limits();
+        LocalSharedMemory.Limits next;
+        try {
+            next = new LocalSharedMemory.Limits(config.shmmax(), config.shmmni());
+        } catch (IllegalArgumentException invalid) {
+            LOG.error("{}: {}: refused, shmmax {} and shmmni {} stay in force", PID, invalid.getMessage(),
+                    now.maxSize(), now.maxSegments());
+            return;
+        }
+        if (next.equals(now)) {
+            return;
+        }
+        shm.limits(next);
+        if (next.maxSize() != now.maxSize()) {
+            LOG.info("{}: shmmax changed from {} to {}, live (from the next shmget on)", PID, now.maxSize(),
+                    next.maxSize());
+        }
+        if (next.maxSegments() != now.maxSegments()) {
+            LOG.info("{}: shmmni changed from {} to {}, live (from the next shmget on)", PID, now.maxSegments(),
+                    next.maxSegments());
+        }
+    }
+
+    /** This node's shared memory (tests). */
+    LocalSharedMemory shm() {
+        return shm;
     }
 
     private static Dictionary<String, Object> props(String key, String value) {
