@@ -17,6 +17,7 @@ final class LocalCluster implements AutoCloseable {
     final Path secret;
     private final String[] address;
     private final int[] ids;
+    private final int[] http;
     private final List<NodeProcess> running = new ArrayList<>();
 
     LocalCluster(String name, int nodes) throws IOException {
@@ -32,6 +33,7 @@ final class LocalCluster implements AutoCloseable {
         secret = Files.writeString(base.resolve("secret"), name + " " + System.nanoTime());
         address = new String[nodes + 1];
         ids = new int[nodes];
+        http = new int[nodes + 1];
         for (int id = 1; id <= nodes; id++) {
             address[id] = (ownAddresses ? "127.0.0." + id : "127.0.0.1") + ":" + NodeProcess.freePort();
             ids[id - 1] = id;
@@ -41,6 +43,19 @@ final class LocalCluster implements AutoCloseable {
     /** Node {@code id}'s host (its address without the port). */
     String host(int id) {
         return address[id].substring(0, address[id].lastIndexOf(':'));
+    }
+
+    /** Node {@code id}'s HTTP port (its {@code --http}), chosen once, free when chosen. */
+    synchronized int httpPort(int id) throws IOException {
+        if (http[id] == 0) {
+            http[id] = NodeProcess.freePort();
+        }
+        return http[id];
+    }
+
+    /** {@code http://127.0.0.1:PORT/PATH} of node {@code id}'s HTTP service; {@code path} starts with '/'. */
+    java.net.URI url(int id, String path) throws IOException {
+        return java.net.URI.create("http://127.0.0.1:" + httpPort(id) + path);
     }
 
     /** Node {@code id}'s data folder (created), for files it must find when it starts. */
@@ -95,6 +110,14 @@ final class LocalCluster implements AutoCloseable {
             status[id] = nodes[id].terminate(limit);
         }
         return status;
+    }
+
+    /** Starts node {@code id} with every other node as a peer and HTTP on {@link #httpPort}. */
+    NodeProcess startWithHttp(int id, String... extra) throws IOException {
+        String[] options = java.util.Arrays.copyOf(extra, extra.length + 2);
+        options[extra.length] = "--http";
+        options[extra.length + 1] = String.valueOf(httpPort(id));
+        return start(id, options);
     }
 
     /** Starts node {@code id} with every other node as a peer. */
