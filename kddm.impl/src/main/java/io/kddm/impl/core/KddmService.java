@@ -399,8 +399,7 @@ public final class KddmService implements Kddm {
     }
 
     private static KddmStats.Latency latency(Stats.Latency h) {
-        return new KddmStats.Latency(h.count(), h.percentile(50), h.percentile(90), h.percentile(99),
-                h.percentile(99.9));
+        return new KddmStats.Latency(h.snapshot());
     }
 
     /** The sets known here, by the IO linker of their family ("?" if it never was here); no object is read. */

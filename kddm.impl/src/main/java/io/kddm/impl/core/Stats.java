@@ -3,6 +3,8 @@ package io.kddm.impl.core;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.kddm.api.set.KddmStats;
+
 /** Counters and latency histograms of one node's kDDM operations. */
 public final class Stats {
     public final LongAdder gets = new LongAdder();
@@ -48,9 +50,9 @@ public final class Stats {
 
     /** A log-scale histogram: 8 buckets per power of two, from 64 ns to about 70 s. */
     public static final class Latency {
-        private static final int SUB = 8;
-        private static final int MIN_SHIFT = 6;
-        private final AtomicLongArray buckets = new AtomicLongArray(64 * SUB);
+        private static final int SUB = KddmStats.Latency.SUB;
+        private static final int MIN_SHIFT = KddmStats.Latency.MIN_SHIFT;
+        private final AtomicLongArray buckets = new AtomicLongArray(KddmStats.Latency.BUCKETS);
 
         void record(long nanos) {
             buckets.incrementAndGet(index(Math.max(nanos, 1)));
@@ -66,9 +68,16 @@ public final class Stats {
         }
 
         private static long upper(int index) {
-            int shift = index / SUB + MIN_SHIFT;
-            int sub = index % SUB;
-            return ((long) (SUB + sub + 1)) << (shift - 3);
+            return KddmStats.Latency.upperBound(index);
+        }
+
+        /** The counts of every bucket now, in the layout of {@link io.kddm.api.set.KddmStats.Latency}. */
+        public long[] snapshot() {
+            long[] out = new long[buckets.length()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = buckets.get(i);
+            }
+            return out;
         }
 
         public long count() {

@@ -95,6 +95,10 @@ class ObjectStatusTest {
         assertEquals(5, sb.remoteFetches() - before.remoteFetches());
         assertEquals(1, sb.localHits() - before.localHits());
         assertEquals(5, sb.bytesHeld(), "five one-byte read copies");
-        assertTrue(sb.get().p50() > 0 && sb.get().p50() <= sb.get().p99() && sb.get().p99() <= sb.get().p999());
+        KddmStats.Latency window = sb.get().since(before.get());
+        assertEquals(6, window.count());
+        assertTrue(window.percentile(50) > 0 && window.percentile(50) <= window.percentile(99));
+        assertEquals(services.get(1).coherence().stats().getLatency.percentile(99), sb.get().percentile(99),
+                "the same percentiles as kddm:stats");
     }
 }
