@@ -134,42 +134,60 @@ public final class KdfsService {
     }
 
     /**
-     * A change of {@code io.kddm.kdfs} applies live: the write-back interval at
-     * once; a partition configured while nothing is mounted is mounted now. A
-     * different partition or root while one is mounted cannot apply live (files
-     * are open on it): refused with a log line, {@code kdfs:umount} first.
+     * A change of {@code io.kddm.kdfs} applies live, key by key, without
+     * deactivating the component: the write-back interval and close.waits at
+     * once; a partition configured while nothing is mounted is mounted now. The
+     * volume (partition, root, replicas, partitions) cannot change while one is
+     * mounted (files are open on it): refused with a log line naming the keys,
+     * the mounted one stays ({@code kdfs:umount} first, or restart the node). The
+     * {@code mount} keys are the FUSE bundle's.
      */
     @Modified
     void modified(Config next) {
         Config now = config;
-        if (next.sync_interval_s() != now.sync_interval_s()) {
+        int interval = now.sync_interval_s();
+        if (next.sync_interval_s() != interval) {
             if (next.sync_interval_s() < 0) {
                 LOG.error("io.kddm.kdfs: sync.interval.s must be >= 0, not {}: refused, {} s stays in force",
-                        next.sync_interval_s(), now.sync_interval_s());
-                next = withInterval(next, now.sync_interval_s());
+                        next.sync_interval_s(), interval);
             } else {
                 schedule(next.sync_interval_s());
-                LOG.info("io.kddm.kdfs: sync.interval.s changed from {} to {}, live", now.sync_interval_s(),
-                        next.sync_interval_s());
+                LOG.info("io.kddm.kdfs: sync.interval.s changed from {} to {}, live", interval, next.sync_interval_s());
+                interval = next.sync_interval_s();
             }
         }
         if (next.close_waits() != now.close_waits()) {
             kdfs.closeWaits(next.close_waits());
             LOG.info("io.kddm.kdfs: close.waits changed from {} to {}, live", now.close_waits(), next.close_waits());
         }
-        boolean moved = !next.partition().trim().equals(now.partition().trim())
-                || !next.root().trim().equals(now.root().trim());
-        if (moved && kdfs.state().mounted()) {
-            LOG.error("io.kddm.kdfs: partition/root changed to '{}'/'{}' while {} is mounted: refused live; "
-                    + "kdfs:umount first (or restart the node)", next.partition(), next.root(), kdfs.state().describe());
-        } else if (moved) {
+        List<String> moved = new ArrayList<>();
+        if (!next.partition().trim().equals(now.partition().trim())) {
+            moved.add("partition '" + now.partition() + "' -> '" + next.partition() + "'");
+        }
+        if (!next.root().trim().equals(now.root().trim())) {
+            moved.add("root '" + now.root() + "' -> '" + next.root() + "'");
+        }
+        if (next.replicas() != now.replicas()) {
+            moved.add("replicas " + now.replicas() + " -> " + next.replicas());
+        }
+        if (!next.partitions().trim().equals(now.partitions().trim())) {
+            moved.add("partitions '" + now.partitions() + "' -> '" + next.partitions() + "'");
+        }
+        boolean keepVolume = false;
+        if (!moved.isEmpty() && kdfs.state().mounted()) {
+            LOG.error("io.kddm.kdfs: {} while {} is mounted: refused live, files are open on it (kdfs:umount first, "
+                    + "or restart the node); the mounted volume stays", String.join(", ", moved),
+                    kdfs.state().describe());
+            keepVolume = true;
+        } else if (!moved.isEmpty()) {
+            LOG.info("io.kddm.kdfs: {}, live", String.join(", ", moved));
             mountConfigured(next, "after a configuration change");
         }
-        config = next;
+        config = inForce(next, keepVolume ? now : next, interval);
     }
 
-    /** {@code c} with the interval {@code seconds}: what stays in force after a refused change. */
-    private static Config withInterval(Config c, int seconds) {
+    /** {@code c} with the volume of {@code volume} and the interval {@code seconds}: what a refusal leaves in force. */
+    private static Config inForce(Config c, Config volume, int seconds) {
         return new Config() {
             @Override
             public Class<? extends java.lang.annotation.Annotation> annotationType() {
@@ -178,22 +196,22 @@ public final class KdfsService {
 
             @Override
             public String partition() {
-                return c.partition();
+                return volume.partition();
             }
 
             @Override
             public String root() {
-                return c.root();
+                return volume.root();
             }
 
             @Override
             public int replicas() {
-                return c.replicas();
+                return volume.replicas();
             }
 
             @Override
             public String partitions() {
-                return c.partitions();
+                return volume.partitions();
             }
 
             @Override
