@@ -30,18 +30,23 @@ public final class NodesCommand {
 
     @Descriptor("the agreed view (epoch, members, voters), whether this node holds its lease, and every node: id, "
             + "address, state, time since it was last heard, round-trip time; --await N first waits (up to --timeout "
-            + "seconds) until N nodes, this one included, are alive in the view and this node holds a lease")
+            + "seconds) until N nodes, this one included, are alive in the view and this node holds a lease; "
+            + "--gone ID waits until node ID is not in the view (it left, or was taken out)")
     public String nodes(@Parameter(names = "--await", absentValue = "0") int await,
+            @Parameter(names = "--gone", absentValue = "0") int gone,
             @Parameter(names = "--timeout", absentValue = "60") int timeout) throws InterruptedException {
-        if (await < 0 || await > 255 || timeout < 0 || timeout > 86_400) {
-            throw new IllegalArgumentException("--await takes 0..255 nodes and --timeout 0..86400 seconds");
+        if (await < 0 || await > 255 || gone < 0 || gone > 255 || timeout < 0 || timeout > 86_400) {
+            throw new IllegalArgumentException(
+                    "--await takes 0..255 nodes, --gone a node id 1..255 and --timeout 0..86400 seconds");
         }
         long deadline = System.nanoTime() + timeout * 1_000_000_000L;
-        while (alive() < await || (await > 0 && !membership.hasLease())) {
+        while (alive() < await || (await > 0 && !membership.hasLease())
+                || (gone > 0 && membership.view().members().containsKey(gone))) {
             if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(alive() + " of " + await + " nodes alive"
-                        + (membership.hasLease() ? "" : ", and no lease here,") + " after " + timeout + " s:\n"
-                        + table());
+                throw new IllegalStateException((gone > 0 && membership.view().members().containsKey(gone)
+                        ? "node " + gone + " still in the view" : alive() + " of " + await + " nodes alive"
+                                + (membership.hasLease() ? "" : ", and no lease here,")) + " after " + timeout
+                        + " s:\n" + table());
             }
             Thread.sleep(20);
         }
