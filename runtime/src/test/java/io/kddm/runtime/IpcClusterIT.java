@@ -26,7 +26,11 @@ import org.junit.jupiter.api.Test;
  * blocked receivers with EIDRM; the ipc bundle of node 1 stopped and started
  * while the others use a queue; node 3, the home of a queue it sent to, paused
  * (SIGSTOP) past the failure bound while node 1 sends on that queue and node 2
- * receives, then resumed (it rejoins); a semaphore as a mutex of three nodes around a
+ * receives, then resumed (it rejoins); node 1 cut off (iptables, each node on
+ * its own 127.0.0.N) past the failure bound while node 3 sends on a queue node 1
+ * sent to before and node 2 receives; node 4 joining, making a queue and
+ * sending on it while node 2 receives, and leaving in order, node 3 receiving
+ * the rest after it left; a semaphore as a mutex of three nodes around a
  * non-atomic increment of a kDDM counter (read, then write); and node 3 killed
  * (kill -9) while it holds the semaphore with SEM_UNDO: node 2's blocked
  * sem:op gets it.
@@ -41,7 +45,12 @@ class IpcClusterIT {
     private static final int ROUNDS = 20;
 
     private static LocalCluster cluster;
-    private static final String[] OUT = new String[4];
+    private static final String[] OUT = new String[5];
+    private static final int SENT_X = 20;
+    private static final int SENT_J = 15;
+    private static boolean node1TakenOut;
+    private static int node4Status;
+    private static String node4Log;
     private static final int SENT_P = 20;
     private static long handOverMs;
     private static boolean node3TakenOut;
@@ -108,6 +117,33 @@ class IpcClusterIT {
                     .append(" --wait 60\nmsg:recv $p --type 9 --times 5 --wait 60\necho END-P\n");
         }
         s.append(barrier("p-done", id));
+        // X: node 1 (home of the barrier map) sends on a queue and is cut off (iptables) past the failure bound by the
+        // test once it prints CUT-ME, while node 3 sends on that queue and node 2 receives everything
+        if (id == 1) {
+            s.append("x = msg:get 0x5157 --create\nmsg:send $x 9 before --times 5\nmap:put ").append(MAP)
+                    .append(" cutting yes\necho CUT-ME\nsleep 7\nkddm:nodes --await 3\n");
+        } else {
+            s.append("map:await --timeout 60 ").append(MAP).append(" cutting\nx = msg:get 0x5157\n");
+            s.append(id == 3 ? "sleep 2\nmsg:send $x 1 while --times " + SENT_X + "\n"
+                    : "echo RECV-X\nmsg:recv $x --type 1 --times " + SENT_X
+                            + " --wait 60\nmsg:recv $x --type 9 --times 5 --wait 60\necho END-X\n");
+        }
+        s.append(barrier("x-done", id));
+        // J: node 4 joins (the test starts it at JOIN-4), makes a queue and sends on it while node 2 receives, and
+        // leaves in order once its script is done; node 3 receives the rest after it left
+        if (id == 1) {
+            s.append("echo JOIN-4\n");
+        }
+        s.append("map:await --timeout 90 ").append(MAP).append(" joined-4\nj = msg:get 0x5158\n");
+        if (id == 2) {
+            s.append("echo RECV-J\nmsg:recv $j --type 4 --times 8 --wait 60\necho END-J\n");
+        }
+        s.append("map:await --timeout 60 ").append(MAP).append(" leaving-4\nkddm:nodes --gone 4\n");
+        if (id == 3) {
+            s.append("echo RECV-J\nmsg:recv $j --type 4 --times ").append(SENT_J - 8)
+                    .append(" --wait 60\necho END-J\nmsg:recv $j --nowait\n");
+        }
+        s.append(barrier("j-done", id));
         // C: a semaphore as a mutex around a read-then-write of a counter and a holder flag
         if (id == 1) {
             s.append("s = sem:get 0x5153 1 --create\nsem:set $s 0 1\nkddm:write 0:22 ").append(COUNTER).append(" 0\n");
@@ -141,11 +177,17 @@ class IpcClusterIT {
         return s.toString();
     }
 
+    /** Node 4: joins, makes a queue, sends on it while node 2 receives, and leaves in order. */
+    private static String script4() {
+        return "kddm:nodes --await 4\nj = msg:get 0x5158 --create\nmap:put " + MAP + " joined-4 yes\nsleep 1\n"
+                + "msg:send $j 4 from4 --times " + SENT_J + "\nmap:put " + MAP + " leaving-4 yes\n";
+    }
+
     @BeforeAll
     static void run() throws Exception {
-        cluster = new LocalCluster("ipc-it", 3);
+        cluster = new LocalCluster("ipc-it", 4, true); // node N on 127.0.0.N, for the cut
         cluster.wellKnown("0:22", "demo-r2");
-        NodeProcess[] nodes = new NodeProcess[4];
+        NodeProcess[] nodes = new NodeProcess[5];
         for (int id = 1; id <= 3; id++) {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
@@ -155,6 +197,20 @@ class IpcClusterIT {
         nodes[3].resume();
         nodes[3].awaitLog("node 3 was taken out of the cluster", LIMIT); // (fails the class if it was not)
         node3TakenOut = true;
+        nodes[1].awaitOutput("(?m)^CUT-ME$", LIMIT);
+        try (PacketFilter filter = new PacketFilter()) {
+            filter.cut(cluster.host(1), cluster.host(2));
+            filter.cut(cluster.host(1), cluster.host(3));
+            Thread.sleep(6000); // past the failure bound: nodes 2 and 3 take node 1 out
+            filter.heal();
+        }
+        nodes[1].awaitLog("node 1 was taken out of the cluster", LIMIT);
+        node1TakenOut = true;
+        nodes[1].awaitOutput("(?m)^JOIN-4$", LIMIT);
+        nodes[4] = cluster.start(4, "--exec", script4(), "--wait", "30");
+        node4Status = nodes[4].awaitExit(LIMIT); // its script done, it leaves in order
+        OUT[4] = nodes[4].output();
+        node4Log = nodes[4].logText();
         nodes[3].awaitOutput("(?m)^HOLDING$", LIMIT);
         nodes[2].awaitOutput("(?m)^WAITING$", LIMIT);
         Thread.sleep(1000); // node 2's sem:op is (most likely) waiting by now; nothing asserts it
@@ -267,6 +323,35 @@ class IpcClusterIT {
             expected.add("9 before-" + i); // sent by node 3 before its pause
         }
         assertEquals(expected, lines, "every message once, in order, the paused home's too");
+    }
+
+    @Test
+    void aQueueUsedWhileNode1IsCutOffLosesNoMessageAndKeepsTheirOrder() {
+        assertTrue(node1TakenOut, "node 1 was cut off past the failure bound");
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= SENT_X; i++) {
+            expected.add("1 while-" + i);
+        }
+        for (int i = 1; i <= 5; i++) {
+            expected.add("9 before-" + i); // sent by node 1 before it was cut off
+        }
+        assertEquals(expected, List.of(between(OUT[2], "RECV-X", "END-X").split("\\R")));
+    }
+
+    @Test
+    void aNodeThatJoinsSendsAndLeavesInOrderLosesNoMessage() {
+        assertEquals(0, node4Status, "node 4 left in order:\n" + OUT[4] + node4Log);
+        assertTrue(!node4Log.contains("they are lost") && !node4Log.contains("was lost")
+                && !node4Log.contains("leaves without"), node4Log);
+        List<String> got = new ArrayList<>(List.of(between(OUT[2], "RECV-J", "END-J").split("\\R")));
+        got.addAll(List.of(between(OUT[3], "RECV-J", "END-J").split("\\R")));
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= SENT_J; i++) {
+            expected.add("4 from4-" + i);
+        }
+        assertEquals(expected, got, "node 2 got the first 8 while node 4 sent, node 3 the rest after it left");
+        String rest = OUT[3].substring(OUT[3].indexOf("END-J"));
+        assertTrue(rest.contains("ENOMSG"), "nothing more on the queue: " + rest);
     }
 
     @Test

@@ -26,7 +26,11 @@ import io.kddm.impl.core.Linearizability;
  * keep using the segment meanwhile, and node 2 starts it again and finds it
  * intact; node 3 writes on a page and is paused (SIGSTOP) past the failure
  * bound while nodes 1 and 2 read that page and add to a word, then resumed (it
- * rejoins and reads their additions); node 3 removes it and the key is free at once;
+ * rejoins and reads their additions); node 1 writes and is cut off (iptables,
+ * each node on its own 127.0.0.N) past the failure bound while nodes 2 and 3
+ * read it and add to a word, and rejoins; node 4 joins mid-run, adds to a word
+ * with the others, makes and writes a segment, and leaves in order: all it
+ * wrote is read after it left; node 3 removes the first segment and its key is free at once;
  * a wrong command ends node 3's script with one clear line. Nodes meet at
  * barriers of a map (the map linker over the well-known set 0:22 of
  * {@code demo-r2}, homed on node 1 and backed up: a key node 3 put just before
@@ -40,9 +44,12 @@ class ShmClusterIT {
     private static final int TIMES = 150;
 
     private static LocalCluster cluster;
-    private static final String[] OUT = new String[4];
+    private static final String[] OUT = new String[5];
     private static int badStatus;
     private static boolean node3TakenOut;
+    private static boolean node1TakenOut;
+    private static int node4Status;
+    private static String node4Log;
 
     private static String barrier(String name, int id) {
         return LocalCluster.barrier(MAP, name, id, 3);
@@ -50,9 +57,9 @@ class ShmClusterIT {
 
     @BeforeAll
     static void runTheCluster() throws Exception {
-        cluster = new LocalCluster("shm-it", 3);
+        cluster = new LocalCluster("shm-it", 4, true); // node N on 127.0.0.N, for the cut
         cluster.wellKnown("0:22", "demo-r2");
-        NodeProcess[] nodes = new NodeProcess[4];
+        NodeProcess[] nodes = new NodeProcess[5];
         for (int id = 1; id <= 3; id++) {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
@@ -62,6 +69,20 @@ class ShmClusterIT {
         nodes[3].resume();
         nodes[3].awaitLog("node 3 was taken out of the cluster", LIMIT); // (fails the class if it was not)
         node3TakenOut = true;
+        nodes[1].awaitOutput("(?m)^CUT-ME$", LIMIT);
+        try (PacketFilter filter = new PacketFilter()) {
+            filter.cut(cluster.host(1), cluster.host(2));
+            filter.cut(cluster.host(1), cluster.host(3));
+            Thread.sleep(6000); // past the failure bound: nodes 2 and 3 take node 1 out
+            filter.heal();
+        }
+        nodes[1].awaitLog("node 1 was taken out of the cluster", LIMIT);
+        node1TakenOut = true;
+        nodes[1].awaitOutput("(?m)^JOIN-4$", LIMIT);
+        nodes[4] = cluster.start(4, "--exec", script4(), "--wait", "30");
+        node4Status = nodes[4].awaitExit(LIMIT); // its script done, it leaves in order
+        OUT[4] = nodes[4].output();
+        node4Log = nodes[4].logText();
         badStatus = nodes[3].awaitExit(LIMIT);
         OUT[3] = nodes[3].output();
         int[] status = LocalCluster.release(nodes, LIMIT, 1, 2);
@@ -142,6 +163,27 @@ class ShmClusterIT {
             s.append("shm:stat $id\n");
         }
         s.append(barrier("read", id));
+        // node 1 (home of the barrier map and of some pages, maker of the segment) writes and is cut off (iptables) past the failure bound by the test once it
+        // prints CUT-ME; nodes 2 and 3 read what it wrote and add to a word meanwhile
+        if (id == 1) {
+            s.append("shm:write $id 12100 'written by node 1'\nmap:put ").append(MAP)
+                    .append(" cutting yes\necho CUT-ME\nsleep 7\nkddm:nodes --await 3\n");
+        } else {
+            s.append("map:await --timeout 60 ").append(MAP).append(" cutting\nsleep 2\n")
+                    .append("echo WHILE-CUT (shm:read $id 12100 17)\nshm:add $id 32 1 --times 50\n");
+        }
+        s.append(barrier("cut", id));
+        s.append("echo ADDED-WHILE-CUT (shm:read $id 32 8 --long)\n");
+        // node 4 joins (the test starts it at JOIN-4), adds to a word with the others, makes a segment and writes it
+        // (it owns those pages) and leaves in order once its script is done; the others read all of it after it left
+        if (id == 1) {
+            s.append("echo JOIN-4\n");
+        }
+        s.append("map:await --timeout 90 ").append(MAP).append(" joined-4\nshm:add $id 40 1 --times 30\n")
+                .append("map:await --timeout 60 ").append(MAP).append(" leaving-4\nkddm:nodes --gone 4\n")
+                .append("echo AFTER-LEAVE (shm:read $id 40 8 --long)\ns4 = shm:get 0x5349 0\n")
+                .append("echo NODE-4-TEXT (shm:read $s4 100 17)\necho NODE-4-WORD (shm:read $s4 0 8 --long)\n");
+        s.append(barrier("left", id));
         if (id == 3) {
             s.append("shm:rm $id\n");
         }
@@ -159,6 +201,14 @@ class ShmClusterIT {
             s.append(LocalCluster.lastBarrier(MAP, "done", id, 3));
         }
         return s.toString();
+    }
+
+    /** Node 4: joins, works with the others, makes a segment and leaves in order at the end of its script. */
+    private static String script4() {
+        return "kddm:nodes --await 4\nid = shm:get 0x5348 0\nmap:put " + MAP + " joined-4 yes\n"
+                + "shm:add $id 40 1 --times 30\ns4 = shm:get 0x5349 8192 --create --excl --mode 0666\n"
+                + "shm:write $s4 100 'written by node 4'\nshm:add $s4 0 1 --times 20\nmap:put " + MAP
+                + " leaving-4 yes\n";
     }
 
     private static String value(int id, String label) {
@@ -210,6 +260,29 @@ class ShmClusterIT {
         }
         for (int id = 1; id <= 3; id++) {
             assertEquals("100", value(id, "ADDED-WHILE-PAUSED"), "node " + id);
+        }
+    }
+
+    @Test
+    void theHomeCutOffPastTheBoundLosesNoWriteAndFindsTheOthersAdditionsWhenBack() {
+        assertTrue(node1TakenOut, "node 1 was cut off past the failure bound");
+        for (int id = 2; id <= 3; id++) {
+            assertEquals("written by node 1", value(id, "WHILE-CUT"), "node " + id + " while node 1 is cut off");
+        }
+        for (int id = 1; id <= 3; id++) {
+            assertEquals("100", value(id, "ADDED-WHILE-CUT"), "node " + id);
+        }
+    }
+
+    @Test
+    void aNodeThatJoinsMidWorkAndLeavesInOrderLosesNothing() {
+        assertEquals(0, node4Status, "node 4 left in order:\n" + OUT[4] + node4Log);
+        assertTrue(!node4Log.contains("they are lost") && !node4Log.contains("was lost")
+                && !node4Log.contains("leaves without"), node4Log);
+        for (int id = 1; id <= 3; id++) {
+            assertEquals("120", value(id, "AFTER-LEAVE"), "node " + id + ": 30 additions from each of 4 nodes");
+            assertEquals("written by node 4", value(id, "NODE-4-TEXT"), "node " + id);
+            assertEquals("20", value(id, "NODE-4-WORD"), "node " + id);
         }
     }
 
