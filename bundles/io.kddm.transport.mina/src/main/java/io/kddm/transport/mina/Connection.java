@@ -20,6 +20,8 @@ final class Connection {
     /** The dial that made this connection, or null if the peer dialed us. */
     final Dial dial;
     volatile Phase phase = Phase.AWAIT_HELLO;
+    /** Frames decoded from this connection (for TransportStats). */
+    final java.util.concurrent.atomic.AtomicLong framesReceived = new java.util.concurrent.atomic.AtomicLong();
     Hello mine;
     Hello theirs;
 

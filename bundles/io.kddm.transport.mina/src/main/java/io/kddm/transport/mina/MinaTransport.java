@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +41,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kddm.api.stats.TransportStats;
 import io.kddm.api.transport.ConnectionListener;
 import io.kddm.api.transport.Inbound;
 import io.kddm.api.transport.MessageHandler;
@@ -60,10 +62,10 @@ import io.kddm.api.transport.Transport;
  * authenticate, then the lower one answers REFUSE(dial-back) and dials the
  * advertised address itself.
  */
-@Component(service = Transport.class, configurationPid = NodeConfig.PID,
+@Component(service = {Transport.class, TransportStats.class}, configurationPid = NodeConfig.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = NodeConfig.class)
-public final class MinaTransport implements Transport {
+public final class MinaTransport implements Transport, TransportStats {
     private static final Logger LOG = LoggerFactory.getLogger(MinaTransport.class);
     private static final AttributeKey CONNECTION = new AttributeKey(MinaTransport.class, "connection");
     private static final AttributeKey DIAL = new AttributeKey(MinaTransport.class, "dial");
@@ -88,6 +90,9 @@ public final class MinaTransport implements Transport {
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Integer, MessageHandler> handlers = new ConcurrentHashMap<>();
     private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
+    /** Authenticated connections not closed yet, and the traffic of closed ones per node (for {@link #traffic}). */
+    private final Set<Connection> counted = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, long[]> closedTraffic = new java.util.HashMap<>();
     private final AtomicLong correlations = new AtomicLong();
     private volatile boolean stopped;
     /** The listen address as bound: the configured one, with the real port if it was 0. */
@@ -295,6 +300,25 @@ public final class MinaTransport implements Transport {
         return c == null ? Optional.empty() : Optional.of(c.theirs.listenAddress());
     }
 
+    /** Read-only: MINA's own counters of each session, summed per node (a session is counted once, open or closed). */
+    @Override
+    public List<PeerTraffic> traffic() {
+        Map<Integer, long[]> sum = new TreeMap<>();
+        synchronized (closedTraffic) {
+            closedTraffic.forEach((node, t) -> sum.put(node, t.clone()));
+            for (Connection c : counted) {
+                long[] t = sum.computeIfAbsent(c.node(), n -> new long[4]);
+                t[0] += c.session.getWrittenBytes();
+                t[1] += c.session.getReadBytes();
+                t[2] += c.session.getWrittenMessages();
+                t[3] += c.framesReceived.get();
+            }
+        }
+        List<PeerTraffic> out = new ArrayList<>();
+        sum.forEach((node, t) -> out.add(new PeerTraffic(node, t[0], t[1], t[2], t[3], open.containsKey(node))));
+        return out;
+    }
+
     @Override
     public List<PeerStatus> peers() {
         List<PeerStatus> out = new ArrayList<>();
@@ -459,6 +483,7 @@ public final class MinaTransport implements Transport {
         public void messageReceived(IoSession session, Object message) throws Exception {
             Connection c = connection(session);
             Frame f = (Frame) message;
+            c.framesReceived.incrementAndGet(); // MINA counts the messages it writes, not those decoded
             if (c.phase == Connection.Phase.OPEN) {
                 if (f.kind().handshake) {
                     throw new FrameException(f.kind() + " frame on an open connection");
@@ -492,6 +517,15 @@ public final class MinaTransport implements Transport {
             Connection c = connection(session);
             Connection.Phase was = c.phase;
             c.phase = Connection.Phase.CLOSED;
+            synchronized (closedTraffic) {
+                if (counted.remove(c)) {
+                    long[] t = closedTraffic.computeIfAbsent(c.node(), n -> new long[4]);
+                    t[0] += session.getWrittenBytes();
+                    t[1] += session.getReadBytes();
+                    t[2] += session.getWrittenMessages();
+                    t[3] += c.framesReceived.get();
+                }
+            }
             if (c.dial != null) {
                 c.dial.inFlight = false;
                 if (was != Connection.Phase.OPEN && c.dial.state == PeerStatus.State.CONNECTING) {
@@ -636,6 +670,7 @@ public final class MinaTransport implements Transport {
             return;
         }
         c.phase = Connection.Phase.OPEN;
+        counted.add(c);
         if (c.dial != null) {
             c.dial.succeeded(node);
             c.dial.inFlight = false;

@@ -234,6 +234,50 @@ class MinaTransportTest {
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
     }
 
+    /** The frames and bytes of one peer in {@code t.traffic()}: {sent frames, received frames, sent bytes, received bytes}. */
+    private static long[] traffic(MinaTransport t, int node) {
+        return t.traffic().stream().filter(p -> p.node() == node)
+                .map(p -> new long[] {p.framesSent(), p.framesReceived(), p.bytesSent(), p.bytesReceived()})
+                .findFirst().orElse(new long[4]);
+    }
+
+    @Test
+    void trafficCountsEveryFrameOnceAcrossReconnects() throws Exception {
+        MinaTransport a = node(1, SECRET);
+        MinaTransport b = node(2, SECRET, a.listenAddress());
+        await("connected", () -> a.connectedNodes().contains(2) && b.connectedNodes().contains(1));
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        a.addHandler(SEQ, m -> received.add(m.payload().length));
+        long[] a0 = traffic(a, 2);
+        long[] b0 = traffic(b, 1);
+        int n = 300;
+        for (int i = 0; i < n; i++) {
+            b.send(1, SEQ, new byte[100]);
+        }
+        await("received", () -> received.size() == n);
+        await("counted on both sides", () -> traffic(a, 2)[1] - a0[1] == n && traffic(b, 1)[0] - b0[0] == n);
+        long[] a1 = traffic(a, 2);
+        assertTrue(a1[3] - a0[3] >= n * 100L, "bytes received " + (a1[3] - a0[3]));
+        assertTrue(a.traffic().stream().allMatch(p -> p.node() != 2 || p.connected()));
+
+        // Node 2 restarts: what its first connection carried is still counted, and the new one adds to it.
+        InetSocketAddress bAddress = b.listenAddress();
+        b.stop();
+        started.remove(b);
+        await("down", () -> !a.connectedNodes().contains(2));
+        assertTrue(a.traffic().stream().anyMatch(p -> p.node() == 2 && !p.connected()));
+        assertEquals(a1[1], traffic(a, 2)[1]);
+        MinaTransport b2 = node(2, bAddress, SECRET);
+        await("up again", () -> a.connectedNodes().contains(2) && b2.connectedNodes().contains(1));
+        long[] a2 = traffic(a, 2);
+        for (int i = 0; i < n; i++) {
+            b2.send(1, SEQ, new byte[100]);
+        }
+        await("received again", () -> received.size() == 2 * n);
+        await("counted again", () -> traffic(a, 2)[1] - a2[1] == n);
+        assertTrue(a2[1] >= a1[1] && a2[3] >= a1[3], "counters never go back across a reconnect");
+    }
+
     @Test
     void restartedPeerReconnectsWithNewIncarnation() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
