@@ -64,8 +64,14 @@ public final class FuseMounts {
         configure(config);
     }
 
+    /** A change of {@code io.kddm.kdfs} applies live: a new {@code mount} folder or cache unmounts and mounts again. */
     @Modified
     void modified(Config config) {
+        synchronized (this) {
+            if (!config.mount().trim().equals(configured)) {
+                LOG.info("io.kddm.kdfs: mount changed from '{}' to '{}', live", configured, config.mount().trim());
+            }
+        }
         configure(config);
     }
 
