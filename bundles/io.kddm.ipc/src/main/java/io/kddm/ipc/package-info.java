@@ -4,7 +4,7 @@
  * kDDM sets (no network protocol of its own).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.kddm.ipc;
 
 import org.osgi.annotation.bundle.Export;

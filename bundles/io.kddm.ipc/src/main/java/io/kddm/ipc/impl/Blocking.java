@@ -75,12 +75,18 @@ final class Blocking {
                     safetyRechecks.increment();
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                Optional<T> last = attempt.run(true);
+                // The last attempt leaves the line; it grabs, which an interrupted thread could not: the
+                // interrupt is kept for after it.
+                Optional<T> last;
+                try {
+                    last = attempt.run(true);
+                } finally {
+                    Thread.currentThread().interrupt();
+                }
                 if (last.isPresent()) {
                     return last.get();
                 }
-                throw new IpcException(Errno.EAGAIN, what + ": interrupted while waiting");
+                throw new IpcException(Errno.EINTR, what + ": interrupted while waiting (its place in line is given up)");
             }
         }
     }

@@ -231,6 +231,26 @@ class QueueTest {
     }
 
     @Test
+    void anInterruptedReceiverGetsEintrAndGivesUpItsPlaceInLine() throws Exception {
+        cluster = new IpcCluster(3, 6);
+        int id = cluster.queues(1).msgget(root(1), 16, Ipc.IPC_CREAT | 0600);
+        java.util.concurrent.atomic.AtomicReference<Thread> first = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<Errno> interrupted = pool.submit(() -> {
+            first.set(Thread.currentThread());
+            return errno(() -> cluster.queues(2).msgrcv(root(2), id, 100, 0, 0, LONG));
+        });
+        await("the first receiver waits", () -> cluster.queues(1).stat(root(1), id).receivers() == 1);
+        Future<Message> second = pool.submit(() -> cluster.queues(3).msgrcv(root(3), id, 100, 0, 0, LONG));
+        await("the second receiver waits", () -> cluster.queues(1).stat(root(1), id).receivers() == 2);
+        first.get().interrupt(); // as Ctrl-C in the console interrupts the command's thread
+        assertEquals(Errno.EINTR, interrupted.get(30, TimeUnit.SECONDS));
+        await("the interrupted receiver left the line", () -> cluster.queues(1).stat(root(1), id).receivers() == 1);
+        cluster.queues(1).msgsnd(root(1), id, 1, bytes("for the one still waiting"), 0, LONG);
+        assertEquals("for the one still waiting", text(second.get(30, TimeUnit.SECONDS)));
+        assertEquals(0, cluster.queues(1).stat(root(1), id).qnum(), "nothing left for the interrupted one");
+    }
+
+    @Test
     void waitingReceiversOnThreeNodesAreServedInTheOrderTheyCame() throws Exception {
         cluster = new IpcCluster(3, 8);
         int id = cluster.queues(1).msgget(root(1), 14, Ipc.IPC_CREAT | 0600);
