@@ -1,11 +1,12 @@
 package io.kddm.config.internal;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.Hashtable;
@@ -27,8 +28,10 @@ import org.osgi.service.component.annotations.Reference;
  * {@code config:unset}: the node's configurations in Config Admin, the same
  * ones its {@code deploy/*.cfg} files hold. A change goes through Config Admin,
  * so the component concerned gets it at once ({@code @Modified}: it applies it
- * live or refuses it, and says so in the log), and File Install writes it back
- * to the file, which stays the configuration the node starts with.
+ * live or refuses it, and says so in the log), and to its file in the node's
+ * drop-in folder, which stays the configuration the node starts with (File
+ * Install's own write-back, {@code felix.fileinstall.enableConfigSave}, is off
+ * in our runtime: it would rewrite every file in its own format).
  */
 @Component(service = ConfigCommands.class, property = {"osgi.command.scope=config", "osgi.command.function=list",
     "osgi.command.function=get", "osgi.command.function=set", "osgi.command.function=unset"})
@@ -107,8 +110,11 @@ public final class ConfigCommands {
         if (value.equals(before == null ? null : show(before))) {
             return pid + ": " + key + " is already " + value;
         }
+        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("EINVAL: a value is one line");
+        }
         props.put(key, value);
-        write(pid, c, props);
+        write(pid, c, props, key, value);
         return pid + ": " + key + " " + (before == null ? "(default)" : show(before)) + " -> " + value
                 + " (the component logs whether it applies live)";
     }
@@ -123,7 +129,7 @@ public final class ConfigCommands {
         if (before == null) {
             throw new IllegalArgumentException("ENOENT: " + pid + " has no key " + key);
         }
-        write(pid, c, props);
+        write(pid, c, props, key, null);
         return pid + ": " + key + " " + show(before) + " -> (default) (the component logs whether it applies live)";
     }
 
@@ -134,26 +140,70 @@ public final class ConfigCommands {
     }
 
     /**
-     * Updates {@code c} (made if null) through Config Admin. A configuration File
-     * Install made names its file, and File Install writes the change back there;
-     * one it did not make gets a file in the drop-in folder first, so that it
-     * survives the node's restart as a hand-written one would.
+     * Writes the change to the configuration's file (the one File Install made
+     * it from, else {@code deploy/PID.cfg}): the key's line replaced, removed or
+     * added, every other line kept; then updates {@code c} (made if null) through
+     * Config Admin, so the component gets it at once. When File Install reads
+     * the file again it finds the same values. Without a drop-in folder only
+     * Config Admin changes (and the node's next start forgets it).
      */
-    private void write(String pid, Configuration c, Dictionary<String, Object> props) throws IOException {
-        if (props.get(FILE) == null && deploy != null) {
-            Path file = deploy.resolve(pid + ".cfg");
-            List<String> lines = new ArrayList<>();
-            for (String k : Collections.list(props.keys())) {
-                if (!HIDDEN.contains(k)) {
-                    lines.add(k + "=" + show(props.get(k)));
+    private void write(String pid, Configuration c, Dictionary<String, Object> props, String key, String value)
+            throws IOException {
+        Path file = file(props.get(FILE), pid);
+        if (file != null) {
+            List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8)
+                    : new ArrayList<>();
+            List<String> out = new ArrayList<>();
+            boolean done = false;
+            for (String line : lines) {
+                if (key.equals(keyOf(line))) {
+                    if (value != null && !done) {
+                        out.add(key + "=" + escape(value));
+                    }
+                    done = true;
+                } else {
+                    out.add(line);
                 }
             }
-            Collections.sort(lines);
-            Files.write(file, lines, StandardCharsets.UTF_8);
+            if (!done && value != null) {
+                out.add(key + "=" + escape(value));
+            }
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp"); // not a .cfg: File Install skips it
+            Files.write(tmp, out, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             props.put(FILE, file.toFile().toURI().toString()); // File Install's own spelling of it
         }
         Configuration target = c != null ? c : admin.getConfiguration(pid, "?");
         target.update(props);
+    }
+
+    /** The file of a configuration: File Install's, else one in the drop-in folder; null if none. */
+    private Path file(Object named, String pid) {
+        if (named != null) {
+            try {
+                return Path.of(URI.create(String.valueOf(named)));
+            } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException notAFile) {
+                return null;
+            }
+        }
+        return deploy == null ? null : deploy.resolve(pid + ".cfg");
+    }
+
+    /** The key of a properties line, or null for a comment or a blank line. */
+    static String keyOf(String line) {
+        String t = line.strip();
+        if (t.isEmpty() || t.startsWith("#") || t.startsWith("!")) {
+            return null;
+        }
+        int end = 0;
+        while (end < t.length() && "=: \t".indexOf(t.charAt(end)) < 0) {
+            end++;
+        }
+        return t.substring(0, end);
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\");
     }
 
     private Configuration find(String pid) throws IOException, InvalidSyntaxException {

@@ -57,7 +57,8 @@ public final class LogLevels {
         }
         Map<String, String> wanted = new TreeMap<>();
         properties.forEach((k, v) -> {
-            if (!NOT_LOGGERS.contains(k) && !k.startsWith("felix.") && !k.startsWith("component.")) {
+            if (!NOT_LOGGERS.contains(k) && !k.startsWith("felix.") && !k.startsWith("component.")
+                    && !k.startsWith("osgi.") && !k.startsWith("service.")) { // (SCR's and Config Admin's)
                 wanted.put(k, String.valueOf(v).trim());
             }
         });

@@ -93,10 +93,12 @@ class ConfigCommandsTest {
                 config.set("io.kddm.core", "operation.timeout.ms", "20000"));
         assertEquals(1, cm.updates.size(), "setting the value in force updates nothing");
 
-        Files.writeString(file, "# by hand\noperation.timeout.ms=20000\n");
+        Files.writeString(file, "# by hand\noperation.timeout.ms = 20000\n");
         config.set("io.kddm.core", "memory.budget.mb", "64");
-        assertEquals("# by hand\noperation.timeout.ms=20000\n", Files.readString(file),
-                "a configuration with a file is only updated in Config Admin: File Install writes its file back");
+        config.set("io.kddm.core", "operation.timeout.ms", "25000");
+        config.set("io.kddm.core", "operation.timeout.ms", "20000");
+        assertEquals("# by hand\noperation.timeout.ms=20000\nmemory.budget.mb=64\n", Files.readString(file),
+                "the key's line replaced or added, the other lines kept");
         assertEquals("memory.budget.mb=64\noperation.timeout.ms=20000\n", config.get("io.kddm.core"));
         assertEquals(config.get("io.kddm.core"), config.list("io.kddm.core"));
         String all = config.list();
@@ -105,6 +107,7 @@ class ConfigCommandsTest {
         assertEquals("io.kddm.core: memory.budget.mb 64 -> (default) (the component logs whether it applies live)",
                 config.unset("io.kddm.core", "memory.budget.mb"));
         assertEquals("operation.timeout.ms=20000\n", config.get("io.kddm.core"));
+        assertEquals("# by hand\noperation.timeout.ms=20000\n", Files.readString(file), "its line removed");
         config.set("io.kddm.node", "peers", "127.0.0.1:7002");
         cm.store.get("io.kddm.node").put("peers", new String[] {"a:1", "b:2"});
         assertEquals("a:1,b:2", config.get("io.kddm.node", "peers"), "an array as a .cfg file holds it");
@@ -128,9 +131,12 @@ class ConfigCommandsTest {
                 .getMessage().startsWith("EINVAL: 'service.pid' is not a key"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> config.set("io.kddm.core", "a=b", "x"))
                 .getMessage().startsWith("EINVAL: 'a=b' is not a key"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> config.set("io.kddm.core", "a", "x\ny=1"))
+                .getMessage().startsWith("EINVAL: a value is one line"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> config.set("(evil)", "a", "x"))
                 .getMessage().startsWith("EINVAL: '(evil)' is not a PID"));
         assertEquals(updates, cm.updates.size());
+        assertEquals(List.of("operation.timeout.ms=20000"), Files.readAllLines(deploy.resolve("io.kddm.core.cfg")));
         assertFalse(Files.exists(deploy.resolve("(evil).cfg")));
         assertEquals("operation.timeout.ms=20000\n", config.get("io.kddm.core"));
     }

@@ -21,7 +21,8 @@ class LogLevelsTest {
         b.setLevel(Level.WARN); // as logback.xml would
         try (LogLines log = new LogLines(LogLevels.class)) {
             LogLevels levels = new LogLevels(LoggerFactory.getILoggerFactory(),
-                    Map.of("io.kddm.test.a", "debug", "service.pid", LogLevels.PID));
+                    Map.of("io.kddm.test.a", "debug", "service.pid", LogLevels.PID,
+                            "osgi.ds.satisfying.condition.target", "(osgi.condition.id=true)"));
             assertEquals(Level.DEBUG, a.getLevel());
             levels.modified(Map.of("io.kddm.test.a", "LOUD", "io.kddm.test.b", "ERROR"));
             assertEquals(Level.DEBUG, a.getLevel(), "refused: stays");
