@@ -63,6 +63,7 @@
       tr.dataset.node = n.id;
       tr.dataset.state = n.state;
       tr.className = 'state-' + n.state;
+      if (n.report) { tr.dataset.gets = n.report.gets; tr.dataset.grabs = n.report.grabs; }
       cell(tr, n.id + (n.local ? ' (this node)' : ''));
       cell(tr, n.address);
       badge(tr, n.state);
@@ -75,7 +76,7 @@
       cell(tr, r ? us(r.getP50Us) + ' / ' + us(r.getP99Us) : '-');
       cell(tr, r ? us(r.grabP50Us) + ' / ' + us(r.grabP99Us) : '-');
       cell(tr, r ? bytes(r.bytesHeld) : '-');
-      cell(tr, n.boardError ? 'not read: ' + n.boardError : r ? (r.ageMs < 1500 ? 'live' : Math.round(r.ageMs / 1000) + ' s old') : '-');
+      cell(tr, n.boardError ? 'not read: ' + n.boardError : r ? (r.ageMs < 3000 ? 'live' : Math.round(r.ageMs / 1000) + ' s old') : '-');
       return tr;
     });
     fill('nodes', rows);
@@ -205,7 +206,9 @@
       cell(tr, n.id);
       badge(tr, n.state);
       const r = n.row;
-      if (!r) { cell(tr, n.inView ? 'not reported yet' : 'no report'); return tr; }
+      tr.dataset.object = !r ? 'none' : r.open ? r.state : 'closed';
+      if (!n.inView) { cell(tr, 'not in the view: no report'); return tr; }
+      if (!r) { cell(tr, 'not reported yet'); return tr; }
       if (!r.open) { cell(tr, 'set not open here'); return tr; }
       cell(tr, r.state);
       cell(tr, r.bytes);
@@ -246,12 +249,23 @@
     try { drawKdfs(await get('kdfs')); } catch (e) { /* shown by everySecond */ }
   }
 
+  function watch(set, object) {
+    watched = {set: set, object: object};
+    $('object-line').textContent = 'asking every node\u2026';
+    // The address names the object, so that the page can be bookmarked or sent as it is.
+    history.replaceState(null, '', '/cluster?set=' + encodeURIComponent(set) + '&object=' + encodeURIComponent(object));
+  }
   $('object-form').addEventListener('submit', ev => {
     ev.preventDefault();
-    watched = {set: $('object-set').value.trim(), object: $('object-id').value.trim()};
-    $('object-line').textContent = 'asking every node\u2026';
+    watch($('object-set').value.trim(), $('object-id').value.trim());
     everySecond();
   });
+  const asked = new URLSearchParams(location.search);
+  if (asked.get('set') && asked.get('object')) {
+    $('object-set').value = asked.get('set');
+    $('object-id').value = asked.get('object');
+    watch(asked.get('set'), asked.get('object'));
+  }
   everySecond();
   everyFiveSeconds();
   setInterval(everySecond, 1000);

@@ -17,7 +17,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * and style sheet are {@link PageResources}. Nothing is fetched from elsewhere.
  */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern({"/cluster", "/cluster/"})
+@HttpWhiteboardServletPattern("/cluster")
 @HttpWhiteboardServletName("kddm-cluster-page")
 public final class PageServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;

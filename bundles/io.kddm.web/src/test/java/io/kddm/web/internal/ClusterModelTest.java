@@ -151,7 +151,7 @@ class ClusterModelTest {
         assertEquals("INV_COPY", two.get("state"));
         assertEquals(2.0, two.get("home"));
         assertEquals(1.0, two.get("owner"), "node 2 homes it and knows node 1 owns it");
-        assertNotNull(two.get("homeState"));
+        assertEquals("OWNED", two.get("homeState"));
         assertEquals("READ_COPY", three.get("state"));
         assertEquals(null, one.get("homeState"));
         // Holders are asked off the round's thread: a few rounds at most.
