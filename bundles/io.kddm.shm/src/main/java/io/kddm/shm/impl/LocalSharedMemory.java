@@ -138,7 +138,13 @@ final class LocalSharedMemory implements SharedMemory {
         return String.format("0x%08x", key);
     }
 
-    /** A new segment: pages' set, then an id from the registry, then its descriptor. */
+    /**
+     * A new segment: its pages' set, then, under the registry's grab, an id and
+     * its descriptor, put before the registry: a node that dies before the
+     * registry's put leaves no id without a descriptor (the descriptor it wrote
+     * is at an id the next creation is handed again, and overwrites; its pages'
+     * set is an orphan nobody reaches).
+     */
     private int create(int key, long size, int flags, Caller caller) {
         if (size < 1) {
             throw new ShmException(Errno.EINVAL, "a new segment needs at least 1 byte, not " + size);
@@ -157,17 +163,22 @@ final class LocalSharedMemory implements SharedMemory {
                 throw new ShmException(Errno.ENOSPC, "every segment id has been handed out");
             }
             id = registry.next();
+            long now = clock.getAsLong();
+            Descriptor d = new Descriptor(id, key, pages.id(), size, caller.uid(), caller.gid(), caller.uid(),
+                    caller.gid(), flags & 0777, false, node(), 0, 0, 0, now, List.of());
+            try (ObjectHandle h = descriptors().grab(sets.descriptor(id))) {
+                h.value(d.encode());
+            }
+            crashPoint.run();
             r.value(registry.add(id).encode());
-        }
-        long now = clock.getAsLong();
-        Descriptor d = new Descriptor(id, key, pages.id(), size, caller.uid(), caller.gid(), caller.uid(),
-                caller.gid(), flags & 0777, false, node(), 0, 0, 0, now, List.of());
-        try (ObjectHandle h = descriptors().grab(sets.descriptor(id))) {
-            h.value(d.encode());
         }
         LOG.debug("segment {} of key {} made: {} bytes in set {}", id, hexKey(key), size, pages.id());
         return id;
     }
+
+    /** Tests only: runs between a creation's descriptor and its registry entry, where a crash must leave nothing. */
+    Runnable crashPoint = () -> {
+    };
 
     // ---- descriptors ------------------------------------------------------------
 
@@ -294,13 +305,18 @@ final class LocalSharedMemory implements SharedMemory {
         }
     }
 
-    /** The last detach of a removed segment: its pages, its descriptor, its registry entry. */
+    /**
+     * The last detach of a removed segment: its registry entry first, then its
+     * descriptor and pages, so that a node dying in between leaves only what
+     * nobody reaches (ids are never handed out twice), never a listed id without
+     * a descriptor.
+     */
     private void destroy(Descriptor d) {
-        kddm.destroy(d.dataSet());
-        descriptors().remove(sets.descriptor(d.id()));
         try (ObjectHandle r = descriptors().grab(sets.registry())) {
             r.value(Registry.decode(r.value()).drop(d.id()).encode());
         }
+        descriptors().remove(sets.descriptor(d.id()));
+        kddm.destroy(d.dataSet());
         LOG.debug("segment {} destroyed at its last detach", d.id());
     }
 
