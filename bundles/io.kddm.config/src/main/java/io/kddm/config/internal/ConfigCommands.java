@@ -25,7 +25,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code config:list}, {@code config:get}, {@code config:set},
- * {@code config:unset}: the node's configurations in Config Admin, the same
+ * {@code config:unset}, {@code config:has}: the node's configurations in Config Admin, the same
  * ones its {@code deploy/*.cfg} files hold. A change goes through Config Admin,
  * so the component concerned gets it at once ({@code @Modified}: it applies it
  * live or refuses it, and says so in the log), and to its file in the node's
@@ -34,7 +34,8 @@ import org.osgi.service.component.annotations.Reference;
  * in our runtime: it would rewrite every file in its own format).
  */
 @Component(service = ConfigCommands.class, property = {"osgi.command.scope=config", "osgi.command.function=list",
-    "osgi.command.function=get", "osgi.command.function=set", "osgi.command.function=unset"})
+    "osgi.command.function=get", "osgi.command.function=set", "osgi.command.function=unset",
+    "osgi.command.function=has"})
 public final class ConfigCommands {
     /** File Install's property naming the file a configuration came from. */
     static final String FILE = "felix.fileinstall.filename";
@@ -96,6 +97,18 @@ public final class ConfigCommands {
             throw new IllegalArgumentException("ENOENT: " + pid + " has no key " + key + " (its default applies)");
         }
         return show(v);
+    }
+
+    @Descriptor("true if the configuration exists (scripts: until {config:has PID} {...})")
+    public boolean has(@Descriptor("PID, e.g. io.kddm.core") String pid) throws IOException, InvalidSyntaxException {
+        return find(pid) != null;
+    }
+
+    @Descriptor("true if the configuration has the key")
+    public boolean has(@Descriptor("PID, e.g. io.kddm.core") String pid, @Descriptor("key") String key)
+            throws IOException, InvalidSyntaxException {
+        Configuration c = find(pid);
+        return c != null && visible(c.getProperties()).containsKey(key);
     }
 
     @Descriptor("sets a key through Config Admin: the component applies it live or refuses it (see the log); "

@@ -82,6 +82,7 @@ class ConfigCommandsTest {
         Admin cm = new Admin();
         ConfigCommands config = new ConfigCommands(cm.admin(), deploy.toString());
         assertEquals("no configuration", config.list());
+        assertFalse(config.has("io.kddm.core"));
         assertEquals("io.kddm.core: operation.timeout.ms (default) -> 20000 (the component logs whether it applies "
                 + "live)", config.set("io.kddm.core", "operation.timeout.ms", "20000"));
         Path file = deploy.resolve("io.kddm.core.cfg");
@@ -89,6 +90,8 @@ class ConfigCommandsTest {
                 "a configuration that had no file gets one in deploy/, as if written by hand");
         assertEquals(file.toFile().toURI().toString(), cm.store.get("io.kddm.core").get(ConfigCommands.FILE));
         assertEquals("20000", config.get("io.kddm.core", "operation.timeout.ms"));
+        assertTrue(config.has("io.kddm.core") && config.has("io.kddm.core", "operation.timeout.ms"));
+        assertFalse(config.has("io.kddm.core", "memory.budget.mb") || config.has("io.kddm.core", "service.pid"));
         assertEquals("io.kddm.core: operation.timeout.ms is already 20000",
                 config.set("io.kddm.core", "operation.timeout.ms", "20000"));
         assertEquals(1, cm.updates.size(), "setting the value in force updates nothing");
