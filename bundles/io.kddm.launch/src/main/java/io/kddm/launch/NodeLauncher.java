@@ -182,6 +182,9 @@ public final class NodeLauncher {
                 continue;
             }
             var configurations = scr.getComponentConfigurationDTOs(d);
+            if (configurations.isEmpty() && "require".equals(d.configurationPolicy)) {
+                continue; // waits for a configuration nobody gave (Felix Health Checks' servlet, monitor...): not coming
+            }
             if (configurations.isEmpty() || configurations.stream().anyMatch(
                     c -> c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED)) {
                 return false;
