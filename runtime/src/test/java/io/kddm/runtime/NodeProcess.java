@@ -180,6 +180,9 @@ final class NodeProcess {
     static ProcessBuilder builder(List<String> command) {
         ProcessBuilder b = new ProcessBuilder(command);
         b.environment().put("KDDM_NO_BUILD", "1");
+        // Test nodes live seconds: the client compiler alone starts them sooner and leaves the other core to the
+        // rest of the run (CI has two). KDDM_JAVA_OPTS set by the caller wins.
+        b.environment().putIfAbsent("KDDM_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
         return b;
     }
 
