@@ -140,6 +140,8 @@ final class ClusterModel implements AutoCloseable {
                 boardErrors.put(node, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         }
+        // A node out of the view is not read: what failed while it went is no news.
+        boardErrors.keySet().retainAll(view.members().keySet());
         for (ObjectRef ref : published) {
             askHolders(ref);
         }

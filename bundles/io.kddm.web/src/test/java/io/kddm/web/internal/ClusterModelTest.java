@@ -243,6 +243,7 @@ class ClusterModelTest {
         assertEquals(List.of(1.0, 2.0), doc.get("view"));
         List<Map<String, Object>> nodes = list(doc.get("nodes"));
         assertEquals("DEAD", byId(nodes, 3).get("state"));
+        assertNull(byId(nodes, 3).get("boardError"), "not read any more, so no error");
         assertEquals(false, byId(nodes, 3).get("inView"));
         // Node 1 runs its rounds before the others: it read node 3's first round, and node 2's third.
         assertEquals(1.0, map(byId(nodes, 3).get("report")).get("round"), "its last report, kept");
