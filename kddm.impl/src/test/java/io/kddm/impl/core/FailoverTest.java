@@ -213,8 +213,19 @@ class FailoverTest {
             try {
                 o = runs.get(i).get(60, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException hung) {
+                String motion = CoherenceTest.inMotion(nodes);
+                StringBuilder journal = new StringBuilder();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("object (\\d+)").matcher(motion);
+                Set<Long> seen = new java.util.TreeSet<>();
+                while (m.find()) {
+                    if (seen.add(Long.parseLong(m.group(1)))) {
+                        journal.append("object ").append(m.group(1)).append(", crash at ")
+                                .append((crashed - network.born()) / 1_000_000).append(" ms:\n")
+                                .append(network.journal(Long.parseLong(m.group(1))));
+                    }
+                }
                 throw new AssertionError("node " + (i + 1) + "'s workload did not end 60 s after the crash; what is "
-                        + "in motion:\n" + CoherenceTest.inMotion(nodes), hung);
+                        + "in motion:\n" + motion + journal, hung);
             }
             assertTrue(o.unexpected().isEmpty(), o.traces());
             failed += o.failed();

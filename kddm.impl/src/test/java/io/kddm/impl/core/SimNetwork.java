@@ -44,10 +44,53 @@ public final class SimNetwork implements AutoCloseable {
     private final Random random;
     private final AtomicLong messages = new AtomicLong();
     private View view = View.NONE;
+    /**
+     * The kDDM messages handled, per object, the last {@value #JOURNAL} of each, and
+     * the views installed: what a test prints when an object hangs.
+     */
+    private final Map<Long, java.util.Deque<String>> journal = new ConcurrentHashMap<>();
+    private final java.util.Deque<String> views = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final int JOURNAL = 60;
+    private final long born = System.nanoTime();
 
     public SimNetwork(long seed, Duration maxDelay) {
         this.random = new Random(seed);
         this.maxDelayNanos = maxDelay.toNanos();
+    }
+
+    private String ms() {
+        long us = (System.nanoTime() - born) / 1000;
+        return us / 1000 + "." + (us % 1000) / 100 + " ms";
+    }
+
+    private void note(int from, int to, int type, byte[] payload, boolean request) {
+        Wire.Message m;
+        try {
+            m = Wire.decode(type, payload);
+        } catch (RuntimeException notKddm) {
+            return;
+        }
+        java.util.Deque<String> d = journal.computeIfAbsent(m.objectId(), k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+        d.add(ms() + " " + from + "->" + to + " " + m.kind() + (request ? "(request)" : "") + " e" + m.epoch()
+                + " node=" + m.node() + " count=" + m.count() + " bytes=" + m.bytes().length);
+        while (d.size() > JOURNAL) {
+            d.poll();
+        }
+    }
+
+    /** The views and the last messages handled for {@code objectId}, in order. */
+    String journal(long objectId) {
+        StringBuilder b = new StringBuilder();
+        views.forEach(v -> b.append(v).append('\n'));
+        java.util.Deque<String> d = journal.get(objectId);
+        if (d != null) {
+            d.forEach(l -> b.append(l).append('\n'));
+        }
+        return b.toString();
+    }
+
+    long born() {
+        return born;
     }
 
     long messages() {
@@ -82,6 +125,7 @@ public final class SimNetwork implements AutoCloseable {
             }
         }
         view = new View(epoch, members);
+        views.add(ms() + " view " + view);
         for (Node n : nodes.values()) {
             if (n.up) {
                 n.membership.install(view);
@@ -115,6 +159,7 @@ public final class SimNetwork implements AutoCloseable {
             if (!target.up || !source.up) {
                 return;
             }
+            note(from, to, type, payload, reply != null);
             MessageHandler h = target.handlers.get(type);
             if (h == null) {
                 if (reply != null) {
