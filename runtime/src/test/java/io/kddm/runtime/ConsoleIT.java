@@ -91,7 +91,9 @@ class ConsoleIT {
         String banner = screen();
         assertFalse(banner.contains("dumb terminal"), banner);
         assertFalse(banner.contains("Unable to create a system terminal"), banner);
-        // The drop-in bundles (kDFS, ipc) may start after the console: their commands are used below.
+        // The console may come before the node has joined its cluster of one, and before the
+        // drop-in bundles (kDFS, ipc) whose commands are used below.
+        awaitLog("node 1 installed view \\d+ \\[1\\]");
         awaitLog("kDFS mounted at start");
         awaitLog("IO linker ipc registered");
 
@@ -136,6 +138,7 @@ class ConsoleIT {
         assertTrue(id.find());
         type("msg:recv " + id.group(1));
         enter();
+        awaitAccepted(PROMPT + "msg:recv " + id.group(1)); // a Ctrl-C before that would only drop the line
         String interrupted = interrupt("msg:recv " + id.group(1));
         assertTrue(interrupted.contains("Interrupt") || interrupted.contains("interrupted"), interrupted);
         type("kddm:nodes");
@@ -190,8 +193,9 @@ class ConsoleIT {
     }
 
     /**
-     * Ctrl-C until the prompt is back after {@code command}'s line (a Ctrl-C typed
-     * before the command has started has nothing to interrupt), at most 10 times.
+     * Ctrl-C until the prompt is back after {@code command}'s line, at most 10
+     * times: a Ctrl-C between jline's taking the line and Gogo's starting its job
+     * has nothing to interrupt yet.
      */
     private static String interrupt(String command) throws Exception {
         for (int attempt = 0; attempt < 10; attempt++) {
@@ -207,6 +211,29 @@ class ConsoleIT {
             }
         }
         throw new AssertionError("Ctrl-C did not interrupt " + command + ":\n" + screen());
+    }
+
+    /** Until jline has taken {@code line} (the cursor has left its row for the next one). */
+    private static void awaitAccepted(String line) throws Exception {
+        long deadline = System.nanoTime() + STEP.toNanos();
+        while (true) {
+            String[] rows = tmux("capture-pane", "-p", "-t", "console").split("\n", -1); // the visible rows
+            int cursor = Integer.parseInt(tmux("display-message", "-p", "-t", "console", "#{cursor_y}").trim());
+            int row = -1;
+            for (int i = 0; i < rows.length; i++) {
+                if (rows[i].stripTrailing().equals(line)) {
+                    row = i;
+                }
+            }
+            if (row >= 0 && cursor > row) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("'" + line + "' never accepted within " + STEP + " (cursor on row " + cursor
+                        + "):\n" + String.join("\n", rows));
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static String quote(String s) {
@@ -251,11 +278,12 @@ class ConsoleIT {
         return Files.exists(log) ? Files.readString(log) : "(no log)";
     }
 
-    private static void awaitLog(String text) throws Exception {
+    private static void awaitLog(String regex) throws Exception {
         long deadline = System.nanoTime() + START.toNanos();
-        while (!log().contains(text)) {
+        Pattern pattern = Pattern.compile(regex);
+        while (!pattern.matcher(log()).find()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the node never logged '" + text + "' within " + START + ":\n" + log());
+                throw new AssertionError("the node never logged /" + regex + "/ within " + START + ":\n" + log());
             }
             Thread.sleep(50);
         }
