@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * up; after {@code exit} and a new start, the history of the first console is
  * there (Up) and in the node's {@code console.history}.
  * <p>
- * Its own tmux server (a socket named after this run), killed at the end with
+ * Its own tmux server (its socket in a temporary folder), killed at the end with
  * the node if it still runs (found by its unique data folder).
  */
 class ConsoleIT {
@@ -36,6 +36,7 @@ class ConsoleIT {
     private static final Duration STEP = Duration.ofSeconds(30);
     private static final String PROMPT = "kddm> ";
 
+    private static Path socketDir;
     private static String socket;
     private static Path base;
     private static Path data;
@@ -61,17 +62,19 @@ class ConsoleIT {
         nodeCommand = "KDDM_NO_BUILD=1 KDDM_JAVA_OPTS=-Dkddm.console.level=OFF " + quote(NodeProcess.ROOT.resolve("kddm").toString()) + " node --id 1 --listen "
                 + listen + " --voters 1 --secret-file " + quote(secret.toString()) + " --data " + quote(data.toString())
                 + "; echo node-exit-$?";
-        socket = "kddm-console-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        socketDir = Files.createTempDirectory("kddm-console-it"); // short: a socket's path has a length limit
+        socket = socketDir.resolve("tmux").toString();
         // A plain shell, no user configuration; the pane is as large as a usual terminal.
         tmux("-f", "/dev/null", "new-session", "-d", "-s", "console", "-x", "200", "-y", "50",
                 "env -i PATH=\"$PATH\" HOME=\"$HOME\" TERM=screen JAVA_HOME=\"${JAVA_HOME:-}\" bash --norc --noprofile");
-        tmux("set-option", "-t", "console", "history-limit", "10000");
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         if (socket != null) {
-            NodeProcess.run(List.of("tmux", "-L", socket, "kill-server"), STEP);
+            NodeProcess.run(List.of("tmux", "-S", socket, "kill-server"), STEP);
+            Files.deleteIfExists(Path.of(socket));
+            Files.deleteIfExists(socketDir);
         }
         // The node, if the test failed while it ran: the only JVM with this run's data folder.
         if (data != null) {
@@ -253,7 +256,7 @@ class ConsoleIT {
     }
 
     private static String tmux(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", socket));
         cmd.addAll(List.of(args));
         NodeProcess.Result r = NodeProcess.run(cmd, STEP);
         if (r.status() != 0) {
