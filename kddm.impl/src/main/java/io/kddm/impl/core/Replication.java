@@ -212,13 +212,17 @@ final class Replication {
                 }
                 for (var it = sent.entrySet().iterator(); it.hasNext();) {
                     Map.Entry<Integer, CompletableFuture<byte[]>> f = it.next();
-                    if (f.getValue().isDone() && !f.getValue().isCompletedExceptionally()) {
+                    // One look at the future: an ack completing between two looks was taken for a failure
+                    // whose cause was null (a NullPointerException made the put's outcome unknown).
+                    boolean done = f.getValue().isDone();
+                    Throwable failure = done ? f.getValue().handle((ok, ex) -> ex).join() : null;
+                    if (done && failure == null) {
                         acked.add(f.getKey());
                         it.remove();
-                    } else if (f.getValue().isDone() || !node.inView(f.getKey())) {
+                    } else if (done || !node.inView(f.getKey())) {
                         problem = "node " + f.getKey() + " did not acknowledge the backup of object " + objectId
-                                + " (version " + version + ")" + (f.getValue().isDone() ? ": "
-                                        + f.getValue().handle((ok, ex) -> ex.toString()).join() : ": it left the view");
+                                + " (version " + version + ")" + (failure != null ? ": " + failure
+                                        : ": it left the view");
                         it.remove();
                     }
                 }
