@@ -80,4 +80,7 @@ public interface Kdfs {
     void fsync(int ino);
 
     StatFs statfs();
+
+    /** The operations asked here by kind and the write-back backlog now (read-only; works unmounted too). */
+    KdfsStats stats();
 }

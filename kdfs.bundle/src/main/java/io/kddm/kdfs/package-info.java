@@ -3,7 +3,7 @@
  * FUSE mount, the {@code kdfs:*} commands and other bundles use.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.kddm.kdfs;
 
 import org.osgi.annotation.bundle.Export;

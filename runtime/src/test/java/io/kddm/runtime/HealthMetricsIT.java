@@ -36,7 +36,7 @@ class HealthMetricsIT {
     private static final int INCREMENTS = 200;
     private static final List<String> CHECKS = List.of("bundles active", "transport listening",
             "membership converged", "core ready", "kdfs mounted", "live nodes", "objects lost",
-            "operations timing out", "memory budget");
+            "operations timing out", "memory budget", "kdfs write-back backlog");
 
     private static LocalCluster cluster;
     private static final NodeProcess[] NODES = new NodeProcess[4];
@@ -137,6 +137,7 @@ class HealthMetricsIT {
         assertEquals(1.0, sample(metrics, "kddm_transport_connected{peer=\"3\"}"));
         assertTrue(sample(metrics, "kddm_peer_rtt_seconds{peer=\"1\"}") > 0, metrics);
         assertEquals(1.0, sample(metrics, "kddm_lease_held"));
+        assertEquals(0.0, sample(metrics, "kddm_kdfs_mounted"), "no partition configured");
         // A second scrape: the counters only grow.
         assertTrue(sample(get(2, "/metrics").body(), "kddm_grabs_total") >= grabs);
     }

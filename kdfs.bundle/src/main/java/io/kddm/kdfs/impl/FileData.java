@@ -31,12 +31,14 @@ final class FileData {
     private final Mount mount;
     private final WriteBack writeBack;
     private final InodeLocks locks;
+    private final OperationCounts operations;
 
-    FileData(Kddm kddm, Mount mount, WriteBack writeBack, InodeLocks locks) {
+    FileData(Kddm kddm, Mount mount, WriteBack writeBack, InodeLocks locks, OperationCounts operations) {
         this.kddm = kddm;
         this.mount = mount;
         this.writeBack = writeBack;
         this.locks = locks;
+        this.operations = operations;
     }
 
     private KddmSet filePages(int ino) {
@@ -92,6 +94,7 @@ final class FileData {
 
         @Override
         public byte[] read(long offset, int length) {
+            operations.count("read");
             check(READ);
             if (offset < 0 || length < 0) {
                 throw new KdfsException(Errno.EINVAL, "negative offset or length");
@@ -126,6 +129,7 @@ final class FileData {
 
         @Override
         public long write(long offset, byte[] data) {
+            operations.count("write");
             check(WRITE | APPEND);
             if (offset < 0) {
                 throw new KdfsException(Errno.EINVAL, "negative offset");

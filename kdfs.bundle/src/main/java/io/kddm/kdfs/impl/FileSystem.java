@@ -29,6 +29,7 @@ import io.kddm.kdfs.Errno;
 import io.kddm.kdfs.FileType;
 import io.kddm.kdfs.Kdfs;
 import io.kddm.kdfs.KdfsException;
+import io.kddm.kdfs.KdfsStats;
 import io.kddm.kdfs.OpenFile;
 import io.kddm.kdfs.SetAttr;
 import io.kddm.kdfs.StatFs;
@@ -52,6 +53,7 @@ final class FileSystem implements Kdfs {
     private final InodeAllocator ids;
     private final FileData data;
     private final PathResolver paths;
+    private final OperationCounts operations = new OperationCounts();
 
     FileSystem(Kddm kddm, Membership membership, Mount mount, WriteBack writeBack) {
         this.membership = membership;
@@ -60,8 +62,17 @@ final class FileSystem implements Kdfs {
         this.locks = new InodeLocks(kddm, writeBack);
         this.dirs = new DirectoryPages(kddm, writeBack);
         this.ids = new InodeAllocator(kddm, mount, writeBack, locks);
-        this.data = new FileData(kddm, mount, writeBack, locks);
+        this.data = new FileData(kddm, mount, writeBack, locks, operations);
         this.paths = new PathResolver(mount, locks, dirs, data);
+    }
+
+    private void count(String operation) {
+        operations.count(operation);
+    }
+
+    @Override
+    public KdfsStats stats() {
+        return new KdfsStats(operations.snapshot(), writeBack.dirtyInodes(), writeBack.dirtyPages());
     }
 
     private static void touch(Held dir, Instant now) {
@@ -89,21 +100,25 @@ final class FileSystem implements Kdfs {
 
     @Override
     public Attr resolve(Caller caller, String path) {
+        count("resolve");
         return mount.op(() -> paths.resolve(caller, path));
     }
 
     @Override
     public Attr lookup(Caller caller, int dir, String name) {
+        count("lookup");
         return mount.op(() -> paths.lookup(caller, dir, name));
     }
 
     @Override
     public Attr getattr(int ino) {
+        count("getattr");
         return mount.op(() -> locks.meta(ino).attr(ino));
     }
 
     @Override
     public void access(Caller caller, int ino, int mask) {
+        count("access");
         mount.op(() -> {
             Permissions.access(caller, locks.meta(ino), mask & (R | W | X));
             return null;
@@ -112,6 +127,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public Attr setattr(Caller caller, int ino, SetAttr c) {
+        count("setattr");
         return mount.op(() -> {
             try (Held h = locks.grab(ino)) {
                 Meta m = h.meta;
@@ -145,16 +161,19 @@ final class FileSystem implements Kdfs {
 
     @Override
     public Attr create(Caller caller, int dir, String name, int mode) {
+        count("create");
         return mount.op(() -> make(caller, dir, name, FileType.REGULAR, mode, null));
     }
 
     @Override
     public Attr mkdir(Caller caller, int dir, String name, int mode) {
+        count("mkdir");
         return mount.op(() -> make(caller, dir, name, FileType.DIRECTORY, mode, null));
     }
 
     @Override
     public Attr mknod(Caller caller, int dir, String name, FileType type, int mode) {
+        count("mknod");
         if (type != FileType.FIFO) {
             throw new KdfsException(Errno.EINVAL, "mknod makes FIFOs only, not " + type);
         }
@@ -163,6 +182,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public Attr symlink(Caller caller, int dir, String name, String target) {
+        count("symlink");
         checkTarget(target);
         return mount.op(() -> make(caller, dir, name, FileType.SYMLINK, 0777, target));
     }
@@ -200,6 +220,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public void unlink(Caller caller, int dir, String name) {
+        count("unlink");
         mount.run(() -> {
             checkName(name);
             if (dots(name)) {
@@ -250,6 +271,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public void rmdir(Caller caller, int dir, String name) {
+        count("rmdir");
         mount.run(() -> {
             checkName(name);
             if (name.equals(".")) {
@@ -282,6 +304,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public void rename(Caller caller, int fromDir, String from, int toDir, String to) {
+        count("rename");
         mount.run(() -> {
             checkName(from);
             checkName(to);
@@ -373,6 +396,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public Attr link(Caller caller, int ino, int dir, String name) {
+        count("link");
         return mount.op(() -> {
             checkName(name);
             if (dots(name)) {
@@ -405,6 +429,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public String readlink(int ino) {
+        count("readlink");
         return mount.op(() -> data.readlink(ino));
     }
 
@@ -415,6 +440,7 @@ final class FileSystem implements Kdfs {
 
     @Override
     public List<DirEntry> readdir(Caller caller, int dir, long offset, int max) {
+        count("readdir");
         return mount.op(() -> {
             try (Held d = locks.read(dir).requireDir()) {
                 Permissions.access(caller, d.meta, R);
@@ -425,16 +451,19 @@ final class FileSystem implements Kdfs {
 
     @Override
     public OpenFile open(Caller caller, int ino, int flags) {
+        count("open");
         return mount.op(() -> data.open(caller, ino, flags));
     }
 
     @Override
     public void fsync(int ino) {
+        count("fsync");
         data.fsync(ino);
     }
 
     @Override
     public StatFs statfs() {
+        count("statfs");
         return mount.op(() -> {
             long total = 0;
             long free = 0;

@@ -70,6 +70,20 @@ final class WriteBack {
         });
     }
 
+    /** Inodes waiting for write-back now (read-only, for KdfsStats). */
+    long dirtyInodes() {
+        return dirty.size();
+    }
+
+    /** Directory and file pages waiting for write-back now (read-only, for KdfsStats). */
+    long dirtyPages() {
+        long pages = 0;
+        for (Dirty d : dirty.values()) {
+            pages += d.dirPages.size() + d.filePages.size();
+        }
+        return pages;
+    }
+
     void meta(int ino) {
         mark(ino, d -> {
         });

@@ -28,6 +28,7 @@ import io.kddm.impl.core.CoreStatsService;
 import io.kddm.impl.core.KddmService;
 import io.kddm.impl.core.SimNetwork;
 import io.kddm.kdfs.Kdfs;
+import io.kddm.kdfs.KdfsStats;
 
 /** The checks' verdicts on in-process nodes (the core's simulated network) and on small fakes of the services. */
 class HealthChecksTest {
@@ -237,6 +238,16 @@ class HealthChecksTest {
         Verdict mounted = KdfsMountedCheck.verdict("/data/kdfs", kdfs(true, Path.of("/data/kdfs")));
         assertEquals(Status.OK, mounted.status());
         assertEquals("mounted, partition /data/kdfs", mounted.message());
+    }
+
+    @Test
+    void kdfsWriteBackBacklogWarnsOverItsThreshold() {
+        assertEquals(Status.OK, KdfsWriteBackCheck.verdict(null, false, 10).status());
+        Verdict few = KdfsWriteBackCheck.verdict(new KdfsStats(new TreeMap<>(), 10, 3), true, 10);
+        assertEquals(Status.OK, few.status());
+        assertEquals("10 inodes, 3 pages wait for write-back", few.message());
+        assertEquals(Status.WARN,
+                KdfsWriteBackCheck.verdict(new KdfsStats(new TreeMap<>(), 11, 3), true, 10).status());
     }
 
     @Test

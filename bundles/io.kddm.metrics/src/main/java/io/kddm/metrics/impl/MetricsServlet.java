@@ -45,7 +45,7 @@ public final class MetricsServlet extends HttpServlet {
         Kddm k = kddm;
         Kdfs fs = kdfs;
         var metrics = NodeMetrics.collect(new NodeMetrics.Sources(k == null ? null : k.stats(), core, transport,
-                membership, fs == null ? null : fs.mounted()));
+                membership, fs == null ? null : fs.mounted(), fs == null ? null : fs.stats()));
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType(WRITER.getContentType());
         response.setHeader("Cache-Control", "no-store");

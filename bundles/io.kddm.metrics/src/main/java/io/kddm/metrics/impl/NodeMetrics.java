@@ -1,6 +1,7 @@
 package io.kddm.metrics.impl;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -9,6 +10,7 @@ import io.kddm.api.membership.NodeInfo;
 import io.kddm.api.set.KddmStats;
 import io.kddm.api.stats.CoreStats;
 import io.kddm.api.stats.TransportStats;
+import io.kddm.kdfs.KdfsStats;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -25,8 +27,9 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  * model; its writer makes the text format): every counter and gauge of
  * {@code kddm:stats} as {@code kddm_NAME(_total)}, the get and grab latency
  * histograms as {@code kddm_operation_latency_seconds{op}}, the transport per
- * {@code peer}, the membership (view, lease, nodes up, RTT per peer) and whether
- * kDFS is mounted. A service that is absent gives no metric.
+ * {@code peer}, the membership (view, lease, nodes up, RTT per peer), and kDFS
+ * (mounted, operations by kind, write-back backlog). A service that is absent
+ * gives no metric. (kDFS cache hits are not counted anywhere yet: no metric.)
  */
 final class NodeMetrics {
     /** The histogram's bucket bounds in seconds: the core's 512 fine buckets are summed into these. */
@@ -35,7 +38,7 @@ final class NodeMetrics {
 
     /** What the node has now; each may be null (the service is not there). */
     record Sources(KddmStats kddm, CoreStats core, TransportStats transport, Membership membership,
-            Boolean kdfsMounted) {
+            Boolean kdfsMounted, KdfsStats kdfs) {
     }
 
     private NodeMetrics() {
@@ -64,6 +67,15 @@ final class NodeMetrics {
         if (s.kdfsMounted() != null) {
             out.add(gauge("kddm_kdfs_mounted", "1 when kDFS is mounted on this node",
                     Map.of(Labels.EMPTY, s.kdfsMounted() ? 1.0 : 0.0)));
+        }
+        if (s.kdfs() != null) {
+            var ops = new LinkedHashMap<Labels, Long>();
+            s.kdfs().operations().forEach((op, n) -> ops.put(Labels.of("op", op), n));
+            out.add(counter("kddm_kdfs_operations", "kDFS operations asked on this node, by kind", ops));
+            out.add(gauge("kddm_kdfs_writeback_dirty_inodes", "inodes waiting for kDFS write-back",
+                    Map.of(Labels.EMPTY, (double) s.kdfs().dirtyInodes())));
+            out.add(gauge("kddm_kdfs_writeback_dirty_pages", "directory and file pages waiting for kDFS write-back",
+                    Map.of(Labels.EMPTY, (double) s.kdfs().dirtyPages())));
         }
         return new MetricSnapshots(out);
     }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -27,6 +28,7 @@ import io.kddm.api.stats.TransportStats;
 import io.kddm.impl.core.CoreStatsService;
 import io.kddm.impl.core.KddmService;
 import io.kddm.impl.core.SimNetwork;
+import io.kddm.kdfs.KdfsStats;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
@@ -88,7 +90,7 @@ class NodeMetricsTest {
         KddmService one = cores.get(0);
         CoreStats figures = new CoreStatsService(one);
         NodeMetrics.Sources sources = new NodeMetrics.Sources(one.stats(), figures, null,
-                network.node(1).membership, null);
+                network.node(1).membership, null, null);
         String before = text(sources);
         KddmSet set = one.create(FAMILY.name());
         int n = 25;
@@ -100,7 +102,7 @@ class NodeMetricsTest {
                 assertEquals((byte) i, h.value()[0]);
             }
         }
-        String after = text(new NodeMetrics.Sources(one.stats(), figures, null, network.node(1).membership, null));
+        String after = text(new NodeMetrics.Sources(one.stats(), figures, null, network.node(1).membership, null, null));
         assertEquals(n, value(after, "kddm_grabs_total") - value(before, "kddm_grabs_total"));
         assertEquals(n, value(after, "kddm_gets_total") - value(before, "kddm_gets_total"));
         assertEquals(n, value(after, "kddm_operation_latency_seconds_count{op=\"grab\"}")
@@ -150,12 +152,16 @@ class NodeMetricsTest {
                 return none;
             }
         };
-        String text = text(new NodeMetrics.Sources(null, empty, traffic, null, true));
+        KdfsStats kdfs = new KdfsStats(new TreeMap<>(Map.of("create", 7L)), 3, 5);
+        String text = text(new NodeMetrics.Sources(null, empty, traffic, null, true, kdfs));
         assertEquals(100, value(text, "kddm_transport_sent_bytes_total{peer=\"2\"}"));
         assertEquals(20, value(text, "kddm_transport_received_bytes_total{peer=\"3\"}"));
         assertEquals(4, value(text, "kddm_transport_received_frames_total{peer=\"2\"}"));
         assertEquals(0, value(text, "kddm_transport_connected{peer=\"3\"}"));
         assertEquals(1, value(text, "kddm_kdfs_mounted"));
+        assertEquals(7, value(text, "kddm_kdfs_operations_total{op=\"create\"}"));
+        assertEquals(3, value(text, "kddm_kdfs_writeback_dirty_inodes"));
+        assertEquals(5, value(text, "kddm_kdfs_writeback_dirty_pages"));
     }
 
     /** Objects in memory only: a first touch is empty, a store is dropped. */
