@@ -112,6 +112,41 @@ final class LocalCluster implements AutoCloseable {
         return status;
     }
 
+    /**
+     * Once {@code node} prints the line {@code signal}, pauses it (SIGSTOP) 5 s,
+     * past the failure bound (dead.after.ms 3000), resumes it and waits until it
+     * finds it was taken out of the cluster; true then (else it fails).
+     */
+    boolean pausedAtItsSignal(NodeProcess node, String signal, Duration limit) throws IOException,
+            InterruptedException {
+        node.awaitOutput("(?m)^" + signal + "$", limit);
+        node.pause();
+        Thread.sleep(5000);
+        node.resume();
+        node.awaitLog("node " + node.id + " was taken out of the cluster", limit);
+        return true;
+    }
+
+    /**
+     * Once {@code node} prints the line {@code signal}, cuts it off from nodes
+     * {@code others} (iptables; the cluster must give each node its own address)
+     * for 6 s, past the failure bound, heals the cut and waits until it finds it
+     * was taken out of the cluster; true then (else it fails).
+     */
+    boolean cutOffAtItsSignal(NodeProcess node, String signal, Duration limit, int... others) throws IOException,
+            InterruptedException {
+        node.awaitOutput("(?m)^" + signal + "$", limit);
+        try (PacketFilter filter = new PacketFilter()) {
+            for (int other : others) {
+                filter.cut(host(node.id), host(other));
+            }
+            Thread.sleep(6000);
+            filter.heal();
+        }
+        node.awaitLog("node " + node.id + " was taken out of the cluster", limit);
+        return true;
+    }
+
     /** Starts node {@code id} with every other node as a peer and HTTP on {@link #httpPort}. */
     NodeProcess startWithHttp(int id, String... extra) throws IOException {
         String[] options = java.util.Arrays.copyOf(extra, extra.length + 2);

@@ -63,21 +63,8 @@ class ShmClusterIT {
         for (int id = 1; id <= 3; id++) {
             nodes[id] = cluster.start(id, "--exec", script(id), "--wait", "30");
         }
-        nodes[3].awaitOutput("(?m)^PAUSE-ME$", LIMIT);
-        nodes[3].pause();
-        Thread.sleep(5000); // past the failure bound (dead.after.ms 3000): the others take node 3 out
-        nodes[3].resume();
-        nodes[3].awaitLog("node 3 was taken out of the cluster", LIMIT); // (fails the class if it was not)
-        node3TakenOut = true;
-        nodes[1].awaitOutput("(?m)^CUT-ME$", LIMIT);
-        try (PacketFilter filter = new PacketFilter()) {
-            filter.cut(cluster.host(1), cluster.host(2));
-            filter.cut(cluster.host(1), cluster.host(3));
-            Thread.sleep(6000); // past the failure bound: nodes 2 and 3 take node 1 out
-            filter.heal();
-        }
-        nodes[1].awaitLog("node 1 was taken out of the cluster", LIMIT);
-        node1TakenOut = true;
+        node3TakenOut = cluster.pausedAtItsSignal(nodes[3], "PAUSE-ME", LIMIT);
+        node1TakenOut = cluster.cutOffAtItsSignal(nodes[1], "CUT-ME", LIMIT, 2, 3);
         nodes[1].awaitOutput("(?m)^JOIN-4$", LIMIT);
         nodes[4] = cluster.start(4, "--exec", script4(), "--wait", "30");
         node4Status = nodes[4].awaitExit(LIMIT); // its script done, it leaves in order
