@@ -190,6 +190,72 @@ public class RuntimeIT {
     }
 
     /**
+     * An invalid node configuration refused, corrected in place (the transport and
+     * the membership, which failed with it, start), then completed with voters: the
+     * node joins and serves kddm:nodes.
+     */
+    private void configureThroughTheDropInFolder(Path cfg, Path secret, int port) throws Exception {
+        // An invalid configuration is refused: still no transport.
+        Files.writeString(cfg, "id=300\nlisten=127.0.0.1:" + port + "\nsecret.file=" + secret + "\n");
+        long refused = System.currentTimeMillis() + 10_000;
+        while (!diagnosis().contains("id must be from 1 to 255") && System.currentTimeMillis() < refused) {
+            Thread.sleep(20);
+        }
+        assertTrue(diagnosis(), diagnosis().contains("id must be from 1 to 255"));
+        assertNull("no usable transport", await(Transport.class, 100)); // its activation failed
+
+        // Corrected in place, File Install updates the configuration live: the transport comes, but with peers
+        // and no voters the membership refuses to start (each node alone would make a cluster of its own).
+        int peer = NodeProcess.freePort();
+        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + peer
+                + "\nsecret.file=" + secret + "\n");
+        Transport transport = await(Transport.class, 10_000);
+        assertNotNull("transport after a valid configuration" + diagnosis(), transport);
+        assertEquals(7, transport.localNode());
+        long noVoters = System.currentTimeMillis() + 10_000;
+        while (!diagnosis().contains("voters is required") && System.currentTimeMillis() < noVoters) {
+            Thread.sleep(20);
+        }
+        assertTrue(diagnosis(), diagnosis().contains("voters is required"));
+        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + peer + "\nvoters=7\n"
+                + "secret.file=" + secret + "\n");
+        // The service is looked up again each time: a configuration File Install delivers once more
+        // (the transport's, the membership's) replaces the component, and an old instance stays stopped.
+        Membership membership = null;
+        long joined = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < joined) {
+            membership = await(Membership.class, 100);
+            if (membership != null && membership.hasLease()) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertNotNull("membership once voters are given" + diagnosis(), membership);
+        assertEquals(NodeState.ALIVE, membership.node(7).orElseThrow().state());
+        assertTrue("node 7, its own only voter, holds a lease", membership.hasLease());
+
+        awaitCommand("nodes");
+        String nodes = run("kddm:nodes");
+        assertTrue(nodes, nodes.contains("this node"));
+        assertTrue(nodes, nodes.contains("127.0.0.1:" + port));
+        assertTrue(nodes, nodes.contains("UNREACHABLE") || nodes.contains("CONNECTING"));
+
+        try {
+            run("kddm:nodes unexpected-argument");
+            fail("a wrong argument is an error");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("nodes"));
+        }
+        try {
+            run("kddm:nodes --await 2 --timeout 0");
+            fail("a second node never comes: the wait ends with an error");
+        } catch (IllegalStateException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("1 of 2 nodes alive after 0 s"));
+        }
+
+    }
+
+    /**
      * Configures this framework as node {@code id} through the drop-in folder, and
      * waits until it has joined: it is its own only voter, and a node does nothing
      * (NoQuorumException) before it holds a lease. Returns the file to delete.
@@ -650,62 +716,11 @@ public class RuntimeIT {
         // No configuration yet: the transport and everything that needs it stay away.
         assertNull(await(Transport.class, 500));
 
-        // An invalid configuration is refused: still no transport.
-        Files.writeString(cfg, "id=300\nlisten=127.0.0.1:" + port + "\nsecret.file=" + secret + "\n");
-        long refused = System.currentTimeMillis() + 10_000;
-        while (!diagnosis().contains("id must be from 1 to 255") && System.currentTimeMillis() < refused) {
-            Thread.sleep(20);
-        }
-        assertTrue(diagnosis(), diagnosis().contains("id must be from 1 to 255"));
-        assertNull("no usable transport", await(Transport.class, 100)); // its activation failed
-
-        // Corrected in place, File Install updates the configuration live: the transport comes, but with peers
-        // and no voters the membership refuses to start (each node alone would make a cluster of its own).
-        int peer = NodeProcess.freePort();
-        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + peer
-                + "\nsecret.file=" + secret + "\n");
-        Transport transport = await(Transport.class, 10_000);
-        assertNotNull("transport after a valid configuration" + diagnosis(), transport);
-        assertEquals(7, transport.localNode());
-        long noVoters = System.currentTimeMillis() + 10_000;
-        while (!diagnosis().contains("voters is required") && System.currentTimeMillis() < noVoters) {
-            Thread.sleep(20);
-        }
-        assertTrue(diagnosis(), diagnosis().contains("voters is required"));
-        Files.writeString(cfg, "id=7\nlisten=127.0.0.1:" + port + "\npeers=127.0.0.1:" + peer + "\nvoters=7\n"
-                + "secret.file=" + secret + "\n");
-        // The service is looked up again each time: a configuration File Install delivers once more
-        // (the transport's, the membership's) replaces the component, and an old instance stays stopped.
-        Membership membership = null;
-        long joined = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < joined) {
-            membership = await(Membership.class, 100);
-            if (membership != null && membership.hasLease()) {
-                break;
-            }
-            Thread.sleep(20);
-        }
-        assertNotNull("membership once voters are given" + diagnosis(), membership);
-        assertEquals(NodeState.ALIVE, membership.node(7).orElseThrow().state());
-        assertTrue("node 7, its own only voter, holds a lease", membership.hasLease());
-
-        awaitCommand("nodes");
-        String nodes = run("kddm:nodes");
-        assertTrue(nodes, nodes.contains("this node"));
-        assertTrue(nodes, nodes.contains("127.0.0.1:" + port));
-        assertTrue(nodes, nodes.contains("UNREACHABLE") || nodes.contains("CONNECTING"));
-
         try {
-            run("kddm:nodes unexpected-argument");
-            fail("a wrong argument is an error");
-        } catch (IllegalArgumentException expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().contains("nodes"));
-        }
-        try {
-            run("kddm:nodes --await 2 --timeout 0");
-            fail("a second node never comes: the wait ends with an error");
-        } catch (IllegalStateException expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().startsWith("1 of 2 nodes alive after 0 s"));
+            configureThroughTheDropInFolder(cfg, secret, port);
+        } catch (AssertionError | Exception e) {
+            Files.deleteIfExists(cfg); // the next test starts with no node, whatever failed here
+            throw e;
         }
 
         // Removing the configuration takes the node down cleanly.

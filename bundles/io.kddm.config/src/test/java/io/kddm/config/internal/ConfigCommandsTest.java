@@ -31,7 +31,7 @@ class ConfigCommandsTest {
     Path deploy;
 
     /** Config Admin in memory: PID to properties; every update is recorded. */
-    private static final class Admin {
+    static final class Admin {
         final Map<String, Hashtable<String, Object>> store = new TreeMap<>();
         final List<String> updates = new java.util.ArrayList<>();
 
