@@ -85,6 +85,15 @@ class HealthMetricsIT {
                 + "; last answer: " + last);
     }
 
+    /** The status code {@code curl} gets at node {@code node}'s {@code path}, as a supervisor's probe would. */
+    private static int curl(int node, String path) throws Exception {
+        Process p = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+                cluster.url(node, path).toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), "curl: " + out);
+        return Integer.parseInt(out);
+    }
+
     private static double sample(String metrics, String line) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(line) + " (\\S+)$").matcher(metrics);
         assertTrue(m.find(), "no sample " + line + " in:\n" + metrics);
@@ -104,6 +113,7 @@ class HealthMetricsIT {
             for (String check : CHECKS) {
                 assertTrue(body.contains("{\"name\":\"" + check + "\""), "no '" + check + "' in " + body);
             }
+            assertEquals(200, curl(id, "/health"));
         }
         // --exec kddm:health on node 2 before its workload: the table, every check there, and the script went on.
         String out = NODES[2].output();
@@ -150,6 +160,7 @@ class HealthMetricsIT {
         String body = r.body();
         assertTrue(body.contains("\"healthy\":false"), body);
         assertTrue(body.contains("\"failing\":[\"live nodes\"]"), body);
+        assertEquals(503, curl(1, "/health"));
         assertTrue(Pattern.compile("\"name\":\"live nodes\",\"tags\":\\[[^]]*\\],\"status\":\"CRITICAL\","
                 + "\"message\":\"2 of 3 nodes up; down: node 3 (DEAD|SUSPECT)").matcher(body).find(), body);
         // Node 2 ran kddm:health once node 3 was out of its view: it failed, so --exec exits 1.
