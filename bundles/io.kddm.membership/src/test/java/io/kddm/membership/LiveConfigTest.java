@@ -15,6 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.kddm.testing.Configs;
+import io.kddm.testing.LogLines;
+
 /**
  * A change of the membership's configuration on running nodes (what SCR does
  * through {@code @Modified} when a {@code .cfg} changes): the timings apply

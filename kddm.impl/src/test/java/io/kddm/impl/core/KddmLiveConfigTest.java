@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 
 import io.kddm.api.set.KddmSet;
 import io.kddm.api.set.ObjectHandle;
+import io.kddm.testing.Configs;
+import io.kddm.testing.LogLines;
 
 /**
  * A change of {@code io.kddm.core} on a running core, while two nodes increment

@@ -18,6 +18,8 @@ import io.kddm.api.linker.IoLinker;
 import io.kddm.api.linker.SetFamily;
 import io.kddm.impl.core.KddmService;
 import io.kddm.impl.core.SimNetwork;
+import io.kddm.testing.Configs;
+import io.kddm.testing.LogLines;
 
 /**
  * A change of {@code io.kddm.kdfs} on a running component (what SCR does through

@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 
+import io.kddm.testing.LogLines;
+
 /** io.kddm.log: levels set, changed, refused and given back, on the running component. */
 class LogLevelsTest {
     @Test

@@ -22,6 +22,8 @@ import io.kddm.shm.Caller;
 import io.kddm.shm.Errno;
 import io.kddm.shm.SharedMemory;
 import io.kddm.shm.ShmException;
+import io.kddm.testing.Configs;
+import io.kddm.testing.LogLines;
 
 /**
  * A change of {@code io.kddm.shm} on a running component (what SCR does through

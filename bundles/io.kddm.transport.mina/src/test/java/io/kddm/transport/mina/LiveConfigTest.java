@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.kddm.api.transport.MessageTypes;
+import io.kddm.testing.Configs;
+import io.kddm.testing.LogLines;
 
 /**
  * A change of {@code io.kddm.node} on running transports built from their

@@ -1,4 +1,4 @@
-package io.kddm.shm.impl;
+package io.kddm.testing;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -10,11 +10,11 @@ import java.util.Map;
  * properties, as SCR makes it: {@code a_b()} reads key {@code a.b}, a missing
  * key gives the default, a text value is converted to the method's type.
  */
-final class Configs {
+public final class Configs {
     private Configs() {
     }
 
-    static <A extends Annotation> A of(Class<A> type, Map<String, ?> properties) {
+    public static <A extends Annotation> A of(Class<A> type, Map<String, ?> properties) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
             switch (method.getName()) {
                 case "annotationType":

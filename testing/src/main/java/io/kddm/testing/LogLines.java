@@ -1,5 +1,6 @@
-package io.kddm.membership;
+package io.kddm.testing;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -10,14 +11,14 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 
-/** The lines logged by some classes while a test runs ("LEVEL message"). */
-final class LogLines extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+/** The lines logged by some classes while a test runs ("LEVEL message"); their levels are put back on close. */
+public final class LogLines extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final List<Logger> loggers;
     private final List<Level> levels;
 
-    LogLines(Class<?>... sources) {
-        loggers = java.util.Arrays.stream(sources).map(c -> (Logger) LoggerFactory.getLogger(c)).toList();
+    public LogLines(Class<?>... sources) {
+        loggers = Arrays.stream(sources).map(c -> (Logger) LoggerFactory.getLogger(c)).toList();
         levels = loggers.stream().map(Logger::getLevel).toList();
         start();
         loggers.forEach(l -> {
@@ -31,12 +32,12 @@ final class LogLines extends AppenderBase<ILoggingEvent> implements AutoCloseabl
         lines.add(e.getLevel() + " " + e.getFormattedMessage());
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
     /** The lines that contain {@code text}. */
-    List<String> with(String text) {
+    public List<String> with(String text) {
         return lines.stream().filter(l -> l.contains(text)).toList();
     }
 
