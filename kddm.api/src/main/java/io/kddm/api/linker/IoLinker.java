@@ -109,6 +109,18 @@ public interface IoLinker {
         return java.util.Map.of();
     }
 
+    /**
+     * Every object of this linker's sets that this node stores of those homed on
+     * {@code home} (its own, or its replica of {@code home}'s), by set id: what a
+     * full heal compares between the store nodes, as if each had been missed. The
+     * default: none (a linker that lists nothing is not healed in full).
+     *
+     * @since 1.5
+     */
+    default java.util.Map<Long, java.util.Set<Long>> stored(int home) {
+        return java.util.Map.of();
+    }
+
     /** Store node {@code node} has the object's stored value now: it no longer missed it. */
     default void healed(SetContext set, long objectId, int node) {
     }

@@ -67,6 +67,21 @@ public interface Kddm {
     /** The sets known on this node. */
     List<SetInfo> sets();
 
+    /**
+     * A full heal of the objects homed on node {@code home}, for families whose IO
+     * linker stores each object on several nodes: the acting home compares every
+     * object either it or another store node stores ({@code IoLinker#stored}) with
+     * that store node's copy, and rewrites the copies that differ or are missing
+     * from its own, each under the object's store lock (a concurrent store is not
+     * undone). Asked of the home by any node; returns once every object was compared.
+     *
+     * @throws KddmException if a store node of {@code home} is out of the view (the
+     *                       home included: its copy is the one compared with), or
+     *                       an object could not be compared
+     * @since 1.7
+     */
+    StoreHeal healStores(int home);
+
     /** This node's counters and latency percentiles (no message). */
     KddmStats stats();
 

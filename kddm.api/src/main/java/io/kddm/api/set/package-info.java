@@ -3,7 +3,7 @@
  * sections ({@code get}, {@code grab}, released by closing the handle).
  */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package io.kddm.api.set;
 
 import org.osgi.annotation.bundle.Export;

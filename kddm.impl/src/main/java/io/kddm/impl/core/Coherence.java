@@ -136,6 +136,7 @@ public final class Coherence {
     final OwnerFailover failover = new OwnerFailover(this);
     final HomeRebuild rebuild = new HomeRebuild(this);
     final StoreReplicas stores = new StoreReplicas(this);
+    final FullHeal fullHeal = new FullHeal(this);
     /** The view installed here: messages are stamped with its epoch and admitted by it. */
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */

@@ -391,6 +391,11 @@ public final class KddmService implements Kddm {
     }
 
     @Override
+    public io.kddm.api.set.StoreHeal healStores(int home) {
+        return coherence.fullHeal.heal(home);
+    }
+
+    @Override
     public KddmStats stats() {
         Stats s = coherence.stats();
         return new KddmStats(s.gets.sum(), s.grabs.sum(), s.localHits.sum(), s.remoteFetches.sum(),

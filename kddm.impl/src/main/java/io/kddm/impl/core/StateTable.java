@@ -317,6 +317,16 @@ enum StateTable {
             + "at once (or stored here, if this node acts for it now): the old one's answer may never come, and it will "
             + "not store it any more (S8); one lost with its connection while the home is still in the view is sent "
             + "again until the home answers or the view moves it", "unchanged", "LocalOperations#atHome"),
+    S10("store", "any (the home of a replicated store, in the view with every store node of its objects)",
+            "a full heal asked here, or HEAL_FULL from a node", "every object the home or another store node stores "
+            + "(their listings, STORED) is sent that store node as a heal that compares (STORE), one object at a time "
+            + "under its store lock, and its heal record forgotten; replied with the objects checked and repaired. "
+            + "A store node or the home out of the view: refused, naming it", "unchanged", "FullHeal#heal"),
+    S11("store", "any (a store node)", "STORE of a full heal", "its copy read through the IO linker and compared: "
+            + "rewritten only if it differs or cannot be read, then acknowledged saying which", "unchanged",
+            "StoreReplicas#onStore"),
+    S12("store", "any (a store node)", "STORED", "replies every object its IO linkers store of the home's objects",
+            "unchanged", "FullHeal#onStored"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

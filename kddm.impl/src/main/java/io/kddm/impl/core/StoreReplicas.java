@@ -45,6 +45,11 @@ final class StoreReplicas {
     static final int MAX = 2;
     /** In a STORE's count, with the store kind: a heal (S4, S5), not a store of the acting home (S1). */
     static final int HEAL = 0x100;
+    /**
+     * In a STORE's count, with {@link #HEAL}: of a full heal (S10); the store node compares first, rewrites only
+     * a copy that differs (or that it cannot read), and replies one byte: 1 if it rewrote it, 0 if not.
+     */
+    static final int CHECK = 0x200;
 
     private final Coherence node;
     /** One store or heal of an object at a time, here: striped by set and object. */
@@ -57,7 +62,7 @@ final class StoreReplicas {
         }
     }
 
-    private Object stripe(long setId, long objectId) {
+    Object stripe(long setId, long objectId) {
         return stripes[(int) Math.floorMod(setId * 31 + objectId, (long) stripes.length)];
     }
 
@@ -152,7 +157,7 @@ final class StoreReplicas {
      * up as soon as the node leaves the view (a paused node's connection stays
      * open: its answer would only come after the deadline), or at {@code deadline}.
      */
-    private String await(int to, CompletableFuture<byte[]> answer, long deadline) {
+    String await(int to, CompletableFuture<byte[]> answer, long deadline) {
         while (true) {
             try {
                 answer.get(Math.max(1, Math.min(50_000_000L, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
@@ -177,11 +182,12 @@ final class StoreReplicas {
      * STORE from an acting home: this store node stores the object too. Taken
      * only from the node that acts for the object in the view installed here (a
      * heal also by the acting home this node is): a late STORE of an incarnation
-     * taken out since must not overwrite what the next acting home stored. Rows S3, S8.
+     * taken out since must not overwrite what the next acting home stored. A
+     * full heal's ({@link #CHECK}) is compared with the copy here first. Rows S3, S8, S11.
      */
     void onStore(Inbound in, Message m) {
         SetState s = node.known(m.setId()); // a well-known set never opened here is opened (kDFS: a file's)
-        Store kind = Store.of(m.count() & ~HEAL);
+        Store kind = Store.of(m.count() & ~(HEAL | CHECK));
         if (s == null || kind == null) {
             in.fail(s == null ? "set " + SetIds.format(m.setId()) + " is unknown on node " + node.self
                     : "STORE of object " + m.objectId() + " asks an unknown store kind " + m.count());
@@ -196,12 +202,33 @@ final class StoreReplicas {
         }
         node.storeWorkers.execute(() -> { // (not the workers: their stores may be what waits for this one)
             try {
-                kind.apply(node.calls.awaitLinker(s), s.context, m.objectId(), m.bytes());
+                IoLinker linker = node.calls.awaitLinker(s);
+                if ((m.count() & CHECK) != 0) {
+                    boolean differs = !same(linker, s, m.objectId(), m.bytes());
+                    if (differs) {
+                        kind.apply(linker, s.context, m.objectId(), m.bytes());
+                    }
+                    in.reply(new byte[] {(byte) (differs ? 1 : 0)});
+                    return;
+                }
+                kind.apply(linker, s.context, m.objectId(), m.bytes());
                 in.reply(Wire.EMPTY);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
             }
         });
+    }
+
+    /** Whether the copy stored here is {@code value}; not if it cannot be read (damaged: the heal rewrites it). */
+    private boolean same(IoLinker linker, SetState s, long objectId, byte[] value) {
+        try {
+            byte[] here = linker.firstTouch(s.context, objectId);
+            return java.util.Arrays.equals(here == null ? Wire.EMPTY : here, value);
+        } catch (RuntimeException unreadable) {
+            LOG.info("the copy of object {} of set {} stored here cannot be read ({}): rewritten by the full heal",
+                    objectId, SetIds.format(s.id), unreadable.toString());
+            return false;
+        }
     }
 
     /**
@@ -345,21 +372,50 @@ final class StoreReplicas {
     private boolean push(SetState s, IoLinker linker, long objectId, int to) {
         synchronized (stripe(s.id, objectId)) {
             try {
-                byte[] value = linker.firstTouch(s.context, objectId); // the value stored here: the newest store
-                String failure = await(to, node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id,
-                        objectId, node.self, Store.SYNC.ordinal() | HEAL, value == null ? Wire.EMPTY : value),
-                        node.operationTimeout()), System.nanoTime() + node.operationTimeout().toNanos());
-                if (failure != null) {
-                    throw new KddmException(failure);
-                }
+                send(s, linker, objectId, to, HEAL);
                 linker.healed(s.context, objectId, to);
                 node.stats.storesHealed.increment();
                 return true;
-            } catch (Exception failed) {
+            } catch (RuntimeException failed) {
                 LOG.warn("object {} of set {} not healed on node {} yet: {}", objectId, SetIds.format(s.id), to,
                         failed.toString());
                 return false;
             }
         }
+    }
+
+    /**
+     * A full heal of one object at the acting home (S10): under its store lock, as
+     * {@link #push}, its stored value sent to store node {@code to}, which compares
+     * it with its copy and rewrites a copy that differs. A heal record of the
+     * object for {@code to}, if any, is forgotten: {@code to} has the value now.
+     *
+     * @return whether {@code to} rewrote its copy
+     * @throws KddmException if {@code to} did not answer, or failed to store it
+     */
+    boolean pushChecked(SetState s, IoLinker linker, long objectId, int to) {
+        synchronized (stripe(s.id, objectId)) {
+            byte[] answer = send(s, linker, objectId, to, HEAL | CHECK);
+            linker.healed(s.context, objectId, to);
+            boolean repaired = answer.length == 1 && answer[0] == 1;
+            if (repaired) {
+                node.stats.storesHealed.increment();
+            }
+            return repaired;
+        }
+    }
+
+    /** Sends {@code to} the value stored here (the newest store) as a STORE with {@code flags}; its answer. */
+    private byte[] send(SetState s, IoLinker linker, long objectId, int to, int flags) {
+        byte[] value = linker.firstTouch(s.context, objectId);
+        CompletableFuture<byte[]> answer = node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id,
+                objectId, node.self, Store.SYNC.ordinal() | flags, value == null ? Wire.EMPTY : value),
+                node.operationTimeout());
+        String failure = await(to, answer, System.nanoTime() + node.operationTimeout().toNanos());
+        if (failure != null) {
+            throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " not stored on node "
+                    + to + ": " + failure);
+        }
+        return answer.getNow(Wire.EMPTY);
     }
 }

@@ -104,7 +104,18 @@ final class Wire {
          * a request, a node that joined to a member: in which sets did I miss stores you made?
          * Replied with their ids, 8 bytes each.
          */
-        MISSED;
+        MISSED,
+        /**
+         * a request, any node to the home {@code objectId}: heal your other store nodes in full
+         * ({@code node}: the asker, one of them); replied with the store nodes compared, the
+         * objects checked and repaired.
+         */
+        HEAL_FULL,
+        /**
+         * a request, acting home to a store node: which objects homed on {@code objectId} do you
+         * store? Replied with, per set: its id, a count, the object ids, 8 bytes each.
+         */
+        STORED;
 
         private static final Kind[] ALL = values();
 

@@ -176,6 +176,14 @@ abstract class ScriptedNodeTest {
             return ids.isEmpty() ? Map.of() : Map.of(SET, Set.copyOf(ids));
         }
 
+        /** What the store holds of {@code home}'s objects (node bits 24..31 of their ids). */
+        @Override
+        public Map<Long, Set<Long>> stored(int home) {
+            Set<Long> ids = new java.util.TreeSet<>();
+            store.keySet().stream().filter(id -> (id >>> 24 & 0xFF) == home).forEach(ids::add);
+            return ids.isEmpty() ? Map.of() : Map.of(SET, ids);
+        }
+
         @Override
         public void healed(SetContext s, long objectId, int node) {
             missed.getOrDefault(node, ConcurrentHashMap.newKeySet()).remove(objectId);
