@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import io.kddm.api.linker.SetContext;
 
@@ -107,6 +110,23 @@ final class InodeLinker extends StoreLinker {
         if (mount.stores(Ino.node(ino)) && local != Ino.ALLOCATOR && local != Ino.STATFS && local != Ino.RENAME_LOCK) {
             mount.store(Ino.node(ino), "inode " + Ino.format(ino)).deleteEntry(local);
         }
+    }
+
+    /**
+     * Every entry's inode (with or without its {@code .meta}: one without is
+     * compared too, and deleted or made whole) and the inode allocator; the
+     * statfs object and the rename lock store nothing.
+     */
+    @Override
+    Map<Long, Set<Long>> stored(int home, Partition p) {
+        Set<Long> ids = new TreeSet<>();
+        ids.add(Ino.object(Ino.of(home, Ino.ALLOCATOR)));
+        for (int local : p.locals()) {
+            if (local <= Ino.MAX_LOCAL) {
+                ids.add(Ino.object(Ino.of(home, local)));
+            }
+        }
+        return Map.of(Ino.INODE_SET, ids);
     }
 
     /** The statfs object and the rename lock store nothing: no replica misses them. */

@@ -99,23 +99,12 @@ public final class KdfsCommands {
         return "mounted: " + service.state().describe();
     }
 
-    @Descriptor("what the other replicas still miss of the stores made on this node's partition (kdfs:heal info)")
-    public String heal() {
-        return heal("info");
-    }
-
-    @Descriptor("info: what the other replicas still miss of the stores made here (they are healed by kDDM when "
-            + "they are back); full (a crawl comparing replicas) is not built")
-    public String heal(@Descriptor("info or full") String what) {
-        if (what.equals("full")) {
-            throw new KdfsException(Errno.EINVAL, "kdfs:heal full is not built: replicas are healed from the heal "
-                    + "index only (kdfs:heal info), as each node comes back");
-        }
-        if (!what.equals("info")) {
-            throw new KdfsException(Errno.EINVAL, "kdfs:heal takes info or full, not '" + what + "'");
-        }
-        return service.state().heal().map(HealIndex::describe).orElseThrow(() -> new KdfsException(Errno.EINVAL,
-                "node " + kddm.localNode() + " has no partition mounted: its heal index is on its partition"));
+    @Descriptor("info (the default): what the other replicas still miss of the stores made on this node's partition "
+            + "(kDDM heals them as they come back); full: every object of the partitions this node stores, as home "
+            + "or replica, compared with its home's copy, and the replicas' copies that differ or are missing "
+            + "rewritten from it")
+    public String heal(@Descriptor("info or full") String... args) {
+        return ReplicaHeal.command(kddm, service.state(), args);
     }
 
     @Descriptor("writes back what this node changed and detaches kDFS")

@@ -1,8 +1,13 @@
 package io.kddm.kdfs.impl;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import io.kddm.api.linker.SetContext;
+import io.kddm.kdfs.FileType;
 
 /**
  * Stores the pages of a directory ({@link #DIR}, {@link DirPage}s) or of a file
@@ -45,6 +50,43 @@ final class PageLinker extends StoreLinker {
             end--;
         }
         return end == page.length ? page : Arrays.copyOf(page, end);
+    }
+
+    /**
+     * The pages of every entry of this linker's kind (directories for
+     * {@link #DIR}, the others for {@link #FILE}) as far as its {@code .content}
+     * goes (a file's, up to its size: the rest is no page). An entry whose
+     * {@code .meta} is missing or damaged lists none here: the home lists its
+     * pages, from its own {@code .meta}, and the inode's heal rewrites it.
+     */
+    @Override
+    Map<Long, Set<Long>> stored(int home, Partition p) {
+        Map<Long, Set<Long>> out = new TreeMap<>();
+        for (int local : p.locals()) {
+            byte[] bytes = p.readMeta(local);
+            Meta m;
+            try {
+                m = bytes.length == 0 ? null : Meta.decode(bytes, p.meta(local));
+            } catch (RuntimeException damaged) {
+                m = null;
+            }
+            if (m == null || (m.type == FileType.DIRECTORY) != id.equals(DIR)) {
+                continue;
+            }
+            long length = p.contentLength(local);
+            if (m.type == FileType.REGULAR) {
+                length = Math.min(length, m.size);
+            }
+            int ino = Ino.of(home, local);
+            Set<Long> pages = new TreeSet<>();
+            for (long i = 0; i * size < length; i++) {
+                pages.add(Ino.page(ino, i));
+            }
+            if (!pages.isEmpty()) {
+                out.put(id.equals(DIR) ? Ino.dirSet(ino) : Ino.fileSet(ino), pages);
+            }
+        }
+        return out;
     }
 
     @Override

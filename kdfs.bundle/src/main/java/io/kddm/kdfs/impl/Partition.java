@@ -262,7 +262,12 @@ final class Partition {
 
     /** The highest local id with an entry folder, 0 if none: allocation resumes above it whatever the superblock says. */
     int highestLocal() {
-        int highest = 0;
+        return locals().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
+    /** The local ids of every entry folder, in order (with or without a {@code .meta}). */
+    java.util.SortedSet<Integer> locals() {
+        java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
         try (DirectoryStream<Path> groups = Files.newDirectoryStream(dir)) {
             for (Path g : groups) {
                 String name = g.getFileName().toString();
@@ -273,7 +278,7 @@ final class Partition {
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(g)) {
                     for (Path e : entries) {
                         try {
-                            highest = Math.max(highest, Integer.parseInt(e.getFileName().toString()));
+                            out.add(Integer.parseInt(e.getFileName().toString()));
                         } catch (NumberFormatException ignored) {
                             // not an entry (a temporary file, or something an administrator put there)
                         }
@@ -283,7 +288,18 @@ final class Partition {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }
-        return highest;
+        return out;
+    }
+
+    /** The length of an entry's {@code .content}, 0 if it has none. */
+    long contentLength(int local) {
+        try {
+            return Files.size(content(local));
+        } catch (NoSuchFileException none) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + content(local) + ": " + e.getMessage(), e);
+        }
     }
 
     /** Entries stored here (entry folders holding a {@code .meta}). */

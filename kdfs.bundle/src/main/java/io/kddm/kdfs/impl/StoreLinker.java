@@ -48,6 +48,22 @@ abstract class StoreLinker implements IoLinker {
         return mount.heal().map(h -> h.missedBy(node, ownSets)).orElse(Map.of());
     }
 
+    /**
+     * Every object of this linker's sets stored here of partition {@code home}'s
+     * entries (its own partition, or its replica of {@code home}'s), for kDDM's
+     * full heal; none if this node stores none of them, or nothing is replicated.
+     */
+    @Override
+    public Map<Long, Set<Long>> stored(int home) {
+        if (mount.volume().replicas() <= 1 || !mount.stores(home)) {
+            return Map.of();
+        }
+        return stored(home, mount.store(home, "the entries of node " + home));
+    }
+
+    /** As {@link #stored(int)}, from {@code p}, where this node stores {@code home}'s entries. */
+    abstract Map<Long, Set<Long>> stored(int home, Partition p);
+
     @Override
     public void healed(SetContext set, long objectId, int node) {
         mount.heal().ifPresent(h -> h.healed(node, set.setId(), objectId));

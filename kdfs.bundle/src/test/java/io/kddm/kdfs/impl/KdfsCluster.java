@@ -124,6 +124,11 @@ final class KdfsCluster implements AutoCloseable {
             public void healed(io.kddm.api.linker.SetContext set, long objectId, int node) {
                 l.healed(set, objectId, node);
             }
+
+            @Override
+            public Map<Long, java.util.Set<Long>> stored(int home) {
+                return l.stored(home);
+            }
         };
     }
 
@@ -156,6 +161,16 @@ final class KdfsCluster implements AutoCloseable {
     /** Crashes node {@code id}: its messages stop, the others install a view without it. */
     void crash(int id) {
         network.crash(id);
+    }
+
+    /** Node {@code id}'s kDDM core. */
+    KddmService kddm(int id) {
+        return kddm.get(id);
+    }
+
+    /** What node {@code id} has mounted. */
+    Mount mount(int id) {
+        return kdfs.get(id).state();
     }
 
     Kdfs node(int id) {
