@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.service.SimpleIoProcessorPool;
@@ -43,13 +39,10 @@ import org.slf4j.LoggerFactory;
 
 import io.kddm.api.stats.TransportStats;
 import io.kddm.api.transport.ConnectionListener;
-import io.kddm.api.transport.Inbound;
 import io.kddm.api.transport.MessageHandler;
 import io.kddm.api.transport.MessageTypes;
 import io.kddm.api.transport.NodeUnreachableException;
 import io.kddm.api.transport.PeerStatus;
-import io.kddm.api.transport.RemoteFailureException;
-import io.kddm.api.transport.RequestTimeoutException;
 import io.kddm.api.transport.Transport;
 
 /**
@@ -87,20 +80,13 @@ public final class MinaTransport implements Transport, TransportStats {
     private final ExecutorService events;
     private final Map<Integer, Connection> open = new ConcurrentHashMap<>();
     private final Map<InetSocketAddress, Dial> dials = new ConcurrentHashMap<>();
-    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final PendingRequests pending = new PendingRequests();
     private final Map<Integer, MessageHandler> handlers = new ConcurrentHashMap<>();
     private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
-    /** Authenticated connections not closed yet, and the traffic of closed ones per node (for {@link #traffic}). */
-    private final Set<Connection> counted = ConcurrentHashMap.newKeySet();
-    private final Map<Integer, long[]> closedTraffic = new java.util.HashMap<>();
-    private final AtomicLong correlations = new AtomicLong();
+    private final Traffic traffic = new Traffic();
     private volatile boolean stopped;
     /** The listen address as bound: the configured one, with the real port if it was 0. */
     private volatile InetSocketAddress listen;
-
-    /** A request waiting for its reply; the timer's sweep fails it after its deadline. */
-    private record Pending(int node, int type, Duration timeout, long deadline, CompletableFuture<byte[]> future) {
-    }
 
     /** Starts the transport of a node configured through Config Admin. */
     @Activate
@@ -186,7 +172,8 @@ public final class MinaTransport implements Transport, TransportStats {
         LOG.info("node {} listening on {} (incarnation {}), peers {}", settings.node(), hostPort(listen),
                 incarnation, settings.peers());
         timer.scheduleWithFixedDelay(this::sweep, 0, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(this::expire, TIMEOUT_SWEEP_MILLIS, TIMEOUT_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        // a timeout fires at most TIMEOUT_SWEEP_MILLIS late
+        timer.scheduleWithFixedDelay(pending::expire, TIMEOUT_SWEEP_MILLIS, TIMEOUT_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Leaves: flushes and closes every connection, then releases threads and the port. */
@@ -201,12 +188,7 @@ public final class MinaTransport implements Transport, TransportStats {
             sleepQuietly(10);
         }
         dispose();
-        for (Long id : List.copyOf(pending.keySet())) {
-            Pending p = pending.remove(id);
-            if (p != null) {
-                p.future.completeExceptionally(new NodeUnreachableException(p.node, "transport stopped"));
-            }
-        }
+        pending.stopped();
         LOG.info("node {} transport stopped", settings.node());
     }
 
@@ -265,16 +247,15 @@ public final class MinaTransport implements Transport, TransportStats {
         if (c == null) {
             return CompletableFuture.failedFuture(new NodeUnreachableException(node, "not connected"));
         }
-        long id = correlations.incrementAndGet();
-        Pending p = new Pending(node, type, timeout, System.nanoTime() + timeout.toNanos(), new CompletableFuture<>());
-        pending.put(id, p);
+        CompletableFuture<byte[]> future = new CompletableFuture<>();
+        long id = pending.add(node, type, timeout, future);
         write(c, new Frame(FrameKind.REQUEST, type, id, payload));
         if (c.phase == Connection.Phase.CLOSED) {
             // The connection closed while the request was being registered, so
             // the sweep of its pending requests may have run before ours was in.
-            fail(id, new NodeUnreachableException(node, "connection lost"));
+            pending.fail(id, new NodeUnreachableException(node, "connection lost"));
         }
-        return p.future;
+        return future;
     }
 
     @Override
@@ -303,20 +284,7 @@ public final class MinaTransport implements Transport, TransportStats {
     /** Read-only: MINA's own counters of each session, summed per node (a session is counted once, open or closed). */
     @Override
     public List<PeerTraffic> traffic() {
-        Map<Integer, long[]> sum = new TreeMap<>();
-        synchronized (closedTraffic) {
-            closedTraffic.forEach((node, t) -> sum.put(node, t.clone()));
-            for (Connection c : counted) {
-                long[] t = sum.computeIfAbsent(c.node(), n -> new long[4]);
-                t[0] += c.session.getWrittenBytes();
-                t[1] += c.session.getReadBytes();
-                t[2] += c.session.getWrittenMessages();
-                t[3] += c.framesReceived.get();
-            }
-        }
-        List<PeerTraffic> out = new ArrayList<>();
-        sum.forEach((node, t) -> out.add(new PeerTraffic(node, t[0], t[1], t[2], t[3], open.containsKey(node))));
-        return out;
+        return traffic.snapshot(open::containsKey);
     }
 
     @Override
@@ -380,28 +348,6 @@ public final class MinaTransport implements Transport, TransportStats {
 
     private static void write(Connection c, Frame frame) {
         c.session.write(frame);
-    }
-
-    private void fail(long id, RuntimeException e) {
-        Pending p = pending.remove(id);
-        if (p != null) {
-            p.future.completeExceptionally(e);
-        }
-    }
-
-    /**
-     * Fails requests past their deadline. One sweep instead of a timer task per
-     * request keeps the request path free of the scheduler's lock; a timeout
-     * fires at most {@value #TIMEOUT_SWEEP_MILLIS} ms late.
-     */
-    private void expire() {
-        long now = System.nanoTime();
-        for (var e : pending.entrySet()) {
-            Pending p = e.getValue();
-            if (now - p.deadline >= 0 && pending.remove(e.getKey(), p)) {
-                p.future.completeExceptionally(new RequestTimeoutException(p.node, p.type, p.timeout));
-            }
-        }
     }
 
     private static String hostPort(InetSocketAddress a) {
@@ -517,15 +463,7 @@ public final class MinaTransport implements Transport, TransportStats {
             Connection c = connection(session);
             Connection.Phase was = c.phase;
             c.phase = Connection.Phase.CLOSED;
-            synchronized (closedTraffic) {
-                if (counted.remove(c)) {
-                    long[] t = closedTraffic.computeIfAbsent(c.node(), n -> new long[4]);
-                    t[0] += session.getWrittenBytes();
-                    t[1] += session.getReadBytes();
-                    t[2] += session.getWrittenMessages();
-                    t[3] += c.framesReceived.get();
-                }
-            }
+            traffic.closed(c);
             if (c.dial != null) {
                 c.dial.inFlight = false;
                 if (was != Connection.Phase.OPEN && c.dial.state == PeerStatus.State.CONNECTING) {
@@ -670,7 +608,7 @@ public final class MinaTransport implements Transport, TransportStats {
             return;
         }
         c.phase = Connection.Phase.OPEN;
-        counted.add(c);
+        traffic.opened(c);
         if (c.dial != null) {
             c.dial.succeeded(node);
             c.dial.inFlight = false;
@@ -694,11 +632,7 @@ public final class MinaTransport implements Transport, TransportStats {
     private void lost(Connection c, String reason) {
         int node = c.node();
         LOG.info("lost connection to node {}: {}", node, reason);
-        for (var e : pending.entrySet()) {
-            if (e.getValue().node == node) {
-                fail(e.getKey(), new NodeUnreachableException(node, "connection lost before the reply"));
-            }
-        }
+        pending.lost(node);
         if (!stopped) {
             events.execute(() -> listeners.forEach(l -> l.disconnected(node, reason)));
         }
@@ -709,25 +643,15 @@ public final class MinaTransport implements Transport, TransportStats {
     private void deliver(Connection c, Frame f) {
         switch (f.kind()) {
             case MESSAGE, REQUEST -> dispatch(c, f);
-            case REPLY -> {
-                Pending p = pending.remove(f.correlation());
-                if (p != null) {
-                    p.future.complete(f.payload());
-                }
-            }
-            case FAILURE -> {
-                Pending p = pending.remove(f.correlation());
-                if (p != null) {
-                    p.future.completeExceptionally(new RemoteFailureException(c.node(),
-                            new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8)));
-                }
-            }
+            case REPLY -> pending.reply(f.correlation(), f.payload());
+            case FAILURE -> pending.failure(f.correlation(), c.node(),
+                    new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8));
             default -> throw new IllegalStateException("handshake frame reached delivery: " + f.kind());
         }
     }
 
     private void dispatch(Connection c, Frame f) {
-        InboundFrame in = new InboundFrame(c, f);
+        InboundFrame in = new InboundFrame(c, f, codec.maxFrame());
         MessageHandler h = handlers.get(f.type());
         if (h == null) {
             // Handlers come and go with bundles: a type nobody handles right now
@@ -749,70 +673,6 @@ public final class MinaTransport implements Transport, TransportStats {
             if (in.isRequest()) {
                 in.fail(e.toString());
             }
-        }
-    }
-
-    private final class InboundFrame implements Inbound {
-        private final Connection connection;
-        private final Frame frame;
-        private final AtomicBoolean answered = new AtomicBoolean();
-
-        InboundFrame(Connection connection, Frame frame) {
-            this.connection = connection;
-            this.frame = frame;
-        }
-
-        @Override
-        public int sender() {
-            return connection.node();
-        }
-
-        @Override
-        public int type() {
-            return frame.type();
-        }
-
-        @Override
-        public byte[] payload() {
-            return frame.payload();
-        }
-
-        @Override
-        public boolean isRequest() {
-            return frame.kind() == FrameKind.REQUEST;
-        }
-
-        @Override
-        public void reply(byte[] payload) {
-            answer(FrameKind.REPLY, payload);
-        }
-
-        @Override
-        public void fail(String reason) {
-            answer(FrameKind.FAILURE, reason.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-
-        private void answer(FrameKind kind, byte[] payload) {
-            if (!isRequest()) {
-                throw new IllegalStateException("a one-way message cannot be answered");
-            }
-            if (!answered.compareAndSet(false, true)) {
-                throw new IllegalStateException("request already answered");
-            }
-            if (FrameCodec.HEADER + payload.length > codec.maxFrame()) {
-                kind = FrameKind.FAILURE;
-                payload = ("reply of " + payload.length + " bytes exceeds the frame limit").getBytes(
-                        java.nio.charset.StandardCharsets.UTF_8);
-            }
-            if (connection.phase == Connection.Phase.OPEN) {
-                write(connection, new Frame(kind, frame.type(), frame.correlation(), payload));
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "message 0x" + Integer.toHexString(frame.type()) + " from node " + sender() + " ("
-                    + Arrays.toString(Arrays.copyOf(frame.payload(), Math.min(8, frame.payload().length))) + "...)";
         }
     }
 }
