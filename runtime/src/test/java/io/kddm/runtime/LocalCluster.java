@@ -71,6 +71,15 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** Every node keeps {@code n} backups of each object of {@code family} (io.kddm.core.cfg, after {@link #wellKnown}). */
+    void backups(String family, int n) throws IOException {
+        for (int id = 1; id < address.length; id++) {
+            Files.writeString(Files.createDirectories(data(id).resolve("deploy")).resolve("io.kddm.core.cfg"),
+                    "backups." + family + "=" + n + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
     /**
      * Script lines for node {@code id} of {@code nodes}: a barrier named {@code name}
      * on the map {@code map} (map:* options and set), which every node passes once all have reached it.

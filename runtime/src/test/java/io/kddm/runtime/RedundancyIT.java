@@ -164,10 +164,7 @@ class RedundancyIT {
     void twoNodesKilledAtOnceWithTwoBackupsLoseNothing() throws Exception {
         cluster = new LocalCluster("redundancy-two-kills", 6);
         cluster.wellKnown("0:22", "demo-r2");
-        for (int id = 1; id <= 6; id++) {
-            Files.writeString(cluster.data(id).resolve("deploy").resolve("io.kddm.core.cfg"), "backups.demo-r2=2\n",
-                    java.nio.file.StandardOpenOption.APPEND);
-        }
+        cluster.backups("demo-r2", 2);
         StringBuilder objects = new StringBuilder();
         for (long home = 1; home <= 5; home++) {
             objects.append(objects.length() == 0 ? "" : ",").append((home << 24) | 1).append(',').append((home << 24) | 2);
@@ -260,42 +257,9 @@ class RedundancyIT {
         return Pattern.compile("promoted at its home, node \\d, after its owner, node " + victim + ", died \\((\\d+) ms");
     }
 
-    /**
-     * The node that leads the membership's Raft group now, as the Raft library
-     * logs it (each role change dumps the group, this node's line saying
-     * "N - ROLE this"): the one that became leader last and has not changed role
-     * since. Waits for one.
-     */
+    /** The membership's Raft leader now ({@link RaftLeader}); waits for one. */
     private static int leader(List<NodeProcess> nodes) throws Exception {
-        Pattern stamp = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\d \\S+) ");
-        Pattern role = Pattern.compile("^\\s*\\d+ - (\\w+) this");
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (true) {
-            String latest = "";
-            int who = 0;
-            for (NodeProcess n : nodes) {
-                String at = "";
-                String since = null;
-                for (String line : n.logText().split("\n")) {
-                    Matcher t = stamp.matcher(line);
-                    Matcher r = role.matcher(line);
-                    if (t.find()) {
-                        at = t.group(1);
-                    } else if (r.find()) {
-                        since = r.group(1).equals("LEADER") ? at : null;
-                    }
-                }
-                if (since != null && since.compareTo(latest) > 0) {
-                    latest = since;
-                    who = n.id;
-                }
-            }
-            if (who != 0) {
-                return who;
-            }
-            assertTrue(System.nanoTime() < deadline, "no node says it leads the membership within " + LIMIT);
-            Thread.sleep(100);
-        }
+        return RaftLeader.of(nodes, LIMIT);
     }
 
     /**
