@@ -74,11 +74,16 @@ final class Partition {
                 }
             }
             Partition p = new Partition(dir.toAbsolutePath(), node);
-            if (node == rootNode) {
-                Meta root = Meta.fresh(FileType.DIRECTORY, 0755, 0, 0, Ino.of(node, Ino.ROOT_LOCAL), Instant.now());
-                p.writeMeta(Ino.ROOT_LOCAL, root.encode(), true);
-            }
             new Superblock(node, Ino.of(rootNode, Ino.ROOT_LOCAL), Ino.FIRST_FREE, volume).write(p.dir);
+            Meta root = Meta.fresh(FileType.DIRECTORY, 0755, 0, 0, Ino.of(rootNode, Ino.ROOT_LOCAL), Instant.now());
+            if (node == rootNode) {
+                p.writeMeta(Ino.ROOT_LOCAL, root.encode(), true);
+            } else if (volume.replicated(node).contains(rootNode)) {
+                // The root's replica too, made here: else a fresh file system whose root node dies
+                // before the root is first written back has no root (its times differ by the seconds
+                // between the two mkfs: the first write-back of the root, or kdfs:heal full, aligns them).
+                p.replica(rootNode).writeMeta(Ino.ROOT_LOCAL, root.encode(), true);
+            }
             NativeFiles.force(p.dir);
             return p;
         } catch (IOException e) {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.kddm.kdfs.Attr;
 import io.kddm.kdfs.Caller;
 import io.kddm.kdfs.Errno;
+import io.kddm.kdfs.FileType;
 import io.kddm.kdfs.Kdfs;
 import io.kddm.kdfs.KdfsException;
 import io.kddm.kdfs.OpenFile;
@@ -129,6 +130,24 @@ class ReplicaTest {
                 "kdfs:heal on node 1");
         assertEquals("nothing to heal: no node misses a store made here\n",
                 new HealIndex(tmp.resolve("p9")).describe());
+    }
+
+    /**
+     * mkfs.kdfs --replicas 2 writes the root on its partition node and on the
+     * node that keeps that partition's replica: a fresh file system whose root
+     * node dies before anything was written to the root is still usable.
+     */
+    @Test
+    void aFreshFileSystemsRootOutlivesItsPartitionNode() throws Exception {
+        KdfsCluster c = cluster();
+        int rootNode = Ino.node(c.node(1).root());
+        int replica = TWO.group(rootNode).get(1);
+        int other = 6 - rootNode - replica; // of nodes 1, 2, 3: neither stores the root
+        c.crash(rootNode);
+        Kdfs fs = c.node(other);
+        assertEquals(FileType.DIRECTORY, fs.getattr(fs.root()).type(), "the root, read from its replica");
+        write(fs, fs.root(), "after", "written with the root's node down");
+        assertEquals("written with the root's node down", read(fs, "/after"));
     }
 
     /**
