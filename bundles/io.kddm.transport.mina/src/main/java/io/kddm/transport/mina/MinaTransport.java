@@ -82,6 +82,7 @@ public final class MinaTransport implements Transport, TransportStats {
     private final Map<InetSocketAddress, Dial> dials = new ConcurrentHashMap<>();
     private final PendingRequests pending = new PendingRequests();
     private final Map<Integer, MessageHandler> handlers = new ConcurrentHashMap<>();
+    private final EarlyMessages early = new EarlyMessages();
     private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
     private final Traffic traffic = new Traffic();
     private volatile boolean stopped;
@@ -261,8 +262,16 @@ public final class MinaTransport implements Transport, TransportStats {
     @Override
     public AutoCloseable addHandler(int type, MessageHandler handler) {
         checkType(type);
-        if (handlers.putIfAbsent(type, handler) != null) {
-            throw new IllegalStateException("message type 0x" + Integer.toHexString(type) + " already has a handler");
+        synchronized (early.lock()) {
+            if (handlers.containsKey(type)) {
+                throw new IllegalStateException("message type 0x" + Integer.toHexString(type)
+                        + " already has a handler");
+            }
+            // What came before the first handler goes first; meanwhile the IO threads wait on the lock.
+            for (EarlyMessages.Early e : early.handlerAdded(type)) {
+                handle(handler, new InboundFrame(e.connection(), e.frame(), codec.maxFrame()));
+            }
+            handlers.put(type, handler);
         }
         return () -> handlers.remove(type, handler);
     }
@@ -653,6 +662,14 @@ public final class MinaTransport implements Transport, TransportStats {
     private void dispatch(Connection c, Frame f) {
         InboundFrame in = new InboundFrame(c, f, codec.maxFrame());
         MessageHandler h = handlers.get(f.type());
+        if (h == null && !in.isRequest() && !early.everHandled(f.type())) {
+            synchronized (early.lock()) {
+                h = handlers.get(f.type()); // added meanwhile: its earlier messages were delivered first
+                if (h == null && early.keep(c, f)) {
+                    return;
+                }
+            }
+        }
         if (h == null) {
             // Handlers come and go with bundles: a type nobody handles right now
             // is answered, not a reason to drop the connection.
@@ -665,11 +682,15 @@ public final class MinaTransport implements Transport, TransportStats {
             }
             return;
         }
+        handle(h, in);
+    }
+
+    private static void handle(MessageHandler h, InboundFrame in) {
         try {
             h.onMessage(in);
         } catch (RuntimeException e) {
-            LOG.warn("handler of message type 0x{} failed on a message from node {}", Integer.toHexString(f.type()),
-                    c.node(), e);
+            LOG.warn("handler of message type 0x{} failed on a message from node {}", Integer.toHexString(in.type()),
+                    in.sender(), e);
             if (in.isRequest()) {
                 in.fail(e.toString());
             }

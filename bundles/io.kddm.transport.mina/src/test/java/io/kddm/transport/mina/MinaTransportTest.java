@@ -196,6 +196,43 @@ class MinaTransportTest {
         assertTrue(log.list.stream().anyMatch(e -> e.getFormattedMessage().contains("not authenticated within")));
     }
 
+    /**
+     * One-way messages that come before the first handler of their type (the
+     * core starts after the transport, and peers already send to the node) are
+     * kept and handed to it in order, before later ones; once a type had a
+     * handler, a message without one is dropped as before.
+     */
+    @Test
+    void messagesBeforeTheFirstHandlerOfTheirTypeAreKeptAndDeliveredInOrder() throws Exception {
+        MinaTransport a = node(1, SECRET);
+        MinaTransport b = node(2, SECRET, a.listenAddress());
+        await("connected", () -> b.connectedNodes().contains(1));
+        for (int i = 0; i < 100; i++) {
+            b.send(1, SEQ, ByteBuffer.allocate(4).putInt(i).array());
+        }
+        // (the echo's reply comes after every message sent before it: they reached node 1 and were kept)
+        b.request(1, ECHO, new byte[0], Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        Thread sender = new Thread(() -> {
+            for (int i = 100; i < 300; i++) {
+                b.send(1, SEQ, ByteBuffer.allocate(4).putInt(i).array());
+            }
+        });
+        sender.start(); // while the handler is added
+        AutoCloseable handler = a.addHandler(SEQ, m -> received.add(ByteBuffer.wrap(m.payload()).getInt()));
+        sender.join();
+        await("all 300", () -> received.size() == 300);
+        for (int i = 0; i < 300; i++) {
+            assertEquals(i, received.get(i), "in the order sent");
+        }
+        handler.close();
+        b.send(1, SEQ, ByteBuffer.allocate(4).putInt(300).array());
+        b.request(1, ECHO, new byte[0], Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        a.addHandler(SEQ, m -> received.add(-1));
+        b.request(1, ECHO, new byte[0], Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        assertEquals(300, received.size(), "a type handled once is not kept: dropped while it had no handler");
+    }
+
     @Test
     void requestFailuresAreClear() throws Exception {
         MinaTransport a = node(1, SECRET);
