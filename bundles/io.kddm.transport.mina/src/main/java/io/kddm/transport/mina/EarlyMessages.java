@@ -36,7 +36,7 @@ final class EarlyMessages {
     private final Set<Integer> handled = ConcurrentHashMap.newKeySet();
     private boolean full;
 
-    /** Whether a handler of {@code type} was ever added (no lock: once true, it stays). */
+    /** Whether a handler of {@code type} was ever added. Under {@link #lock}. */
     boolean everHandled(int type) {
         return handled.contains(type);
     }

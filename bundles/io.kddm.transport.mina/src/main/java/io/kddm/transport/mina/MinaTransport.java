@@ -662,10 +662,12 @@ public final class MinaTransport implements Transport, TransportStats {
     private void dispatch(Connection c, Frame f) {
         InboundFrame in = new InboundFrame(c, f, codec.maxFrame());
         MessageHandler h = handlers.get(f.type());
-        if (h == null && !in.isRequest() && !early.everHandled(f.type())) {
+        if (h == null && !in.isRequest()) {
+            // Looked at again under the lock a handler is added under: one added since the look above
+            // has had its earlier messages delivered, and this one goes after them.
             synchronized (early.lock()) {
-                h = handlers.get(f.type()); // added meanwhile: its earlier messages were delivered first
-                if (h == null && early.keep(c, f)) {
+                h = handlers.get(f.type());
+                if (h == null && !early.everHandled(f.type()) && early.keep(c, f)) {
                     return;
                 }
             }
