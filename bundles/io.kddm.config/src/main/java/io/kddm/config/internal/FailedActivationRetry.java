@@ -2,9 +2,12 @@ package io.kddm.config.internal;
 
 import java.io.IOException;
 import java.lang.reflect.Array;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -90,23 +93,27 @@ public final class FailedActivationRetry implements ConfigurationListener {
             if (held == null) {
                 return; // deleted meanwhile: the components are stopped, not failed
             }
+            // Every component of the PID, failed or not, must have the change before any is retried: the
+            // transport retried while the membership still had the old values made the membership start
+            // with them (it waited for the transport's service, and came with it).
             boolean waiting = false;
+            List<ComponentDescriptionDTO> failed = new ArrayList<>();
+            Map<ComponentDescriptionDTO, ComponentConfigurationDTO> failures = new LinkedHashMap<>();
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
                 if (!Arrays.asList(description.configurationPid).contains(pid)) {
                     continue;
                 }
                 for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(description)) {
-                    if (c.state != ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                        continue;
-                    }
                     if (!given(held, c.properties)) {
                         waiting = true; // the runtime has not handed it the change yet
-                        continue;
+                    } else if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                        failed.add(description);
+                        failures.put(description, c);
                     }
-                    retry(description, c, pid);
                 }
             }
             if (!waiting) {
+                failed.forEach(d -> retry(d, failures.get(d), pid));
                 return;
             }
             if (System.currentTimeMillis() > deadline) {

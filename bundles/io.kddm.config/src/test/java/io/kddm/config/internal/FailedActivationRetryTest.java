@@ -113,6 +113,24 @@ class FailedActivationRetryTest {
     }
 
     @Test
+    void nothingIsRetriedBeforeEveryComponentOfThePidHasTheChange() throws Exception {
+        Runtime runtime = new Runtime();
+        // The transport failed with id=300 and has the fix; the membership (waiting for the transport's
+        // service) has not: retried now, the transport would bring the membership up with the old values.
+        runtime.add("transport", ComponentConfigurationDTO.FAILED_ACTIVATION, Map.of("id", "7"), "io.kddm.node");
+        ComponentConfigurationDTO membership = runtime.add("membership",
+                ComponentConfigurationDTO.UNSATISFIED_REFERENCE, Map.of("id", "300"), "io.kddm.node",
+                "io.kddm.membership");
+        FailedActivationRetry retry = new FailedActivationRetry(runtime.scr(), nodeConfig(7).admin(), 5_000);
+        retry.configurationEvent(updated("io.kddm.node"));
+        Thread.sleep(100);
+        assertEquals(List.of(), runtime.calls, "not before the membership has id=7 too");
+        membership.properties.put("id", "7");
+        retry.drain();
+        assertEquals(List.of("disable transport", "enable transport"), runtime.calls);
+    }
+
+    @Test
     void aComponentNeverGivenTheConfigurationIsNotTouchedAndTheRetryGivesUp() throws Exception {
         Runtime runtime = new Runtime();
         runtime.add("membership", ComponentConfigurationDTO.FAILED_ACTIVATION, Map.of("id", "300"), "io.kddm.node");
