@@ -1,6 +1,7 @@
 package io.kddm.impl.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,7 +224,7 @@ final class StoreReplicas {
     private boolean same(IoLinker linker, SetState s, long objectId, byte[] value) {
         try {
             byte[] here = linker.firstTouch(s.context, objectId);
-            return java.util.Arrays.equals(here == null ? Wire.EMPTY : here, value);
+            return Arrays.equals(here == null ? Wire.EMPTY : here, value);
         } catch (RuntimeException unreadable) {
             LOG.info("the copy of object {} of set {} stored here cannot be read ({}): rewritten by the full heal",
                     objectId, SetIds.format(s.id), unreadable.toString());

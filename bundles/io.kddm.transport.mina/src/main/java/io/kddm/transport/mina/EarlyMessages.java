@@ -3,10 +3,10 @@ package io.kddm.transport.mina;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -33,7 +33,8 @@ final class EarlyMessages {
     }
 
     private final Deque<Early> kept = new ArrayDeque<>();
-    private final Set<Integer> handled = ConcurrentHashMap.newKeySet();
+    /** The types a handler was ever added for (read and written under {@link #lock} only). */
+    private final Set<Integer> handled = new HashSet<>();
     private boolean full;
 
     /** Whether a handler of {@code type} was ever added. Under {@link #lock}. */
