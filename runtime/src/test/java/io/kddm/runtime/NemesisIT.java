@@ -130,11 +130,25 @@ class NemesisIT {
             outcome = "FAILED after the last round, in the final counts";
             outcome = finalCounts();
         } catch (Exception | AssertionError e) {
+            dumpThreads();
             String why = String.valueOf(e.getMessage());
             outcome += ": " + (why.length() > 1500 ? why.substring(0, 1500) + "..." : why) + "\n";
             throw e;
         } finally {
             report(seed, rounds, failover, outcome);
+        }
+    }
+
+    /** Every node's threads at the failure, next to its log (threads-N.txt under the cluster's folder). */
+    private void dumpThreads() {
+        for (int id = 1; id <= NODES; id++) {
+            try {
+                if (node[id] != null) {
+                    node[id].dumpThreads(cluster.base.resolve("threads-" + id + ".txt"));
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.out.println("nemesis: no thread dump of node " + id + ": " + e);
+            }
         }
     }
 

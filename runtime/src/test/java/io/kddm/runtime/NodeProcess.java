@@ -249,6 +249,26 @@ final class NodeProcess {
         }
     }
 
+    /**
+     * The JVM's threads, with the locks they hold and wait for ({@code jcmd PID
+     * Thread.print -l}), into {@code to}: what a test that finds the node stuck
+     * leaves for whoever reads its logs. Best effort: a node that died, or a jcmd
+     * that fails, leaves a line saying so.
+     */
+    void dumpThreads(Path to) throws IOException, InterruptedException {
+        if (!process.isAlive()) {
+            Files.writeString(to, "node " + id + " (pid " + process.pid() + ") is not running\n");
+            return;
+        }
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "Thread.print", "-l")
+                .redirectErrorStream(true).redirectOutput(to.toFile()).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            Files.writeString(to, "\njcmd did not finish within 30 s\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
     /** SIGSTOP: the JVM stops where it is, as in a long pause, with its connections open. */
     void pause() throws IOException, InterruptedException {
         signal("STOP");
