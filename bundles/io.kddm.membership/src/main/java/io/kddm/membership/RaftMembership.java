@@ -252,6 +252,7 @@ public final class RaftMembership implements Membership, ConnectionListener {
                 }
                 offer(voter.applied());
                 voter.excludeSilent(seen);
+                voter.standIfLeaderSilent(seen, hasLease());
             }
             if (status == Status.JOINING) {
                 join();

@@ -122,6 +122,11 @@ final class RaftRuntime implements io.microraft.transport.Transport, RaftNodeExe
     static final class MonotonicClock extends Clock {
         @Override
         public long millis() {
+            return nowMillis();
+        }
+
+        /** What {@link #millis} says now: MicroRaft's timestamps compare with it. */
+        static long nowMillis() {
             return System.nanoTime() / 1_000_000L;
         }
 

@@ -21,7 +21,10 @@ import io.kddm.api.transport.Transport;
 import io.microraft.RaftConfig;
 import io.microraft.RaftEndpoint;
 import io.microraft.RaftNode;
+import io.microraft.RaftRole;
+import io.microraft.model.RaftModelFactory;
 import io.microraft.persistence.RestoredRaftState;
+import io.microraft.report.RaftNodeReport;
 
 /**
  * A voting node: it runs the Raft group of the voters (MicroRaft, its state on
@@ -31,6 +34,12 @@ import io.microraft.persistence.RestoredRaftState;
  */
 final class Voter {
     private static final Logger LOG = LoggerFactory.getLogger(Voter.class);
+    /** MicroRaft's leader heartbeat timeout and period, in seconds (see the RaftConfig below). */
+    private static final int RAFT_HEARTBEAT_TIMEOUT_S = 2;
+    private static final int RAFT_HEARTBEAT_PERIOD_S = 1;
+    /** Past this, MicroRaft's own check would have stood for election if it could ({@link #standIfLeaderSilent}). */
+    private static final long STAND_AFTER_NANOS = TimeUnit.SECONDS.toNanos(RAFT_HEARTBEAT_TIMEOUT_S
+            + RAFT_HEARTBEAT_PERIOD_S);
 
     /** Told of every view this voter applies, on the membership thread. */
     interface Applied {
@@ -48,7 +57,10 @@ final class Voter {
     /** Exclusions proposed and not yet applied, by node: so that one silence makes one proposal. */
     private final Set<Integer> excluding = new HashSet<>();
     private final Executor events;
+    private final RaftModelFactory factory;
     private volatile long appliedEpoch;
+    /** When this voter last stood for election by itself (nanoTime; on the membership thread). */
+    private long stoodAt = System.nanoTime() - STAND_AFTER_NANOS;
 
     Voter(Transport transport, MembershipSettings settings, Path stateFile, Executor events, Applied applied)
             throws IOException {
@@ -56,6 +68,7 @@ final class Voter {
         this.settings = settings;
         this.events = events;
         RaftCodec codec = new RaftCodec();
+        this.factory = codec.factory();
         this.runtime = new RaftRuntime(transport, codec, settings);
         this.machine = new ViewMachine((view, op) -> {
             long now = System.nanoTime();
@@ -85,7 +98,7 @@ final class Voter {
             LOG.info("voter {}: Raft state restored from {}", self, stateFile);
         }
         RaftConfig config = RaftConfig.newBuilder().setLeaderElectionTimeoutMillis(500)
-                .setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2).setCommitCountToTakeSnapshot(50)
+                .setLeaderHeartbeatPeriodSecs(RAFT_HEARTBEAT_PERIOD_S).setLeaderHeartbeatTimeoutSecs(RAFT_HEARTBEAT_TIMEOUT_S).setCommitCountToTakeSnapshot(50)
                 .setAppendEntriesRequestBatchSize(100).setRaftNodeReportPublishPeriodSecs(60).build();
         RaftNode.RaftNodeBuilder b = RaftNode.newBuilder().setGroupId(RaftCodec.GROUP).setConfig(config)
                 .setTransport(runtime).setExecutor(runtime).setStateMachine(machine).setStore(store)
@@ -206,6 +219,49 @@ final class Voter {
                 }
             });
         }
+    }
+
+    /**
+     * Stands for election when the leader Raft still names has gone silent and
+     * MicroRaft does not. MicroRaft 0.7 suspects a leader only while no pre-vote
+     * of its own is under way, and a follower that began a pre-vote, then heard
+     * of the leader in the same term, keeps that pre-vote's state until the term
+     * changes. Every voter that restarts does so (it pre-votes before the
+     * leader's first heartbeat reaches it): when the leader then died with only
+     * such voters left, no election ever came (NemesisIT, RaftMembershipTest).
+     * <p>
+     * So, on the membership thread, every tick: if the leader has been silent
+     * here past MicroRaft's own bound, MicroRaft's last heartbeat from it is as
+     * old, and it still calls itself a follower of that leader, this voter asks
+     * MicroRaft to stand, as a leadership transfer from that leader would. Only
+     * while {@code leaseHeld}: a majority of the voters hears this node, so it is
+     * not the one cut off, whose term would only go up for nothing. At most once
+     * per bound; an election is safe in Raft at any time, this is about liveness.
+     */
+    void standIfLeaderSilent(Observations seen, boolean leaseHeld) {
+        Optional<Integer> named = leader();
+        long now = System.nanoTime();
+        if (!leaseHeld || named.isEmpty() || named.get() == self || seen.silence(named.get()) < STAND_AFTER_NANOS
+                || now - stoodAt < STAND_AFTER_NANOS) {
+            return;
+        }
+        stoodAt = now;
+        int silent = named.get();
+        raft.getReport().thenAccept(o -> {
+            RaftNodeReport r = o.getResult();
+            RaftEndpoint l = r.getTerm().getLeaderEndpoint();
+            long heard = r.getLeaderHeartbeatTimestamp().orElse(Long.MIN_VALUE);
+            long sinceMs = RaftRuntime.MonotonicClock.nowMillis() - heard;
+            if (r.getRole() != RaftRole.FOLLOWER || l == null || ((NodeEndpoint) l).node() != silent
+                    || sinceMs < TimeUnit.NANOSECONDS.toMillis(STAND_AFTER_NANOS)) {
+                return; // MicroRaft moved on by itself, or heard the leader after all
+            }
+            LOG.warn("voter {}: Raft still follows node {}, silent for {} ms, in term {}, and stands for no election: "
+                    + "standing for one", self, silent, sinceMs, r.getTerm().getTerm());
+            raft.handle(factory.createTriggerLeaderElectionRequestBuilder().setGroupId(RaftCodec.GROUP).setSender(l)
+                    .setTerm(r.getTerm().getTerm()).setLastLogTerm(r.getLog().getLastLogOrSnapshotTerm())
+                    .setLastLogIndex(r.getLog().getLastLogOrSnapshotIndex()).build());
+        });
     }
 
     /** A request that reached a voter that does not lead. */

@@ -214,4 +214,42 @@ class RaftMembershipTest {
         nodes.stop(1, false);
         nodes.await(() -> "2, 3, 4 agree without 1, by voters 2 and 3", () -> nodes.agree(2, 3, 4));
     }
+
+    /**
+     * Every voter but the leader crashes and comes back, then the leader
+     * crashes: the two others still elect one of them. A voter that restarts
+     * starts a pre-vote before it hears of the leader, then hears of it in the
+     * same term; MicroRaft 0.7 keeps that pre-vote's state, and its own check
+     * of the leader's heartbeats never suspects that leader again. Before the
+     * {@link Voter}'s own check, nobody stood for election: the view stayed
+     * with the dead leader for good (NemesisIT, a leader killed after two
+     * restarts).
+     */
+    @Test
+    void aLeaderThatCrashesAfterEveryOtherVoterRestartedIsReplaced() throws Exception {
+        fourNodes();
+        int l = leader();
+        for (int f = 1; f <= 3; f++) {
+            if (f != l) {
+                nodes.stop(f, false);
+                nodes.start(f);
+                nodes.await(() -> "all four agree again", () -> nodes.agree(1, 2, 3, 4));
+            }
+        }
+        assertEquals(l, leader(), "the leader stayed through the restarts");
+        nodes.stop(l, false);
+        Integer[] rest = nodes.running().stream().map(LocalNodes.Node::id).toArray(Integer[]::new);
+        nodes.await(() -> "the others elect a new leader and take " + l + " out", () -> nodes.agree(rest));
+        assertNotEquals(l, leader());
+    }
+
+    /** The voter that leads now, or 0. */
+    private int leader() {
+        for (var n : nodes.running()) {
+            if (n.membership().leads()) {
+                return n.id();
+            }
+        }
+        return 0;
+    }
 }
