@@ -37,7 +37,9 @@ import io.kddm.impl.core.Linearizability;
  * each one fault picked at random (seed {@code nemesis.seed}, printed): kill -9
  * of an object's owner, of a home, of a backup holder, of the Raft leader, of
  * two nodes at once; SIGSTOP past the failure bound; an iptables cut past the
- * bound (when iptables works here). A killed node comes back (a new process,
+ * bound (when iptables works here); every node but the Raft leader restarted in
+ * turn, then the leader killed ({@code nemesis.faults}, a list of {@link Fault}
+ * names, narrows the pick to those kinds). A killed node comes back (a new process,
  * same id and data folder) and the view settles with all five before the next
  * round. At the end every counter holds exactly the increments that returned,
  * plus any of those whose reply never came (cut by a kill, or of unknown
@@ -62,7 +64,13 @@ class NemesisIT {
 
     /** The fault of a round. */
     enum Fault {
-        OWNER_KILL, HOME_KILL, BACKUP_KILL, LEADER_KILL, TWO_KILLS, PAUSE, CUT;
+        OWNER_KILL, HOME_KILL, BACKUP_KILL, LEADER_KILL, TWO_KILLS, PAUSE, CUT,
+        /**
+         * Every node but the Raft leader killed and restarted in turn, then the
+         * leader killed: only voters that restarted under that leader are left
+         * (MicroRaft 0.7 left each of them unable to suspect it; Voter).
+         */
+        RESTARTS_THEN_LEADER_KILL;
 
         boolean kills() {
             return this != PAUSE && this != CUT;
@@ -110,6 +118,13 @@ class NemesisIT {
         }
         settle();
         List<Fault> pool = new ArrayList<>(List.of(Fault.values()));
+        String only = System.getProperty("nemesis.faults", "");
+        if (!only.isBlank()) { // -Dnemesis.faults=LEADER_KILL,CUT: those kinds only
+            pool.clear();
+            for (String f : only.split(",")) {
+                pool.add(Fault.valueOf(f.trim()));
+            }
+        }
         if (!iptables) {
             pool.remove(Fault.CUT);
         }
@@ -175,6 +190,19 @@ class NemesisIT {
 
     /** One round: the fault, the failover measured, killed nodes back, the view settled. Returns the failover, ms. */
     private long round(int round, Fault fault, Random random, PacketFilter filter) throws Exception {
+        if (fault == Fault.RESTARTS_THEN_LEADER_KILL) {
+            int leader = RaftLeader.of(java.util.Arrays.asList(node).subList(1, NODES + 1), LIMIT);
+            for (int id = 1; id <= NODES; id++) {
+                if (id != leader) {
+                    String what = "round " + round + ": restart of node " + id + " under leader " + leader;
+                    System.out.println("nemesis: " + what);
+                    node[id].kill();
+                    awaitOut(what, id);
+                    start(id);
+                    settle();
+                }
+            }
+        }
         Map<Long, Integer> owners = owners();
         List<Integer> victims = victims(fault, random, owners);
         Set<Long> watched = new TreeSet<>();
@@ -243,7 +271,8 @@ class NemesisIT {
                 List<Integer> at = backupTargets(home(object), owners.getOrDefault(object, home(object)));
                 yield List.of(at.get(random.nextInt(at.size())));
             }
-            case LEADER_KILL -> List.of(RaftLeader.of(java.util.Arrays.asList(node).subList(1, NODES + 1), LIMIT));
+            case LEADER_KILL, RESTARTS_THEN_LEADER_KILL -> List.of(RaftLeader.of(java.util.Arrays.asList(node)
+                    .subList(1, NODES + 1), LIMIT));
             case TWO_KILLS -> {
                 int other = 1 + (anyNode + random.nextInt(NODES - 1)) % NODES;
                 yield List.of(anyNode, other);
