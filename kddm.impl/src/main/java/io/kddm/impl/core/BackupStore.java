@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The backups this node keeps for other nodes' objects: the newest version each
  * owner sent, in the IO linker's wire form, until a newer one comes, the object
- * is removed or its set destroyed. Read by the object's home when its owner dies.
+ * is removed, its set destroyed, or an owner whose newer version is kept on all
+ * its targets collects it ({@link BackupCollection}, row R23). Read by the
+ * object's home when its owner dies.
  */
 final class BackupStore {
     /** One object's backup. */
@@ -52,6 +54,26 @@ final class BackupStore {
                 return null;
             });
         }
+    }
+
+    /**
+     * Drops the object's backup if its version is older than {@code than}; an
+     * equal or newer one stays (row R23). Returns whether one was dropped.
+     */
+    boolean dropOlder(long setId, long objectId, Version than) {
+        Map<Long, Backup> set = sets.get(setId);
+        boolean[] dropped = {false};
+        if (set != null) {
+            set.computeIfPresent(objectId, (id, old) -> {
+                if (!than.newerThan(old.version())) {
+                    return old;
+                }
+                bytes.addAndGet(-old.wire().length);
+                dropped[0] = true;
+                return null;
+            });
+        }
+        return dropped[0];
     }
 
     void dropSet(long setId) {

@@ -43,6 +43,8 @@ public final class CoreStatsService implements CoreStats {
         c.put("linker_skips", s.linkerSkips.sum());
         c.put("backups_sent", s.backupsSent.sum());
         c.put("re_replicated", s.reReplicated.sum());
+        c.put("backup_collections", s.backupCollections.sum());
+        c.put("backups_collected", s.backupsCollected.sum());
         c.put("failovers", s.failovers.sum());
         c.put(OBJECTS_LOST, s.objectsLost.sum());
         c.put("stores_missed", s.storesMissed.sum());

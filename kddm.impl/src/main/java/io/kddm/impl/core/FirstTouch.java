@@ -68,6 +68,10 @@ final class FirstTouch {
                 e.version = version;
                 e.backedUpOn = backups == null ? null : backups.acked();
                 e.state = write ? ObjectState.WRITE_OWNER : ObjectState.READ_OWNER;
+                e.collectedFor = null; // a new owner: its first round collects (R23)
+                if (backups != null) {
+                    node.replication.collection.roundDone(s, e, version, backups);
+                }
                 e.filling = false;
                 e.requested = false;
                 ObjectSide.arrived(e);

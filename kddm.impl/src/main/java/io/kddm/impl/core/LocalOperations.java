@@ -182,7 +182,7 @@ final class LocalOperations {
         synchronized (e) {
             voided = e.voidedBy;
             if (voided == null) {
-                Replication.backedUp(e, version, o);
+                node.replication.collection.roundDone(s, e, version, o); // R23
                 if (o.missing() != null) {
                     node.replication.backUpInBackground(s, e, backups); // other nodes are served once a backup is kept
                 }

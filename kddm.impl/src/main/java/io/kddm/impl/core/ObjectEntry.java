@@ -43,6 +43,11 @@ final class ObjectEntry {
     Version version = Version.NONE;
     /** Owner: the nodes that acknowledged the backup of {@link #version} (null: none asked). */
     java.util.List<Integer> backedUpOn;
+    /**
+     * Owner: the targets of the last backup round after which older backups were
+     * collected from every other member (null: none since this node became owner). Row R23.
+     */
+    java.util.Set<Integer> collectedFor;
     /** Owner, visible mode: puts whose backups are not all acknowledged yet; no other node is served meanwhile. */
     int pendingBackups;
     /** Owner only: the other nodes holding a read copy. */

@@ -300,8 +300,11 @@ final class ObjectSide {
     void ownerForward(SetState s, long objectId, int from, Forward f) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
-            if (from != node.self && node.replication.homesMove(s) && from != node.home(s, objectId)) {
-                // R15: from a node that no longer acts as the object's home (its records were rebuilt elsewhere)
+            if (node.replication.homesMove(s) && from != node.home(s, objectId)) {
+                // R15: from a node that no longer acts as the object's home (its records were rebuilt elsewhere),
+                // this one included: a forward it sent itself as acting home, still on its loopback when a view
+                // moved the home on, would hand the object over behind the back of the new home, which rebuilt its
+                // records from this node's claim to own it (NemesisIT: the object was served to nobody after).
                 LOG.debug("forward for object {} from node {}, not its acting home: dropped", objectId, from);
                 return;
             }
@@ -423,6 +426,7 @@ final class ObjectSide {
             e.version = e.incomingVersion;
             // Its sender kept the value as a backup (R10): one copy elsewhere, until a put or re-replication adds more.
             e.backedUpOn = List.of(e.incomingFrom);
+            e.collectedFor = null; // a new owner: its first round collects (R23)
             e.incoming = null;
             e.state = ObjectState.WRITE_OWNER;
             e.copyset.clear();

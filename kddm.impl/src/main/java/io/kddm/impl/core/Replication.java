@@ -24,7 +24,8 @@ import io.kddm.impl.core.Wire.Message;
  * Backups of objects on other nodes (issue 14): where they go, a function of
  * the view (no table to keep), the owner's BACKUP on put and first touch, and
  * their keeping at the targets ({@link BackupStore}). The home reads them when
- * the owner dies ({@link OwnerFailover}). Rows R1-R4.
+ * the owner dies ({@link OwnerFailover}). Rows R1-R4; old ones are collected
+ * by {@link BackupCollection} (R23).
  */
 final class Replication {
     private static final Logger LOG = LoggerFactory.getLogger(Replication.class);
@@ -37,6 +38,8 @@ final class Replication {
 
     private final Coherence node;
     final BackupStore store = new BackupStore();
+    /** Old backups collected once a round's targets all have a newer version (R23). */
+    final BackupCollection collection;
     /** backups.FAMILY of io.kddm.core: this node's override of a family's count. */
     private volatile Map<String, Integer> overrides = Map.of();
     /** min.copies.FAMILY of io.kddm.core. */
@@ -52,6 +55,7 @@ final class Replication {
 
     Replication(Coherence node) {
         this.node = node;
+        this.collection = new BackupCollection(node, store);
     }
 
     void overrides(Map<String, Integer> next) {
@@ -324,9 +328,7 @@ final class Replication {
         Outcome o = backUp(s, e, version, wire, n, System.nanoTime() + node.operationTimeout().toNanos());
         node.stats.reReplicated.increment(); // (before the entry says so: a reader of both sees them agree)
         synchronized (e) {
-            if (e.version.equals(version)) {
-                e.backedUpOn = o.acked();
-            }
+            collection.roundDone(s, e, version, o); // R23
         }
         if (o.missing() != null) {
             LOG.warn("object {} of set {} stays under-replicated: {}", e.objectId, SetIds.format(s.id), o.missing());
@@ -409,6 +411,10 @@ final class Replication {
             in.fail("node " + in.sender() + " is not in the view of node " + node.self + ": its backup is not kept");
             return;
         }
+        if (m.count() == BackupCollection.COLLECT) {
+            collection.onCollect(in, m);
+            return;
+        }
         if (m.count() == DROP) {
             store.drop(m.setId(), m.objectId());
             in.reply(Wire.EMPTY);
@@ -458,7 +464,7 @@ final class Replication {
                     Replication.Outcome o = backUp(s, e, version, wire, backups,
                             System.nanoTime() + node.operationTimeout().toNanos());
                     synchronized (e) {
-                        backedUp(e, version, o);
+                        collection.roundDone(s, e, version, o); // R23
                         if (o.missing() == null && e.version.equals(version)) {
                             // In the same monitor as the check: a put in between would start no task of its own.
                             e.pendingBackups = 0;
@@ -490,13 +496,6 @@ final class Replication {
             node.backupWorkers.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             e.pendingBackups = 0;
-        }
-    }
-
-    /** Holding the monitor: the backups of {@code version} are in (those that are). */
-    static void backedUp(ObjectEntry e, Version version, Replication.Outcome o) {
-        if (e.version.equals(version)) {
-            e.backedUpOn = o.acked();
         }
     }
 }

@@ -217,7 +217,8 @@ enum StateTable {
                     + "fails saying the value is kept but not backed up)", "unchanged", "Replication#backUp"),
     R5("failover", "OWNED by, FORWARDED to, TOUCHING for or FORWARDED a grab for the node that died; FORWARDED to a "
             + "node that answered NOT_OWNER", "node down",
-            "the request in flight goes back to the head of the queue; CLAIM to every member left; nothing is served",
+            "the request in flight goes back to the head of the queue (kept even when its requester is the node that "
+                    + "answered NOT_OWNER); CLAIM to every member left; nothing is served",
             "RECOVERING", "OwnerFailover#begin"),
     R6("failover", "any (a survivor)", "CLAIM",
             "replies what it holds, with versions: the ownership, an incoming ownership (given up: the acks it waits "
@@ -245,6 +246,21 @@ enum StateTable {
     R13("backup", "WRITE_OWNER, visible mode", "put that changed the value",
             "returns at once; BACKUP on a worker; local threads are served, forwards (other nodes) wait until "
                     + "every target acknowledged", "unchanged", "LocalOperations#release"),
+    R23("backup", "READ_OWNER, WRITE_OWNER (or INV_FILLING, a first touch)",
+            "a backup round of version v (a put, sync or visible, a first touch, a re-replication) acknowledged by "
+                    + "every target of the view, the targets not those of the last collection on this owner (or none "
+                    + "since it became owner)",
+            "BACKUP, count 2 (collect, v as its bytes) to every other member, not awaited, and this node's own "
+                    + "backup store looked at as R24 does. Safe: v is held by "
+                    + "the owner and every target, which replace it only by newer, so the newest version never loses a "
+                    + "copy; a late drop (after a later owner's round) drops only what is older than v, never a value "
+                    + "an owner kept as it handed the object over (R10), which is of the new owner's version; the "
+                    + "claims (R5-R9, R16-R17) take the newest version shown", "unchanged",
+            "BackupCollection#roundDone"),
+    R24("backup", "any (a member)", "BACKUP, count 2 (collect)",
+            "its backup of the object is dropped if its version is older than the one the message carries; an "
+                    + "equal or newer one stays; acknowledged (refused without a lease or from a node not in the "
+                    + "view, as R2)", "unchanged", "BackupCollection#onCollect"),
     R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
             + "installed here", "requests go to its acting home: the next member of the view in id order, and "
             + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",
@@ -253,7 +269,8 @@ enum StateTable {
             "a view that moves the object's acting home (its home left or came back)",
             "the request in flight is given up and asked of the new acting home; TOUCH, COPY, OWNERSHIP, LOST and "
                     + "UNKNOWN_SET sent in older views are ignored; the old one's forwards are dropped, here and when "
-                    + "they come later, and so is a request reaching a node that does not act for the object",
+                    + "they come later (a forward this node sent itself as the old acting home too), and so is a "
+                    + "request reaching a node that does not act for the object",
             "WAIT_OBJ_READ, WAIT_OBJ_WRITE (asked anew)", "ObjectRecovery#homesMoved"),
     R16("failover", "(the objects of a home this node now acts for)",
             "a view that makes this node their acting home, or a set opened here",

@@ -40,6 +40,12 @@ public final class Stats {
     public final LongAdder objectsLost = new LongAdder();
     /** Objects owned here backed up again because they had fewer backups than their family asks. */
     public final LongAdder reReplicated = new LongAdder();
+    /**
+     * Collection of old backups (R23): rounds this node started as owner, and
+     * backups dropped here because an owner's newer version was kept on all its targets.
+     */
+    public final LongAdder backupCollections = new LongAdder();
+    public final LongAdder backupsCollected = new LongAdder();
     /** Ranges of a home whose records this node rebuilt from claims, acting for it. */
     public final LongAdder homeRebuilds = new LongAdder();
     /** Stores a store node missed (recorded in the linker's heal index), and misses healed since. */

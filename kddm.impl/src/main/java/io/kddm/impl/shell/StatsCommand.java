@@ -44,6 +44,8 @@ public final class StatsCommand {
                 .row("backup bytes kept here", kddm.coherence().backupBytes())
                 .row("objects owned here under-replicated", kddm.coherence().underReplicated())
                 .row("objects backed up again (re-replication)", s.reReplicated.sum())
+                .row("old backups collected (rounds as owner)", s.backupCollections.sum())
+                .row("old backups dropped here (collected)", s.backupsCollected.sum())
                 .row("owner failovers (as home)", s.failovers.sum())
                 .row("objects found lost (as home)", s.objectsLost.sum())
                 .row("stores a replica missed (heal index)", s.storesMissed.sum())

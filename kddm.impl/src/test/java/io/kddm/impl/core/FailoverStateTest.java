@@ -201,6 +201,8 @@ class FailoverStateTest extends ScriptedNodeTest {
         net.deliver(2, Kind.FWD_GET, REMOTE, 3, 0, null);
         net.expectNothing(); // node 3 waits for the backup
         b.reply().complete(Wire.EMPTY);
+        // (this owner's first round: older backups are collected from node 2, R23)
+        net.expectRequest(2, Kind.BACKUP, REMOTE).reply().complete(Wire.EMPTY);
         assertEquals("v2", copyText(net.expect(3, Kind.COPY, REMOTE)));
     }
 
@@ -447,6 +449,7 @@ class FailoverStateTest extends ScriptedNodeTest {
         CompletableFuture<Handle> grab = local(LOCAL, true); // homed here: the touch is this node's own
         ScriptedNodeTest.Script.Sent first = net.expectRequest(2, Kind.BACKUP, LOCAL); // the touch's backup
         first.reply().complete(Wire.EMPTY);
+        net.expectRequest(3, Kind.BACKUP, LOCAL).reply().complete(Wire.EMPTY); // the new owner's collection (R23)
         Handle h = done(grab);
         CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
             h.value(bytes("mine"));
