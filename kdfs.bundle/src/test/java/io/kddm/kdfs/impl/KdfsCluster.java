@@ -24,6 +24,23 @@ final class KdfsCluster implements AutoCloseable {
     final Map<String, java.util.concurrent.atomic.AtomicInteger> inodeStores = new java.util.concurrent.ConcurrentHashMap<>();
     /** The kind of the last store of each inode object ("sync" or "writeBack"). */
     final Map<Long, String> lastInodeStore = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What a test watches of each node's IO linkers ({@link #watch}). */
+    private final Map<Integer, LinkerCall> watchers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final long seed;
+    private final Duration maxDelay;
+    private final List<Path> partitions;
+    private final Volume volume;
+
+    /**
+     * A call to one of a node's IO linkers, seen on the thread that makes it:
+     * {@code firstTouch} and {@code stored} before the linker runs, {@code healed}
+     * after. {@code home} is the node whose partition holds the object (for
+     * {@code stored}, the home asked for); {@code node} is the store node healed
+     * ({@code healed}), else -1. A watcher may block (the caller waits) or throw.
+     */
+    interface LinkerCall {
+        void called(String method, int home, long objectId, int node);
+    }
 
     /** {@code partitions.get(i)} is node i+1's partition folder (formatted), or null for a diskless node. */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions) {
@@ -37,6 +54,10 @@ final class KdfsCluster implements AutoCloseable {
 
     /** As above, the partitions formatted (if {@code format}) for {@code volume}'s replicas. */
     KdfsCluster(long seed, Duration maxDelay, List<Path> partitions, boolean format, Volume volume) {
+        this.seed = seed;
+        this.maxDelay = maxDelay;
+        this.partitions = new ArrayList<>(partitions);
+        this.volume = volume;
         network = new SimNetwork(seed, maxDelay);
         int count = partitions.size();
         for (int id = 1; id <= count; id++) {
@@ -53,7 +74,8 @@ final class KdfsCluster implements AutoCloseable {
             KddmService k = new KddmService(n, n.membership, Duration.ofSeconds(20));
             LocalKdfs l = new LocalKdfs(k, n.membership);
             l.families().forEach(k::addFamily);
-            l.ioLinkers().forEach(li -> k.addIoLinker(li.id().equals(InodeLinker.ID) ? counted(li) : li));
+            int node = id;
+            l.ioLinkers().forEach(li -> k.addIoLinker(watched(node, li, li.id().equals(InodeLinker.ID))));
             kddm.put(id, k);
             kdfs.put(id, l);
         }
@@ -63,9 +85,18 @@ final class KdfsCluster implements AutoCloseable {
         }
     }
 
-    /** The inode linker, counting its stores by kind. */
-    private io.kddm.api.linker.IoLinker counted(io.kddm.api.linker.IoLinker l) {
+    /** Node {@code id}'s IO linker {@code l}, seen by {@link #watch}; with {@code counted}, its stores counted by kind. */
+    private io.kddm.api.linker.IoLinker watched(int id, io.kddm.api.linker.IoLinker l, boolean counted) {
+        boolean inodes = l.id().equals(InodeLinker.ID);
         return new io.kddm.api.linker.IoLinker() {
+            private void see(String method, io.kddm.api.linker.SetContext set, long objectId, int node) {
+                LinkerCall w = watchers.get(id);
+                if (w != null) {
+                    w.called(method, Ino.node(inodes ? Ino.ofObject(objectId) : Ino.ofSet(set.setId())), objectId,
+                            node);
+                }
+            }
+
             @Override
             public String id() {
                 return l.id();
@@ -73,7 +104,33 @@ final class KdfsCluster implements AutoCloseable {
 
             @Override
             public byte[] firstTouch(io.kddm.api.linker.SetContext set, long objectId) {
+                see("firstTouch", set, objectId, -1);
                 return l.firstTouch(set, objectId);
+            }
+
+            @Override
+            public byte[] export(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
+                return l.export(set, objectId, value);
+            }
+
+            @Override
+            public byte[] importObject(io.kddm.api.linker.SetContext set, long objectId, byte[] wire) {
+                return l.importObject(set, objectId, wire);
+            }
+
+            @Override
+            public void insert(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
+                l.insert(set, objectId, value);
+            }
+
+            @Override
+            public void invalidate(io.kddm.api.linker.SetContext set, long objectId) {
+                l.invalidate(set, objectId);
+            }
+
+            @Override
+            public void put(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
+                l.put(set, objectId, value);
             }
 
             @Override
@@ -84,15 +141,19 @@ final class KdfsCluster implements AutoCloseable {
             @Override
             public void sync(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
                 l.sync(set, objectId, value);
-                count("sync");
-                lastInodeStore.put(objectId, "sync");
+                if (counted) {
+                    count("sync");
+                    lastInodeStore.put(objectId, "sync");
+                }
             }
 
             @Override
             public void writeBack(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
                 l.writeBack(set, objectId, value);
-                count("writeBack");
-                lastInodeStore.put(objectId, "writeBack");
+                if (counted) {
+                    count("writeBack");
+                    lastInodeStore.put(objectId, "writeBack");
+                }
             }
 
             @Override
@@ -123,13 +184,27 @@ final class KdfsCluster implements AutoCloseable {
             @Override
             public void healed(io.kddm.api.linker.SetContext set, long objectId, int node) {
                 l.healed(set, objectId, node);
+                see("healed", set, objectId, node);
             }
 
             @Override
             public Map<Long, java.util.Set<Long>> stored(int home) {
+                LinkerCall w = watchers.get(id);
+                if (w != null) {
+                    w.called("stored", home, -1, -1);
+                }
                 return l.stored(home);
             }
         };
+    }
+
+    /** {@code watcher} sees every later call to node {@code id}'s IO linkers (null: none any more). */
+    void watch(int id, LinkerCall watcher) {
+        if (watcher == null) {
+            watchers.remove(id);
+        } else {
+            watchers.put(id, watcher);
+        }
     }
 
     private void count(String kind) {
@@ -161,6 +236,29 @@ final class KdfsCluster implements AutoCloseable {
     /** Crashes node {@code id}: its messages stop, the others install a view without it. */
     void crash(int id) {
         network.crash(id);
+    }
+
+    /**
+     * Every node crashed at once and started again, unformatted, on a copy of its
+     * partition folder made at the crash (in {@code into}, one folder per node,
+     * diskless nodes skipped): what the disks kept, nothing of what this cluster's
+     * stop would store or record. (SimNetwork brings no single crashed node back
+     * into a running cluster.) This cluster is closed.
+     */
+    KdfsCluster restarted(Path into) throws java.io.IOException {
+        List<Path> copies = new ArrayList<>();
+        java.nio.file.Files.createDirectories(into);
+        for (int i = 0; i < partitions.size(); i++) {
+            Path p = partitions.get(i);
+            copies.add(p == null ? null : copy(p, into.resolve("p" + (i + 1))));
+        }
+        close();
+        return new KdfsCluster(seed + 1, maxDelay, copies, false, volume);
+    }
+
+    /** Node {@code id}'s partition folder (null if diskless). */
+    Path partition(int id) {
+        return partitions.get(id - 1);
     }
 
     /** Node {@code id}'s kDDM core. */
