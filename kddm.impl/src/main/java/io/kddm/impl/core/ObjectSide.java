@@ -300,8 +300,11 @@ final class ObjectSide {
     void ownerForward(SetState s, long objectId, int from, Forward f) {
         ObjectEntry e = s.entry(objectId);
         synchronized (e) {
-            if (from != node.self && node.replication.homesMove(s) && from != node.home(s, objectId)) {
-                // R15: from a node that no longer acts as the object's home (its records were rebuilt elsewhere)
+            if (node.replication.homesMove(s) && from != node.home(s, objectId)) {
+                // R15: from a node that no longer acts as the object's home (its records were rebuilt elsewhere),
+                // this one included: a forward it sent itself as acting home, still on its loopback when a view
+                // moved the home on, would hand the object over behind the back of the new home, which rebuilt its
+                // records from this node's claim to own it (NemesisIT: the object was served to nobody after).
                 LOG.debug("forward for object {} from node {}, not its acting home: dropped", objectId, from);
                 return;
             }

@@ -60,12 +60,14 @@ final class OwnerFailover {
      * Holding the home entry's monitor: the owner {@code dead} died. Nothing is
      * served until every survivor has said what it holds. The request in flight
      * stays current meanwhile (its requester may have been served before the
-     * owner died, and its DONE is then on its way), unless it was the dead
-     * node's own or a handoff of it. Row R5.
+     * owner died, and its DONE is then on its way), unless its requester is
+     * down or it was a handoff or a write-back. A request of the node that
+     * answered NOT_OWNER (alive: the home took it for the owner) stays: dropped,
+     * it would never be answered, as that node asks nobody else. Row R5.
      */
     void begin(SetState s, ManagerEntry me, int dead) {
         Request r = me.current;
-        if (r != null && (r.requester == dead || r.handoffFrom != 0 || r.writeBack || !node.linkers.isUp(r.requester))) {
+        if (r != null && (r.handoffFrom != 0 || r.writeBack || !node.linkers.isUp(r.requester))) {
             me.finish();
             r = null;
         }

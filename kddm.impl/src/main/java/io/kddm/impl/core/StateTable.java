@@ -217,7 +217,8 @@ enum StateTable {
                     + "fails saying the value is kept but not backed up)", "unchanged", "Replication#backUp"),
     R5("failover", "OWNED by, FORWARDED to, TOUCHING for or FORWARDED a grab for the node that died; FORWARDED to a "
             + "node that answered NOT_OWNER", "node down",
-            "the request in flight goes back to the head of the queue; CLAIM to every member left; nothing is served",
+            "the request in flight goes back to the head of the queue (kept even when its requester is the node that "
+                    + "answered NOT_OWNER); CLAIM to every member left; nothing is served",
             "RECOVERING", "OwnerFailover#begin"),
     R6("failover", "any (a survivor)", "CLAIM",
             "replies what it holds, with versions: the ownership, an incoming ownership (given up: the acks it waits "
@@ -268,7 +269,8 @@ enum StateTable {
             "a view that moves the object's acting home (its home left or came back)",
             "the request in flight is given up and asked of the new acting home; TOUCH, COPY, OWNERSHIP, LOST and "
                     + "UNKNOWN_SET sent in older views are ignored; the old one's forwards are dropped, here and when "
-                    + "they come later, and so is a request reaching a node that does not act for the object",
+                    + "they come later (a forward this node sent itself as the old acting home too), and so is a "
+                    + "request reaching a node that does not act for the object",
             "WAIT_OBJ_READ, WAIT_OBJ_WRITE (asked anew)", "ObjectRecovery#homesMoved"),
     R16("failover", "(the objects of a home this node now acts for)",
             "a view that makes this node their acting home, or a set opened here",
