@@ -98,7 +98,8 @@ final class Voter {
             LOG.info("voter {}: Raft state restored from {}", self, stateFile);
         }
         RaftConfig config = RaftConfig.newBuilder().setLeaderElectionTimeoutMillis(500)
-                .setLeaderHeartbeatPeriodSecs(RAFT_HEARTBEAT_PERIOD_S).setLeaderHeartbeatTimeoutSecs(RAFT_HEARTBEAT_TIMEOUT_S).setCommitCountToTakeSnapshot(50)
+                .setLeaderHeartbeatPeriodSecs(RAFT_HEARTBEAT_PERIOD_S)
+                .setLeaderHeartbeatTimeoutSecs(RAFT_HEARTBEAT_TIMEOUT_S).setCommitCountToTakeSnapshot(50)
                 .setAppendEntriesRequestBatchSize(100).setRaftNodeReportPublishPeriodSecs(60).build();
         RaftNode.RaftNodeBuilder b = RaftNode.newBuilder().setGroupId(RaftCodec.GROUP).setConfig(config)
                 .setTransport(runtime).setExecutor(runtime).setStateMachine(machine).setStore(store)
@@ -250,7 +251,7 @@ final class Voter {
         raft.getReport().thenAccept(o -> {
             RaftNodeReport r = o.getResult();
             RaftEndpoint l = r.getTerm().getLeaderEndpoint();
-            long heard = r.getLeaderHeartbeatTimestamp().orElse(Long.MIN_VALUE);
+            long heard = r.getLeaderHeartbeatTimestamp().orElse(0L); // (none: never heard from it)
             long sinceMs = RaftRuntime.MonotonicClock.nowMillis() - heard;
             if (r.getRole() != RaftRole.FOLLOWER || l == null || ((NodeEndpoint) l).node() != silent
                     || sinceMs < TimeUnit.NANOSECONDS.toMillis(STAND_AFTER_NANOS)) {
