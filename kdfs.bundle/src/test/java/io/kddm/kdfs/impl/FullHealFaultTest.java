@@ -131,7 +131,7 @@ class FullHealFaultTest {
         CountDownLatch reached = new CountDownLatch(1);
         CountDownLatch letGo = new CountDownLatch(1);
         AtomicInteger compares = new AtomicInteger();
-        c.watch(2, (method, home, objectId, node) -> {
+        c.watch(2, (linker, method, home, objectId, node) -> {
             if (method.equals("firstTouch") && home == 1 && compares.incrementAndGet() == 4) {
                 reached.countDown();
                 await(letGo);
@@ -204,7 +204,7 @@ class FullHealFaultTest {
         CountDownLatch letGo = new CountDownLatch(1);
         AtomicInteger compared = new AtomicInteger();
         AtomicReference<Thread> healer = new AtomicReference<>();
-        c.watch(1, (method, home, objectId, node) -> {
+        c.watch(1, (linker, method, home, objectId, node) -> {
             if (method.equals("healed") && node == 2 && compared.incrementAndGet() == 4) {
                 healer.set(Thread.currentThread());
                 reached.countDown();
@@ -243,7 +243,31 @@ class FullHealFaultTest {
         readsEveryFile(c, 2, 3);
 
         cluster = c.restarted(tmp.resolve("restarted"));
+        // Node 1 is healed of the rewrite by node 2 (its heal index) as node 1 opens f0's sets (CLAIMS, S5); its full
+        // heal must not compare f0 before. The first store of f0's inode and of its page on node 1 is held until node 1
+        // compares that object with node 2's (a heal that compares first copies node 1's older copy over node 2's),
+        // or for 3 s (a right heal compares after the store: nothing comes while it is held).
+        Map<String, CountDownLatch> f0Compared = Map.of(InodeLinker.ID, new CountDownLatch(1), PageLinker.FILE,
+                new CountDownLatch(1));
+        Map<String, AtomicInteger> f0Stores = Map.of(InodeLinker.ID, new AtomicInteger(), PageLinker.FILE,
+                new AtomicInteger());
+        long page0 = Ino.page(f0, 0);
+        cluster.watch(1, (linker, method, home, objectId, node) -> {
+            boolean isF0 = linker.equals(InodeLinker.ID) ? objectId == Ino.object(f0)
+                    : linker.equals(PageLinker.FILE) && home == 1 && objectId == page0;
+            if (isF0 && method.equals("healed") && node == 2) {
+                f0Compared.get(linker).countDown();
+            } else if (isF0 && method.equals("sync") && f0Stores.get(linker).incrementAndGet() == 1) {
+                try {
+                    f0Compared.get(linker).await(3, TimeUnit.SECONDS);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
         String one = ReplicaHeal.command(cluster.kddm(1), cluster.mount(1), "full"); // partitions 1 and 3
+        cluster.watch(1, null);
+        assertTrue(f0Stores.get(PageLinker.FILE).get() >= 1, "node 1 was healed of f0's rewritten page by a store");
         String two = ReplicaHeal.command(cluster.kddm(2), cluster.mount(2), "full"); // partitions 2 and 1
         System.out.println("after the restart, kdfs:heal full on node 1:\n" + one + "on node 2:\n" + two);
         long[] p1 = counts(one, 1, 2);

@@ -32,14 +32,14 @@ final class KdfsCluster implements AutoCloseable {
     private final Volume volume;
 
     /**
-     * A call to one of a node's IO linkers, seen on the thread that makes it:
-     * {@code firstTouch} and {@code stored} before the linker runs, {@code healed}
-     * after. {@code home} is the node whose partition holds the object (for
+     * A call to one of a node's IO linkers ({@code linker}, its id), seen on the
+     * thread that makes it: {@code firstTouch}, {@code sync} and {@code stored}
+     * before the linker runs, {@code healed} after. {@code home} is the node whose partition holds the object (for
      * {@code stored}, the home asked for); {@code node} is the store node healed
      * ({@code healed}), else -1. A watcher may block (the caller waits) or throw.
      */
     interface LinkerCall {
-        void called(String method, int home, long objectId, int node);
+        void called(String linker, String method, int home, long objectId, int node);
     }
 
     /** {@code partitions.get(i)} is node i+1's partition folder (formatted), or null for a diskless node. */
@@ -92,8 +92,8 @@ final class KdfsCluster implements AutoCloseable {
             private void see(String method, io.kddm.api.linker.SetContext set, long objectId, int node) {
                 LinkerCall w = watchers.get(id);
                 if (w != null) {
-                    w.called(method, Ino.node(inodes ? Ino.ofObject(objectId) : Ino.ofSet(set.setId())), objectId,
-                            node);
+                    w.called(l.id(), method, Ino.node(inodes ? Ino.ofObject(objectId) : Ino.ofSet(set.setId())),
+                            objectId, node);
                 }
             }
 
@@ -140,6 +140,7 @@ final class KdfsCluster implements AutoCloseable {
 
             @Override
             public void sync(io.kddm.api.linker.SetContext set, long objectId, byte[] value) {
+                see("sync", set, objectId, -1);
                 l.sync(set, objectId, value);
                 if (counted) {
                     count("sync");
@@ -191,7 +192,7 @@ final class KdfsCluster implements AutoCloseable {
             public Map<Long, java.util.Set<Long>> stored(int home) {
                 LinkerCall w = watchers.get(id);
                 if (w != null) {
-                    w.called("stored", home, -1, -1);
+                    w.called(l.id(), "stored", home, -1, -1);
                 }
                 return l.stored(home);
             }
