@@ -30,10 +30,21 @@ final class Partition {
     private final int node;
     /** Entries made by a write-back that forced nothing: the next durable one forces their folder. */
     private final java.util.Set<Integer> madeUnforced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * One write of an entry at a time (striped by local id): kDDM stores a file's
+     * inode and its pages on different threads, and a page written with the old
+     * size's padding after the inode cut the file left {@code .content} longer
+     * than {@code .meta} says, so a replica was no longer its partition byte for
+     * byte (FullHealFaultTest).
+     */
+    private final Object[] entryLocks = new Object[64];
     /** The replicas of other partitions kept in this one, by home node. */
     private final java.util.Map<Integer, Partition> replicas = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Partition(Path dir, int node) {
+        for (int i = 0; i < entryLocks.length; i++) {
+            entryLocks[i] = new Object();
+        }
         this.dir = dir;
         this.node = node;
     }
@@ -191,24 +202,26 @@ final class Partition {
      * file system, nothing forced (a close's write-back).
      */
     void writeMeta(int local, byte[] meta, boolean durable) {
-        Path entry = entry(local);
-        try {
-            boolean made = !Files.isDirectory(entry);
-            if (made) {
-                Files.createDirectories(entry);
-            }
-            Meta m = Meta.decode(meta, meta(local));
-            NativeFiles.truncate(content(local), m.type == FileType.REGULAR ? m.size : -1, durable);
-            NativeFiles.replace(meta(local), meta, durable);
-            if (!durable) {
+        synchronized (entryLock(local)) {
+            Path entry = entry(local);
+            try {
+                boolean made = !Files.isDirectory(entry);
                 if (made) {
-                    madeUnforced.add(local);
+                    Files.createDirectories(entry);
                 }
-            } else if (madeUnforced.remove(local) | made) {
-                NativeFiles.force(entry.getParent());
+                Meta m = Meta.decode(meta, meta(local));
+                NativeFiles.truncate(content(local), m.type == FileType.REGULAR ? m.size : -1, durable);
+                NativeFiles.replace(meta(local), meta, durable);
+                if (!durable) {
+                    if (made) {
+                        madeUnforced.add(local);
+                    }
+                } else if (madeUnforced.remove(local) | made) {
+                    NativeFiles.force(entry.getParent());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + entry + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + entry + ": " + e.getMessage(), e);
         }
     }
 
@@ -218,16 +231,22 @@ final class Partition {
      * leaves behind only holds an id that is never handed out again.
      */
     void deleteEntry(int local) {
-        Path entry = entry(local);
-        madeUnforced.remove(local);
-        try {
-            if (Files.isDirectory(entry)) {
-                clear(entry);
-                Files.delete(entry);
+        synchronized (entryLock(local)) {
+            Path entry = entry(local);
+            madeUnforced.remove(local);
+            try {
+                if (Files.isDirectory(entry)) {
+                    clear(entry);
+                    Files.delete(entry);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + entry + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + entry + ": " + e.getMessage(), e);
         }
+    }
+
+    private Object entryLock(int local) {
+        return entryLocks[Math.floorMod(local, entryLocks.length)];
     }
 
     /** Bytes of {@code .content} from {@code offset}, at most {@code length}. */
@@ -243,26 +262,28 @@ final class Partition {
      * an entry that does not exist (a page of a removed inode).
      */
     void writeContent(int local, long offset, byte[] bytes, int span) {
-        Path entry = entry(local);
-        if (!Files.isDirectory(entry)) {
-            if (bytes.length == 0) {
-                return;
+        synchronized (entryLock(local)) {
+            Path entry = entry(local);
+            if (!Files.isDirectory(entry)) {
+                if (bytes.length == 0) {
+                    return;
+                }
+                try {
+                    Files.createDirectories(entry);
+                    madeUnforced.add(local); // pages go before their inode: its durable write-back forces the folder
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot make " + entry + ": " + e.getMessage(), e);
+                }
             }
-            try {
-                Files.createDirectories(entry);
-                madeUnforced.add(local); // pages go before their inode: its durable write-back forces the folder
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot make " + entry + ": " + e.getMessage(), e);
+            byte[] meta = readMeta(local);
+            if (meta.length > 0) {
+                Meta m = Meta.decode(meta, meta(local));
+                if (m.type == FileType.REGULAR) {
+                    span = (int) Math.max(bytes.length, Math.min(span, Math.max(0, m.size - offset)));
+                }
             }
+            NativeFiles.writeAt(content(local), offset, bytes, span);
         }
-        byte[] meta = readMeta(local);
-        if (meta.length > 0) {
-            Meta m = Meta.decode(meta, meta(local));
-            if (m.type == FileType.REGULAR) {
-                span = (int) Math.max(bytes.length, Math.min(span, Math.max(0, m.size - offset)));
-            }
-        }
-        NativeFiles.writeAt(content(local), offset, bytes, span);
     }
 
     /** The highest local id with an entry folder, 0 if none: allocation resumes above it whatever the superblock says. */
