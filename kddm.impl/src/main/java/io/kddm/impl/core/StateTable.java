@@ -321,7 +321,8 @@ enum StateTable {
                     + "overtakes a newer store", "unchanged", "HomeRebuild#onClaims"),
     S6("store", "any (a node that joined, or joined again)", "a view that has this node, the first since it was "
             + "out", "MISSED to every member: the sets in which it missed stores; each is opened here, so that the "
-            + "ranges this node acts for in them are rebuilt, and healed first (S5)", "unchanged",
+            + "ranges this node acts for in them are rebuilt, and healed first (S5); a member that cannot answer yet "
+            + "is asked again every 500 ms while it stays in the view (40 times at most)", "unchanged",
             "StoreReplicas#joined"),
     S7("store", "any (a member)", "MISSED", "replies the ids of the sets in which the asker missed stores made here "
             + "(the IO linkers' heal indexes)", "unchanged", "StoreReplicas#onMissed"),

@@ -244,34 +244,53 @@ final class StoreReplicas {
         }
     }
 
+    /** MISSED is asked again this often while the member stays in the view, at most {@value #MISSED_TRIES} times. */
+    static final long MISSED_RETRY_MS = 500;
+    static final int MISSED_TRIES = 40;
+
     /**
      * This node joined (back): every member is asked in which sets it missed
      * stores, and those sets are opened here, so that the ranges this node acts
-     * for in them are rebuilt, and healed before they serve (S5). Row S6.
+     * for in them are rebuilt, and healed before they serve (S5). A member that
+     * cannot answer yet (its core not started: "no handler"; or in a newer view
+     * than the question's) is asked again while it stays in the view: without
+     * its answer those sets were healed only once something opened them. Row S6.
      */
     void joined() {
+        long excludedAt = node.excludedAt;
         for (int m : node.replication.members()) {
-            if (m == node.self) {
-                continue;
+            if (m != node.self) {
+                askMissed(m, excludedAt, 1);
             }
-            node.transport.request(m, Kind.MISSED.type(), node.outbox.request(0, 0, node.self, 0, null),
-                    node.operationTimeout()).whenComplete((bytes, failure) -> {
-                        if (failure != null) {
-                            LOG.warn("node {} cannot say what this node missed: {}", m, failure.toString());
-                            return;
-                        }
-                        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-                        List<Long> sets = new ArrayList<>();
-                        while (b.remaining() >= 8) {
-                            sets.add(b.getLong());
-                        }
-                        if (!sets.isEmpty()) {
-                            LOG.info("node {} holds stores this node missed in {} sets: they are opened here", m,
-                                    sets.size());
-                        }
-                        node.workers.execute(() -> sets.forEach(node::known));
-                    });
         }
+    }
+
+    private void askMissed(int m, long excludedAt, int attempt) {
+        node.transport.request(m, Kind.MISSED.type(), node.outbox.request(0, 0, node.self, 0, null),
+                node.operationTimeout()).whenComplete((bytes, failure) -> {
+                    if (failure != null) {
+                        if (node.excludedAt == excludedAt && node.inView(m) && node.linkers.isUp(m)
+                                && attempt < MISSED_TRIES) {
+                            LOG.debug("node {} cannot say yet what this node missed ({}): asked again", m,
+                                    failure.toString());
+                            node.later(() -> askMissed(m, excludedAt, attempt + 1), MISSED_RETRY_MS);
+                        } else {
+                            LOG.warn("node {} cannot say what this node missed ({} tries): {}", m, attempt,
+                                    failure.toString());
+                        }
+                        return;
+                    }
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                    List<Long> sets = new ArrayList<>();
+                    while (b.remaining() >= 8) {
+                        sets.add(b.getLong());
+                    }
+                    if (!sets.isEmpty()) {
+                        LOG.info("node {} holds stores this node missed in {} sets: they are opened here", m,
+                                sets.size());
+                    }
+                    node.workers.execute(() -> sets.forEach(node::known));
+                });
     }
 
     /** MISSED from a node that joined: the sets of whose objects it missed a store made here. Row S7. */
