@@ -134,7 +134,7 @@ final class HomeSide {
                 r.forwardedTo = me.owner;
                 if (!node.outbox.send(me.owner, r.write ? Kind.FWD_GRAB : Kind.FWD_GET, s.id, me.objectId, r.requester,
                         handoff ? 1 : 0, null)) {
-                    ownerGone(s, me, me.owner);
+                    ownerGone(s, me, me.owner, false);
                 }
             }
         }
@@ -293,7 +293,7 @@ final class HomeSide {
         ManagerEntry me = s.managerEntry(objectId);
         synchronized (me) {
             if (me.current != null && me.current.forwardedTo == from) {
-                ownerGone(s, me, from);
+                ownerGone(s, me, from, true);
             }
         }
     }
@@ -306,12 +306,12 @@ final class HomeSide {
 
     /**
      * The owner of a home entry died or cannot be reached, or a forward found it
-     * does not own the object: with backups, the survivors' claims decide (R5);
+     * does not own the object ({@code alive}: that node answered NOT_OWNER): with backups, the survivors' claims decide (R5);
      * without, the object is lost. Holding the monitor. Rows F3, H13.
      */
-    void ownerGone(SetState s, ManagerEntry me, int owner) {
+    void ownerGone(SetState s, ManagerEntry me, int owner, boolean alive) {
         if (failsOver(s)) {
-            node.failover.begin(s, me, owner);
+            node.failover.begin(s, me, owner, alive);
             return;
         }
         markLost(me, owner);
@@ -354,14 +354,14 @@ final class HomeSide {
                 boolean mayHaveIt = me.owner == down || r != null && (r.forwardedTo == down || r.requester == down
                         && r.forwardedTo != Request.AT_HOME && (r.forwardedTo == 0 || r.write));
                 if (failover && mayHaveIt && me.lost == null) {
-                    node.failover.begin(s, me, down);
+                    node.failover.begin(s, me, down, false);
                     continue;
                 }
                 if (me.owner == down && (r == null || r.forwardedTo != down)) {
                     markLost(me, down);
                 }
                 if (r != null && r.forwardedTo == down) {
-                    ownerGone(s, me, down);
+                    ownerGone(s, me, down, false);
                 } else if (r != null && r.requester == down && r.forwardedTo != Request.AT_HOME) {
                     // (Work the home does itself, a first touch or a store, ends by itself.)
                     // A first touch, or the ownership, may have reached the dead node, and

@@ -60,14 +60,18 @@ final class OwnerFailover {
      * Holding the home entry's monitor: the owner {@code dead} died. Nothing is
      * served until every survivor has said what it holds. The request in flight
      * stays current meanwhile (its requester may have been served before the
-     * owner died, and its DONE is then on its way), unless its requester is
-     * down or it was a handoff or a write-back. A request of the node that
-     * answered NOT_OWNER (alive: the home took it for the owner) stays: dropped,
-     * it would never be answered, as that node asks nobody else. Row R5.
+     * owner died, and its DONE is then on its way), unless it was the dead
+     * node's own, its requester is down, or it was a handoff or a write-back.
+     * {@code alive}: {@code dead} answered NOT_OWNER (the home took it for the
+     * owner): its own request stays, as dropped it would never be answered
+     * (that node asks nobody else). A node that died is never {@code alive},
+     * even back in the view as a new incarnation, which knows nothing of its
+     * old incarnation's request. Row R5.
      */
-    void begin(SetState s, ManagerEntry me, int dead) {
+    void begin(SetState s, ManagerEntry me, int dead, boolean alive) {
         Request r = me.current;
-        if (r != null && (r.handoffFrom != 0 || r.writeBack || !node.linkers.isUp(r.requester))) {
+        if (r != null && (r.requester == dead && !alive || r.handoffFrom != 0 || r.writeBack
+                || !node.linkers.isUp(r.requester))) {
             me.finish();
             r = null;
         }
@@ -134,7 +138,7 @@ final class OwnerFailover {
             // It said it owns the object, then died: what it put since may be on backups that already
             // answered. Every member is asked again, as for the first death.
             me.recovering = null;
-            begin(s, me, down);
+            begin(s, me, down, false);
             return;
         }
         if (rec.awaiting.remove(down)) {

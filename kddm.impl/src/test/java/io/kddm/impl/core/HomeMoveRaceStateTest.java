@@ -23,7 +23,8 @@ import io.kddm.impl.core.Wire.Kind;
  * behind the back of the new home, whose records, rebuilt from this node's
  * claim, said it still owned it. The home forwarded the next grab of that node
  * to itself, the node answered NOT_OWNER, and the recovery dropped its request:
- * the object was served to nobody again.
+ * the object was served to nobody again. Keeping that request, the first fix
+ * kept a dead incarnation's too when its node was back (round 34, a pause).
  */
 class HomeMoveRaceStateTest extends ScriptedNodeTest {
     /** Homed on node 3: node 1 acts for it while node 3 is out of the view. */
@@ -83,6 +84,29 @@ class HomeMoveRaceStateTest extends ScriptedNodeTest {
         // Node 3 owns it: node 2's grab, kept through the recovery, goes there.
         assertEquals(2, net.expect(3, Kind.FWD_GRAB, LOCAL).node(), "node 2's grab is served, not dropped");
         assertEquals(3, set.managed.get(LOCAL).owner);
+    }
+
+    @Test
+    @Covers({R5})
+    void aRequestOfADeadIncarnationIsDroppedEvenWithItsNodeBackAsANewOne() throws Exception {
+        View one = inViewOne();
+        ownedBy(2);
+        net.deliver(3, Kind.GRAB_REQ, LOCAL, 3, 0, null);
+        assertEquals(3, net.expect(2, Kind.FWD_GRAB, LOCAL).node());
+        // Node 3 paused past the bound and came back: its old incarnation's grab will never be answered by it.
+        node.viewInstalled(one, withNewIncarnation(one, 3, 2));
+        Map<Integer, ScriptedNodeTest.Script.Sent> asked = new HashMap<>();
+        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(500, TimeUnit.MILLISECONDS)) != null;) {
+            assertEquals(Kind.CLAIM, s.message().kind(), "only the survivors' claims are asked: " + s);
+            asked.put(s.to(), s);
+        }
+        assertEquals(java.util.Set.of(2, 3), asked.keySet());
+        asked.get(2).reply().complete(FailoverStateTest.claim(OwnerFailover.OWNER, new Version(1, 4), ""));
+        asked.get(3).reply().complete(Wire.EMPTY);
+        net.expectNothing(); // the old incarnation's grab is not forwarded again
+        // The new incarnation's grab is served: the home does not wait for a DONE nobody will send (NemesisIT).
+        net.deliverAt(2, SET, 3, Kind.GRAB_REQ, LOCAL, 3, 0, null);
+        assertEquals(3, net.expect(2, Kind.FWD_GRAB, LOCAL).node());
     }
 
     /** Answers every request node 1 sends (backups, claims) with nothing, until it sends none for 300 ms. */
