@@ -84,6 +84,8 @@ class NemesisIT {
     private LocalCluster cluster;
     private final NodeProcess[] node = new NodeProcess[NODES + 1];
     private final int[] incarnation = new int[NODES + 1];
+    /** Each node's HTTP port (the same for all its incarnations): at a failure, every counter's state is asked there. */
+    private final int[] http = new int[NODES + 1];
     private final List<Long> objects = new ArrayList<>();
     private Path histories;
     private Path stop;
@@ -154,15 +156,33 @@ class NemesisIT {
         }
     }
 
-    /** Every node's threads at the failure, next to its log (threads-N.txt under the cluster's folder). */
+    /**
+     * Every node's threads at the failure, next to its log (threads-N.txt under
+     * the cluster's folder), and each counter's state on every node as node N's
+     * cluster page has it (objects-N.txt: its home's record, each node's entry).
+     */
     private void dumpThreads() {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5)).build();
         for (int id = 1; id <= NODES; id++) {
             try {
                 if (node[id] != null) {
                     node[id].dumpThreads(cluster.base.resolve("threads-" + id + ".txt"));
+                    StringBuilder states = new StringBuilder();
+                    for (long o : objects) {
+                        String url = "http://127.0.0.1:" + http[id] + "/cluster/api/object?set=0:22&object=" + o;
+                        try {
+                            states.append(o).append(": ").append(client.send(java.net.http.HttpRequest
+                                    .newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString()).body()).append('\n');
+                        } catch (IOException e) {
+                            states.append(o).append(": ").append(e).append('\n');
+                        }
+                    }
+                    Files.writeString(cluster.base.resolve("objects-" + id + ".txt"), states);
                 }
             } catch (IOException | InterruptedException | RuntimeException e) {
-                System.out.println("nemesis: no thread dump of node " + id + ": " + e);
+                System.out.println("nemesis: no thread dump or object states of node " + id + ": " + e);
             }
         }
     }
@@ -551,7 +571,11 @@ class NemesisIT {
             script.append("kddm:read 0:22 ").append(o).append('\n');
         }
         script.append("echo READ-DONE\nsleep 600\n");
-        node[id] = cluster.start(id, "--voters", "1,2,3,4,5", "--exec", script.toString(), "--wait", "30");
+        if (http[id] == 0) {
+            http[id] = NodeProcess.freePort();
+        }
+        node[id] = cluster.start(id, "--voters", "1,2,3,4,5", "--http", String.valueOf(http[id]), "--exec",
+                script.toString(), "--wait", "30");
     }
 
     private static boolean iptablesWorks() {
