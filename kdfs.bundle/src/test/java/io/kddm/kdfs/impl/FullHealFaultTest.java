@@ -1,5 +1,10 @@
 package io.kddm.kdfs.impl;
 
+import static io.kddm.kdfs.impl.FullHealTest.counts;
+import static io.kddm.kdfs.impl.FullHealTest.flip;
+import static io.kddm.kdfs.impl.FullHealTest.rewrite;
+import static io.kddm.kdfs.impl.FullHealTest.text;
+import static io.kddm.kdfs.impl.FullHealTest.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,8 +26,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,8 +55,6 @@ import io.kddm.kdfs.OpenFile;
 class FullHealFaultTest {
     private static final Caller ROOT = Caller.ROOT;
     private static final Volume TWO = new Volume(2, List.of(1, 2, 3));
-    private static final Pattern LINE = Pattern.compile("partition (\\d+) \\(home node \\d+, compared on node (\\d+)\\): "
-            + "(\\d+) objects checked, (\\d+) repaired");
     /** A bound for what must end (a heal, a wait for the hook): never reached when it works. */
     private static final long BOUND_S = 60;
     @TempDir
@@ -388,39 +388,5 @@ class FullHealFaultTest {
 
     private static int ino(KdfsCluster c, int node, String path) {
         return c.node(node).resolve(ROOT, path).ino();
-    }
-
-    /** {@code {checked, repaired}} of partition {@code home}'s line, compared on {@code on}. */
-    private static long[] counts(String out, int home, int on) {
-        Matcher m = LINE.matcher(out);
-        while (m.find()) {
-            if (Integer.parseInt(m.group(1)) == home && Integer.parseInt(m.group(2)) == on) {
-                return new long[] {Long.parseLong(m.group(3)), Long.parseLong(m.group(4))};
-            }
-        }
-        throw new AssertionFailedError("no line for partition " + home + " compared on node " + on + ": " + out);
-    }
-
-    private static byte[] text(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static Attr write(Kdfs fs, int dir, String name, byte[] bytes) {
-        Attr f = fs.create(ROOT, dir, name, 0644);
-        rewrite(fs, f.ino(), bytes);
-        return f;
-    }
-
-    private static void rewrite(Kdfs fs, int ino, byte[] bytes) {
-        try (OpenFile o = fs.open(ROOT, ino, OpenFile.WRITE | OpenFile.TRUNCATE)) {
-            o.write(0, bytes);
-            o.fsync();
-        }
-    }
-
-    private static void flip(Path file, int at) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        bytes[at] ^= 0x5A;
-        Files.write(file, bytes);
     }
 }

@@ -182,7 +182,7 @@ class FullHealTest {
     }
 
     /** {@code {checked, repaired}} of partition {@code home}'s line, compared on {@code on}. */
-    private static long[] counts(String out, int home, int on) {
+    static long[] counts(String out, int home, int on) {
         Matcher m = LINE.matcher(out);
         while (m.find()) {
             if (Integer.parseInt(m.group(1)) == home && Integer.parseInt(m.group(2)) == on) {
@@ -192,7 +192,7 @@ class FullHealTest {
         throw new AssertionFailedError("no line for partition " + home + " compared on node " + on + ": " + out);
     }
 
-    private static byte[] text(String s) {
+    static byte[] text(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -204,13 +204,13 @@ class FullHealTest {
         return b;
     }
 
-    private static Attr write(Kdfs fs, int dir, String name, byte[] bytes) {
+    static Attr write(Kdfs fs, int dir, String name, byte[] bytes) {
         Attr f = fs.create(ROOT, dir, name, 0644);
         rewrite(fs, f.ino(), bytes);
         return f;
     }
 
-    private static void rewrite(Kdfs fs, int ino, byte[] bytes) {
+    static void rewrite(Kdfs fs, int ino, byte[] bytes) {
         try (OpenFile o = fs.open(ROOT, ino, OpenFile.WRITE | OpenFile.TRUNCATE)) {
             o.write(0, bytes);
             o.fsync();
@@ -224,7 +224,7 @@ class FullHealTest {
         }
     }
 
-    private static void flip(Path file, int at) throws IOException {
+    static void flip(Path file, int at) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         bytes[at] ^= 0x5A;
         Files.write(file, bytes);
