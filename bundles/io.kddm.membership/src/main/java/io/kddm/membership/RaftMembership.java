@@ -378,6 +378,14 @@ public final class RaftMembership implements Membership, ConnectionListener {
         if (next.epoch() <= now.epoch()) {
             return;
         }
+        if (status == Status.JOINING && next.members().containsKey(self) && !next.contains(self, incarnation)) {
+            // A view with an earlier incarnation of this node (a restarted voter's own Raft state has
+            // them first, or the others have not yet taken the old one out): what that incarnation held
+            // is gone with it, yet the core above would take the view as its own membership and carry
+            // on from it (NemesisIT: a home restarted on such a view kept no records and made an object
+            // anew). Installed only once a view has this incarnation, or none of it.
+            return;
+        }
         Map<Integer, View.Member> gone = next.departedSince(now);
         if (!gone.isEmpty() && safeVoters(next.epoch()) < settings.majority()) {
             return;

@@ -243,6 +243,29 @@ class RaftMembershipTest {
         assertNotEquals(l, leader());
     }
 
+    /**
+     * A voter that crashes and comes back at once restores views from its Raft
+     * state that hold its old incarnation (and the others may still have it).
+     * None of those is installed: the core above would take it for its own
+     * membership and carry on from what the old incarnation held (NemesisIT: a
+     * home restarted that way kept no records and made an object anew).
+     */
+    @Test
+    void aRestartedVoterInstallsNoViewOfItsOldIncarnation() throws Exception {
+        fourNodes();
+        nodes.stop(3, false);
+        var three = nodes.start(3);
+        long incarnation = three.membership().node(3).orElseThrow().incarnation();
+        Recorder r = new Recorder();
+        three.membership().addViewListener(r);
+        nodes.await(() -> "all four agree again", () -> nodes.agree(1, 2, 3, 4));
+        assertFalse(r.views.isEmpty());
+        for (View v : r.views) {
+            assertTrue(!v.members().containsKey(3) || v.contains(3, incarnation), "node 3 (incarnation "
+                    + incarnation + ") installed " + v + ", which has an earlier incarnation of it");
+        }
+    }
+
     /** The voter that leads now, or 0. */
     private int leader() {
         for (var n : nodes.running()) {
