@@ -228,19 +228,26 @@ class RaftMembershipTest {
     @Test
     void aLeaderThatCrashesAfterEveryOtherVoterRestartedIsReplaced() throws Exception {
         fourNodes();
-        int l = leader();
-        for (int f = 1; f <= 3; f++) {
-            if (f != l) {
-                nodes.stop(f, false);
-                nodes.start(f);
-                nodes.await(() -> "all four agree again", () -> nodes.agree(1, 2, 3, 4));
+        // Every other voter restarted under one leader: an election meanwhile (it happens, the CI saw one)
+        // would clear their state, so the round of restarts is made again until none came (3 tries).
+        int l = 0;
+        for (int attempt = 1; attempt <= 3 && l == 0; attempt++) {
+            int leader = leader();
+            for (int f = 1; f <= 3; f++) {
+                if (f != leader) {
+                    nodes.stop(f, false);
+                    nodes.start(f);
+                    nodes.await(() -> "all four agree again", () -> nodes.agree(1, 2, 3, 4));
+                }
             }
+            l = leader != 0 && leader() == leader ? leader : 0;
         }
-        assertEquals(l, leader(), "the leader stayed through the restarts");
-        nodes.stop(l, false);
+        assertTrue(l != 0, "in 3 rounds of restarts, the leader changed in each");
+        int dead = l;
+        nodes.stop(dead, false);
         Integer[] rest = nodes.running().stream().map(LocalNodes.Node::id).toArray(Integer[]::new);
-        nodes.await(() -> "the others elect a new leader and take " + l + " out", () -> nodes.agree(rest));
-        assertNotEquals(l, leader());
+        nodes.await(() -> "the others elect a new leader and take " + dead + " out", () -> nodes.agree(rest));
+        assertNotEquals(dead, leader());
     }
 
     /**
