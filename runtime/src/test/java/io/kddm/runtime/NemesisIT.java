@@ -147,7 +147,7 @@ class NemesisIT {
             outcome = "FAILED after the last round, in the final counts";
             outcome = finalCounts();
         } catch (Exception | AssertionError e) {
-            dumpThreads();
+            dumpState();
             String why = String.valueOf(e.getMessage());
             outcome += ": " + (why.length() > 1500 ? why.substring(0, 1500) + "..." : why) + "\n";
             throw e;
@@ -161,7 +161,7 @@ class NemesisIT {
      * the cluster's folder), and each counter's state on every node as node N's
      * cluster page has it (objects-N.txt: its home's record, each node's entry).
      */
-    private void dumpThreads() {
+    private void dumpState() {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5)).build();
         for (int id = 1; id <= NODES; id++) {

@@ -43,20 +43,20 @@ class HomeMoveRaceStateTest extends ScriptedNodeTest {
         net.expect(3, Kind.GRAB_REQ, ON_THREE);
         net.deliverAt(1, SET, 3, Kind.OWNERSHIP, ON_THREE, 0, 2, Wire.ownership(bytes("v1"), new Version(1, 1),
                 new int[0]));
-        answerRequests();
+        answerRebuilds();
         done(grab).close();
-        answerRequests();
+        answerRebuilds();
         assertTrue(owns(ON_THREE), "node 1 owns the object");
         // Node 3 cut off: node 1, the next member after it, acts for its objects, and rebuilds their records.
         down.add(3);
         View two = view(2, 1, 2);
         node.viewInstalled(one, two);
         node.nodeDown(3);
-        answerRequests();
+        answerRebuilds();
         // Node 3 back as a new incarnation, within a second: it acts for them again.
         down.remove(3);
         node.viewInstalled(two, withNewIncarnation(one, 3, 3));
-        answerRequests();
+        answerRebuilds();
         // Node 2's grab, served by node 1 as acting home in view 2: the forward to itself comes now.
         net.deliverAt(2, SET, 1, Kind.FWD_GRAB, ON_THREE, 2, 0, null);
         net.expectNothing();
@@ -107,11 +107,6 @@ class HomeMoveRaceStateTest extends ScriptedNodeTest {
         // The new incarnation's grab is served: the home does not wait for a DONE nobody will send (NemesisIT).
         net.deliverAt(2, SET, 3, Kind.GRAB_REQ, LOCAL, 3, 0, null);
         assertEquals(3, net.expect(2, Kind.FWD_GRAB, LOCAL).node());
-    }
-
-    /** Answers every request node 1 sends (backups, claims) with nothing, until it sends none for 300 ms. */
-    private void answerRequests() throws InterruptedException {
-        answerRebuilds();
     }
 
     private boolean owns(long id) {

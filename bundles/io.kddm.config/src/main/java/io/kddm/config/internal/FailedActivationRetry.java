@@ -2,12 +2,10 @@ package io.kddm.config.internal;
 
 import java.io.IOException;
 import java.lang.reflect.Array;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -97,7 +95,6 @@ public final class FailedActivationRetry implements ConfigurationListener {
             // transport retried while the membership still had the old values made the membership start
             // with them (it waited for the transport's service, and came with it).
             boolean waiting = false;
-            List<ComponentDescriptionDTO> failed = new ArrayList<>();
             Map<ComponentDescriptionDTO, ComponentConfigurationDTO> failures = new LinkedHashMap<>();
             for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
                 if (!Arrays.asList(description.configurationPid).contains(pid)) {
@@ -107,13 +104,12 @@ public final class FailedActivationRetry implements ConfigurationListener {
                     if (!given(held, c.properties)) {
                         waiting = true; // the runtime has not handed it the change yet
                     } else if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                        failed.add(description);
                         failures.put(description, c);
                     }
                 }
             }
             if (!waiting) {
-                failed.forEach(d -> retry(d, failures.get(d), pid));
+                failures.forEach((d, c) -> retry(d, c, pid));
                 return;
             }
             if (System.currentTimeMillis() > deadline) {

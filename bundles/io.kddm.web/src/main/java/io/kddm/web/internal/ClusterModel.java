@@ -56,13 +56,14 @@ final class ClusterModel implements AutoCloseable {
 
     /** The objects a page here asked about, with when they were asked last (clock ms). */
     private final Map<ObjectRef, Long> asked = new LinkedHashMap<>();
+    private List<ObjectRef> published = List.of();
     /**
-     * The watch list last published; null until the first round has written it,
-     * even empty: a node's board objects are first written by the node itself, as
-     * another node's first read of one would make that node its owner, and a node
-     * that leaves with an object whose home already left logs it as lost (FaultsIT).
+     * Whether this node wrote its watch list yet: its first round writes it, even
+     * empty, as another node's first read of it would make that node its owner,
+     * and a node that leaves with an object whose home already left logs it as
+     * lost (FaultsIT).
      */
-    private List<ObjectRef> published;
+    private boolean watchWritten;
     /** The last report read from each node, and the reason the last read failed, if it did. */
     private final Map<Integer, NodeReport> reports = new ConcurrentHashMap<>();
     private final Map<Integer, String> boardErrors = new ConcurrentHashMap<>();
@@ -108,18 +109,17 @@ final class ClusterModel implements AutoCloseable {
         View view = membership.view();
         try {
             List<ObjectRef> mine = watchList(now);
-            if (published == null || !mine.equals(published)) {
+            if (!watchWritten || !mine.equals(published)) {
                 board.watch(mine);
                 published = mine;
+                watchWritten = true;
             }
         } catch (RuntimeException e) {
             LOG.debug("watch list not published", e);
         }
         Set<ObjectRef> watched = new TreeSet<>((a, b) -> a.setId() != b.setId()
                 ? Long.compareUnsigned(a.setId(), b.setId()) : Long.compare(a.objectId(), b.objectId()));
-        if (published != null) {
-            watched.addAll(published);
-        }
+        watched.addAll(published);
         for (int node : view.members().keySet()) {
             if (node != me) {
                 try {
@@ -150,11 +150,10 @@ final class ClusterModel implements AutoCloseable {
         }
         // A node out of the view is not read: what failed while it went is no news.
         boardErrors.keySet().retainAll(view.members().keySet());
-        List<ObjectRef> asking = published == null ? List.of() : published;
-        for (ObjectRef ref : asking) {
+        for (ObjectRef ref : published) {
             askHolders(ref);
         }
-        holders.keySet().retainAll(asking);
+        holders.keySet().retainAll(published);
     }
 
     private List<ObjectRef> watchList(long now) {
