@@ -100,12 +100,14 @@ class ConsoleIT {
         awaitLog("kDFS mounted at start");
         awaitLog("IO linker ipc registered");
 
-        // A command, then Up and Enter run it again: the Up arrow is not typed as ^[[A.
-        type("kddm:nodes");
+        // A command, then Up and Enter run it again: the Up arrow is not typed as ^[[A. The first
+        // waits for the lease too: the kdfs:mkdir below failed with EIO ("no lease") when the
+        // node had installed its view but its lease came 250 ms later.
+        type("kddm:nodes --await 1");
         enter();
         awaitCount(" ALIVE ", 1);
         key("Up");
-        awaitLine(PROMPT + "kddm:nodes");
+        awaitLine(PROMPT + "kddm:nodes --await 1");
         enter();
         awaitCount(" ALIVE ", 2);
         assertFalse(screen().contains("^[[A"), screen());
