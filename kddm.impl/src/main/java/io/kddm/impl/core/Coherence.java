@@ -137,6 +137,7 @@ public final class Coherence {
     final HomeRebuild rebuild = new HomeRebuild(this);
     final StoreReplicas stores = new StoreReplicas(this);
     final FullHeal fullHeal = new FullHeal(this);
+    final CrashLedger ledger = new CrashLedger(this);
     /** The view installed here: messages are stamped with its epoch and admitted by it. */
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */
@@ -400,6 +401,24 @@ public final class Coherence {
      */
     public int evacuate(Duration limit) {
         return changes.leave(limit);
+    }
+
+    /**
+     * Ranges rebuilt after more crashes than their family's backups (R27): set,
+     * then nominal home, then why. A first touch of an object nobody holds there
+     * fails with ObjectLostException until cleared.
+     */
+    public Map<Long, Map<Integer, String>> uncertainRanges() {
+        return ledger.uncertainRanges();
+    }
+
+    /**
+     * An operator accepts that objects of home {@code nominal} of the set (0:
+     * every home) may have been lost: they may be made anew, on every member.
+     * Returns how many ranges were uncertain here. Row R28.
+     */
+    public int clearUncertain(long setId, int nominal) {
+        return ledger.clear(setId, nominal);
     }
 
     // ---- the agreed membership ------------------------------------------------------

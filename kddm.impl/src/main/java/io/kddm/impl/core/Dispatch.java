@@ -204,7 +204,7 @@ final class Dispatch {
             case GET_REQ, GRAB_REQ, HANDOFF_REQ, WRITEBACK_REQ, DONE, REMOVED, WRITTEN_BACK, NOT_OWNER -> Route.HOME;
             case FWD_GET, FWD_GRAB, FWD_WRITEBACK, TOUCH, COPY, OWNERSHIP, INV, INV_ACK, LOST, UNKNOWN_SET,
                     HANDED_OFF -> Route.OBJECT;
-            case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM, CLAIMS, STORE, MISSED, HEAL_FULL, STORED -> Route.QUESTION;
+            case SYNC, WHO_OWNS, WHO_HOLDS, BACKUP, CLAIM, CLAIMS, STORE, MISSED, HEAL_FULL, STORED, LEDGER -> Route.QUESTION;
             case SET_CREATE, SET_LOOKUP, SET_DESTROY -> Route.SET;
             case DROPPED, HANDOFF_OK -> Route.NEVER_SENT;
         };
@@ -344,6 +344,7 @@ final class Dispatch {
                 case MISSED -> node.stores.onMissed(in);
                 case HEAL_FULL -> node.fullHeal.onHealFull(in, m);
                 case STORED -> node.fullHeal.onStored(in, m);
+                case LEDGER -> node.ledger.onLedger(in, m);
                 case WHO_OWNS, WHO_HOLDS -> {
                     SetState s = node.set(m.setId()); // a set never opened here: "nobody", and nothing opened
                     in.reply(s == null ? Wire.EMPTY : answer(m.kind(), s, m.objectId()));

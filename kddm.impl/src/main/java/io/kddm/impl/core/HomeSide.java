@@ -94,6 +94,13 @@ final class HomeSide {
                 node.outbox.sendLost(r.requester, s.id, me.objectId, me.lost);
                 continue;
             }
+            if (me.owner == 0 && !r.writeBack && r.forwardedTo >= 0) {
+                String uncertain = uncertain(s, me.objectId);
+                if (uncertain != null) { // R27: nobody holds it, and it may have existed: not made anew
+                    node.outbox.sendLost(r.requester, s.id, me.objectId, uncertain);
+                    continue;
+                }
+            }
             if (r.writeBack) { // H8, or H7
                 if (me.owner == r.requester) {
                     me.current = r;
@@ -138,6 +145,20 @@ final class HomeSide {
                 }
             }
         }
+    }
+
+    /** Why a first touch of the object must not make it anew (its range is uncertain, R27); null if it may. */
+    private String uncertain(SetState s, long objectId) {
+        int nominal;
+        try {
+            nominal = node.calls.home(s, objectId);
+        } catch (KddmException unknownFamily) {
+            return null;
+        }
+        String why = node.ledger.uncertainty(s, nominal);
+        return why == null ? null : "object " + objectId + " of set " + SetIds.format(s.id) + " may have been lost, "
+                + "and is not made anew: its home " + nominal + " is uncertain (" + why + "); kddm:lost --clear "
+                + SetIds.format(s.id) + " " + nominal + " accepts the loss";
     }
 
     /**

@@ -261,6 +261,23 @@ enum StateTable {
             "its backup of the object is dropped if its version is older than the one the message carries; an "
                     + "equal or newer one stays; acknowledged (refused without a lease or from a node not in the "
                     + "view, as R2)", "unchanged", "BackupCollection#onCollect"),
+    R25("failover", "any (a member)", "this node leaves in order, every object handed over; LEDGER, count 0 (left), "
+            + "from a member", "the leaver tells every member and waits for them (2 s at most); a member keeps it, and "
+            + "the view without that incarnation is no crash", "unchanged", "CrashLedger#leftInOrder"),
+    R26("failover", "any (a member)", "a view installed here; then this node rebuilds no range, takes nothing over "
+            + "and owns no object with fewer backups than asked", "LEDGER, count 1 (replicated) to every member. A "
+            + "member gone from a view without having left in order is a crash, recovered from once every member of "
+            + "that view reported this in it or a later one (or left in order since)", "unchanged",
+            "CrashLedger#viewInstalled"),
+    R27("failover", "(rebuilding), a family whose homes move, in memory", "the last answer to CLAIMS while more "
+            + "crashes than the family's backups are not recovered from, or one that says the range is uncertain",
+            "the range is uncertain: LEDGER, count 2 (uncertain) to every member, which keeps it and says so in its "
+                    + "CLAIMS; what the claims hold is served, but a request for an object with no owner gets LOST "
+                    + "(it may have existed, and every copy died) instead of TOUCH", "OWNED (the range uncertain)",
+            "CrashLedger#rebuilt"),
+    R28("failover", "(an uncertain range)", "an operator clears it (kddm:lost --clear)",
+            "LEDGER, count 3 (cleared) to every member, which forgets the mark: an object nobody holds is made anew "
+                    + "at its next touch (TOUCH)", "unchanged", "CrashLedger#clear"),
     R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
             + "installed here", "requests go to its acting home: the next member of the view in id order, and "
             + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",

@@ -41,6 +41,7 @@ final class ViewChanges {
     void installed(View previous, View current) {
         boolean wasMember = node.isMember();
         node.dispatch.install(current, () -> {
+            node.ledger.departed(previous, current); // before a range is rebuilt: who crashed (R25-R27)
             boolean member = current.members().containsKey(node.self);
             if (member) {
                 node.lastMemberEpoch = current.epoch(); // before the parked messages are admitted by it (D3)
@@ -66,6 +67,7 @@ final class ViewChanges {
         if (node.isMember()) {
             node.stores.viewInstalled(); // S4: a store node back is healed of what it missed
         }
+        node.ledger.viewInstalled(current); // R26: once fully replicated in it, every member is told
         if (node.isMember() && (!wasMember || previous.epoch() == 0 || !previous.members().containsKey(node.self))) {
             node.stores.joined(); // S6: the sets whose stores this node missed are opened, so healed (S5)
         }
@@ -201,6 +203,10 @@ final class ViewChanges {
             if (acks.isEmpty() || System.nanoTime() - deadline > 0) {
                 break; // nothing more was handed in meanwhile, or no time is left
             }
+        }
+        if (kept == 0) {
+            node.ledger.leftInOrder(System.nanoTime() + Math.min(2_000_000_000L, Math.max(0, deadline - System.nanoTime()))
+                    + 200_000_000L); // R25: this departure is no crash
         }
         return kept;
     }

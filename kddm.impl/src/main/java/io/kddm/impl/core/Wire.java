@@ -115,7 +115,14 @@ final class Wire {
          * a request, acting home to a store node: which objects homed on {@code objectId} do you
          * store? Replied with, per set: its id, a count, the object ids, 8 bytes each.
          */
-        STORED;
+        STORED,
+        /**
+         * a request, member to member, of the crash ledger ({@link CrashLedger}), {@code count} saying which:
+         * 0 I left in order; 1 I am fully replicated in the view of the message's epoch; 2 home {@code node} of
+         * the set is uncertain ({@code bytes}: why); 3 it is certain again (an operator cleared it). Replied
+         * with nothing.
+         */
+        LEDGER;
 
         private static final Kind[] ALL = values();
 

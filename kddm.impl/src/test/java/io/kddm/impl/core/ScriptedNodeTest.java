@@ -320,6 +320,8 @@ abstract class ScriptedNodeTest {
         }
 
         final LinkedBlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
+        /** LEDGER requests (the crash ledger's bookkeeping), answered at once and kept apart from {@link #sent}. */
+        final LinkedBlockingQueue<Sent> ledger = new LinkedBlockingQueue<>();
 
         void deliver(int from, Kind kind, long id, int about, int count, byte[] bytes) {
             deliver(SET, from, kind, id, about, count, bytes);
@@ -429,6 +431,10 @@ abstract class ScriptedNodeTest {
             Message m = Wire.decode(type, payload);
             if (m.kind() == Kind.MISSED && storeCopies == 1) {
                 return CompletableFuture.completedFuture(Wire.EMPTY); // (S6, asked at every join: nothing missed)
+            }
+            if (m.kind() == Kind.LEDGER) {
+                ledger.add(new Sent(to, m, null));
+                return CompletableFuture.completedFuture(Wire.EMPTY); // (R25-R28: bookkeeping, not scripted)
             }
             CompletableFuture<byte[]> reply = new CompletableFuture<>();
             sent.add(new Sent(to, m, reply));

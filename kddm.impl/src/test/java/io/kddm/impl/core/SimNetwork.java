@@ -108,9 +108,11 @@ public final class SimNetwork implements AutoCloseable {
         return n;
     }
 
-    /** Crash: the node's messages stop, and the others install a view without it. */
-    public synchronized void crash(int id) {
-        nodes.get(id).up = false;
+    /** Crash: the nodes' messages stop, and the others install one view without any of them (they died at once). */
+    public synchronized void crash(int... ids) {
+        for (int id : ids) {
+            nodes.get(id).up = false;
+        }
         newView();
     }
 

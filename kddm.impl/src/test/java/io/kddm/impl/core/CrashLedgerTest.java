@@ -1,0 +1,157 @@
+package io.kddm.impl.core;
+
+import static io.kddm.impl.core.StateTable.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+
+import io.kddm.api.set.KddmSet;
+import io.kddm.api.set.ObjectHandle;
+import io.kddm.api.set.ObjectLostException;
+import io.kddm.impl.shell.Counter;
+
+/**
+ * More failures than backups (rows R25-R28), on the simulated network: four
+ * nodes, one backup. Objects 3, 7 and 11 are homed on node 4 (round robin);
+ * node 4 owns 3 and 7, and their only backup is on node 1. When 4 and 1 die, no
+ * survivor knows those objects existed: a touch of them must fail with
+ * ObjectLostException, not make them anew at 0, until an operator clears the
+ * range. When the cluster had restored the backups between two crashes, or
+ * nodes left in order, nothing is uncertain and nothing is lost.
+ */
+class CrashLedgerTest {
+    private static final long[] OWNED_BY_FOUR = {3, 7};
+    private static final long NEVER_TOUCHED = 11;
+    private SimNetwork network;
+    private final List<KddmService> services = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        SimNetwork.stop(network, services);
+    }
+
+    private List<KddmService> cluster(long seed) {
+        network = new SimNetwork(seed, Duration.ofNanos(50_000));
+        services.addAll(network.cluster(4, Duration.ofSeconds(10), FailoverTest.ONE_BACKUP, CoherenceTest.MEMORY));
+        return services;
+    }
+
+    /** Node 4 counts objects 3 and 7 to 20 (it owns them, backed up on node 1); returns the set's id. */
+    private long countOnFour(List<KddmService> nodes) throws Exception {
+        long setId = nodes.get(0).create("test-r1").id();
+        KddmSet four = nodes.get(3).lookup(setId);
+        for (int i = 0; i < 20; i++) {
+            for (long o : OWNED_BY_FOUR) {
+                try (ObjectHandle h = four.grab(o)) {
+                    h.value(Counter.encode(Counter.decode(h.value()) + 1));
+                }
+            }
+        }
+        assertEquals(List.of(1), Replication.place(List.of(1, 2, 3, 4), 4, 4, 1), "the backups of node 4's objects");
+        return setId;
+    }
+
+    private static long read(KddmService node, long setId, long objectId) {
+        try (ObjectHandle h = node.lookup(setId).get(objectId)) {
+            return Counter.decode(h.value());
+        }
+    }
+
+    @Test
+    @Covers({R26, R27, R28})
+    void anObjectWhoseEveryCopyDiedWithItsHomeIsLostNotMadeAnewUntilCleared() throws Exception {
+        List<KddmService> nodes = cluster(41);
+        long setId = countOnFour(nodes);
+        network.crash(4, 1); // home, owner and backup at once: more crashes (2) than backups (1)
+        for (KddmService survivor : List.of(nodes.get(1), nodes.get(2))) {
+            for (long o : new long[] {3, 7, NEVER_TOUCHED}) {
+                ObjectLostException lost = assertThrows(ObjectLostException.class, () -> read(survivor, setId, o),
+                        "object " + o + " from node " + survivor.localNode());
+                assertTrue(lost.getMessage().contains("may have been lost"), lost.getMessage());
+            }
+            Map<Integer, String> homes = survivor.coherence().uncertainRanges().get(setId);
+            assertTrue(homes != null && homes.containsKey(4) && homes.containsKey(1),
+                    "node " + survivor.localNode() + " knows homes 1 and 4 uncertain: " + homes);
+        }
+        assertEquals(0, read(nodes.get(1), setId, 2), "object 2, homed on node 3 (alive), is made at its first touch");
+        int cleared = nodes.get(2).coherence().clearUncertain(setId, 4);
+        assertEquals(1, cleared, "node 3 cleared home 4");
+        Await.until("node 2 hears of the clear", () -> !nodes.get(1).coherence().uncertainRanges().get(setId)
+                .containsKey(4));
+        assertEquals(0, read(nodes.get(1), setId, 3), "object 3, its loss accepted, is made anew");
+        assertEquals(0, read(nodes.get(2), setId, NEVER_TOUCHED), "so is a never-touched object of home 4");
+        assertThrows(ObjectLostException.class, () -> read(nodes.get(1), setId, 0), "home 1 is still uncertain");
+    }
+
+    /**
+     * The two crashes in two views, a random while apart: in between, node 1 may
+     * or may not have rebuilt home 4 and backed its objects up again on node 2.
+     * Either the values survive or the objects are reported lost; never made anew.
+     */
+    @RepeatedTest(6)
+    @Covers({R26, R27})
+    void twoCrashesInTwoViewsNeverMakeAnObjectAnew(RepetitionInfo round) throws Exception {
+        List<KddmService> nodes = cluster(60 + round.getCurrentRepetition());
+        long setId = countOnFour(nodes);
+        network.crash(4);
+        Thread.sleep(new long[] {0, 1, 5, 20, 100, 500}[round.getCurrentRepetition() - 1]);
+        network.crash(1);
+        for (long o : OWNED_BY_FOUR) {
+            try {
+                assertEquals(20, read(nodes.get(1), setId, o), "object " + o + ", when not reported lost");
+            } catch (ObjectLostException lost) {
+                assertTrue(lost.getMessage().contains("may have been lost"), lost.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Node 4 crashes; once every survivor reported the cluster fully replicated
+     * (node 1 rebuilt home 4 and backed objects 3 and 7 up again), node 1 crashes:
+     * one crash at a time, never more than the backups, so nothing is uncertain
+     * and every value is read.
+     */
+    @Test
+    @Covers({R26})
+    void crashesOneAtATimeAfterReReplicationLeaveNothingUncertain() throws Exception {
+        List<KddmService> nodes = cluster(43);
+        long setId = countOnFour(nodes);
+        network.crash(4);
+        Await.until("the crash of node 4 is recovered from on node 2",
+                () -> nodes.get(1).coherence().ledger.unrecovered() == 0);
+        network.crash(1);
+        for (long o : OWNED_BY_FOUR) {
+            assertEquals(20, read(nodes.get(2), setId, o), "object " + o);
+        }
+        assertEquals(0, read(nodes.get(1), setId, NEVER_TOUCHED), "a new object of home 4 is made");
+        assertEquals(Map.of(), nodes.get(1).coherence().uncertainRanges(), "nothing uncertain");
+    }
+
+    /** Nodes 4 and 1 leave in order, one right after the other: no crash, nothing uncertain, nothing lost. */
+    @Test
+    @Covers({R25})
+    void nodesThatLeaveInOrderAreNoCrashes() throws Exception {
+        List<KddmService> nodes = cluster(44);
+        long setId = countOnFour(nodes);
+        assertEquals(0, nodes.get(3).coherence().evacuate(Duration.ofSeconds(5)), "node 4 handed everything over");
+        network.crash(4);
+        assertEquals(0, nodes.get(0).coherence().evacuate(Duration.ofSeconds(5)), "node 1 handed everything over");
+        network.crash(1);
+        for (long o : OWNED_BY_FOUR) {
+            assertEquals(20, read(nodes.get(1), setId, o), "object " + o);
+        }
+        assertEquals(0, read(nodes.get(2), setId, NEVER_TOUCHED), "a new object of home 4 is made");
+        assertEquals(Map.of(), nodes.get(1).coherence().uncertainRanges(), "nothing uncertain");
+        assertEquals(0, nodes.get(1).coherence().ledger.unrecovered(), "no crash counted");
+    }
+}
