@@ -404,21 +404,40 @@ public final class Coherence {
     }
 
     /**
-     * Ranges rebuilt after more crashes than their family's backups (R27): set,
-     * then nominal home, then why. A first touch of an object nobody holds there
-     * fails with ObjectLostException until cleared.
+     * The homes whose acting home crashed while more than one crash was not
+     * recovered from (R27): nominal home, then what happened. A set whose family
+     * keeps fewer backups than those crashes is uncertain there: a first touch of
+     * an object nobody holds fails with ObjectLostException until cleared.
      */
-    public Map<Long, Map<Integer, String>> uncertainRanges() {
-        return ledger.uncertainRanges();
+    public Map<Integer, String> uncertainHomes() {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        ledger.marks().forEach((home, m) -> out.put(home, m.crashes() + " crashes unrecovered in view " + m.epoch()
+                + " (" + m.who() + ")"));
+        return out;
+    }
+
+    /** The sets an operator cleared: set, then home (0: every home), then as of which view. */
+    public Map<Long, Map<Integer, Long>> clearedSets() {
+        return ledger.clears();
     }
 
     /**
-     * An operator accepts that objects of home {@code nominal} of the set (0:
-     * every home) may have been lost: they may be made anew, on every member.
-     * Returns how many ranges were uncertain here. Row R28.
+     * Whether a first touch of an object of the set homed on {@code nominal} is
+     * refused here (R27): why, or null. Its family's backups count, so the set
+     * must be known here.
      */
-    public int clearUncertain(long setId, int nominal) {
-        return ledger.clear(setId, nominal);
+    public String uncertainty(long setId, int nominal) {
+        SetState s = set(setId);
+        return s == null ? null : ledger.uncertainty(s, nominal);
+    }
+
+    /**
+     * An operator accepts that objects of the set homed on {@code nominal} (0:
+     * every home) may have been lost: from the view installed here on, they may
+     * be made anew, on every member. Row R28.
+     */
+    public void clearUncertain(long setId, int nominal) {
+        ledger.clear(setId, nominal);
     }
 
     // ---- the agreed membership ------------------------------------------------------

@@ -24,18 +24,25 @@ import io.kddm.impl.core.Wire.Message;
  * and all N backups of an object die too, no survivor knows the object existed,
  * and its next access would make it anew. This ledger counts the crashes that
  * the cluster has not recovered from yet: a node that left the view without
- * having left in order (LEFT), until every member of the view it left reported
- * that it holds no object with fewer backups than asked and rebuilds no range
- * (REPLICATED, sent once per view when that holds). Those members, not the
- * current ones: when two nodes die at once and the views take them out one after
- * the other, the second was the acting home of the first one's range in the view
- * between, and never rebuilt it; its silence keeps the first crash counted. A range rebuilt (R17) while more crashes than
- * the family's backups are unrecovered is <em>uncertain</em>: what the claims
- * hold is served, but a first touch of an object none of them holds fails with
- * ObjectLostException until an operator clears the range ({@code kddm:lost
- * --clear}), as Ceph keeps a placement group down until its unfound objects are
- * marked lost. Every member keeps the marks (UNCERTAIN), and says so in its
- * CLAIMS, so that the next acting home of the range inherits them. Rows R25-R28.
+ * having left in order (LEDGER, count 0), until every member of the view it left
+ * reported that it holds no object with fewer backups than asked and rebuilds no
+ * range (count 1, sent once per view when that holds), or every member of a
+ * later view did. The members of the view the node left, not only the current
+ * ones: when two nodes die at once and the views take them out one after the
+ * other, the second was the acting home of the first one's range in the view
+ * between, and never rebuilt it; its silence keeps the first crash counted.
+ * <p>
+ * At every view, each home whose acting home crashed (its range moves) while
+ * k &ge; 2 crashes are unrecovered is marked, on every node that sees it, whether
+ * or not that node has the sets open (a set opened later is rebuilt from the
+ * same claims, and must know too). A set whose family keeps fewer than k backups
+ * is <em>uncertain</em> in that home's range: what the claims hold is served,
+ * but a first touch of an object none of them holds fails with
+ * ObjectLostException, until an operator clears it ({@code kddm:lost --clear},
+ * count 2 to every member), as Ceph keeps a placement group down until its
+ * unfound objects are marked lost. Marks and clears travel in the CLAIMS, so
+ * that a node that joins later, or a home that comes back, inherits them. Rows
+ * R25-R28.
  */
 final class CrashLedger {
     private static final Logger LOG = LoggerFactory.getLogger(CrashLedger.class);
@@ -43,12 +50,20 @@ final class CrashLedger {
     static final int LEFT = 0;
     /** LEDGER's count: as of the view of the message's epoch, the sender is fully replicated (R26). */
     static final int REPLICATED = 1;
-    /** LEDGER's count: home {@code node} of the set is uncertain ({@code bytes}: why) (R27). */
-    static final int UNCERTAIN = 2;
-    /** LEDGER's count: home {@code node} of the set (0: every home) is certain again (R28). */
-    static final int CLEARED = 3;
-    /** In a CLAIMS reply, in place of an object id: the answering node holds the range as uncertain. */
-    static final long UNCERTAIN_CLAIM = -1L;
+    /** LEDGER's count: the set (its home {@code node}; 0: every home) is certain again as of the message's epoch (R28). */
+    static final int CLEARED = 2;
+    /** In a CLAIMS reply, in place of an object id: the range's mark (epoch, crashes, then who, UTF-8). */
+    static final long MARK_CLAIM = -1L;
+    /** In a CLAIMS reply, in place of an object id: the epoch as of which the set is clear in that range. */
+    static final long CLEARED_CLAIM = -2L;
+
+    /** A home whose range moved while {@code crashes} crashes were unrecovered, in the view of {@code epoch}. */
+    record Mark(long epoch, int crashes, String who) {
+        Mark merge(Mark o) {
+            return o == null ? this : new Mark(Math.max(epoch, o.epoch), Math.max(crashes, o.crashes),
+                    crashes >= o.crashes ? who : o.who);
+        }
+    }
 
     /** A crash: a member that left the view without leaving in order; who must report after it, by incarnation. */
     record Crash(int node, long incarnation, long epoch, Map<Integer, Long> witnesses) {
@@ -62,17 +77,26 @@ final class CrashLedger {
     private final java.util.Set<String> departedInOrder = ConcurrentHashMap.newKeySet();
     /** Per member: its incarnation and the newest epoch it reported fully replicated. */
     private final Map<Integer, long[]> replicated = new ConcurrentHashMap<>();
-    /** Uncertain ranges: set, then nominal home, then why. */
-    private final Map<Long, Map<Integer, String>> uncertain = new ConcurrentHashMap<>();
+    /** The newest view every member of which reported itself fully replicated in it. */
+    private volatile long wholeEpoch;
+    /** Marks, by nominal home. */
+    private final Map<Integer, Mark> marks = new ConcurrentHashMap<>();
+    /** Per set, per nominal home (0: every home): the epoch as of which an operator cleared it. */
+    private final Map<Long, Map<Integer, Long>> cleared = new ConcurrentHashMap<>();
 
     CrashLedger(Coherence node) {
         this.node = node;
     }
 
-    /** A view is installed: who left it without leaving in order crashed. Before the ranges are rebuilt. */
+    /**
+     * A view is installed: who left it without leaving in order crashed, and
+     * every home whose acting home was one of them is marked if more than one
+     * crash is unrecovered. Before any range is rebuilt. Row R27.
+     */
     void departed(View previous, View current) {
         Map<Integer, Long> witnesses = new TreeMap<>();
         current.members().forEach((id, m) -> witnesses.put(id, m.incarnation()));
+        java.util.Set<Integer> crashed = new java.util.TreeSet<>();
         for (Map.Entry<Integer, View.Member> gone : current.departedSince(previous).entrySet()) {
             View.Member m = gone.getValue();
             if (m.node() == node.self) {
@@ -83,25 +107,80 @@ final class CrashLedger {
                 LOG.debug("node {} left in order: not a crash", m.node());
             } else {
                 unrecovered.add(new Crash(m.node(), m.incarnation(), current.epoch(), Map.copyOf(witnesses)));
+                crashed.add(m.node());
             }
         }
+        int k = crashed.isEmpty() ? 0 : unrecovered();
+        if (k < 2 || previous.epoch() == 0 || !current.members().containsKey(node.self)) {
+            return;
+        }
+        Mark mark = new Mark(current.epoch(), k, describe());
+        java.util.List<Integer> moved = new ArrayList<>();
+        for (int home = 1; home <= 255; home++) {
+            if (crashed.contains(acting(previous, home)) && acting(current, home) != acting(previous, home)) {
+                marks.merge(home, mark, Mark::merge);
+                moved.add(home);
+            }
+        }
+        LOG.warn("node {}: {} crashes the cluster has not recovered from ({}); the homes {} moved: in the sets "
+                + "whose families keep fewer than {} backups, an object nobody holds there may have been lost, and "
+                + "is not made anew until an operator runs kddm:lost --clear", node.self, k, mark.who(),
+                ranges(moved), k);
+    }
+
+    /** The acting home of a memory family's objects homed on {@code home} (R14), without a set. */
+    private static int acting(View v, int home) {
+        if (v.members().isEmpty() || v.members().containsKey(home)) {
+            return home;
+        }
+        java.util.SortedMap<Integer, View.Member> after = v.members().tailMap(home + 1);
+        return after.isEmpty() ? v.members().firstKey() : after.firstKey();
+    }
+
+    private static String ranges(List<Integer> homes) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < homes.size(); i++) {
+            int j = i;
+            while (j + 1 < homes.size() && homes.get(j + 1) == homes.get(j) + 1) {
+                j++;
+            }
+            b.append(b.length() == 0 ? "" : ",").append(homes.get(i)).append(j > i ? "-" + homes.get(j) : "");
+            i = j;
+        }
+        return b.toString();
     }
 
     /**
      * The crashes not recovered from: some member of the view that took the node
      * out has not reported itself fully replicated in that view or a later one
-     * (nor left in order since).
+     * (nor left in order since), and not every member of the view installed here
+     * has in this one (which covers every crash before it: a witness that died or
+     * restarted before it reported would otherwise keep a crash counted for ever).
      */
     int unrecovered() {
-        unrecovered.removeIf(this::recovered);
+        long whole = wholeEpoch;
+        unrecovered.removeIf(c -> c.epoch() <= whole || recovered(c));
         return unrecovered.size();
+    }
+
+    /** After a report: if every member of the view installed here reported in it, it is the newest whole one. */
+    private void checkWhole() {
+        View v = node.view;
+        if (v.epoch() > wholeEpoch && v.members().values().stream()
+                .allMatch(m -> reported(m.node(), m.incarnation(), v.epoch()))) {
+            wholeEpoch = v.epoch();
+        }
+    }
+
+    private boolean reported(int member, long incarnation, long epoch) {
+        long[] r = replicated.get(member);
+        return r != null && r[0] == incarnation && r[1] >= epoch;
     }
 
     private boolean recovered(Crash c) {
         for (Map.Entry<Integer, Long> w : c.witnesses().entrySet()) {
-            long[] r = replicated.get(w.getKey());
-            boolean reported = r != null && r[0] == w.getValue() && r[1] >= c.epoch();
-            if (!reported && !departedInOrder.contains(w.getKey() + ":" + w.getValue())) {
+            if (!reported(w.getKey(), w.getValue(), c.epoch())
+                    && !departedInOrder.contains(w.getKey() + ":" + w.getValue())) {
                 return false;
             }
         }
@@ -126,6 +205,7 @@ final class CrashLedger {
         }
         View.Member me = v.members().get(node.self);
         replicated.merge(node.self, new long[] {me.incarnation(), epoch}, CrashLedger::newer);
+        checkWhole();
         for (int m : node.replication.members()) {
             if (m != node.self) {
                 send(m, REPLICATED, 0, 0, null);
@@ -169,39 +249,6 @@ final class CrashLedger {
         }
     }
 
-    /**
-     * A range was rebuilt here (R17): uncertain if a member said so in its claims,
-     * or if more crashes than the family's backups are unrecovered. Row R27.
-     */
-    void rebuilt(SetState s, int nominal, boolean claimedUncertain) {
-        if (!node.replication.homesMove(s) || node.stores.replicated(s)) {
-            return; // a disk-backed range is read from its store: nothing is made anew
-        }
-        String why = uncertainty(s, nominal);
-        if (why == null && claimedUncertain) {
-            why = "a member holds home " + nominal + " of set " + SetIds.format(s.id) + " as uncertain";
-        } else if (why == null) {
-            int crashes = unrecovered();
-            int backups = node.replication.backups(s);
-            if (crashes <= backups) {
-                return;
-            }
-            why = crashes + " nodes crashed (" + describe() + ") before the cluster had restored " + backups
-                    + " backup" + (backups == 1 ? "" : "s") + " of every object";
-        }
-        if (uncertainty(s, nominal) == null) {
-            LOG.warn("node {} acts as home {} of set {}, which is uncertain: {}; an object none of the survivors "
-                    + "holds may have been lost, and is not made anew until an operator runs kddm:lost --clear",
-                    node.self, nominal, SetIds.format(s.id), why);
-        }
-        mark(s.id, nominal, why);
-        for (int m : node.replication.members()) {
-            if (m != node.self) {
-                send(m, UNCERTAIN, s.id, nominal, why);
-            }
-        }
-    }
-
     private String describe() {
         StringBuilder b = new StringBuilder();
         for (Crash c : unrecovered) {
@@ -210,50 +257,84 @@ final class CrashLedger {
         return b.toString();
     }
 
-    private void mark(long setId, int nominal, String why) {
-        uncertain.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).putIfAbsent(nominal, why);
-    }
-
-    /** Why home {@code nominal} of the set is uncertain; null if it is not. */
+    /**
+     * Why a first touch of an object of the set homed on {@code nominal} must not
+     * make it anew (R27); null if it may: no mark of more crashes than the set's
+     * backups since an operator last cleared it.
+     */
     String uncertainty(SetState s, int nominal) {
-        Map<Integer, String> homes = uncertain.get(s.id);
-        return homes == null ? null : homes.get(nominal);
+        Mark m = marks.get(nominal);
+        if (m == null || m.crashes() <= node.replication.backups(s) || m.epoch() <= clearedAt(s.id, nominal)
+                || !node.replication.homesMove(s) || node.stores.replicated(s)) {
+            return null; // (a disk-backed object is read from its store, H3: nothing is made anew)
+        }
+        return m.crashes() + " nodes crashed (" + m.who() + ") before the cluster had restored the backups "
+                + "of every object, and the acting home of home " + nominal + " was one of them (view " + m.epoch() + ")";
     }
 
-    /** Every uncertain range known here: set, then home, then why. */
-    Map<Long, Map<Integer, String>> uncertainRanges() {
-        Map<Long, Map<Integer, String>> out = new TreeMap<>();
-        uncertain.forEach((set, homes) -> {
-            if (!homes.isEmpty()) {
-                out.put(set, new TreeMap<>(homes));
-            }
-        });
+    private long clearedAt(long setId, int nominal) {
+        Map<Integer, Long> c = cleared.get(setId);
+        return c == null ? 0 : Math.max(c.getOrDefault(nominal, 0L), c.getOrDefault(0, 0L));
+    }
+
+    /** Every mark known here: nominal home, then what it says. */
+    Map<Integer, Mark> marks() {
+        return new TreeMap<>(marks);
+    }
+
+    /** The sets cleared here: set, then home (0: every home), then as of which epoch. */
+    Map<Long, Map<Integer, Long>> clears() {
+        Map<Long, Map<Integer, Long>> out = new TreeMap<>();
+        cleared.forEach((set, homes) -> out.put(set, new TreeMap<>(homes)));
         return out;
     }
 
-    /** An operator accepts what was lost: the ranges (home 0: every home of the set) are certain again everywhere. */
-    int clear(long setId, int nominal) {
-        int cleared = forget(setId, nominal);
+    /**
+     * An operator accepts what was lost of the set in home {@code nominal}'s range
+     * (0: every home), as of the view installed here, on every member. Row R28.
+     */
+    void clear(long setId, int nominal) {
+        long epoch = node.view.epoch();
+        clearAt(setId, nominal, epoch);
         for (int m : node.replication.members()) {
             if (m != node.self) {
                 send(m, CLEARED, setId, nominal, null);
             }
         }
-        return cleared;
     }
 
-    private int forget(long setId, int nominal) {
-        Map<Integer, String> homes = uncertain.get(setId);
-        if (homes == null) {
-            return 0;
+    private void clearAt(long setId, int nominal, long epoch) {
+        cleared.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).merge(nominal, epoch, Math::max);
+    }
+
+    /** What a CLAIMS reply for the set's home {@code nominal} says of it here: its mark and its clear, if any. */
+    void claims(long setId, int nominal, java.io.ByteArrayOutputStream out) {
+        Mark m = marks.get(nominal);
+        if (m != null) {
+            byte[] who = m.who().getBytes(StandardCharsets.UTF_8);
+            out.writeBytes(java.nio.ByteBuffer.allocate(8 + 4 + 12 + who.length).putLong(MARK_CLAIM)
+                    .putInt(12 + who.length).putLong(m.epoch()).putInt(m.crashes()).put(who).array());
         }
-        int before = homes.size();
-        if (nominal == 0) {
-            homes.clear();
+        long at = clearedAt(setId, nominal);
+        if (at > 0) {
+            out.writeBytes(java.nio.ByteBuffer.allocate(20).putLong(CLEARED_CLAIM).putInt(8).putLong(at).array());
+        }
+    }
+
+    /** A CLAIMS entry of a mark or a clear ({@code kind}), read from {@code b}: merged here. */
+    void claimed(long setId, int nominal, long kind, java.nio.ByteBuffer b) {
+        int length = b.getInt();
+        int end = b.position() + length;
+        if (kind == MARK_CLAIM) {
+            long epoch = b.getLong();
+            int crashes = b.getInt();
+            byte[] who = new byte[end - b.position()];
+            b.get(who);
+            marks.merge(nominal, new Mark(epoch, crashes, new String(who, StandardCharsets.UTF_8)), Mark::merge);
         } else {
-            homes.remove(nominal);
+            clearAt(setId, nominal, b.getLong());
         }
-        return before - homes.size();
+        b.position(end);
     }
 
     /** LEDGER from a member. */
@@ -269,14 +350,13 @@ final class CrashLedger {
             case REPLICATED -> {
                 if (member != null) {
                     replicated.merge(sender, new long[] {member.incarnation(), m.epoch()}, CrashLedger::newer);
+                    checkWhole();
                 }
             }
-            case UNCERTAIN -> mark(m.setId(), m.node(), new String(m.bytes(), StandardCharsets.UTF_8));
             case CLEARED -> {
-                if (forget(m.setId(), m.node()) > 0) {
-                    LOG.info("node {} cleared home {} of set {}: its objects may be made anew", sender,
-                            m.node() == 0 ? "(every)" : m.node(), SetIds.format(m.setId()));
-                }
+                clearAt(m.setId(), m.node(), m.epoch());
+                LOG.info("node {} cleared home {} of set {}: its objects nobody holds may be made anew", sender,
+                        m.node() == 0 ? "(every)" : m.node(), SetIds.format(m.setId()));
             }
             default -> {
                 in.fail("LEDGER of unknown kind " + m.count());

@@ -39,8 +39,6 @@ final class HomeRebuild {
         /** Home messages for its objects that came meanwhile, replayed in order once it is rebuilt. */
         final java.util.List<Runnable> deferred = new java.util.ArrayList<>();
         boolean done;
-        /** A member holds the range as uncertain (R27): so will this node. */
-        boolean uncertain;
 
         Range(int nominal) {
             this.nominal = nominal;
@@ -277,9 +275,8 @@ final class HomeRebuild {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
                 while (b.hasRemaining()) {
                     long objectId = b.getLong();
-                    if (objectId == CrashLedger.UNCERTAIN_CLAIM) {
-                        r.uncertain = true;
-                        b.getInt(); // (an empty length)
+                    if (objectId == CrashLedger.MARK_CLAIM || objectId == CrashLedger.CLEARED_CLAIM) {
+                        node.ledger.claimed(s.id, r.nominal, objectId, b); // R27: what the members know of it
                         continue;
                     }
                     Claims c = r.objects.computeIfAbsent(objectId, id -> new Claims());
@@ -351,7 +348,6 @@ final class HomeRebuild {
                 }
             }
         }
-        node.ledger.rebuilt(s, r.nominal, r.uncertain); // R27: before anything is served from the range
         // Not gated from here on (a message now is handled at once), then what waited runs, then every queue.
         s.rebuilding.remove(r.nominal, r);
         java.util.List<Runnable> waited = r.drain();
@@ -407,9 +403,7 @@ final class HomeRebuild {
             });
         }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        if (s != null && node.ledger.uncertainty(s, nominal) != null) { // R27: the next acting home inherits it
-            out.writeBytes(ByteBuffer.allocate(12).putLong(CrashLedger.UNCERTAIN_CLAIM).putInt(0).array());
-        }
+        node.ledger.claims(setId, nominal, out); // R27: the next acting home inherits the mark, and the clear
         for (long id : ids) {
             byte[] claims = node.failover.claims(setId, id);
             if (claims.length > 0) {

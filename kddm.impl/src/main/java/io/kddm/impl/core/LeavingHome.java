@@ -28,7 +28,7 @@ final class LeavingHome {
      * linker and dropped, so that nothing another node wrote is lost while this
      * home is away; from then on the others' requests are refused until it has
      * left (they ask again, then find it gone). Objects of memory families homed
-     * here cannot be kept: homes do not move yet. Row F1.
+     * here cannot be kept unless their family has backups (then their homes move, R19). Row F1.
      */
     void recallStored(long deadline) {
         int lost = 0;
@@ -71,7 +71,7 @@ final class LeavingHome {
         }
         if (lost > 0) {
             LOG.warn("node {} leaves as the home of {} objects of memory families: they are unavailable from now on, "
-                    + "and lost (homes do not move to other nodes yet)", node.self, lost);
+                    + "and lost (their families keep no backups, so their homes do not move to other nodes)", node.self, lost);
         }
     }
 

@@ -269,15 +269,17 @@ enum StateTable {
             + "member gone from a view without having left in order is a crash, recovered from once every member of "
             + "that view reported this in it or a later one (or left in order since)", "unchanged",
             "CrashLedger#viewInstalled"),
-    R27("failover", "(rebuilding), a family whose homes move, in memory", "the last answer to CLAIMS while more "
-            + "crashes than the family's backups are not recovered from, or one that says the range is uncertain",
-            "the range is uncertain: LEDGER, count 2 (uncertain) to every member, which keeps it and says so in its "
-                    + "CLAIMS; what the claims hold is served, but a request for an object with no owner gets LOST "
-                    + "(it may have existed, and every copy died) instead of TOUCH", "OWNED (the range uncertain)",
-            "CrashLedger#rebuilt"),
-    R28("failover", "(an uncertain range)", "an operator clears it (kddm:lost --clear)",
-            "LEDGER, count 3 (cleared) to every member, which forgets the mark: an object nobody holds is made anew "
-                    + "at its next touch (TOUCH)", "unchanged", "CrashLedger#clear"),
+    R27("failover", "any (a member)", "a view installed here that takes out, by a crash, the node acting for a "
+            + "home, while more than one crash is not recovered from (k)",
+            "the home is marked (k, the view), on every node that sees it, whether or not it has the sets open; the "
+                    + "marks and an operator's clears are put in every CLAIMS reply and merged by the asker. In a set "
+                    + "of a memory family with fewer than k backups, a request for an object of that home with no owner "
+                    + "gets LOST (it may have existed, and every copy died) instead of TOUCH; what the claims hold is "
+                    + "served", "unchanged", "CrashLedger#departed"),
+    R28("failover", "(a marked home)", "an operator clears a set there (kddm:lost --clear)",
+            "LEDGER, count 2 (cleared) to every member: marks as old as the view installed here no longer hold for "
+                    + "that set; an object nobody holds is made anew at its next touch (TOUCH)", "unchanged",
+            "CrashLedger#clear"),
     R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
             + "installed here", "requests go to its acting home: the next member of the view in id order, and "
             + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",

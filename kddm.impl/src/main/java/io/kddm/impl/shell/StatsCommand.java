@@ -1,7 +1,6 @@
 package io.kddm.impl.shell;
 
 import java.time.Duration;
-import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
@@ -49,8 +48,7 @@ public final class StatsCommand {
                 .row("old backups dropped here (collected)", s.backupsCollected.sum())
                 .row("owner failovers (as home)", s.failovers.sum())
                 .row("objects found lost (as home)", s.objectsLost.sum())
-                .row("uncertain ranges (kddm:lost)", kddm.coherence().uncertainRanges().values().stream()
-                        .mapToInt(Map::size).sum())
+                .row("homes marked after more than one crash (kddm:lost)", kddm.coherence().uncertainHomes().size())
                 .row("stores a replica missed (heal index)", s.storesMissed.sum())
                 .row("missed stores healed", s.storesHealed.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");

@@ -32,6 +32,28 @@ import io.kddm.impl.shell.Counter;
 class CrashLedgerTest {
     private static final long[] OWNED_BY_FOUR = {3, 7};
     private static final long NEVER_TOUCHED = 11;
+    /** One backup, homes by the object id's node bits (what a well-known set needs). */
+    private static final io.kddm.api.linker.SetFamily BITS_R1 = new io.kddm.api.linker.SetFamily() {
+        @Override
+        public String name() {
+            return "test-r1-bits";
+        }
+
+        @Override
+        public String ioLinker() {
+            return CoherenceTest.MEMORY.id();
+        }
+
+        @Override
+        public io.kddm.api.linker.HomePolicy home() {
+            return io.kddm.api.linker.HomePolicy.NODE_BITS;
+        }
+
+        @Override
+        public int backups() {
+            return 1;
+        }
+    };
     private SimNetwork network;
     private final List<KddmService> services = new ArrayList<>();
 
@@ -79,18 +101,44 @@ class CrashLedgerTest {
                         "object " + o + " from node " + survivor.localNode());
                 assertTrue(lost.getMessage().contains("may have been lost"), lost.getMessage());
             }
-            Map<Integer, String> homes = survivor.coherence().uncertainRanges().get(setId);
-            assertTrue(homes != null && homes.containsKey(4) && homes.containsKey(1),
-                    "node " + survivor.localNode() + " knows homes 1 and 4 uncertain: " + homes);
+            Map<Integer, String> homes = survivor.coherence().uncertainHomes();
+            assertTrue(homes.containsKey(4) && homes.containsKey(1) && homes.get(4).startsWith("2 crashes"),
+                    "node " + survivor.localNode() + " marked homes 1 and 4: " + homes);
         }
         assertEquals(0, read(nodes.get(1), setId, 2), "object 2, homed on node 3 (alive), is made at its first touch");
-        int cleared = nodes.get(2).coherence().clearUncertain(setId, 4);
-        assertEquals(1, cleared, "node 3 cleared home 4");
-        Await.until("node 2 hears of the clear", () -> !nodes.get(1).coherence().uncertainRanges().get(setId)
-                .containsKey(4));
+        nodes.get(2).coherence().clearUncertain(setId, 4);
+        Await.until("node 2 hears of the clear", () -> nodes.get(1).coherence().uncertainty(setId, 4) == null);
         assertEquals(0, read(nodes.get(1), setId, 3), "object 3, its loss accepted, is made anew");
         assertEquals(0, read(nodes.get(2), setId, NEVER_TOUCHED), "so is a never-touched object of home 4");
         assertThrows(ObjectLostException.class, () -> read(nodes.get(1), setId, 0), "home 1 is still uncertain");
+    }
+
+    /**
+     * A well-known set only nodes 4 and 1 had open: the survivors never rebuilt
+     * its ranges, but they marked home 4 when its acting home crashed, whatever
+     * the sets; node 2, opening the set afterwards, reads node 4's object as lost.
+     */
+    @Test
+    @Covers({R27})
+    void aSetNoSurvivorHadOpenIsUncertainWhenOpenedLater() throws Exception {
+        List<KddmService> nodes = cluster(45);
+        nodes.forEach(k -> k.addFamily(BITS_R1));
+        long setId = io.kddm.api.set.SetIds.of(0, 33);
+        long onFour = (4L << 24) | 3;
+        KddmSet four = nodes.get(3).wellKnown(setId, "test-r1-bits");
+        for (int i = 0; i < 20; i++) {
+            try (ObjectHandle h = four.grab(onFour)) {
+                h.value(Counter.encode(Counter.decode(h.value()) + 1));
+            }
+        }
+        network.crash(4, 1);
+        KddmSet two = nodes.get(1).wellKnown(setId, "test-r1-bits");
+        ObjectLostException lost = assertThrows(ObjectLostException.class, () -> {
+            try (ObjectHandle h = two.get(onFour)) {
+                h.value();
+            }
+        }, "node 4's object, read by node 2, which opened the set after the crashes");
+        assertTrue(lost.getMessage().contains("may have been lost"), lost.getMessage());
     }
 
     /**
@@ -134,7 +182,7 @@ class CrashLedgerTest {
             assertEquals(20, read(nodes.get(2), setId, o), "object " + o);
         }
         assertEquals(0, read(nodes.get(1), setId, NEVER_TOUCHED), "a new object of home 4 is made");
-        assertEquals(Map.of(), nodes.get(1).coherence().uncertainRanges(), "nothing uncertain");
+        assertEquals(Map.of(), nodes.get(1).coherence().uncertainHomes(), "nothing marked");
     }
 
     /** Nodes 4 and 1 leave in order, one right after the other: no crash, nothing uncertain, nothing lost. */
@@ -151,7 +199,7 @@ class CrashLedgerTest {
             assertEquals(20, read(nodes.get(1), setId, o), "object " + o);
         }
         assertEquals(0, read(nodes.get(2), setId, NEVER_TOUCHED), "a new object of home 4 is made");
-        assertEquals(Map.of(), nodes.get(1).coherence().uncertainRanges(), "nothing uncertain");
+        assertEquals(Map.of(), nodes.get(1).coherence().uncertainHomes(), "nothing marked");
         assertEquals(0, nodes.get(1).coherence().ledger.unrecovered(), "no crash counted");
     }
 }
