@@ -416,6 +416,11 @@ public final class Coherence {
         return out;
     }
 
+    /** Objects known here to have been found lost where homes move, not cleared since (R29). */
+    public int lostObjects() {
+        return ledger.lostCount();
+    }
+
     /** The sets an operator cleared: set, then home (0: every home), then as of which view. */
     public Map<Long, Map<Integer, Long>> clearedSets() {
         return ledger.clears();

@@ -58,6 +58,9 @@ final class HomeRebuild {
         int owner;
         Version best = Version.NONE;
         byte[] bestWire;
+        /** A member knows the object was found lost (R29): why, and in which view. */
+        String lost;
+        long lostEpoch;
         final Set<Integer> copies = new TreeSet<>();
     }
 
@@ -288,6 +291,9 @@ final class HomeRebuild {
                         b.get(wire);
                         if (kind == OwnerFailover.OWNER) {
                             c.owner = from;
+                        } else if (kind == OwnerFailover.LOST) {
+                            c.lost = new String(wire, java.nio.charset.StandardCharsets.UTF_8);
+                            c.lostEpoch = Math.max(c.lostEpoch, v.epoch());
                         } else {
                             if (kind == OwnerFailover.COPY) {
                                 c.copies.add(from);
@@ -341,6 +347,11 @@ final class HomeRebuild {
                 if (c.owner != 0 && node.inView(c.owner)) {
                     me.owner = c.owner;
                     owned++;
+                } else if (c.lost != null && !node.ledger.clearedSince(s.id, r.nominal, c.lostEpoch)) {
+                    // R29: found lost before; a copy left somewhere is older than what was lost
+                    me.lost = c.lost;
+                    me.owner = 0;
+                    node.ledger.lost(s, o.getKey(), c.lost);
                 } else if (values.containsKey(o.getKey())) {
                     node.failover.promote(s, me, c.best, values.get(o.getKey()), c.copies);
                     node.stats.failovers.increment();
@@ -402,10 +413,16 @@ final class HomeRebuild {
                 }
             });
         }
+        Map<Long, byte[]> lost = node.ledger.lostIn(setId, nominal); // R29: (known here even of a set not open)
+        ids.addAll(lost.keySet());
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         node.ledger.claims(setId, nominal, out); // R27: the next acting home inherits the mark, and the clear
         for (long id : ids) {
             byte[] claims = node.failover.claims(setId, id);
+            if (lost.containsKey(id)) {
+                claims = java.util.Arrays.copyOf(claims, claims.length + lost.get(id).length);
+                System.arraycopy(lost.get(id), 0, claims, claims.length - lost.get(id).length, lost.get(id).length);
+            }
             if (claims.length > 0) {
                 out.writeBytes(ByteBuffer.allocate(12).putLong(id).putInt(claims.length).array());
                 out.writeBytes(claims);

@@ -319,10 +319,15 @@ final class HomeSide {
         }
     }
 
-    /** Holding the home entry's monitor: the object is lost, and stays lost (never made anew). */
-    static void markLost(ManagerEntry me, int with) {
+    /**
+     * Holding the home entry's monitor: the object is lost, and stays lost (never
+     * made anew); where homes move, every member is told, so that the next acting
+     * home knows it too (R29).
+     */
+    void markLost(SetState s, ManagerEntry me, int with) {
         me.lost = "object " + me.objectId + " was lost with node " + with;
         me.owner = 0;
+        node.ledger.lost(s, me.objectId, me.lost);
     }
 
     /**
@@ -335,7 +340,7 @@ final class HomeSide {
             node.failover.begin(s, me, owner, alive);
             return;
         }
-        markLost(me, owner);
+        markLost(s, me, owner);
         Request r = me.current;
         me.finish();
         if (r != null) {
@@ -379,7 +384,7 @@ final class HomeSide {
                     continue;
                 }
                 if (me.owner == down && (r == null || r.forwardedTo != down)) {
-                    markLost(me, down);
+                    markLost(s, me, down);
                 }
                 if (r != null && r.forwardedTo == down) {
                     ownerGone(s, me, down, false);
@@ -388,7 +393,7 @@ final class HomeSide {
                     // A first touch, or the ownership, may have reached the dead node, and
                     // what it did with the object may have been seen: never make it anew.
                     if (r.forwardedTo == 0 || r.write) {
-                        markLost(me, down);
+                        markLost(s, me, down);
                     }
                     me.finish();
                     startNext(s, me);

@@ -29,6 +29,8 @@ final class OwnerFailover {
     static final byte INCOMING = 2;
     static final byte COPY = 3;
     static final byte BACKUP = 4;
+    /** A claim that the object was found lost, and must stay so ({@code wire}: why, UTF-8; R29). */
+    static final byte LOST = 5;
 
     /** A home's recovery of one object: the survivors it waits for and the best claim so far. Guarded by the ManagerEntry. */
     static final class Recovery {
@@ -227,7 +229,7 @@ final class OwnerFailover {
                     + "from its store (changes not written back died with that node)", me.objectId,
                     SetIds.format(s.id), rec.dead);
         } else {
-            HomeSide.markLost(me, rec.dead);
+            node.home.markLost(s, me, rec.dead);
             node.stats.objectsLost.increment();
             LOG.error("object {} of set {} was lost with node {}: no survivor holds a copy or a backup", me.objectId,
                     SetIds.format(s.id), rec.dead);

@@ -280,6 +280,11 @@ enum StateTable {
             "LEDGER, count 2 (cleared) to every member: marks as old as the view installed here no longer hold for "
                     + "that set; an object nobody holds is made anew at its next touch (TOUCH)", "unchanged",
             "CrashLedger#clear"),
+    R29("failover", "any (a member), a family whose homes move, in memory", "an object found lost at its acting "
+            + "home (R8: its owner died, no copy anywhere)", "LEDGER, count 3 (lost) to every member, which keeps it; "
+            + "every CLAIMS reply names it, and the next acting home records it lost instead of taking a copy over "
+            + "(R17): a copy left somewhere is older than what was lost. Forgotten by a clear (R28)", "unchanged",
+            "CrashLedger#lost"),
     R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
             + "installed here", "requests go to its acting home: the next member of the view in id order, and "
             + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",

@@ -44,6 +44,11 @@ public final class LostCommand {
                 homes.forEach(t::row);
                 out.append(t);
             }
+            int lostObjects = kddm.coherence().lostObjects();
+            if (lostObjects > 0) {
+                out.append(lostObjects).append(" object").append(lostObjects == 1 ? "" : "s")
+                        .append(" found lost, known here: they stay lost wherever their home moves\n");
+            }
             var clears = kddm.coherence().clearedSets();
             if (!clears.isEmpty()) {
                 Table t = new Table("CLEARED SET", "HOME", "AS OF VIEW");

@@ -49,6 +49,7 @@ public final class StatsCommand {
                 .row("owner failovers (as home)", s.failovers.sum())
                 .row("objects found lost (as home)", s.objectsLost.sum())
                 .row("homes marked after more than one crash (kddm:lost)", kddm.coherence().uncertainHomes().size())
+                .row("objects found lost, known here (kddm:lost)", kddm.coherence().lostObjects())
                 .row("stores a replica missed (heal index)", s.storesMissed.sum())
                 .row("missed stores healed", s.storesHealed.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");

@@ -142,6 +142,39 @@ class CrashLedgerTest {
     }
 
     /**
+     * Five nodes: object 2 homed on node 3, owned by node 4, backed up on node 5;
+     * 4 and 5 crash at once, and home 3 finds it lost (R8). Then node 3 leaves in
+     * order: node 1, acting for home 3 from then on, knows from the claims that it
+     * was lost, and does not make it anew (R29), until an operator clears it.
+     */
+    @Test
+    @Covers({R29, R28})
+    void aLostObjectStaysLostWhenItsHomeMoves() throws Exception {
+        network = new SimNetwork(46, Duration.ofNanos(50_000));
+        services.addAll(network.cluster(5, Duration.ofSeconds(10), FailoverTest.ONE_BACKUP, CoherenceTest.MEMORY));
+        List<KddmService> nodes = services;
+        long setId = nodes.get(0).create("test-r1").id();
+        try (ObjectHandle h = nodes.get(3).lookup(setId).grab(2)) {
+            h.value(Counter.encode(7));
+        }
+        assertEquals(List.of(5), Replication.place(List.of(1, 2, 3, 4, 5), 3, 4, 1), "object 2's backup");
+        network.crash(4, 5);
+        ObjectLostException lost = assertThrows(ObjectLostException.class, () -> read(nodes.get(1), setId, 2));
+        assertTrue(lost.getMessage().contains("was lost with node 4"), lost.getMessage());
+        Await.until("node 1 knows object 2 lost", () -> nodes.get(0).coherence().lostObjects() == 1);
+        assertEquals(0, nodes.get(2).coherence().evacuate(Duration.ofSeconds(5)), "node 3 handed everything over");
+        network.crash(3);
+        for (KddmService survivor : List.of(nodes.get(0), nodes.get(1))) {
+            ObjectLostException still = assertThrows(ObjectLostException.class, () -> read(survivor, setId, 2),
+                    "object 2 from node " + survivor.localNode() + ", its home moved to node 1");
+            assertTrue(still.getMessage().contains("was lost with node 4"), still.getMessage());
+        }
+        nodes.get(1).coherence().clearUncertain(setId, 3);
+        Await.until("node 1 hears of the clear", () -> nodes.get(0).coherence().lostObjects() == 0);
+        assertEquals(0, read(nodes.get(1), setId, 2), "made anew once its loss is accepted");
+    }
+
+    /**
      * The two crashes in two views, a random while apart: in between, node 1 may
      * or may not have rebuilt home 4 and backed its objects up again on node 2.
      * Either the values survive or the objects are reported lost; never made anew.
