@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * object's home when its owner dies.
  */
 final class BackupStore {
-    /** One object's backup. */
-    record Backup(Version version, byte[] wire) {
+    /** One object's backup, and the owner that sent it (the node it was handed to, for R10's). */
+    record Backup(Version version, byte[] wire, int owner) {
     }
 
     private final Map<Long, Map<Long, Backup>> sets = new ConcurrentHashMap<>();
@@ -24,7 +24,9 @@ final class BackupStore {
         boolean[] kept = {false};
         sets.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).compute(objectId, (id, old) -> {
             if (old != null && !b.version().newerThan(old.version())) {
-                return old;
+                // an equal version from another owner (promoted, then backed up again): it names the live owner
+                return b.version().equals(old.version()) && b.owner() != old.owner()
+                        ? new Backup(old.version(), old.wire(), b.owner()) : old;
             }
             bytes.addAndGet(b.wire().length - (old == null ? 0 : old.wire().length));
             kept[0] = true;
@@ -36,6 +38,25 @@ final class BackupStore {
     Backup get(long setId, long objectId) {
         Map<Long, Backup> set = sets.get(setId);
         return set == null ? null : set.get(objectId);
+    }
+
+    /** Every backup here: set, object, backup. */
+    void forEachBackup(Consumer3 action) {
+        sets.forEach((setId, set) -> set.forEach((objectId, b) -> action.accept(setId, objectId, b)));
+    }
+
+    /** (set, object, backup) */
+    interface Consumer3 {
+        void accept(long setId, long objectId, Backup b);
+    }
+
+    /** The backup of the object names {@code owner} as its owner now (a home said so). */
+    void rebind(long setId, long objectId, Version version, int owner) {
+        Map<Long, Backup> set = sets.get(setId);
+        if (set != null) {
+            set.computeIfPresent(objectId, (id, old) -> old.version().equals(version)
+                    ? new Backup(old.version(), old.wire(), owner) : old);
+        }
     }
 
     /** Every object of the set with a backup here. */

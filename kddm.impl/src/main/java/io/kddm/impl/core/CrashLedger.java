@@ -73,10 +73,8 @@ final class CrashLedger {
 
     private final Coherence node;
     private final List<Crash> unrecovered = new CopyOnWriteArrayList<>();
-    /** Incarnations that said they left in order, as "node:incarnation". */
+    /** Incarnations that said they left in order, as "node:incarnation", until their departure. */
     private final java.util.Set<String> leftInOrder = ConcurrentHashMap.newKeySet();
-    /** Of those, the ones gone from the view since: a witness that need not report (its ranges went to R19). */
-    private final java.util.Set<String> departedInOrder = ConcurrentHashMap.newKeySet();
     /** Per member: its incarnation and the newest epoch it reported fully replicated. */
     private final Map<Integer, long[]> replicated = new ConcurrentHashMap<>();
     /** The newest view every member of which reported itself fully replicated in it. */
@@ -111,11 +109,12 @@ final class CrashLedger {
             if (m.node() == node.self) {
                 continue;
             }
+            // Counted either way until recovered from: a node that left in order handed over what it owned,
+            // but the backups it kept for others are gone until their owners back them up again.
+            unrecovered.add(new Crash(m.node(), m.incarnation(), current.epoch(), Map.copyOf(witnesses)));
             if (leftInOrder.remove(m.node() + ":" + m.incarnation())) {
-                departedInOrder.add(m.node() + ":" + m.incarnation());
-                LOG.debug("node {} left in order: not a crash", m.node());
+                LOG.debug("node {} left in order: its records were handed over", m.node());
             } else {
-                unrecovered.add(new Crash(m.node(), m.incarnation(), current.epoch(), Map.copyOf(witnesses)));
                 crashed.add(m.node());
             }
         }
@@ -126,7 +125,8 @@ final class CrashLedger {
         Mark mark = new Mark(current.epoch(), k, describe());
         java.util.List<Integer> moved = new ArrayList<>();
         for (int home = 1; home <= 255; home++) {
-            if (crashed.contains(acting(previous, home)) && acting(current, home) != acting(previous, home)) {
+            // (also when the same id acts again: a node restarted in place lost its records too)
+            if (crashed.contains(acting(previous, home))) {
                 marks.merge(home, mark, Mark::merge);
                 moved.add(home);
             }
@@ -135,6 +135,20 @@ final class CrashLedger {
                 + "whose families keep fewer than {} backups, an object nobody holds there may have been lost, and "
                 + "is not made anew until an operator runs kddm:lost --clear", node.self, k, mark.who(),
                 ranges(moved), k);
+    }
+
+    /**
+     * A member whose claims a rebuild of home {@code nominal} awaited died (R18):
+     * what it held is not in the records. With more than one crash unrecovered,
+     * the home is marked as if its acting home had crashed. Row R27.
+     */
+    void claimsLost(int nominal, int member) {
+        int k = unrecovered();
+        if (k >= 2) {
+            marks.merge(nominal, new Mark(node.view.epoch(), k, describe()), Mark::merge);
+            LOG.warn("node {}: node {} died before it said what it holds of home {}, with {} crashes unrecovered ({}): "
+                    + "home {} is marked", node.self, member, nominal, k, describe(), nominal);
+        }
     }
 
     /** The acting home of a memory family's objects homed on {@code home} (R14), without a set. */
@@ -169,7 +183,10 @@ final class CrashLedger {
     int unrecovered() {
         long whole = wholeEpoch;
         unrecovered.removeIf(c -> c.epoch() <= whole || recovered(c));
-        return unrecovered.size();
+        // Distinct nodes, not incarnations: when the cluster last recovered, every object had its N + 1 copies on
+        // N + 1 distinct nodes, and each of those must have departed for it to be lost; a node that restarts, or
+        // is cut off again right after it rejoined, counts once (the nemesis's cut counted one node three times).
+        return (int) unrecovered.stream().mapToInt(Crash::node).distinct().count();
     }
 
     /** After a report: if every member of the view installed here reported in it, it is the newest whole one. */
@@ -188,9 +205,8 @@ final class CrashLedger {
 
     private boolean recovered(Crash c) {
         for (Map.Entry<Integer, Long> w : c.witnesses().entrySet()) {
-            if (!reported(w.getKey(), w.getValue(), c.epoch())
-                    && !departedInOrder.contains(w.getKey() + ":" + w.getValue())) {
-                return false;
+            if (!reported(w.getKey(), w.getValue(), c.epoch())) {
+                return false; // (a witness that left since keeps it counted until a later view is whole)
             }
         }
         return true;
@@ -208,7 +224,7 @@ final class CrashLedger {
         if (v.epoch() != epoch || !node.isMember()) {
             return; // the next view reports for itself
         }
-        if (!fullyReplicated()) {
+        if (!fullyReplicated() || node.view.epoch() != epoch) {
             node.later(() -> reportWhenReplicated(epoch, attempt + 1), Math.min(1000, 50L * attempt));
             return;
         }
@@ -217,13 +233,37 @@ final class CrashLedger {
         checkWhole();
         for (int m : node.replication.members()) {
             if (m != node.self) {
-                send(m, REPLICATED, 0, 0, null);
+                tellReplicated(m, epoch, 1);
             }
         }
     }
 
-    /** Nothing here is being rebuilt or taken over, and every object owned here has its backups. */
+    /** REPLICATED, the epoch checked in its bytes (the header's is the view when sent); asked again if lost. */
+    private void tellReplicated(int to, long epoch, int attempt) {
+        send(to, REPLICATED, 0, 0, java.nio.ByteBuffer.allocate(8).putLong(epoch).array()).whenComplete((r, failed) -> {
+            if (failed != null && node.view.epoch() == epoch && node.inView(to) && attempt < 20) {
+                node.later(() -> tellReplicated(to, epoch, attempt + 1), 500); // (a paused or cut member)
+            }
+        });
+    }
+
+    /**
+     * Nothing here is being rebuilt or taken over, every object owned here has
+     * its backups, and no backup here is of an owner gone from the view that no
+     * home has taken over yet (it may be the last copy: the set may not even be
+     * open at its acting home, which then never rebuilt it).
+     */
     private boolean fullyReplicated() {
+        boolean[] orphans = {false};
+        node.replication.store.forEachBackup((setId, objectId, b) -> {
+            if (!node.inView(b.owner())) {
+                orphans[0] = true;
+                resolve(setId, objectId, b);
+            }
+        });
+        if (orphans[0]) {
+            return false;
+        }
         for (SetState s : node.allSets()) {
             if (!s.rebuilding.isEmpty()) {
                 return false;
@@ -235,6 +275,42 @@ final class CrashLedger {
             }
         }
         return node.replication.underReplicatedCount() == 0;
+    }
+
+    /**
+     * A backup whose owner left: its acting home is asked who owns the object
+     * now (a set not open here is opened first: if this node acts for it, that
+     * rebuilds it); a live owner is recorded with the backup.
+     */
+    private void resolve(long setId, long objectId, BackupStore.Backup b) {
+        node.workers.execute(() -> {
+            SetState s = node.known(setId);
+            if (s == null) {
+                return; // not claimable here: the backup stays unresolved, the crash counted (conservative)
+            }
+            int acting;
+            try {
+                acting = node.home(s, objectId);
+            } catch (RuntimeException unknownFamily) {
+                return;
+            }
+            if (acting == node.self) {
+                bind(s, objectId, b, node.home.whoOwns(s, objectId));
+                return;
+            }
+            node.transport.request(acting, Kind.WHO_OWNS.type(), node.outbox.request(setId, objectId, node.self, 0,
+                    null), node.operationTimeout()).whenComplete((owner, failed) -> {
+                        if (failed == null) {
+                            bind(s, objectId, b, owner);
+                        }
+                    });
+        });
+    }
+
+    private void bind(SetState s, long objectId, BackupStore.Backup b, byte[] owner) {
+        if (owner.length == 1 && node.inView(Byte.toUnsignedInt(owner[0]))) {
+            node.replication.store.rebind(s.id, objectId, b.version(), Byte.toUnsignedInt(owner[0]));
+        }
     }
 
     private static long[] newer(long[] a, long[] b) {
@@ -308,7 +384,7 @@ final class CrashLedger {
         forgetLost(setId, nominal);
         for (int m : node.replication.members()) {
             if (m != node.self) {
-                send(m, CLEARED, setId, nominal, null);
+                send(m, CLEARED, setId, nominal, java.nio.ByteBuffer.allocate(8).putLong(epoch).array());
             }
         }
     }
@@ -403,9 +479,17 @@ final class CrashLedger {
         }
     }
 
-    /** Keeps a lost object; whether it was news. */
+    /** Keeps a lost object; whether it was news (a loss cleared since is replaced: the object was lost again). */
     private boolean keepLost(long setId, long objectId, Lost l) {
-        return lost.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).putIfAbsent(objectId, l) == null;
+        boolean[] news = {false};
+        lost.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).compute(objectId, (id, old) -> {
+            if (old == null || old.epoch() <= clearedAt(setId, old.nominal()) && l.epoch() > old.epoch()) {
+                news[0] = true;
+                return l;
+            }
+            return old;
+        });
+        return news[0];
     }
 
     /** The lost objects of the set homed on {@code nominal}, not cleared since: their LOST claims, by object. */
@@ -454,15 +538,17 @@ final class CrashLedger {
                 }
             }
             case REPLICATED -> {
-                if (member != null) {
-                    replicated.merge(sender, new long[] {member.incarnation(), m.epoch()}, CrashLedger::newer);
+                if (member != null && m.bytes().length == 8) {
+                    long epoch = java.nio.ByteBuffer.wrap(m.bytes()).getLong();
+                    replicated.merge(sender, new long[] {member.incarnation(), epoch}, CrashLedger::newer);
                     checkWhole();
                 }
             }
             case LOST -> keepLost(m.setId(), m.objectId(), new Lost(m.node(), m.epoch(),
                     new String(m.bytes(), StandardCharsets.UTF_8)));
             case CLEARED -> {
-                clearAt(m.setId(), m.node(), m.epoch());
+                clearAt(m.setId(), m.node(), m.bytes().length == 8 ? java.nio.ByteBuffer.wrap(m.bytes()).getLong()
+                        : m.epoch());
                 forgetLost(m.setId(), m.node());
                 LOG.info("node {} cleared home {} of set {}: its objects nobody holds may be made anew", sender,
                         m.node() == 0 ? "(every)" : m.node(), SetIds.format(m.setId()));
@@ -475,9 +561,9 @@ final class CrashLedger {
         in.reply(Wire.EMPTY);
     }
 
-    private java.util.concurrent.CompletableFuture<byte[]> send(int to, int kind, long setId, int nominal, String why) {
+    private java.util.concurrent.CompletableFuture<byte[]> send(int to, int kind, long setId, int nominal, byte[] bytes) {
         var answer = node.transport.request(to, Kind.LEDGER.type(), node.outbox.request(setId, 0, nominal, kind,
-                why == null ? null : why.getBytes(StandardCharsets.UTF_8)), node.operationTimeout());
+                bytes), node.operationTimeout());
         answer.whenComplete((reply, failure) -> {
             if (failure != null) {
                 LOG.debug("LEDGER {} to node {} failed: {}", kind, to, failure.toString());

@@ -260,6 +260,9 @@ final class HomeRebuild {
                 removed = r.awaiting.remove(down);
                 claimedOwnership = r.objects.values().stream().anyMatch(c -> c.owner == down);
             }
+            if (removed) {
+                node.ledger.claimsLost(r.nominal, down); // R27: what it held is missing from the records
+            }
             if (claimedOwnership) {
                 // It owned objects, and may have put them since the others answered: everyone is asked again.
                 start(s, r.nominal);

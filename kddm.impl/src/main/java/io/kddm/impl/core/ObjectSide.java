@@ -226,7 +226,7 @@ final class ObjectSide {
         if (node.replication.backups(s) > 0) {
             // The new owner may be the node that kept this value's backup: with this copy kept
             // here too, a crash of the new owner does not take the newest version with it (R10).
-            node.replication.store.keep(s.id, e.objectId, new BackupStore.Backup(e.version, value));
+            node.replication.store.keep(s.id, e.objectId, new BackupStore.Backup(e.version, value, to));
         }
         int[] list = ackers.stream().mapToInt(Integer::intValue).toArray();
         node.outbox.send(to, Kind.OWNERSHIP, s.id, e.objectId, handoff ? 1 : 0, value.length, Wire.ownership(value, e.version, list));

@@ -429,7 +429,7 @@ final class Replication {
         Version v = Version.get(b);
         byte[] wire = new byte[b.remaining()];
         b.get(wire);
-        store.keep(m.setId(), m.objectId(), new Backup(v, wire));
+        store.keep(m.setId(), m.objectId(), new Backup(v, wire, in.sender()));
         node.stats.backupsKept.increment();
         in.reply(Wire.EMPTY);
     }

@@ -264,13 +264,15 @@ enum StateTable {
     R25("failover", "any (a member)", "this node leaves in order, every object handed over; LEDGER, count 0 (left), "
             + "from a member", "the leaver tells every member and waits for them (2 s at most); a member keeps it, and "
             + "the view without that incarnation is no crash", "unchanged", "CrashLedger#leftInOrder"),
-    R26("failover", "any (a member)", "a view installed here; then this node rebuilds no range, takes nothing over "
-            + "and owns no object with fewer backups than asked", "LEDGER, count 1 (replicated) to every member. A "
-            + "member gone from a view without having left in order is a crash, recovered from once every member of "
-            + "that view reported this in it or a later one (or left in order since)", "unchanged",
-            "CrashLedger#viewInstalled"),
-    R27("failover", "any (a member)", "a view installed here that takes out, by a crash, the node acting for a "
-            + "home, while more than one crash is not recovered from (k)",
+    R26("failover", "any (a member)", "a view installed here; then this node rebuilds no range, takes nothing over, "
+            + "owns no object with fewer backups than asked, and keeps no backup of an owner gone from the view that "
+            + "no home took over (it asks the acting home who owns it)", "LEDGER, count 1 (replicated, the view in "
+            + "its bytes) to every member, asked again while unanswered. A member gone from a view (in order or not) "
+            + "counts until every member of that view reported this in it or a later one, or every member of a later "
+            + "view did in it", "unchanged", "CrashLedger#viewInstalled"),
+    R27("failover", "any (a member)", "a view installed here that takes out, by a crash (or a restart in place), "
+            + "the node acting for a home, while more than one departure is not recovered from (k); or a member dies "
+            + "whose claims a rebuild of the home awaited (R18), k being more than one",
             "the home is marked (k, the view), on every node that sees it, whether or not it has the sets open; the "
                     + "marks and an operator's clears are put in every CLAIMS reply and merged by the asker. In a set "
                     + "of a memory family with fewer than k backups, a request for an object of that home with no owner "
