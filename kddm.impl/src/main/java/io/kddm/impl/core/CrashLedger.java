@@ -77,6 +77,8 @@ final class CrashLedger {
     private final java.util.Set<String> leftInOrder = ConcurrentHashMap.newKeySet();
     /** Per member: its incarnation and the newest epoch it reported fully replicated. */
     private final Map<Integer, long[]> replicated = new ConcurrentHashMap<>();
+    /** Some departure was not recovered from when last counted (its end is logged, for operators and the nemesis). */
+    private volatile boolean pending;
     /** The newest view every member of which reported itself fully replicated in it. */
     private volatile long wholeEpoch;
     /** Objects found lost where homes move: set, then object, then its home, the view and why (R29). */
@@ -186,7 +188,14 @@ final class CrashLedger {
         // Distinct nodes, not incarnations: when the cluster last recovered, every object had its N + 1 copies on
         // N + 1 distinct nodes, and each of those must have departed for it to be lost; a node that restarts, or
         // is cut off again right after it rejoined, counts once (the nemesis's cut counted one node three times).
-        return (int) unrecovered.stream().mapToInt(Crash::node).distinct().count();
+        int k = (int) unrecovered.stream().mapToInt(Crash::node).distinct().count();
+        if (k > 0) {
+            pending = true;
+        } else if (pending) {
+            pending = false;
+            LOG.info("node {}: every departure is recovered from (view {})", node.self, node.view.epoch());
+        }
+        return k;
     }
 
     /** After a report: if every member of the view installed here reported in it, it is the newest whole one. */
@@ -195,6 +204,9 @@ final class CrashLedger {
         if (v.epoch() > wholeEpoch && v.members().values().stream()
                 .allMatch(m -> reported(m.node(), m.incarnation(), v.epoch()))) {
             wholeEpoch = v.epoch();
+        }
+        if (pending) {
+            unrecovered(); // (logs when none is left)
         }
     }
 
@@ -224,7 +236,17 @@ final class CrashLedger {
         if (v.epoch() != epoch || !node.isMember()) {
             return; // the next view reports for itself
         }
-        if (!fullyReplicated() || node.view.epoch() != epoch) {
+        String why = notReplicated();
+        if (why != null || node.view.epoch() != epoch) {
+            if (attempt == 20) { // (some 10 s: a crash stays counted meanwhile)
+                LOG.info("node {} is not fully replicated in view {} yet: {}", node.self, epoch, why);
+            }
+            if (why != null && why.endsWith("under-replicated") && attempt % 5 == 0) {
+                // R12 again: a backup that failed (its target paused, or leaving) was otherwise sent anew only
+                // at the next departure, and this node's crash count stayed up until then (the nemesis: its
+                // rounds came faster, and three pauses in a row marked homes that had lost nothing).
+                node.replication.reReplicateSoon();
+            }
             node.later(() -> reportWhenReplicated(epoch, attempt + 1), Math.min(1000, 50L * attempt));
             return;
         }
@@ -254,27 +276,34 @@ final class CrashLedger {
      * open at its acting home, which then never rebuilt it).
      */
     private boolean fullyReplicated() {
-        boolean[] orphans = {false};
+        return notReplicated() == null;
+    }
+
+    /** Why this node is not fully replicated (for the log); null if it is. */
+    private String notReplicated() {
+        String[] orphan = {null};
         node.replication.store.forEachBackup((setId, objectId, b) -> {
             if (!node.inView(b.owner())) {
-                orphans[0] = true;
+                orphan[0] = "a backup of object " + objectId + " of set " + SetIds.format(setId) + " from node "
+                        + b.owner() + ", gone";
                 resolve(setId, objectId, b);
             }
         });
-        if (orphans[0]) {
-            return false;
+        if (orphan[0] != null) {
+            return orphan[0];
         }
         for (SetState s : node.allSets()) {
             if (!s.rebuilding.isEmpty()) {
-                return false;
+                return "set " + SetIds.format(s.id) + " rebuilds homes " + s.rebuilding.keySet();
             }
             for (ManagerEntry me : s.managed.values()) {
                 if (me.recovering != null) {
-                    return false;
+                    return "object " + me.objectId + " of set " + SetIds.format(s.id) + " is taken over";
                 }
             }
         }
-        return node.replication.underReplicatedCount() == 0;
+        int under = node.replication.underReplicatedCount();
+        return under == 0 ? null : under + " objects owned here under-replicated";
     }
 
     /**

@@ -240,7 +240,8 @@ enum StateTable {
             "fails at once (KddmException naming the nodes and the minimum): its puts could not be kept as the "
                     + "family asks", "unchanged", "Replication#checkCopies"),
     R12("backup", "READ_OWNER, WRITE_OWNER with fewer live backups than asked (a target left, a takeover)",
-            "a view without a node; a takeover at this home",
+            "a view without a node; a takeover at this home; again while such objects keep this node from "
+                    + "reporting itself fully replicated (R26)",
             "backed up again on the view's targets, one object after another on a worker (the object is not held: "
                     + "a newer put's backup wins at the targets)", "unchanged", "Replication#reReplicateSoon"),
     R13("backup", "WRITE_OWNER, visible mode", "put that changed the value",
