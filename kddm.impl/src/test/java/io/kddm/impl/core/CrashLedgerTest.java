@@ -32,6 +32,8 @@ import io.kddm.impl.shell.Counter;
 class CrashLedgerTest {
     private static final long[] OWNED_BY_FOUR = {3, 7};
     private static final long NEVER_TOUCHED = 11;
+    /** In the well-known set: homed on node 4 by its node bits. */
+    private static final long ON_FOUR = (4L << 24) | 3;
     /** One backup, homes by the object id's node bits (what a well-known set needs). */
     private static final io.kddm.api.linker.SetFamily BITS_R1 = new io.kddm.api.linker.SetFamily() {
         @Override
@@ -83,6 +85,17 @@ class CrashLedgerTest {
         return setId;
     }
 
+    /** Object ON_FOUR of the well-known set, homed on node 4, counted to 20 there (its backup on node 1). */
+    private static void countWellKnownOnFour(List<KddmService> nodes, long setId) {
+        nodes.forEach(k -> k.addFamily(BITS_R1));
+        KddmSet four = nodes.get(3).wellKnown(setId, "test-r1-bits");
+        for (int i = 0; i < 20; i++) {
+            try (ObjectHandle h = four.grab(ON_FOUR)) {
+                h.value(Counter.encode(Counter.decode(h.value()) + 1));
+            }
+        }
+    }
+
     private static long read(KddmService node, long setId, long objectId) {
         try (ObjectHandle h = node.lookup(setId).get(objectId)) {
             return Counter.decode(h.value());
@@ -122,19 +135,12 @@ class CrashLedgerTest {
     @Covers({R27})
     void aSetNoSurvivorHadOpenIsUncertainWhenOpenedLater() throws Exception {
         List<KddmService> nodes = cluster(45);
-        nodes.forEach(k -> k.addFamily(BITS_R1));
         long setId = io.kddm.api.set.SetIds.of(0, 33);
-        long onFour = (4L << 24) | 3;
-        KddmSet four = nodes.get(3).wellKnown(setId, "test-r1-bits");
-        for (int i = 0; i < 20; i++) {
-            try (ObjectHandle h = four.grab(onFour)) {
-                h.value(Counter.encode(Counter.decode(h.value()) + 1));
-            }
-        }
+        countWellKnownOnFour(nodes, setId);
         network.crash(4, 1);
         KddmSet two = nodes.get(1).wellKnown(setId, "test-r1-bits");
         ObjectLostException lost = assertThrows(ObjectLostException.class, () -> {
-            try (ObjectHandle h = two.get(onFour)) {
+            try (ObjectHandle h = two.get(ON_FOUR)) {
                 h.value();
             }
         }, "node 4's object, read by node 2, which opened the set after the crashes");
@@ -186,15 +192,8 @@ class CrashLedgerTest {
     @Covers({R26, R27})
     void aBackupOfADeadOwnerThatNoHomeTookOverKeepsTheCrashCounted() throws Exception {
         List<KddmService> nodes = cluster(47);
-        nodes.forEach(k -> k.addFamily(BITS_R1));
         long setId = io.kddm.api.set.SetIds.of(0, 34);
-        long onFour = (4L << 24) | 3;
-        KddmSet four = nodes.get(3).wellKnown(setId, "test-r1-bits");
-        for (int i = 0; i < 20; i++) {
-            try (ObjectHandle h = four.grab(onFour)) {
-                h.value(Counter.encode(Counter.decode(h.value()) + 1));
-            }
-        }
+        countWellKnownOnFour(nodes, setId);
         network.crash(4);
         Thread.sleep(500); // every survivor reports whatever it can
         assertTrue(nodes.get(1).coherence().ledger.unrecovered() >= 1, "node 1 holds node 4's only backup: the crash "
@@ -202,7 +201,7 @@ class CrashLedgerTest {
         network.crash(1);
         KddmSet two = nodes.get(1).wellKnown(setId, "test-r1-bits");
         assertThrows(ObjectLostException.class, () -> {
-            try (ObjectHandle h = two.get(onFour)) {
+            try (ObjectHandle h = two.get(ON_FOUR)) {
                 h.value();
             }
         }, "node 4's object, its last copy gone with node 1");
