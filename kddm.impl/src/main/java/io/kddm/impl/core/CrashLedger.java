@@ -103,6 +103,13 @@ final class CrashLedger {
      * crash is unrecovered. Before any range is rebuilt. Row R27.
      */
     void departed(View previous, View current) {
+        View.Member was = previous.members().get(node.self);
+        View.Member is = current.members().get(node.self);
+        if (was == null || is == null || was.incarnation() != is.incarnation()) {
+            // Not a member of both as this incarnation: a restarted node's first view after one from its stored
+            // state showed every other node "departed" (newer incarnations), and marked every home (the nemesis).
+            return;
+        }
         Map<Integer, Long> witnesses = new TreeMap<>();
         current.members().forEach((id, m) -> witnesses.put(id, m.incarnation()));
         java.util.Set<Integer> crashed = new java.util.TreeSet<>();
@@ -121,7 +128,7 @@ final class CrashLedger {
             }
         }
         int k = crashed.isEmpty() ? 0 : unrecovered();
-        if (k < 2 || previous.epoch() == 0 || !current.members().containsKey(node.self)) {
+        if (k < 2) {
             return;
         }
         Mark mark = new Mark(current.epoch(), k, describe());
