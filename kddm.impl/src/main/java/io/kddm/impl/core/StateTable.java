@@ -158,7 +158,9 @@ enum StateTable {
             "LeaveListeners write back first; no local grant any more; holders put within the limit; read copies "
                     + "dropped; objects of disk-backed families homed here grabbed back and stored (F16; the last node up, "
                     + "without a lease, only those it owns itself); every other "
-                    + "owned object handed off to its home (L2) and the home's HANDED_OFF awaited", "INV_COPY",
+                    + "owned object handed off to its home (L2) and the home's HANDED_OFF awaited; a home that is unreachable "
+                    + "but in the view is waited for until the next view (it is back, or its objects' home moved to "
+                    + "another node, or it left: an object of a family without backups was lost with it)", "INV_COPY",
             "ViewChanges#leave"),
     F2("failure", "OWNED by the node that died, no request at it (no backups)", "node down", "the object is lost",
             "LOST", "HomeSide#nodeDown"),

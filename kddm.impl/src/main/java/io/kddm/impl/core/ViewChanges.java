@@ -149,8 +149,11 @@ final class ViewChanges {
      * have a while to put what they hold, read copies are dropped, and every owned
      * object is handed to another node through its home, which acknowledges once
      * it knows the new owner (HANDED_OFF). Objects homed here whose family stores
-     * them (disk-backed) are brought back and stored first. Returns how many
-     * objects stayed here; waits at most {@code limit}. Row F1.
+     * them (disk-backed) are brought back and stored first. A home that is
+     * unreachable but still in the view is waited for: the next view brings it
+     * back, moves its objects' home, or says it left (then an object of a family
+     * without backups was lost with it, and is not this leave's loss). Returns
+     * how many objects stayed here; waits at most {@code limit}. Row F1.
      */
     int leave(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
@@ -159,9 +162,13 @@ final class ViewChanges {
         awaitHolders(deadline, leaving);
         node.leavingHome.recallStored(deadline);
         int kept = 0;
-        for (int round = 0; round < 5; round++) {
+        int wentWithHome = 0;
+        int rounds = 0;
+        while (true) {
             List<CompletableFuture<Void>> acks = new ArrayList<>();
             kept = 0;
+            wentWithHome = 0;
+            boolean homeDeparting = false;
             for (SetState s : node.allSets()) {
                 for (ObjectEntry e : s.objects.values()) {
                     if (homedHere(s, e.objectId)) {
@@ -181,6 +188,19 @@ final class ViewChanges {
                     if (!owned) {
                         continue;
                     }
+                    int home = node.home(s, e.objectId);
+                    if (!node.linkers.isUp(home)) {
+                        if (node.view.members().containsKey(home)) {
+                            // F1: its home is leaving or unreachable; the next view moves it, takes it out, or it is back
+                            homeDeparting = true;
+                            kept++;
+                        } else if (!node.replication.homesMove(s)) {
+                            wentWithHome++; // its home left before this node, and its family keeps no backups
+                        } else {
+                            kept++;
+                        }
+                        continue;
+                    }
                     CompletableFuture<Void> ack = new CompletableFuture<>();
                     handoffs.put(List.of(s.id, e.objectId), ack);
                     if (node.local.handOff(s, e, true)) {
@@ -188,6 +208,8 @@ final class ViewChanges {
                     } else {
                         handoffs.remove(List.of(s.id, e.objectId));
                         kept++;
+                        LOG.warn("node {} could not hand object {} of set {} to its home, node {}", node.self,
+                                e.objectId, io.kddm.api.set.SetIds.format(s.id), home);
                     }
                 }
             }
@@ -200,9 +222,25 @@ final class ViewChanges {
             }
             handoffs.forEach((key, ack) -> LOG.warn("node {} leaves without its home's word that object {} of set {} "
                     + "was handed off", node.self, key.get(1), io.kddm.api.set.SetIds.format(key.get(0))));
-            if (acks.isEmpty() || System.nanoTime() - deadline > 0) {
-                break; // nothing more was handed in meanwhile, or no time is left
+            if (System.nanoTime() - deadline > 0) {
+                break; // no time is left
             }
+            if (!acks.isEmpty() && ++rounds < 5) {
+                continue; // more may have been handed in meanwhile
+            }
+            if (!homeDeparting) {
+                break;
+            }
+            try {
+                Thread.sleep(50); // the view that settles where the home of what is left is comes within the failure bound
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (wentWithHome > 0) {
+            LOG.warn("node {} leaves owning {} objects whose home left the cluster before it: their families keep no "
+                    + "backups, so they were lost when their home left, not now", node.self, wentWithHome);
         }
         if (kept == 0) {
             node.ledger.leftInOrder(System.nanoTime() + Math.min(2_000_000_000L, Math.max(0, deadline - System.nanoTime()))
