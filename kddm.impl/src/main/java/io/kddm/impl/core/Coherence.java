@@ -138,6 +138,7 @@ public final class Coherence {
     final StoreReplicas stores = new StoreReplicas(this);
     final FullHeal fullHeal = new FullHeal(this);
     final CrashLedger ledger = new CrashLedger(this);
+    final LostObjects lostObjects = new LostObjects(this);
     /** The view installed here: messages are stamped with its epoch and admitted by it. */
     volatile View view = View.NONE;
     /** Epoch of the view that took this node out (0: never): until a later view has it again, it asks nothing. */
@@ -418,7 +419,7 @@ public final class Coherence {
 
     /** Objects known here to have been found lost where homes move, not cleared since (R29). */
     public int lostObjects() {
-        return ledger.lostCount();
+        return lostObjects.count();
     }
 
     /** The sets an operator cleared: set, then home (0: every home), then as of which view. */
@@ -439,7 +440,8 @@ public final class Coherence {
     /**
      * An operator accepts that objects of the set homed on {@code nominal} (0:
      * every home) may have been lost: from the view installed here on, they may
-     * be made anew, on every member. Row R28.
+     * be made anew, on every member, those a mark made uncertain (R28) and those
+     * found lost (R29) alike.
      */
     public void clearUncertain(long setId, int nominal) {
         ledger.clear(setId, nominal);

@@ -52,7 +52,7 @@ final class CrashLedger {
     static final int REPLICATED = 1;
     /** LEDGER's count: the set (its home {@code node}; 0: every home) is certain again as of the message's epoch (R28). */
     static final int CLEARED = 2;
-    /** LEDGER's count: object {@code objectId} of the set, homed on {@code node}, was found lost ({@code bytes}: why; R29). */
+    /** LEDGER's count: object {@code objectId} of the set, homed on {@code node}, was found lost (see {@link LostObjects}). */
     static final int LOST = 3;
     /** In a CLAIMS reply, in place of an object id: the range's mark (epoch, crashes, then who, UTF-8). */
     static final long MARK_CLAIM = -1L;
@@ -81,13 +81,6 @@ final class CrashLedger {
     private volatile boolean pending;
     /** The newest view every member of which reported itself fully replicated in it. */
     private volatile long wholeEpoch;
-    /** Objects found lost where homes move: set, then object, then its home, the view and why (R29). */
-    private final Map<Long, Map<Long, Lost>> lost = new ConcurrentHashMap<>();
-
-    /** An object found lost at its acting home, homed on {@code nominal}, in the view of {@code epoch}. */
-    record Lost(int nominal, long epoch, String why) {
-    }
-
     /** Marks, by nominal home. */
     private final Map<Integer, Mark> marks = new ConcurrentHashMap<>();
     /** Per set, per nominal home (0: every home): the epoch as of which an operator cleared it. */
@@ -393,9 +386,15 @@ final class CrashLedger {
                 + "of every object, and the acting home of home " + nominal + " was one of them (view " + m.epoch() + ")";
     }
 
-    private long clearedAt(long setId, int nominal) {
+    /** The epoch as of which an operator cleared the set in home {@code nominal}'s range; 0: never. */
+    long clearedAt(long setId, int nominal) {
         Map<Integer, Long> c = cleared.get(setId);
         return c == null ? 0 : Math.max(c.getOrDefault(nominal, 0L), c.getOrDefault(0, 0L));
+    }
+
+    /** Whether an object of the set homed on {@code nominal}, found lost in view {@code epoch}, was cleared since. */
+    boolean clearedSince(long setId, int nominal, long epoch) {
+        return epoch <= clearedAt(setId, nominal);
     }
 
     /** Every mark known here: nominal home, then what it says. */
@@ -483,86 +482,6 @@ final class CrashLedger {
         b.position(end);
     }
 
-    /**
-     * The object was found lost here (R8, or its owner died without failover):
-     * kept, and every member is told, so that whichever node acts for its home
-     * next knows it stays lost; only where homes move. Holding its home entry's
-     * monitor: nothing here blocks. Row R29.
-     */
-    void lost(SetState s, long objectId, String why) {
-        if (!node.replication.homesMove(s) || node.stores.replicated(s)) {
-            return; // its home never moves: its record stays there
-        }
-        int nominal;
-        try {
-            nominal = node.calls.home(s, objectId);
-        } catch (RuntimeException unknownFamily) {
-            return;
-        }
-        long epoch = node.view.epoch();
-        if (keepLost(s.id, objectId, new Lost(nominal, epoch, why))) {
-            for (int m : node.replication.members()) {
-                if (m != node.self) {
-                    var answer = node.transport.request(m, Kind.LEDGER.type(), node.outbox.request(s.id, objectId,
-                            nominal, LOST, why.getBytes(StandardCharsets.UTF_8)), node.operationTimeout());
-                    answer.whenComplete((r, failure) -> {
-                        if (failure != null) {
-                            LOG.debug("LOST of object {} to node {} failed: {}", objectId, m, failure.toString());
-                        }
-                    });
-                }
-            }
-        }
-    }
-
-    /** Keeps a lost object; whether it was news (a loss cleared since is replaced: the object was lost again). */
-    private boolean keepLost(long setId, long objectId, Lost l) {
-        boolean[] news = {false};
-        lost.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).compute(objectId, (id, old) -> {
-            if (old == null || old.epoch() <= clearedAt(setId, old.nominal()) && l.epoch() > old.epoch()) {
-                news[0] = true;
-                return l;
-            }
-            return old;
-        });
-        return news[0];
-    }
-
-    /** The lost objects of the set homed on {@code nominal}, not cleared since: their LOST claims, by object. */
-    Map<Long, byte[]> lostIn(long setId, int nominal) {
-        Map<Long, Lost> known = lost.get(setId);
-        if (known == null) {
-            return Map.of();
-        }
-        Map<Long, byte[]> out = new TreeMap<>();
-        known.forEach((objectId, l) -> {
-            if (l.nominal() == nominal && l.epoch() > clearedAt(setId, nominal)) {
-                byte[] why = l.why().getBytes(StandardCharsets.UTF_8);
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 + Version.BYTES + 4 + why.length)
-                        .put(OwnerFailover.LOST);
-                new Version(l.epoch(), 0).put(b).putInt(why.length).put(why); // (the view it was found lost in)
-                out.put(objectId, b.array());
-            }
-        });
-        return out;
-    }
-
-    /** Whether an object of the set homed on {@code nominal}, found lost in view {@code epoch}, was cleared since. */
-    boolean clearedSince(long setId, int nominal, long epoch) {
-        return epoch <= clearedAt(setId, nominal);
-    }
-
-    /** How many objects are known lost here (not cleared since). */
-    int lostCount() {
-        int n = 0;
-        for (Map.Entry<Long, Map<Long, Lost>> set : lost.entrySet()) {
-            for (Lost l : set.getValue().values()) {
-                n += l.epoch() > clearedAt(set.getKey(), l.nominal()) ? 1 : 0;
-            }
-        }
-        return n;
-    }
-
     /** LEDGER from a member. */
     void onLedger(Inbound in, Message m) {
         int sender = in.sender();
@@ -580,8 +499,7 @@ final class CrashLedger {
                     checkWhole();
                 }
             }
-            case LOST -> keepLost(m.setId(), m.objectId(), new Lost(m.node(), m.epoch(),
-                    new String(m.bytes(), StandardCharsets.UTF_8)));
+            case LOST -> node.lostObjects.told(m);
             case CLEARED -> {
                 clearAt(m.setId(), m.node(), m.bytes().length == 8 ? java.nio.ByteBuffer.wrap(m.bytes()).getLong()
                         : m.epoch());

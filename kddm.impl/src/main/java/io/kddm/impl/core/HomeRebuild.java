@@ -354,7 +354,7 @@ final class HomeRebuild {
                     // R29: found lost before; a copy left somewhere is older than what was lost
                     me.lost = c.lost;
                     me.owner = 0;
-                    node.ledger.lost(s, o.getKey(), c.lost);
+                    node.lostObjects.lost(s, o.getKey(), c.lost);
                 } else if (values.containsKey(o.getKey())) {
                     node.failover.promote(s, me, c.best, values.get(o.getKey()), c.copies);
                     node.stats.failovers.increment();
@@ -416,7 +416,7 @@ final class HomeRebuild {
                 }
             });
         }
-        Map<Long, byte[]> lost = node.ledger.lostIn(setId, nominal); // R29: (known here even of a set not open)
+        Map<Long, byte[]> lost = node.lostObjects.lostIn(setId, nominal); // R29: (known here even of a set not open)
         ids.addAll(lost.keySet());
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         node.ledger.claims(setId, nominal, out); // R27: the next acting home inherits the mark, and the clear

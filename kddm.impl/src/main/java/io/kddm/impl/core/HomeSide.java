@@ -327,7 +327,7 @@ final class HomeSide {
     void markLost(SetState s, ManagerEntry me, int with) {
         me.lost = "object " + me.objectId + " was lost with node " + with;
         me.owner = 0;
-        node.ledger.lost(s, me.objectId, me.lost);
+        node.lostObjects.lost(s, me.objectId, me.lost);
     }
 
     /**

@@ -289,7 +289,7 @@ enum StateTable {
             + "home (R8: its owner died, no copy anywhere)", "LEDGER, count 3 (lost) to every member, which keeps it; "
             + "every CLAIMS reply names it, and the next acting home records it lost instead of taking a copy over "
             + "(R17): a copy left somewhere is older than what was lost. Forgotten by a clear (R28)", "unchanged",
-            "CrashLedger#lost"),
+            "LostObjects#lost"),
     R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
             + "installed here", "requests go to its acting home: the next member of the view in id order, and "
             + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",
