@@ -30,7 +30,7 @@ public interface CoreStats {
 
     /**
      * The figures that go up and down: {@code bytes_held},
-     * {@code memory_budget_bytes}, {@code backups_kept}, {@code backup_bytes},
+     * {@code memory_budget_bytes}, {@code backups_kept}, {@code backup_bytes}, {@code removed_floors},
      * {@code under_replicated}, {@code operation_timeout_ms}, {@code linker_grace_ms}.
      */
     SortedMap<String, Long> gauges();

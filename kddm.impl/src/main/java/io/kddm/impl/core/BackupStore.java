@@ -10,6 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * is removed, its set destroyed, or an owner whose newer version is kept on all
  * its targets collects it ({@link BackupCollection}, row R23). Read by the
  * object's home when its owner dies.
+ * <p>
+ * A removed object leaves its removed version here (a floor, row R30) until a
+ * newer version of it is backed up here, or its set is destroyed: a backup of
+ * the removed value that a drop missed, or that comes late, is refused, and the
+ * floor is named in the claims, so that no acting home, wherever the home moves,
+ * promotes such a backup left on another node.
  */
 final class BackupStore {
     /** One object's backup, and the owner that sent it (the node it was handed to, for R10's). */
@@ -17,11 +23,26 @@ final class BackupStore {
     }
 
     private final Map<Long, Map<Long, Backup>> sets = new ConcurrentHashMap<>();
+    /** Removed versions, by set and object (R30). */
+    private final Map<Long, Map<Long, Version>> removed = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
 
-    /** Keeps {@code b} unless a newer backup of the object is here; returns whether it was kept. */
+    /**
+     * Keeps {@code b} unless a newer backup of the object is here, or the object
+     * was removed at a version not older than {@code b}'s; returns whether it was kept.
+     */
     boolean keep(long setId, long objectId, Backup b) {
         boolean[] kept = {false};
+        Map<Long, Version> floors = removed.get(setId);
+        if (floors != null) {
+            Version floor = floors.get(objectId);
+            if (floor != null && !b.version().newerThan(floor)) {
+                return false; // R30: a backup of the removed value, late
+            }
+            if (floor != null) {
+                floors.remove(objectId, floor); // made anew since: its versions are above the floor
+            }
+        }
         sets.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).compute(objectId, (id, old) -> {
             if (old != null && !b.version().newerThan(old.version())) {
                 // an equal version from another owner (promoted, then backed up again): it names the live owner
@@ -67,6 +88,32 @@ final class BackupStore {
         }
     }
 
+    /** The object was removed at {@code version}: its backup goes, and the version is kept as its floor (R30). */
+    void removed(long setId, long objectId, Version version) {
+        removed.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).merge(objectId, version,
+                (a, b) -> a.newerThan(b) ? a : b);
+        dropOlder(setId, objectId, version.next(version.epoch()));
+    }
+
+    /** The version the object was removed at, as known here; null if none. */
+    Version removedAt(long setId, long objectId) {
+        Map<Long, Version> floors = removed.get(setId);
+        return floors == null ? null : floors.get(objectId);
+    }
+
+    /** Every object of the set removed here at a known version (R30). */
+    void forEachRemoved(long setId, java.util.function.LongConsumer action) {
+        Map<Long, Version> floors = removed.get(setId);
+        if (floors != null) {
+            floors.keySet().forEach(action::accept);
+        }
+    }
+
+    /** How many removed versions are kept here. */
+    int removedCount() {
+        return removed.values().stream().mapToInt(Map::size).sum();
+    }
+
     void drop(long setId, long objectId) {
         Map<Long, Backup> set = sets.get(setId);
         if (set != null) {
@@ -98,6 +145,7 @@ final class BackupStore {
     }
 
     void dropSet(long setId) {
+        removed.remove(setId);
         Map<Long, Backup> set = sets.remove(setId);
         if (set != null) {
             set.values().forEach(b -> bytes.addAndGet(-b.wire().length));

@@ -240,6 +240,11 @@ public final class Coherence {
         return replication.store.bytes();
     }
 
+    /** Removed objects whose removed version is kept here, so that no older backup of them comes back (R30). */
+    public int removedFloors() {
+        return replication.store.removedCount();
+    }
+
     /** Objects owned here with fewer live backups than their family asks. */
     public int underReplicated() {
         return replication.underReplicatedCount();

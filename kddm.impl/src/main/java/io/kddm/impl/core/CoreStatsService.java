@@ -60,6 +60,7 @@ public final class CoreStatsService implements CoreStats {
         g.put(MEMORY_BUDGET, c.memoryBudget());
         g.put("backups_kept", (long) c.backupCount());
         g.put("backup_bytes", c.backupBytes());
+        g.put("removed_floors", (long) c.removedFloors());
         g.put("under_replicated", (long) c.underReplicated());
         g.put("operation_timeout_ms", c.operationTimeout().toMillis());
         g.put("linker_grace_ms", kddm.linkerGrace().toMillis());

@@ -61,6 +61,8 @@ final class HomeRebuild {
         /** A member knows the object was found lost (R29): why, and in which view. */
         String lost;
         long lostEpoch;
+        /** The newest version a member says the object was removed at (R30). */
+        Version floor = Version.NONE;
         final Set<Integer> copies = new TreeSet<>();
     }
 
@@ -297,6 +299,8 @@ final class HomeRebuild {
                         } else if (kind == OwnerFailover.LOST) {
                             c.lost = new String(wire, java.nio.charset.StandardCharsets.UTF_8);
                             c.lostEpoch = Math.max(c.lostEpoch, v.epoch());
+                        } else if (kind == OwnerFailover.REMOVED) {
+                            c.floor = v.newerThan(c.floor) ? v : c.floor;
                         } else {
                             if (kind == OwnerFailover.COPY) {
                                 c.copies.add(from);
@@ -331,6 +335,10 @@ final class HomeRebuild {
         Map<Long, byte[]> values = new HashMap<>();
         try {
             for (Map.Entry<Long, Claims> o : r.objects.entrySet()) {
+                Claims c = o.getValue();
+                if (c.bestWire != null && !c.best.newerThan(c.floor)) {
+                    c.bestWire = null; // R30: a backup of a value removed since (a drop missed it), not promoted
+                }
                 if (o.getValue().owner == 0 && o.getValue().bestWire != null) {
                     values.put(o.getKey(), node.calls.importValue(s, o.getKey(), o.getValue().bestWire));
                 }
@@ -347,6 +355,9 @@ final class HomeRebuild {
             Claims c = o.getValue();
             ManagerEntry me = s.managerEntry(o.getKey());
             synchronized (me) {
+                if (c.floor.newerThan(me.floor)) {
+                    me.floor = c.floor; // R30: the next first touch makes a version above the removed one
+                }
                 if (c.owner != 0 && node.inView(c.owner)) {
                     me.owner = c.owner;
                     owned++;
@@ -411,6 +422,11 @@ final class HomeRebuild {
                 }
             }
             node.replication.store.forEach(setId, id -> {
+                if (inRange(s, id, nominal)) {
+                    ids.add(id);
+                }
+            });
+            node.replication.store.forEachRemoved(setId, id -> {
                 if (inRange(s, id, nominal)) {
                     ids.add(id);
                 }

@@ -247,7 +247,12 @@ final class LocalOperations {
             }
         }
         if (node.replication.backups(s) > 0) {
-            node.replication.dropEverywhere(s, objectId, System.nanoTime() + node.operationTimeout().toNanos());
+            Version removedAt;
+            synchronized (e) {
+                removedAt = e.version;
+            }
+            node.replication.dropEverywhere(s, objectId, removedAt,
+                    System.nanoTime() + node.operationTimeout().toNanos());
         }
         synchronized (e) {
             e.writers--;

@@ -31,6 +31,8 @@ final class OwnerFailover {
     static final byte BACKUP = 4;
     /** A claim that the object was found lost, and must stay so ({@code wire}: why, UTF-8; R29). */
     static final byte LOST = 5;
+    /** A claim that the object was removed at this version (no bytes): no older copy may be promoted (R30). */
+    static final byte REMOVED = 6;
 
     /** A home's recovery of one object: the survivors it waits for and the best claim so far. Guarded by the ManagerEntry. */
     static final class Recovery {
@@ -40,6 +42,8 @@ final class OwnerFailover {
         Version best = Version.NONE;
         byte[] bestWire;
         final Set<Integer> copies = new TreeSet<>();
+        /** The newest version a survivor says the object was removed at (R30). */
+        Version floor = Version.NONE;
         /** A survivor that completed the ownership the dead node was handing it (0: none). */
         int owner;
         /** The request in flight when the owner died; it stays the home's current one until decided. */
@@ -168,6 +172,7 @@ final class OwnerFailover {
                         consider(rec, v, wire);
                     }
                     case INCOMING, BACKUP -> consider(rec, v, wire);
+                    case REMOVED -> rec.floor = v.newerThan(rec.floor) ? v : rec.floor;
                     default -> throw new IllegalArgumentException("claim kind " + kind);
                 }
             }
@@ -196,6 +201,10 @@ final class OwnerFailover {
             return;
         }
         byte[] value = null;
+        Version floor = rec.floor.newerThan(me.floor) ? rec.floor : me.floor;
+        if (rec.bestWire != null && !rec.best.newerThan(floor)) {
+            rec.bestWire = null; // R30: a copy of a value removed since, not of what the dead owner held
+        }
         if (rec.owner == 0 && rec.bestWire != null) {
             try {
                 value = node.calls.importValue(s, me.objectId, rec.bestWire);
@@ -296,6 +305,10 @@ final class OwnerFailover {
         BackupStore.Backup b = node.replication.store.get(setId, objectId);
         if (b != null) {
             out = claim(out, BACKUP, b.version(), b.wire());
+        }
+        Version removed = node.replication.store.removedAt(setId, objectId);
+        if (removed != null) {
+            out = claim(out, REMOVED, removed, Wire.EMPTY);
         }
         return out.array();
     }

@@ -395,10 +395,15 @@ final class Replication {
         return count;
     }
 
-    /** The object was removed: every member drops its backup, so that a failover cannot bring it back. Row R3. */
-    void dropEverywhere(SetState s, long objectId, long deadline) {
-        store.drop(s.id, objectId);
-        toEveryMember(s, objectId, DROP, null, deadline, "the backup of removed");
+    /**
+     * The object was removed at {@code version}: every member drops its backup,
+     * so that a failover cannot bring it back, and keeps the version as its floor
+     * (R30: a member the drop missed may keep an older backup). Row R3.
+     */
+    void dropEverywhere(SetState s, long objectId, Version version, long deadline) {
+        store.removed(s.id, objectId, version);
+        toEveryMember(s, objectId, DROP, version.put(ByteBuffer.allocate(Version.BYTES)).array(), deadline,
+                "the backup of removed");
     }
 
     /** BACKUP at a target: kept (or dropped), then acknowledged. Refused without a lease. Row R2. */
@@ -416,7 +421,11 @@ final class Replication {
             return;
         }
         if (m.count() == DROP) {
-            store.drop(m.setId(), m.objectId());
+            if (m.bytes().length >= Version.BYTES) {
+                store.removed(m.setId(), m.objectId(), Version.get(ByteBuffer.wrap(m.bytes())));
+            } else {
+                store.drop(m.setId(), m.objectId());
+            }
             in.reply(Wire.EMPTY);
             return;
         }

@@ -209,10 +209,12 @@ enum StateTable {
                     + "not own it yet, until each target acknowledged; then O15 (O3)",
             "unchanged", "LocalOperations#release"),
     R2("backup", "any (a backup target)", "BACKUP",
-            "kept unless a newer version is kept here; acknowledged (refused without a lease)", "unchanged",
+            "kept unless a newer version is kept here, or the object was removed at one not older (R30); "
+                    + "acknowledged (refused without a lease)", "unchanged",
             "Replication#onBackup"),
     R3("backup", "WRITE_OWNER", "remove of an object with backups",
-            "every member drops its backup (BACKUP, count 1) before REMOVED, so that no failover brings it back",
+            "every member drops its backup (BACKUP, count 1, with the removed version: R30) before REMOVED, so that "
+                    + "no failover brings it back",
             "INV_COPY", "Replication#dropEverywhere"),
     R4("backup", "WRITE_OWNER", "a backup target dies before it acknowledged",
             "the next view's target is sent the backup; the put waits (within the operation timeout, else it "
@@ -290,6 +292,13 @@ enum StateTable {
             + "every CLAIMS reply names it, and the next acting home records it lost instead of taking a copy over "
             + "(R17): a copy left somewhere is older than what was lost. Forgotten by a clear (R28)", "unchanged",
             "LostObjects#lost"),
+    R30("failover", "any (a member), a family with backups", "BACKUP, count 1 (a drop: R3), with the version it "
+            + "was removed at", "its backup, if older, goes; the version is kept as the object's floor until a newer "
+            + "backup of it comes (made anew) or its set is destroyed: an older backup is refused, every CLAIM and "
+            + "CLAIMS reply names the floor, and neither the owner failover (R7) nor a rebuild (R17) promotes a copy "
+            + "not newer than it; a rebuilt home record takes it as its floor (R3: the next first touch makes a "
+            + "newer version). A drop that missed a member, or a backup that came late, can then not bring a removed "
+            + "value back wherever its home moves", "unchanged", "BackupStore#removed"),
     R14("failover", "any (families with backups, or a replicated store)", "the object's home is not in the view "
             + "installed here", "requests go to its acting home: the next member of the view in id order, and "
             + "around; for a replicated store, the home's first store node in the view (S1)", "unchanged",
