@@ -33,6 +33,8 @@ final class BackupStore {
      */
     boolean keep(long setId, long objectId, Backup b) {
         boolean[] kept = {false};
+        // (Not atomic with removed(): a backup racing a drop may stay beside the floor; claims carry both, and no
+        // copy that is not newer than the floor is promoted: OwnerFailover, HomeRebuild.)
         Map<Long, Version> floors = removed.get(setId);
         if (floors != null) {
             Version floor = floors.get(objectId);
@@ -91,7 +93,7 @@ final class BackupStore {
     /** The object was removed at {@code version}: its backup goes, and the version is kept as its floor (R30). */
     void removed(long setId, long objectId, Version version) {
         removed.computeIfAbsent(setId, id -> new ConcurrentHashMap<>()).merge(objectId, version,
-                (a, b) -> a.newerThan(b) ? a : b);
+                Version::newest);
         dropOlder(setId, objectId, version.next(version.epoch()));
     }
 

@@ -300,7 +300,7 @@ final class HomeRebuild {
                             c.lost = new String(wire, java.nio.charset.StandardCharsets.UTF_8);
                             c.lostEpoch = Math.max(c.lostEpoch, v.epoch());
                         } else if (kind == OwnerFailover.REMOVED) {
-                            c.floor = v.newerThan(c.floor) ? v : c.floor;
+                            c.floor = c.floor.newest(v);
                         } else {
                             if (kind == OwnerFailover.COPY) {
                                 c.copies.add(from);
@@ -339,8 +339,8 @@ final class HomeRebuild {
                 if (c.bestWire != null && !c.best.newerThan(c.floor)) {
                     c.bestWire = null; // R30: a backup of a value removed since (a drop missed it), not promoted
                 }
-                if (o.getValue().owner == 0 && o.getValue().bestWire != null) {
-                    values.put(o.getKey(), node.calls.importValue(s, o.getKey(), o.getValue().bestWire));
+                if (c.owner == 0 && c.bestWire != null) {
+                    values.put(o.getKey(), node.calls.importValue(s, o.getKey(), c.bestWire));
                 }
             }
         } catch (RuntimeException linkerAway) {
@@ -355,9 +355,7 @@ final class HomeRebuild {
             Claims c = o.getValue();
             ManagerEntry me = s.managerEntry(o.getKey());
             synchronized (me) {
-                if (c.floor.newerThan(me.floor)) {
-                    me.floor = c.floor; // R30: the next first touch makes a version above the removed one
-                }
+                me.floor = me.floor.newest(c.floor); // R30: the next first touch makes a version above it
                 if (c.owner != 0 && node.inView(c.owner)) {
                     me.owner = c.owner;
                     owned++;

@@ -172,7 +172,7 @@ final class OwnerFailover {
                         consider(rec, v, wire);
                     }
                     case INCOMING, BACKUP -> consider(rec, v, wire);
-                    case REMOVED -> rec.floor = v.newerThan(rec.floor) ? v : rec.floor;
+                    case REMOVED -> rec.floor = rec.floor.newest(v);
                     default -> throw new IllegalArgumentException("claim kind " + kind);
                 }
             }
@@ -201,8 +201,7 @@ final class OwnerFailover {
             return;
         }
         byte[] value = null;
-        Version floor = rec.floor.newerThan(me.floor) ? rec.floor : me.floor;
-        if (rec.bestWire != null && !rec.best.newerThan(floor)) {
+        if (rec.bestWire != null && !rec.best.newerThan(rec.floor.newest(me.floor))) {
             rec.bestWire = null; // R30: a copy of a value removed since, not of what the dead owner held
         }
         if (rec.owner == 0 && rec.bestWire != null) {

@@ -28,6 +28,11 @@ record Version(long epoch, long seq) implements Comparable<Version> {
         return compareTo(o) > 0;
     }
 
+    /** The newer of this and {@code o}. */
+    Version newest(Version o) {
+        return o.newerThan(this) ? o : this;
+    }
+
     ByteBuffer put(ByteBuffer b) {
         return b.putLong(epoch).putLong(seq);
     }
