@@ -373,7 +373,10 @@ class KdfsReplicaIT {
         }
     }
 
-    /** Every entry's {@code .meta} and {@code .content} of partition {@code a} is byte for byte in {@code b}. */
+    /**
+     * Every entry's {@code .meta}, {@code .content} and pages' versions, and the inodes' versions, of
+     * partition {@code a} are byte for byte in {@code b}.
+     */
     private static void assertSameEntries(Path a, Path b) throws IOException {
         Map<String, byte[]> left = entries(a);
         Map<String, byte[]> right = entries(b);
@@ -391,7 +394,7 @@ class KdfsReplicaIT {
         try (Stream<Path> all = Files.walk(partition, 3)) {
             for (Path p : all.toList()) {
                 String rel = partition.relativize(p).toString();
-                if (rel.matches("\\d+-\\d+/\\d+/\\.(meta|content)")) {
+                if (rel.matches("\\d+-\\d+/\\d+/\\.(meta|content|pagev)") || rel.equals(".versions")) {
                     out.put(rel, Files.readAllBytes(p));
                 }
             }

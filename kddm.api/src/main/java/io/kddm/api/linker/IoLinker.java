@@ -121,6 +121,31 @@ public interface IoLinker {
         return java.util.Map.of();
     }
 
+    /**
+     * The version of the value of the object stored here, as last recorded by
+     * {@link #storedAs}: a 16-byte tag kDDM gives each replicated store and
+     * orders (opaque to the linker); null if none was recorded. A store node
+     * never replaces a newer stored version by an older one, so that stores and
+     * heals reaching it in any order leave the newest.
+     *
+     * @since 1.6
+     */
+    default byte[] storedVersion(SetContext set, long objectId) {
+        return null;
+    }
+
+    /**
+     * Records, after a store of the object ({@link #sync}, {@link #writeBack} or
+     * {@link #remove}: a removed object keeps its version), the version of what
+     * was stored; forced to disk if {@code durable} (a sync or a removal), else
+     * only outliving this process, as {@link #writeBack}. The default records
+     * nothing: such a linker's replicas are ordered by kDDM's store locks alone.
+     *
+     * @since 1.6
+     */
+    default void storedAs(SetContext set, long objectId, byte[] version, boolean durable) {
+    }
+
     /** Store node {@code node} has the object's stored value now: it no longer missed it. */
     default void healed(SetContext set, long objectId, int node) {
     }

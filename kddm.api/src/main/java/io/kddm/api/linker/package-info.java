@@ -4,7 +4,7 @@
  * (views of a set through an existing interface).
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package io.kddm.api.linker;
 
 import org.osgi.annotation.bundle.Export;

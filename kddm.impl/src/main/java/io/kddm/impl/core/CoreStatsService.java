@@ -49,6 +49,7 @@ public final class CoreStatsService implements CoreStats {
         c.put(OBJECTS_LOST, s.objectsLost.sum());
         c.put("stores_missed", s.storesMissed.sum());
         c.put("stores_healed", s.storesHealed.sum());
+        c.put("stores_kept_newer", s.storesKeptNewer.sum());
         return c;
     }
 

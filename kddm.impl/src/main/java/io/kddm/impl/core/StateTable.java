@@ -340,14 +340,15 @@ enum StateTable {
     // ---- replicated stores: disk-backed families whose linker stores each object on several nodes -----------------------
     S1("store", "any (the acting home of a replicated store)", "a store: SYNC from a holder, a sync or removal here, "
             + "a leaving home's",
-            "stored here, then STORE to the home's other store nodes in the view, awaited; one out of the view or "
+            "stored here at a version newer than the one stored here (S13), then STORE with that version to the "
+                    + "home's other store nodes in the view, awaited; one out of the view or "
                     + "that failed is recorded durably by the linker as having missed it (heal index) before the "
                     + "store returns. While the home is out of the view, its first store node in it acts for it (R14)",
             "unchanged", "StoreReplicas#store"),
     S2("store", "any (the acting home)", "a store node in the view did not acknowledge a STORE",
             "recorded as missed, as S1; healed (S4) a second later", "unchanged", "StoreReplicas#store"),
     S3("store", "any (a store node)", "STORE", "stored through the IO linker (which keeps another home's objects "
-            + "apart, as its replica), then acknowledged", "unchanged", "StoreReplicas#onStore"),
+            + "apart, as its replica), with its version (S13), then acknowledged", "unchanged", "StoreReplicas#onStore"),
     S4("store", "any (the acting home of objects a store node missed, their range not being rebuilt)",
             "a view installed; a range of the set rebuilt here (R17)",
             "each member is sent the stored value of every object it missed that this node acts for (STORE), one "
@@ -383,6 +384,12 @@ enum StateTable {
             "StoreReplicas#onStore"),
     S12("store", "any (a store node)", "STORED", "replies every object its IO linkers store of the home's objects",
             "unchanged", "FullHeal#onStored"),
+    S13("store", "any (a store node, the acting home included)", "a store or a heal (STORE) of an object at a "
+            + "version older than the one its IO linker recorded here", "not written, acknowledged: this node stores a "
+            + "newer value. Else written, then its version recorded beside it (forced, but for a write-back). Every "
+            + "store of an acting home has a version newer than any stored at it, and than any an acting home of an "
+            + "older view gave (epoch of the view installed there, then sequence), so stores and heals reaching a "
+            + "store node in any order leave the newest", "unchanged", "StoreReplicas#writeHere"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

@@ -51,6 +51,8 @@ public final class Stats {
     /** Stores a store node missed (recorded in the linker's heal index), and misses healed since. */
     public final LongAdder storesMissed = new LongAdder();
     public final LongAdder storesHealed = new LongAdder();
+    /** STOREs and heals not written because this node stored a newer version of the object (S13). */
+    public final LongAdder storesKeptNewer = new LongAdder();
     public final Latency getLatency = new Latency();
     public final Latency grabLatency = new Latency();
 

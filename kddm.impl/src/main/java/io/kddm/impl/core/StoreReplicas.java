@@ -51,20 +51,63 @@ final class StoreReplicas {
      * a copy that differs (or that it cannot read), and replies one byte: 1 if it rewrote it, 0 if not.
      */
     static final int CHECK = 0x200;
+    /**
+     * In a STORE's count: its bytes end with the {@link Version} of the value (S13), which the store node
+     * records beside it; a store node keeping a newer one keeps it and acknowledges (stores and heals commute).
+     */
+    static final int VERSIONED = 0x400;
 
     private final Coherence node;
     /** One store or heal of an object at a time, here: striped by set and object. */
     private final Object[] stripes = new Object[64];
+    /**
+     * One write of an object to this node's store at a time, compared with the version stored (S13). Taken
+     * inside {@link #stripes} and never around a wait for another node: a STORE taken here never waits for
+     * this node's own stores, which wait for other nodes.
+     */
+    private final Object[] writes = new Object[64];
 
     StoreReplicas(Coherence node) {
         this.node = node;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Object();
+            writes[i] = new Object();
         }
     }
 
     Object stripe(long setId, long objectId) {
         return stripes[(int) Math.floorMod(setId * 31 + objectId, (long) stripes.length)];
+    }
+
+    private Object write(long setId, long objectId) {
+        return writes[(int) Math.floorMod(setId * 31 + objectId, (long) writes.length)];
+    }
+
+    /** The version of the object stored here; {@link Version#NONE} if its linker recorded none. */
+    static Version storedVersion(IoLinker linker, SetState s, long objectId) {
+        byte[] v = linker.storedVersion(s.context, objectId);
+        return v == null || v.length < Version.BYTES ? Version.NONE : Wire.version(v, 0);
+    }
+
+    /**
+     * Stores the object here as {@code kind} at {@code version}, unless the
+     * version stored here is newer (S13); then records the version. Returns
+     * whether it was stored. {@code version} null: stored unconditionally, no
+     * version recorded (a STORE from a node that sends none).
+     */
+    private boolean writeHere(IoLinker linker, SetState s, long objectId, Store kind, byte[] value, Version version) {
+        synchronized (write(s.id, objectId)) {
+            if (version != null && storedVersion(linker, s, objectId).newerThan(version)) {
+                node.stats.storesKeptNewer.increment();
+                return false;
+            }
+            kind.apply(linker, s.context, objectId, value);
+            if (version != null) {
+                linker.storedAs(s.context, objectId, version.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array(),
+                        kind != Store.WRITE_BACK);
+            }
+            return true;
+        }
     }
 
     /** Whether the set's family stores every object on more than one node. */
@@ -114,7 +157,10 @@ final class StoreReplicas {
                         + " of set " + SetIds.format(s.id) + " (it was taken out of the cluster, or the view moved its "
                         + "home): not stored here, ask its acting home");
             }
-            kind.apply(linker, s.context, objectId, value); // here first: a failure here acknowledges nothing
+            // S13: newer than any version stored here, and than any an earlier view's acting home gave it
+            Version version = storedVersion(linker, s, objectId).next(node.view.epoch());
+            writeHere(linker, s, objectId, kind, value, version); // here first: a failure here acknowledges nothing
+            byte[] sentBytes = Wire.copy(value == null ? Wire.EMPTY : value, version);
             Map<Integer, CompletableFuture<byte[]>> sent = new LinkedHashMap<>();
             List<Integer> missed = new ArrayList<>();
             for (int n : group) {
@@ -123,7 +169,8 @@ final class StoreReplicas {
                 }
                 if (node.inView(n) && node.linkers.isUp(n)) {
                     sent.put(n, node.transport.request(n, Kind.STORE.type(),
-                            node.outbox.request(s.id, objectId, node.self, kind.ordinal(), value), node.operationTimeout()));
+                            node.outbox.request(s.id, objectId, node.self, kind.ordinal() | VERSIONED, sentBytes),
+                            node.operationTimeout()));
                 } else {
                     missed.add(n);
                 }
@@ -188,7 +235,7 @@ final class StoreReplicas {
      */
     void onStore(Inbound in, Message m) {
         SetState s = node.known(m.setId()); // a well-known set never opened here is opened (kDFS: a file's)
-        Store kind = Store.of(m.count() & ~(HEAL | CHECK));
+        Store kind = Store.of(m.count() & ~(HEAL | CHECK | VERSIONED));
         if (s == null || kind == null) {
             in.fail(s == null ? "set " + SetIds.format(m.setId()) + " is unknown on node " + node.self
                     : "STORE of object " + m.objectId() + " asks an unknown store kind " + m.count());
@@ -204,15 +251,18 @@ final class StoreReplicas {
         node.storeWorkers.execute(() -> { // (not the workers: their stores may be what waits for this one)
             try {
                 IoLinker linker = node.calls.awaitLinker(s);
+                boolean versioned = (m.count() & VERSIONED) != 0;
+                byte[] value = versioned ? Arrays.copyOf(m.bytes(), m.bytes().length - Version.BYTES) : m.bytes();
+                Version version = versioned ? Wire.version(m.bytes(), m.bytes().length - Version.BYTES) : null;
                 if ((m.count() & CHECK) != 0) {
-                    boolean differs = !same(linker, s, m.objectId(), m.bytes());
-                    if (differs) {
-                        kind.apply(linker, s.context, m.objectId(), m.bytes());
-                    }
-                    in.reply(new byte[] {(byte) (differs ? 1 : 0)});
+                    // (a copy alike but at another version is rewritten too: replicas end alike, versions included)
+                    boolean rewritten = !(same(linker, s, m.objectId(), value) && (version == null
+                            || version.equals(storedVersion(linker, s, m.objectId()))))
+                            && writeHere(linker, s, m.objectId(), kind, value, version);
+                    in.reply(new byte[] {(byte) (rewritten ? 1 : 0)});
                     return;
                 }
-                kind.apply(linker, s.context, m.objectId(), m.bytes());
+                writeHere(linker, s, m.objectId(), kind, value, version);
                 in.reply(Wire.EMPTY);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
@@ -425,12 +475,22 @@ final class StoreReplicas {
         }
     }
 
-    /** Sends {@code to} the value stored here (the newest store) as a STORE with {@code flags}; its answer. */
+    /**
+     * Sends {@code to} the value stored here (the newest store) as a STORE with {@code flags}, with its version
+     * if one is recorded here (else it is stored there whatever that node holds, as before versions); its answer.
+     */
     private byte[] send(SetState s, IoLinker linker, long objectId, int to, int flags) {
-        byte[] value = linker.firstTouch(s.context, objectId);
+        Version version;
+        byte[] value;
+        synchronized (write(s.id, objectId)) { // (a value and the version it was stored at)
+            version = storedVersion(linker, s, objectId);
+            value = linker.firstTouch(s.context, objectId);
+        }
+        value = value == null ? Wire.EMPTY : value;
+        boolean versioned = version.newerThan(Version.NONE);
         CompletableFuture<byte[]> answer = node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id,
-                objectId, node.self, Store.SYNC.ordinal() | flags, value == null ? Wire.EMPTY : value),
-                node.operationTimeout());
+                objectId, node.self, Store.SYNC.ordinal() | flags | (versioned ? VERSIONED : 0),
+                versioned ? Wire.copy(value, version) : value), node.operationTimeout());
         String failure = await(to, answer, System.nanoTime() + node.operationTimeout().toNanos());
         if (failure != null) {
             throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " not stored on node "

@@ -51,7 +51,8 @@ public final class StatsCommand {
                 .row("homes marked after more than one crash (kddm:lost)", kddm.coherence().uncertainHomes().size())
                 .row("objects found lost, known here (kddm:lost)", kddm.coherence().lostObjects())
                 .row("stores a replica missed (heal index)", s.storesMissed.sum())
-                .row("missed stores healed", s.storesHealed.sum());
+                .row("missed stores healed", s.storesHealed.sum())
+                .row("stores older than the version kept", s.storesKeptNewer.sum());
         Table l = new Table("LATENCY", "COUNT", "P50", "P90", "P99", "P99.9");
         latency(l, "get", s.getLatency);
         latency(l, "grab", s.grabLatency);

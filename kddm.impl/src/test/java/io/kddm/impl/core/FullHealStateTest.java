@@ -54,8 +54,8 @@ class FullHealStateTest extends ScriptedNodeTest {
         ScriptedNodeTest.Script.Sent list = net.expectRequest(3, Kind.STORED, 1);
         list.reply().complete(FullHeal.encodeListing(Map.of(SET, Set.of(LOCAL + 1, LOCAL + 2))));
         ScriptedNodeTest.Script.Sent first = net.expectRequest(3, Kind.STORE, LOCAL);
-        assertEquals(FULL, first.message().count(), "a heal that compares");
-        assertEquals("a", text(first.message().bytes()), "the home's stored value");
+        assertEquals(FULL, storeKind(first.message()), "a heal that compares");
+        assertEquals("a", stored(first.message()), "the home's stored value");
         // A sync of LOCAL from holder 2 now waits for the compare: its STORE to node 3 comes after it.
         CompletableFuture<byte[]> sync = net.ask(2, Kind.SYNC, LOCAL, 2, LocalOperations.Store.SYNC.ordinal(),
                 bytes("newer"));
@@ -71,16 +71,16 @@ class FullHealStateTest extends ScriptedNodeTest {
             next.put(s.message().objectId(), s);
         }
         ScriptedNodeTest.Script.Sent newer = next.get(LOCAL);
-        assertEquals("newer", text(newer.message().bytes()), "the sync's store, after the compare");
-        assertEquals(LocalOperations.Store.SYNC.ordinal(), newer.message().count());
+        assertEquals("newer", stored(newer.message()), "the sync's store, after the compare");
+        assertEquals(LocalOperations.Store.SYNC.ordinal(), storeKind(newer.message()));
         newer.reply().complete(Wire.EMPTY);
         sync.get(5, TimeUnit.SECONDS);
         ScriptedNodeTest.Script.Sent second = next.get(LOCAL + 1);
-        assertEquals("b", text(second.message().bytes()));
-        assertEquals(FULL, second.message().count());
+        assertEquals("b", stored(second.message()));
+        assertEquals(FULL, storeKind(second.message()));
         second.reply().complete(new byte[] {1});
         ScriptedNodeTest.Script.Sent third = net.expectRequest(3, Kind.STORE, LOCAL + 2);
-        assertEquals("new@1", text(third.message().bytes()), "stored on node 3 only: the home's value is sent");
+        assertEquals("new@1", stored(third.message()), "stored on node 3 only: the home's value is sent");
         third.reply().complete(new byte[] {1});
         StoreHeal done = heal.get(5, TimeUnit.SECONDS);
         assertEquals(new StoreHeal(1, List.of(3), 3, 2), done);

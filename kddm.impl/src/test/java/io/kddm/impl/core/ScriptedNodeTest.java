@@ -49,6 +49,8 @@ abstract class ScriptedNodeTest {
     final Script net = new Script();
     final Set<Integer> down = ConcurrentHashMap.newKeySet();
     final Map<Long, byte[]> store = new ConcurrentHashMap<>();
+    /** The versions the linker recorded beside the store (S13). */
+    final Map<Long, Version> versions = new ConcurrentHashMap<>();
     boolean diskBacked;
     /** The family's backups (0: none, the default), and when a put returns. */
     int backups;
@@ -156,6 +158,17 @@ abstract class ScriptedNodeTest {
         }
 
         @Override
+        public byte[] storedVersion(SetContext s, long objectId) {
+            Version v = versions.get(objectId);
+            return v == null ? null : v.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array();
+        }
+
+        @Override
+        public void storedAs(SetContext s, long objectId, byte[] version, boolean durable) {
+            versions.put(objectId, Wire.version(version, 0));
+        }
+
+        @Override
         public int storeReplicas(SetContext s) {
             return storeCopies;
         }
@@ -189,6 +202,30 @@ abstract class ScriptedNodeTest {
             missed.getOrDefault(node, ConcurrentHashMap.newKeySet()).remove(objectId);
         }
     };
+
+    /** The next message of {@code kind} node 1 sends; the requests it sends before (a rebuild's CLAIMS) answered empty. */
+    Script.Sent next(Wire.Kind kind) throws InterruptedException {
+        for (Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
+            if (s.message().kind() == kind) {
+                return s;
+            }
+            if (s.reply() != null) {
+                s.reply().complete(Wire.EMPTY);
+            }
+        }
+        throw new AssertionError("node 1 sent no " + kind);
+    }
+
+    /** The value a STORE carries: its bytes without the version that ends them (S13). */
+    static String stored(Wire.Message m) {
+        return text((m.count() & StoreReplicas.VERSIONED) == 0 ? m.bytes()
+                : java.util.Arrays.copyOf(m.bytes(), m.bytes().length - Version.BYTES));
+    }
+
+    /** A STORE's kind and flags, without {@link StoreReplicas#VERSIONED}. */
+    static int storeKind(Wire.Message m) {
+        return m.count() & ~StoreReplicas.VERSIONED;
+    }
 
     /** Makes node 1 the write owner of {@code id} (homed on node 2) with {@code value}. */
     void owner(long id, String value) throws Exception {
@@ -303,6 +340,16 @@ abstract class ScriptedNodeTest {
         node.viewInstalled(io.kddm.api.membership.View.NONE, one);
         answerRebuilds();
         return one;
+    }
+
+    /** Node {@code out} went down: view {@code to}, without it, installed after {@code from}, its rebuilds answered. */
+    io.kddm.api.membership.View without(int out, io.kddm.api.membership.View from, io.kddm.api.membership.View to)
+            throws InterruptedException {
+        down.add(out);
+        node.viewInstalled(from, to);
+        node.nodeDown(out);
+        answerRebuilds();
+        return to;
     }
 
     static io.kddm.api.membership.View view(long epoch, int... nodes) {

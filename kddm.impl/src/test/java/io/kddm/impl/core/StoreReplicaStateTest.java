@@ -44,8 +44,8 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         inViewOne();
         CompletableFuture<byte[]> sync = syncFrom(2, LOCAL, "v1");
         ScriptedNodeTest.Script.Sent store = net.expectRequest(3, Kind.STORE, LOCAL);
-        assertEquals("v1", text(store.message().bytes()), "home 1's other store node is node 3");
-        assertEquals(LocalOperations.Store.SYNC.ordinal(), store.message().count());
+        assertEquals("v1", stored(store.message()), "home 1's other store node is node 3");
+        assertEquals(LocalOperations.Store.SYNC.ordinal(), storeKind(store.message()));
         assertArrayEquals(bytes("v1"), this.store.get(LOCAL), "stored here first");
         Thread.sleep(100);
         assertFalse(sync.isDone(), "the holder's sync returns once node 3 has it too");
@@ -116,7 +116,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         assertEquals(1, node.stats().storesMissed.sum());
         // About a second later node 1 heals node 3, which is still in the view, with what it stores now.
         ScriptedNodeTest.Script.Sent heal = net.expectRequest(3, Kind.STORE, LOCAL);
-        assertEquals("v1", text(heal.message().bytes()));
+        assertEquals("v1", stored(heal.message()));
         heal.reply().complete(Wire.EMPTY);
         awaitHealed(3);
     }
@@ -125,11 +125,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
     @Covers({S1, S4})
     void aStoreNodeOutOfTheViewIsHealedWhenItIsBack() throws Exception {
         View one = inViewOne();
-        down.add(3);
-        View two = view(2, 1, 2);
-        node.viewInstalled(one, two);
-        node.nodeDown(3);
-        answerRebuilds();
+        View two = without(3, one, view(2, 1, 2));
         assertEquals(2, node.home(set, ON_3), "the first store node of home 3 in the view (R14), not node 1, the next "
                 + "member after 3");
         syncFrom(2, LOCAL, "while 3 was out").get(5, TimeUnit.SECONDS);
@@ -139,7 +135,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         node.viewInstalled(two, view(3, 1, 2, 3));
         ScriptedNodeTest.Script.Sent heal = next(Kind.STORE);
         assertEquals(3, heal.to());
-        assertEquals("while 3 was out", text(heal.message().bytes()), "the value stored here now");
+        assertEquals("while 3 was out", stored(heal.message()), "the value stored here now");
         heal.reply().complete(Wire.EMPTY);
         awaitHealed(3);
         assertEquals(1, node.stats().storesHealed.sum());
@@ -150,11 +146,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
     void aHomeBackIsHealedBeforeItsClaimsAreAnswered() throws Exception {
         long on2 = (2L << 24) | 7; // home 2's store nodes: 2 and 1
         View one = inViewOne();
-        down.add(2);
-        View two = view(2, 1, 3);
-        node.viewInstalled(one, two);
-        node.nodeDown(2);
-        answerRebuilds();
+        View two = without(2, one, view(2, 1, 3));
         assertEquals(1, node.home(set, on2), "node 1 acts for home 2, from its replica");
         syncFrom(3, on2, "made while 2 was out").get(5, TimeUnit.SECONDS);
         assertEquals(Set.of(on2), missed.get(2));
@@ -163,7 +155,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         node.viewInstalled(two, view(3, 1, 2, 3));
         CompletableFuture<byte[]> claims = net.ask(2, Kind.CLAIMS, 0, 2, 0, null);
         ScriptedNodeTest.Script.Sent heal = net.expectRequest(2, Kind.STORE, on2);
-        assertEquals("made while 2 was out", text(heal.message().bytes()));
+        assertEquals("made while 2 was out", stored(heal.message()));
         Thread.sleep(100);
         assertFalse(claims.isDone(), "the claims wait until node 2 stored what it missed");
         heal.reply().complete(Wire.EMPTY);
@@ -310,19 +302,6 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         done(get).close();
         net.expect(3, Kind.DONE, ON_3);
         return CompletableFuture.runAsync(() -> node.local.sync(set, ON_3, true));
-    }
-
-    /** The next message of {@code kind} node 1 sends; the requests it sends before (a rebuild's CLAIMS) answered empty. */
-    private ScriptedNodeTest.Script.Sent next(Kind kind) throws InterruptedException {
-        for (ScriptedNodeTest.Script.Sent s; (s = net.sent.poll(5, TimeUnit.SECONDS)) != null;) {
-            if (s.message().kind() == kind) {
-                return s;
-            }
-            if (s.reply() != null) {
-                s.reply().complete(Wire.EMPTY);
-            }
-        }
-        throw new AssertionError("node 1 sent no " + kind);
     }
 
     private void awaitHealed(int node) throws InterruptedException {

@@ -97,6 +97,27 @@ final class InodeLinker extends StoreLinker {
         }
     }
 
+    /** The version of the inode stored here (the inode allocator's included); none for those that store nothing. */
+    @Override
+    public byte[] storedVersion(SetContext set, long objectId) {
+        int ino = Ino.ofObject(objectId);
+        return storesNothing(Ino.local(ino)) ? null
+                : StoreVersions.ofInode(mount.store(Ino.node(ino), "inode " + Ino.format(ino)), Ino.local(ino));
+    }
+
+    @Override
+    public void storedAs(SetContext set, long objectId, byte[] version, boolean durable) {
+        int ino = Ino.ofObject(objectId);
+        if (!storesNothing(Ino.local(ino))) {
+            StoreVersions.inode(mount.store(Ino.node(ino), "inode " + Ino.format(ino)), Ino.local(ino), version,
+                    durable);
+        }
+    }
+
+    private static boolean storesNothing(int local) {
+        return local == Ino.STATFS || local == Ino.RENAME_LOCK;
+    }
+
     /**
      * Deletes the entry where this node stores it (its home, or a replica of the
      * home's partition): kDDM also calls this on the node that held the inode last,
@@ -132,8 +153,7 @@ final class InodeLinker extends StoreLinker {
     /** The statfs object and the rename lock store nothing: no replica misses them. */
     @Override
     public void missed(SetContext set, long objectId, int node) {
-        int local = Ino.local(Ino.ofObject(objectId));
-        if (local != Ino.STATFS && local != Ino.RENAME_LOCK) {
+        if (!storesNothing(Ino.local(Ino.ofObject(objectId)))) {
             super.missed(set, objectId, node);
         }
     }

@@ -90,6 +90,21 @@ final class PageLinker extends StoreLinker {
     }
 
     @Override
+    public byte[] storedVersion(SetContext set, long objectId) {
+        int ino = Ino.ofSet(set.setId());
+        return StoreVersions.ofPage(mount.store(Ino.node(ino), "inode " + Ino.format(ino) + "'s pages"),
+                Ino.local(ino), Ino.pageIndex(objectId));
+    }
+
+    /** Not forced, as the page: the inode's durable write-back forces both. */
+    @Override
+    public void storedAs(SetContext set, long objectId, byte[] version, boolean durable) {
+        int ino = Ino.ofSet(set.setId());
+        StoreVersions.page(mount.store(Ino.node(ino), "inode " + Ino.format(ino) + "'s pages"), Ino.local(ino),
+                Ino.pageIndex(objectId), version);
+    }
+
+    @Override
     public void sync(SetContext set, long objectId, byte[] value) {
         int ino = Ino.ofSet(set.setId());
         Partition p = mount.store(Ino.node(ino), "inode " + Ino.format(ino) + "'s pages");

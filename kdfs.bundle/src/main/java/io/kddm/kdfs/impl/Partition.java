@@ -20,7 +20,8 @@ import io.kddm.kdfs.KdfsException;
  * kDFS paper has it. {@code DIR/...} is the {@link Superblock}; each entry is a
  * folder named by its local inode id, a hundred per group folder
  * ({@code DIR/0-99/1/} is the root), holding {@code .meta} ({@link Meta}) and
- * {@code .content} (a file's bytes, or a directory's entry pages).
+ * {@code .content} (a file's bytes, or a directory's entry pages); with
+ * replicas, the versions of its stores ({@link StoreVersions}).
  */
 final class Partition {
     static final String META = ".meta";
@@ -211,6 +212,9 @@ final class Partition {
                 }
                 Meta m = Meta.decode(meta, meta(local));
                 NativeFiles.truncate(content(local), m.type == FileType.REGULAR ? m.size : -1, durable);
+                if (durable) {
+                    NativeFiles.force(entry.resolve(StoreVersions.PAGES)); // the pages' versions, with the pages
+                }
                 NativeFiles.replace(meta(local), meta, durable);
                 if (!durable) {
                     if (made) {

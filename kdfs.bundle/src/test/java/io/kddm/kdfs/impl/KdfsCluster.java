@@ -163,6 +163,16 @@ final class KdfsCluster implements AutoCloseable {
             }
 
             @Override
+            public byte[] storedVersion(io.kddm.api.linker.SetContext set, long objectId) {
+                return l.storedVersion(set, objectId);
+            }
+
+            @Override
+            public void storedAs(io.kddm.api.linker.SetContext set, long objectId, byte[] version, boolean durable) {
+                l.storedAs(set, objectId, version, durable);
+            }
+
+            @Override
             public int storeReplicas(io.kddm.api.linker.SetContext set) {
                 return l.storeReplicas(set);
             }

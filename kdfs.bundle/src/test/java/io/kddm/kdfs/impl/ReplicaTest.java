@@ -133,6 +133,54 @@ class ReplicaTest {
     }
 
     /**
+     * Every replicated store keeps its version beside it on disk, the same on
+     * both replicas (inodes in {@code .versions}, pages in their entry's
+     * {@code .pagev}); a rewrite stores a newer one, and a removed inode keeps
+     * the version of its removal, newer still, where its entry was.
+     */
+    @Test
+    void everyStoreKeepsItsVersionOnDiskOnBothReplicasAndARemovalKeepsOne() {
+        KdfsCluster c = cluster();
+        Kdfs three = c.node(3);
+        Attr t = three.mkdir(ROOT, three.root(), "t", 0755);
+        write(three, t.ino(), "f", "first");
+        assertTrue(c.syncAll().isEmpty());
+        int local = Ino.local(three.resolve(ROOT, "/t/f").ino());
+        Partition home = Partition.open(tmp.resolve("p3"), 3);
+        Partition replica = Partition.open(tmp.resolve("p1"), 1).replica(3);
+        byte[] first = StoreVersions.ofInode(home, local);
+        assertTrue(first != null, "the inode's version is on disk at its home");
+        assertArrayEquals(first, StoreVersions.ofInode(replica, local), "and the same on its replica");
+        byte[] page = StoreVersions.ofPage(home, local, 0);
+        assertTrue(page != null, "the page's version too");
+        assertArrayEquals(page, StoreVersions.ofPage(replica, local, 0));
+
+        try (OpenFile o = c.node(2).open(ROOT, c.node(2).resolve(ROOT, "/t/f").ino(), OpenFile.WRITE | OpenFile.TRUNCATE)) {
+            o.write(0, "second, from another node".getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(c.syncAll().isEmpty());
+        byte[] second = StoreVersions.ofInode(home, local);
+        assertTrue(newer(second, first), "a rewrite is stored at a newer version");
+        assertArrayEquals(second, StoreVersions.ofInode(replica, local));
+        assertTrue(newer(StoreVersions.ofPage(home, local, 0), page));
+
+        c.node(1).unlink(ROOT, t.ino(), "f");
+        assertTrue(c.syncAll().isEmpty());
+        assertTrue(!Files.exists(home.entry(local)) && !Files.exists(replica.entry(local)), "the entry is gone");
+        byte[] removed = StoreVersions.ofInode(home, local);
+        assertTrue(removed != null && newer(removed, second), "its removal's version stays");
+        assertArrayEquals(removed, StoreVersions.ofInode(replica, local));
+    }
+
+    /** Versions as kDDM orders them: view epoch, then sequence, both big-endian longs. */
+    private static boolean newer(byte[] a, byte[] b) {
+        java.nio.ByteBuffer x = java.nio.ByteBuffer.wrap(a);
+        java.nio.ByteBuffer y = java.nio.ByteBuffer.wrap(b);
+        int epoch = Long.compare(x.getLong(), y.getLong());
+        return epoch != 0 ? epoch > 0 : x.getLong() > y.getLong();
+    }
+
+    /**
      * mkfs.kdfs --replicas 2 writes the root on its partition node and on the
      * node that keeps that partition's replica: a fresh file system whose root
      * node dies before anything was written to the root is still usable.
@@ -252,7 +300,10 @@ class ReplicaTest {
         }
     }
 
-    /** Every entry's {@code .meta} and {@code .content} of partition {@code a} is byte for byte in {@code b}. */
+    /**
+     * Every entry's {@code .meta}, {@code .content} and pages' versions, and the inodes' versions, of
+     * partition {@code a} are byte for byte in {@code b}.
+     */
     static void assertSameEntries(Path a, Path b) throws IOException {
         Map<String, byte[]> left = entries(a);
         Map<String, byte[]> right = entries(b);
@@ -268,7 +319,8 @@ class ReplicaTest {
             for (Path p : all.toList()) {
                 String rel = partition.relativize(p).toString();
                 String name = p.getFileName().toString();
-                if (rel.matches("\\d+-\\d+/\\d+/\\.(meta|content)") && !name.startsWith(".tmp")) {
+                if ((rel.matches("\\d+-\\d+/\\d+/\\.(meta|content|pagev)") || rel.equals(StoreVersions.INODES))
+                        && !name.startsWith(".tmp")) {
                     out.put(rel, Files.readAllBytes(p));
                 }
             }
