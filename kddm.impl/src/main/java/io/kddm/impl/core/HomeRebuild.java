@@ -402,7 +402,7 @@ final class HomeRebuild {
         node.workers.execute(() -> {
             try {
                 // S5: what the asker missed of the set's replicated store is stored there before it serves
-                node.stores.healBeforeClaims(m.setId(), asker);
+                node.stores.healBeforeClaims(m.setId(), asker, m.node());
                 in.reply(claimsOf(m.setId(), m.node()));
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());

@@ -350,12 +350,15 @@ enum StateTable {
     S3("store", "any (a store node)", "STORE", "stored through the IO linker (which keeps another home's objects "
             + "apart, as its replica), with its version (S13), then acknowledged", "unchanged", "StoreReplicas#onStore"),
     S4("store", "any (the acting home of objects a store node missed, their range not being rebuilt)",
-            "a view installed; a range of the set rebuilt here (R17)",
-            "each member is sent the stored value of every object it missed that this node acts for (STORE), one "
-                    + "object at a time under its store lock, and the miss forgotten once acknowledged",
+            "a view installed; a range of the set rebuilt here (R17); every 5 s (the heal index crawled again)",
+            "each member is sent the stored value of every object it missed that this node acts for (STORE, with "
+                    + "its version), one object at a time under its store lock, and the miss forgotten once "
+                    + "acknowledged; in the crawl, also what a member missed of the objects it acts for (as S5: a set "
+                    + "it opened since was healed by S5 already, and its versions keep the newest)",
             "unchanged", "StoreReplicas#viewInstalled"),
     S5("store", "any (a member)", "CLAIMS of a set from a node that now acts for a home (R16)",
-            "what the asker missed of the set is stored there first (STORE, as S4), then the claims are answered: "
+            "what the asker missed of the set's objects of that home is stored there first (STORE, as S4), then "
+                    + "the claims are answered: "
                     + "the asker serves none of those objects before every member answered, so no healed value "
                     + "overtakes a newer store", "unchanged", "HomeRebuild#onClaims"),
     S6("store", "any (a node that joined, or joined again)", "a view that has this node, the first since it was "
@@ -384,6 +387,20 @@ enum StateTable {
             "StoreReplicas#onStore"),
     S12("store", "any (a store node)", "STORED", "replies every object its IO linkers store of the home's objects",
             "unchanged", "FullHeal#onStored"),
+    S14("store", "any (the acting home of a replicated store of three or more nodes)", "a store; a first touch "
+            + "from its store (H3)", "refused (the store fails naming its store nodes, nothing stored; the first touch "
+            + "fails, LOST to the requester, not recorded) unless a majority of the home's store nodes is in the "
+            + "view; a store acknowledged by fewer than a majority, this node included, fails after its misses are "
+            + "recorded (it may stay on fewer nodes, marked). With two store nodes one is enough (S5 orders the other)",
+            "unchanged", "StoreReplicas#requireQuorum"),
+    S15("store", "any (a store node of a home with three or more)", "a store here: of the acting home, or STORE "
+            + "(not a heal)", "every other store node (but the sender) recorded as possibly missing it (the "
+            + "linker's heal index), durably, before it is stored: pre-op. Once stored, the acting home forgets its "
+            + "marks of the nodes that acknowledged, and tells them (STORE, flagged a clear: the version and who has it), as "
+            + "after each heal (S4, S5): each forgets its marks of those, unless it stored a newer version since. So "
+            + "the newest acknowledged store is marked on a majority until every store node has it, and a node that "
+            + "acts for the home next is healed from the marks before it serves (S5)", "unchanged",
+            "StoreReplicas#onStore"),
     S13("store", "any (a store node, the acting home included)", "a store or a heal (STORE) of an object at a "
             + "version older than the one its IO linker recorded here", "not written, acknowledged: this node stores a "
             + "newer value. Else written, then its version recorded beside it (forced, but for a write-back). Every "

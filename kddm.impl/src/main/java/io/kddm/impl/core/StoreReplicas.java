@@ -42,8 +42,12 @@ import io.kddm.impl.core.Wire.Message;
  */
 final class StoreReplicas {
     private static final Logger LOG = LoggerFactory.getLogger(StoreReplicas.class);
-    /** Most store nodes per home: with three, a healer could be neither the acting home nor awaited by it. */
-    static final int MAX = 2;
+    /**
+     * Most store nodes per home. From three on, a store needs a majority (S14) and every store node marks the
+     * others as possibly missing it before it stores (S15), as Gluster AFR's pre-op: a healer need then be
+     * neither the acting home nor awaited by it, versions (S13) ordering what it sends.
+     */
+    static final int MAX = 3;
     /** In a STORE's count, with the store kind: a heal (S4, S5), not a store of the acting home (S1). */
     static final int HEAL = 0x100;
     /**
@@ -56,6 +60,12 @@ final class StoreReplicas {
      * records beside it; a store node keeping a newer one keeps it and acknowledges (stores and heals commute).
      */
     static final int VERSIONED = 0x400;
+    /**
+     * In a STORE's count (post-op, S15): its bytes are a version, then the ids of the store nodes known to have
+     * stored the object at that version or later (4 bytes each); the receiver forgets its marks naming them,
+     * unless it stored a newer version since (whose own marks they are).
+     */
+    static final int CLEAR = 0x800;
 
     private final Coherence node;
     /** One store or heal of an object at a time, here: striped by set and object. */
@@ -95,11 +105,15 @@ final class StoreReplicas {
      * whether it was stored. {@code version} null: stored unconditionally, no
      * version recorded (a STORE from a node that sends none).
      */
-    private boolean writeHere(IoLinker linker, SetState s, long objectId, Store kind, byte[] value, Version version) {
+    private boolean writeHere(IoLinker linker, SetState s, long objectId, Store kind, byte[] value, Version version,
+            List<Integer> mark) {
         synchronized (write(s.id, objectId)) {
             if (version != null && storedVersion(linker, s, objectId).newerThan(version)) {
                 node.stats.storesKeptNewer.increment();
                 return false;
+            }
+            for (int n : mark) { // S15: durably, before the store itself
+                linker.missed(s.context, objectId, n);
             }
             kind.apply(linker, s.context, objectId, value);
             if (version != null) {
@@ -107,6 +121,35 @@ final class StoreReplicas {
                         kind != Store.WRITE_BACK);
             }
             return true;
+        }
+    }
+
+    /**
+     * How many store nodes of a group of {@code size} must have stored a store before it is acknowledged:
+     * a majority from three on (S14); with two, one (availability first, as Gluster's replica 2 without
+     * quorum: the heal index and the gate of S5 order the other).
+     */
+    static int quorum(int size) {
+        return size <= 2 ? 1 : size / 2 + 1;
+    }
+
+    /**
+     * Fails unless a quorum of the store nodes of the object's home is in the
+     * view: with fewer, its acting home serves and stores nothing (the others may
+     * have stores it lacks). Row S14.
+     *
+     * @throws KddmException naming the store nodes and the quorum
+     */
+    void requireQuorum(SetState s, long objectId) {
+        if (!replicated(s)) {
+            return;
+        }
+        List<Integer> group = group(s, node.calls.home(s, objectId));
+        long in = group.stream().filter(n -> node.inView(n) && node.linkers.isUp(n)).count();
+        if (in < quorum(group.size())) {
+            throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " is stored on nodes "
+                    + group + ", of which " + in + " in the view, fewer than its quorum of " + quorum(group.size())
+                    + ": not served until more of them are back (the others may hold stores it lacks)");
         }
     }
 
@@ -157,9 +200,13 @@ final class StoreReplicas {
                         + " of set " + SetIds.format(s.id) + " (it was taken out of the cluster, or the view moved its "
                         + "home): not stored here, ask its acting home");
             }
+            requireQuorum(s, objectId); // S14: (nothing stored yet)
             // S13: newer than any version stored here, and than any an earlier view's acting home gave it
             Version version = storedVersion(linker, s, objectId).next(node.view.epoch());
-            writeHere(linker, s, objectId, kind, value, version); // here first: a failure here acknowledges nothing
+            boolean marked = group.size() > 2; // S15: the others marked here first
+            List<Integer> others = group.stream().filter(n -> n != node.self).toList();
+            // here first: a failure here acknowledges nothing
+            writeHere(linker, s, objectId, kind, value, version, marked ? others : List.of());
             byte[] sentBytes = Wire.copy(value == null ? Wire.EMPTY : value, version);
             Map<Integer, CompletableFuture<byte[]>> sent = new LinkedHashMap<>();
             List<Integer> missed = new ArrayList<>();
@@ -176,9 +223,12 @@ final class StoreReplicas {
                 }
             }
             long deadline = System.nanoTime() + node.operationTimeout().toNanos();
+            List<Integer> have = new ArrayList<>(List.of(node.self));
             for (Map.Entry<Integer, CompletableFuture<byte[]>> f : sent.entrySet()) {
                 String failure = await(f.getKey(), f.getValue(), deadline);
-                if (failure != null) {
+                if (failure == null) {
+                    have.add(f.getKey());
+                } else {
                     LOG.warn("store node {} did not store object {} of set {}: {}: recorded for its heal", f.getKey(),
                             objectId, SetIds.format(s.id), failure);
                     missed.add(f.getKey());
@@ -194,8 +244,39 @@ final class StoreReplicas {
                         + objectId + " of set " + SetIds.format(s.id) + ": the store is void, ask its acting home");
             }
             for (int n : missed) {
-                linker.missed(s.context, objectId, n);
+                if (!marked) {
+                    linker.missed(s.context, objectId, n);
+                }
                 node.stats.storesMissed.increment();
+            }
+            if (marked) {
+                for (int n : have) {
+                    if (n != node.self) {
+                        linker.healed(s.context, objectId, n);
+                    }
+                }
+                clearMarks(s, objectId, version, have, have);
+            }
+            if (have.size() < quorum(group.size())) {
+                throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " was stored on "
+                        + have + " only, of its store nodes " + group + ", fewer than its quorum of "
+                        + quorum(group.size()) + ": not acknowledged (the others are recorded for their heal)");
+            }
+        }
+    }
+
+    /**
+     * Post-op (S15): tells the store nodes {@code to} (but this one) that the
+     * nodes {@code have} stored the object at {@code version}: their marks naming
+     * them go. Not awaited: a mark left behind only costs a heal that changes nothing.
+     */
+    private void clearMarks(SetState s, long objectId, Version version, List<Integer> have, List<Integer> to) {
+        java.nio.ByteBuffer b = version.put(java.nio.ByteBuffer.allocate(Version.BYTES + 4 * have.size()));
+        have.forEach(b::putInt);
+        for (int n : to) {
+            if (n != node.self && node.inView(n) && node.linkers.isUp(n)) {
+                node.transport.request(n, Kind.STORE.type(), node.outbox.request(s.id, objectId, node.self,
+                        Store.SYNC.ordinal() | CLEAR, b.array()), node.operationTimeout());
             }
         }
     }
@@ -235,7 +316,7 @@ final class StoreReplicas {
      */
     void onStore(Inbound in, Message m) {
         SetState s = node.known(m.setId()); // a well-known set never opened here is opened (kDFS: a file's)
-        Store kind = Store.of(m.count() & ~(HEAL | CHECK | VERSIONED));
+        Store kind = Store.of(m.count() & ~(HEAL | CHECK | VERSIONED | CLEAR));
         if (s == null || kind == null) {
             in.fail(s == null ? "set " + SetIds.format(m.setId()) + " is unknown on node " + node.self
                     : "STORE of object " + m.objectId() + " asks an unknown store kind " + m.count());
@@ -251,6 +332,11 @@ final class StoreReplicas {
         node.storeWorkers.execute(() -> { // (not the workers: their stores may be what waits for this one)
             try {
                 IoLinker linker = node.calls.awaitLinker(s);
+                if ((m.count() & CLEAR) != 0) {
+                    onClear(linker, s, m);
+                    in.reply(Wire.EMPTY);
+                    return;
+                }
                 boolean versioned = (m.count() & VERSIONED) != 0;
                 byte[] value = versioned ? Arrays.copyOf(m.bytes(), m.bytes().length - Version.BYTES) : m.bytes();
                 Version version = versioned ? Wire.version(m.bytes(), m.bytes().length - Version.BYTES) : null;
@@ -258,16 +344,45 @@ final class StoreReplicas {
                     // (a copy alike but at another version is rewritten too: replicas end alike, versions included)
                     boolean rewritten = !(same(linker, s, m.objectId(), value) && (version == null
                             || version.equals(storedVersion(linker, s, m.objectId()))))
-                            && writeHere(linker, s, m.objectId(), kind, value, version);
+                            && writeHere(linker, s, m.objectId(), kind, value, version, List.of());
                     in.reply(new byte[] {(byte) (rewritten ? 1 : 0)});
                     return;
                 }
-                writeHere(linker, s, m.objectId(), kind, value, version);
+                // S15: a store (not a heal: its sender keeps its record) marks the others here first
+                List<Integer> mark = List.of();
+                if ((m.count() & HEAL) == 0 && version != null) {
+                    List<Integer> group = group(s, node.calls.home(s, m.objectId()));
+                    if (group.size() > 2) {
+                        mark = group.stream().filter(n -> n != node.self && n != in.sender()).toList();
+                    }
+                }
+                writeHere(linker, s, m.objectId(), kind, value, version, mark);
                 in.reply(Wire.EMPTY);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
             }
         });
+    }
+
+    /**
+     * CLEAR (post-op, S15): the nodes it names stored the object at its version
+     * or later; the marks naming them go here, unless a newer version was stored
+     * here since (its marks are its own).
+     */
+    private void onClear(IoLinker linker, SetState s, Message m) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(m.bytes());
+        Version version = Version.get(b);
+        synchronized (write(s.id, m.objectId())) {
+            if (storedVersion(linker, s, m.objectId()).newerThan(version)) {
+                return;
+            }
+            while (b.remaining() >= 4) {
+                int n = b.getInt();
+                if (n != node.self) {
+                    linker.healed(s.context, m.objectId(), n);
+                }
+            }
+        }
     }
 
     /** Whether the copy stored here is {@code value}; not if it cannot be read (damaged: the heal rewrites it). */
@@ -291,6 +406,40 @@ final class StoreReplicas {
             if (m != node.self) {
                 node.workers.execute(() -> healAsHome(m));
             }
+        }
+        if (passing.compareAndSet(false, true)) {
+            node.later(this::pass, HEAL_PASS_MS);
+        }
+    }
+
+    /**
+     * The heal index is read again this often (S4): a record no view could heal
+     * (made while the member was unreachable but in the view, a heal refused, an
+     * IO linker not yet there at the view) is healed within it, as Gluster's
+     * self-heal daemon crawls its index.
+     */
+    static final long HEAL_PASS_MS = 5_000;
+    private final java.util.concurrent.atomic.AtomicBoolean passing = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void pass() {
+        try {
+            node.workers.execute(() -> {
+                try {
+                    for (int m : node.replication.members()) {
+                        if (m != node.self && node.inView(m) && node.linkers.isUp(m)) {
+                            healAsHome(m);
+                            // and what m missed of the objects it acts for, which S5 heals only in the sets it
+                            // opened since: safe while it serves them (its CLAIMS were answered after S5, and this
+                            // sends no older version than S5 did)
+                            heal(m, null, (set, id) -> node.home(set, id) == m);
+                        }
+                    }
+                } finally {
+                    node.later(this::pass, HEAL_PASS_MS);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the node stops
         }
     }
 
@@ -369,21 +518,30 @@ final class StoreReplicas {
         }
         for (int m : node.replication.members()) {
             if (m != node.self) {
-                node.workers.execute(() -> heal(m, s.id, true));
+                node.workers.execute(() -> heal(m, s.id, this::actingHere));
             }
         }
     }
 
     private void healAsHome(int to) {
-        heal(to, null, true);
+        heal(to, null, this::actingHere);
     }
 
     /**
-     * Before this node answers the CLAIMS of {@code asker} for the set: what the
-     * asker missed of it is stored there first (it acts for those objects now,
-     * and serves none of them before every member answered). Row S5.
+     * S4 only from a store that is up to date: this node acts for the object, and its range is not being rebuilt
+     * (a home back is healed first, S5; then it heals the others, {@link #rebuilt}).
      */
-    void healBeforeClaims(long setId, int asker) {
+    private boolean actingHere(SetState s, long objectId) {
+        return node.home(s, objectId) == node.self && !s.rebuilding.containsKey(node.calls.home(s, objectId));
+    }
+
+    /**
+     * Before this node answers the CLAIMS of {@code asker} for the objects of the
+     * set homed on {@code nominal}: what the asker missed of them is stored there
+     * first (it acts for those objects now, and serves none of them before every
+     * member answered). Row S5.
+     */
+    void healBeforeClaims(long setId, int asker, int nominal) {
         SetState s = node.set(setId);
         try {
             if (s != null && (!node.calls.traits(s).firstTouchAtHome()
@@ -393,16 +551,15 @@ final class StoreReplicas {
         } catch (KddmException away) {
             // its family or linker is being updated: heal as for a replicated set (the listing finds what there is)
         }
-        heal(asker, setId, false);
+        heal(asker, setId, (set, id) -> node.calls.home(set, id) == nominal); // (the asker refuses others, S8)
     }
 
     /**
      * Sends node {@code to} the stored value of every object it missed (of set
-     * {@code onlySet} if not null; only of objects this node acts as home for if
-     * {@code onlyActing}), each under its store lock, and forgets the miss once
-     * stored there. Returns how many were healed.
+     * {@code onlySet} if not null) that {@code which} accepts, each under its
+     * store lock, and forgets the miss once stored there. Returns how many were healed.
      */
-    int heal(int to, Long onlySet, boolean onlyActing) {
+    int heal(int to, Long onlySet, java.util.function.BiPredicate<SetState, Long> which) {
         int healed = 0;
         for (IoLinker linker : node.linkers.ioLinkers().values()) {
             Map<Long, Set<Long>> missed;
@@ -421,13 +578,7 @@ final class StoreReplicas {
                     continue;
                 }
                 for (long objectId : set.getValue()) {
-                    // S4 only from a store that is up to date: this node acts for the object, and its range is
-                    // not being rebuilt (a home back is healed first, S5; then it heals the others, rebuilt()).
-                    if (onlyActing && (node.home(s, objectId) != node.self
-                            || s.rebuilding.containsKey(node.calls.home(s, objectId)))) {
-                        continue;
-                    }
-                    if (push(s, linker, objectId, to)) {
+                    if (which.test(s, objectId) && push(s, linker, objectId, to)) {
                         healed++;
                     }
                 }
@@ -442,9 +593,14 @@ final class StoreReplicas {
     private boolean push(SetState s, IoLinker linker, long objectId, int to) {
         synchronized (stripe(s.id, objectId)) {
             try {
-                send(s, linker, objectId, to, HEAL);
+                Sent sent = send(s, linker, objectId, to, HEAL);
                 linker.healed(s.context, objectId, to);
                 node.stats.storesHealed.increment();
+                List<Integer> group = group(s, node.calls.home(s, objectId));
+                if (group.size() > 2 && sent.version().newerThan(Version.NONE)) { // S15: the others' marks of it
+                    clearMarks(s, objectId, sent.version(), List.of(to),
+                            group.stream().filter(n -> n != to).toList());
+                }
                 return true;
             } catch (RuntimeException failed) {
                 LOG.warn("object {} of set {} not healed on node {} yet: {}", objectId, SetIds.format(s.id), to,
@@ -465,7 +621,7 @@ final class StoreReplicas {
      */
     boolean pushChecked(SetState s, IoLinker linker, long objectId, int to) {
         synchronized (stripe(s.id, objectId)) {
-            byte[] answer = send(s, linker, objectId, to, HEAL | CHECK);
+            byte[] answer = send(s, linker, objectId, to, HEAL | CHECK).answer();
             linker.healed(s.context, objectId, to);
             boolean repaired = answer.length == 1 && answer[0] == 1;
             if (repaired) {
@@ -475,11 +631,15 @@ final class StoreReplicas {
         }
     }
 
+    /** What a heal sent: the version of the value (NONE if none is recorded here), and the store node's answer. */
+    private record Sent(Version version, byte[] answer) {
+    }
+
     /**
      * Sends {@code to} the value stored here (the newest store) as a STORE with {@code flags}, with its version
-     * if one is recorded here (else it is stored there whatever that node holds, as before versions); its answer.
+     * if one is recorded here (else it is stored there whatever that node holds, as before versions).
      */
-    private byte[] send(SetState s, IoLinker linker, long objectId, int to, int flags) {
+    private Sent send(SetState s, IoLinker linker, long objectId, int to, int flags) {
         Version version;
         byte[] value;
         synchronized (write(s.id, objectId)) { // (a value and the version it was stored at)
@@ -496,6 +656,6 @@ final class StoreReplicas {
             throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " not stored on node "
                     + to + ": " + failure);
         }
-        return answer.getNow(Wire.EMPTY);
+        return new Sent(version, answer.getNow(Wire.EMPTY));
     }
 }

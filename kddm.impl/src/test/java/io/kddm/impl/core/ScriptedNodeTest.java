@@ -57,7 +57,8 @@ abstract class ScriptedNodeTest {
     io.kddm.api.linker.BackupMode backupMode = io.kddm.api.linker.BackupMode.SYNC;
     /**
      * How many nodes store each object of a disk-backed family (2: replicated,
-     * home H's store nodes being H and the node before it, around 1-3).
+     * home H's store nodes being H and the node before it, around 1-3; 3: then
+     * the one before that).
      */
     int storeCopies = 1;
     /** The linker's heal index: what each store node missed. */
@@ -175,7 +176,11 @@ abstract class ScriptedNodeTest {
 
         @Override
         public List<Integer> storeNodes(SetContext s, int home) {
-            return storeCopies == 1 ? List.of(home) : List.of(home, home == 1 ? 3 : home - 1);
+            List<Integer> g = new java.util.ArrayList<>();
+            for (int i = 0, n = home; i < storeCopies; i++, n = n == 1 ? 3 : n - 1) {
+                g.add(n); // home, then the nodes before it, around 1-3
+            }
+            return g;
         }
 
         @Override

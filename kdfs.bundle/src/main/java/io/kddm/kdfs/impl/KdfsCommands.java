@@ -76,9 +76,9 @@ public final class KdfsCommands {
 
     @Descriptor("formats DIR as this node's kDFS partition; the root directory is made there if ROOT_NODEID is this node")
     public String mkfs(@Parameter(names = "--force", presentValue = "true", absentValue = "false") boolean force,
-            @Descriptor("nodes storing each partition's entries (1 or 2), the same on every node")
+            @Descriptor("nodes storing each partition's entries (1, 2 or 3: a store then needs 2), the same on every node")
             @Parameter(names = "--replicas", absentValue = "1") int replicas,
-            @Descriptor("the partition nodes, in order, comma separated (with --replicas 2)")
+            @Descriptor("the partition nodes, in order, comma separated (with --replicas 2 or 3)")
             @Parameter(names = "--partitions", absentValue = "") String partitions,
             @Descriptor("folder of the native file system") String dir,
             @Descriptor("id of the node that holds the root directory") int rootNode) {
@@ -91,7 +91,7 @@ public final class KdfsCommands {
 
     @Descriptor("mounts DIR (a partition of this node), or NONE with --root for a diskless node")
     public String mount(@Parameter(names = "--root", absentValue = "") String root,
-            @Descriptor("a diskless node of a file system made with --replicas 2: the same --replicas")
+            @Descriptor("a diskless node of a file system made with --replicas 2 or 3: the same --replicas")
             @Parameter(names = "--replicas", absentValue = "1") int replicas,
             @Descriptor("and the same --partitions") @Parameter(names = "--partitions", absentValue = "") String partitions,
             @Descriptor("partition folder, or NONE") String dir) {

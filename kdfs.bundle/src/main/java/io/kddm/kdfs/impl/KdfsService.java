@@ -56,7 +56,7 @@ public final class KdfsService {
                 required = false)
         String root() default "";
 
-        @AttributeDefinition(description = "A diskless node (NONE) of a file system made with --replicas 2: the same "
+        @AttributeDefinition(description = "A diskless node (NONE) of a file system made with --replicas 2 or 3: the same "
                 + "replica count (a partition's superblock says it otherwise)")
         int replicas() default 1;
 

@@ -55,7 +55,7 @@ final class ReplicaHeal {
         }
         if (volume.replicas() == 1) {
             throw new KdfsException(Errno.EINVAL, "the file system keeps 1 replica of each partition: nothing to "
-                    + "compare (mkfs.kdfs --replicas 2 makes two)");
+                    + "compare (mkfs.kdfs --replicas 2 or 3 makes them)");
         }
         List<Integer> homes = new ArrayList<>();
         homes.add(self);

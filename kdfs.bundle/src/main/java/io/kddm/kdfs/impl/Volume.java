@@ -14,13 +14,16 @@ import io.kddm.kdfs.KdfsException;
  * nodes after it in that order (and around), as Gluster's replica sets: static,
  * so that a node back from a crash knows which replicas it keeps.
  *
- * @param replicas   1 (each partition on its node only) or 2
+ * @param replicas   1 (each partition on its node only), 2 or 3
  * @param partitions the partition nodes, in order; empty when {@code replicas} is 1
  */
 record Volume(int replicas, List<Integer> partitions) {
     static final Volume SINGLE = new Volume(1, List.of());
-    /** kDDM heals a returning replica safely with at most two store nodes per home (StoreReplicas). */
-    static final int MAX_REPLICAS = 2;
+    /**
+     * With three, kDDM acknowledges a store once two replicas have it, and serves a partition only while two of
+     * its replicas are in the view (StoreReplicas, rows S14 and S15).
+     */
+    static final int MAX_REPLICAS = 3;
 
     Volume {
         partitions = List.copyOf(partitions);
