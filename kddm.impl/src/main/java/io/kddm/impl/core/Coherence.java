@@ -136,6 +136,7 @@ public final class Coherence {
     final OwnerFailover failover = new OwnerFailover(this);
     final HomeRebuild rebuild = new HomeRebuild(this);
     final StoreReplicas stores = new StoreReplicas(this);
+    final StoreHeal heals = new StoreHeal(this);
     final FullHeal fullHeal = new FullHeal(this);
     final CrashLedger ledger = new CrashLedger(this);
     final LostObjects lostObjects = new LostObjects(this);

@@ -341,7 +341,7 @@ final class Dispatch {
                 case CLAIM -> node.failover.onClaim(in, m);
                 case CLAIMS -> node.rebuild.onClaims(in, m);
                 case STORE -> node.stores.onStore(in, m);
-                case MISSED -> node.stores.onMissed(in);
+                case MISSED -> node.heals.onMissed(in);
                 case HEAL_FULL -> node.fullHeal.onHealFull(in, m);
                 case STORED -> node.fullHeal.onStored(in, m);
                 case LEDGER -> node.ledger.onLedger(in, m);

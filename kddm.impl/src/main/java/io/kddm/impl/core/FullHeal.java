@@ -159,7 +159,7 @@ final class FullHeal {
                     }
                     awaitActing(s, objectId);
                     checked++;
-                    if (node.stores.pushChecked(s, linker, objectId, n)) {
+                    if (node.heals.pushChecked(s, linker, objectId, n)) {
                         repaired++;
                     }
                 }

@@ -393,7 +393,7 @@ final class HomeRebuild {
         for (ManagerEntry me : s.managed.values()) {
             node.home.resume(s, me);
         }
-        node.stores.rebuilt(s); // S4: healed first (S5), this home heals the others of what they missed
+        node.heals.rebuilt(s); // S4: healed first (S5), this home heals the others of what they missed
     }
 
     /** CLAIMS at a member: what it holds of every object of the set whose home is {@code node}. Row R16. */
@@ -402,7 +402,7 @@ final class HomeRebuild {
         node.workers.execute(() -> {
             try {
                 // S5: what the asker missed of the set's replicated store is stored there before it serves
-                node.stores.healBeforeClaims(m.setId(), asker, m.node());
+                node.heals.healBeforeClaims(m.setId(), asker, m.node());
                 in.reply(claimsOf(m.setId(), m.node()));
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());

@@ -355,7 +355,7 @@ enum StateTable {
                     + "its version), one object at a time under its store lock, and the miss forgotten once "
                     + "acknowledged; in the crawl, also what a member missed of the objects it acts for (as S5: a set "
                     + "it opened since was healed by S5 already, and its versions keep the newest)",
-            "unchanged", "StoreReplicas#viewInstalled"),
+            "unchanged", "StoreHeal#viewInstalled"),
     S5("store", "any (a member)", "CLAIMS of a set from a node that now acts for a home (R16)",
             "what the asker missed of the set's objects of that home is stored there first (STORE, as S4), then "
                     + "the claims are answered: "
@@ -365,9 +365,9 @@ enum StateTable {
             + "out", "MISSED to every member: the sets in which it missed stores; each is opened here, so that the "
             + "ranges this node acts for in them are rebuilt, and healed first (S5); a member that cannot answer yet "
             + "is asked again every 500 ms while it stays in the view (40 times at most)", "unchanged",
-            "StoreReplicas#joined"),
+            "StoreHeal#joined"),
     S7("store", "any (a member)", "MISSED", "replies the ids of the sets in which the asker missed stores made here "
-            + "(the IO linkers' heal indexes)", "unchanged", "StoreReplicas#onMissed"),
+            + "(the IO linkers' heal indexes)", "unchanged", "StoreHeal#onMissed"),
     S8("store", "any", "a store asked of an incarnation taken out since, or of a home the view moved since; a STORE "
             + "from a node that does not act for the object in the view installed here (a heal: nor does this node)",
             "refused (the store fails, and its asker asks the acting home): its value may be older than what the next "

@@ -65,11 +65,11 @@ final class ViewChanges {
             node.replication.reReplicateSoon(); // R12: a backup target may have gone
         }
         if (node.isMember()) {
-            node.stores.viewInstalled(); // S4: a store node back is healed of what it missed
+            node.heals.viewInstalled(); // S4: a store node back is healed of what it missed
         }
         node.ledger.viewInstalled(current); // R26: once fully replicated in it, every member is told
         if (node.isMember() && (!wasMember || previous.epoch() == 0 || !previous.members().containsKey(node.self))) {
-            node.stores.joined(); // S6: the sets whose stores this node missed are opened, so healed (S5)
+            node.heals.joined(); // S6: the sets whose stores this node missed are opened, so healed (S5)
         }
     }
 

@@ -149,7 +149,7 @@ class StoreQuorumStateTest extends ScriptedNodeTest {
         versions.put(LOCAL, new Version(1, 3));
         missed.computeIfAbsent(2, n -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(LOCAL);
         java.util.Map<Integer, ScriptedNodeTest.Script.Sent> heals = new java.util.TreeMap<>();
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(StoreReplicas.HEAL_PASS_MS * 2);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(StoreHeal.HEAL_PASS_MS * 2);
         while (heals.size() < 2 && System.nanoTime() < until) {
             ScriptedNodeTest.Script.Sent s = net.sent.poll(100, TimeUnit.MILLISECONDS);
             if (s != null && s.message().kind() == Kind.STORE && (s.message().count() & StoreReplicas.HEAL) != 0) {
