@@ -91,29 +91,40 @@ class KdfsReplicaIT {
 
     @Test
     void aPartitionNodeKilledWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
-        scenario("kdfs-replicas-kill", Fault.KILL, false);
+        scenario("kdfs-replicas-kill", Fault.KILL, false, 2);
+    }
+
+    /**
+     * The same with {@code --replicas 3}: every partition on all three partition
+     * nodes, a store acknowledged by two of them; node 3 killed mid-writes, the
+     * writer and the reader served by nodes 1 and 2, node 3 healed back, and each
+     * partition byte for byte on both of its other nodes, versions included.
+     */
+    @Test
+    void withThreeReplicasAPartitionNodeKilledWhileOthersWriteLosesNothingAndEveryReplicaIsHealed() throws Exception {
+        scenario("kdfs-replicas3-kill", Fault.KILL, false, 3);
     }
 
     @Test
     void aPartitionNodePausedWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
-        scenario("kdfs-replicas-pause", Fault.PAUSE, false);
+        scenario("kdfs-replicas-pause", Fault.PAUSE, false, 2);
     }
 
     @Test
     void aPartitionNodeThatLeavesInOrderWhileOthersWriteIntoItsTreeLosesNothing() throws Exception {
-        scenario("kdfs-replicas-leave", Fault.LEAVE, false);
+        scenario("kdfs-replicas-leave", Fault.LEAVE, false, 2);
     }
 
     @Test
     void aPartitionNodeCutOffWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
-        scenario("kdfs-replicas-cut", Fault.CUT, false);
+        scenario("kdfs-replicas-cut", Fault.CUT, false, 2);
     }
 
     /** The writer writes through its FUSE mount (a shell loop, each file closed), node 3 killed meanwhile. */
     @Test
     void filesWrittenThroughTheFuseMountIntoAKilledNodesTreeAreAllThere() throws Exception {
         assertEquals("0", NodeProcess.bashOk("id -u", LIMIT).strip(), "FUSE tests mount as root (allow_other)");
-        scenario("kdfs-replicas-fuse", Fault.KILL, true);
+        scenario("kdfs-replicas-fuse", Fault.KILL, true, 2);
     }
 
     /**
@@ -123,18 +134,18 @@ class KdfsReplicaIT {
      * everything while node 3 is out, and again once it is back; then every
      * replica is compared with its partition.
      */
-    private void scenario(String name, Fault fault, boolean fuse) throws Exception {
+    private void scenario(String name, Fault fault, boolean fuse, int replicas) throws Exception {
         cluster = new LocalCluster(name, 5, fault == Fault.CUT);
         for (int id = 1; id <= 3; id++) {
             NodeProcess.Result mkfs = NodeProcess.run(List.of(NodeProcess.ROOT.resolve("kddm").toString(), "mkfs.kdfs",
-                    partition(id).toString(), "1", "--node", String.valueOf(id), "--replicas", "2", "--partitions",
-                    "1,2,3"), Duration.ofSeconds(60));
+                    partition(id).toString(), "1", "--node", String.valueOf(id), "--replicas", String.valueOf(replicas),
+                    "--partitions", "1,2,3"), Duration.ofSeconds(60));
             assertEquals(0, mkfs.status(), mkfs.output());
-            assertTrue(mkfs.output().contains("2 replicas over partitions [1, 2, 3]"), mkfs.output());
+            assertTrue(mkfs.output().contains(replicas + " replicas over partitions [1, 2, 3]"), mkfs.output());
             config(id, "partition=" + partition(id) + "\n");
         }
         for (int id = 4; id <= 5; id++) {
-            config(id, "partition=NONE\nroot=1:1\nreplicas=2\npartitions=1,2,3\n");
+            config(id, "partition=NONE\nroot=1:1\nreplicas=" + replicas + "\npartitions=1,2,3\n");
         }
         NodeProcess one = cluster.start(1, "--headless");
         NodeProcess two = cluster.start(2, "--headless");
@@ -196,13 +207,16 @@ class KdfsReplicaIT {
             n.kill(); // everything written was written back by the nodes that wrote it: at each close, or leaving in order
         }
         assertTrue(entries(partition(3)).size() > 2 * (TREE + WRITES), "node 3 stores the tree");
-        assertSameEntries(partition(3), partition(1).resolve("n3"));
-        assertSameEntries(partition(1), partition(2).resolve("n1"));
-        assertSameEntries(partition(2), partition(3).resolve("n2"));
+        for (int home = 1; home <= 3; home++) {
+            for (int k = 1; k < replicas; k++) { // (partition S also on the next replicas - 1 of 1, 2, 3)
+                int n = (home - 1 + k) % 3 + 1;
+                assertSameEntries(partition(home), partition(n).resolve("n" + home));
+            }
+        }
         for (int id = 1; id <= 3; id++) {
             assertEquals(List.of(), healRecords(partition(id)), "node " + id + "'s heal index is empty");
         }
-        System.out.println("kDFS --replicas 2, node 3 " + switch (fault) {
+        System.out.println("kDFS --replicas " + replicas + ", node 3 " + switch (fault) {
             case KILL -> "killed (kill -9), and the writer killed after its last write";
             case PAUSE -> "paused 5 s";
             case LEAVE -> "left in order";
@@ -210,8 +224,8 @@ class KdfsReplicaIT {
         }
                 + " after the writer's 11th file" + (fuse ? " (written through FUSE)" : "") + ": the writer's "
                 + WRITES + " files and a rewrite returned within " + writesMs + " ms; every file read whole from "
-                + "node 1's replica, then from node 3 back; " + healedLines + " heal passes logged; the three replicas "
-                + "byte for byte their partitions");
+                + "node 1's replica, then from node 3 back; " + healedLines + " heal passes logged; every replica "
+                + "byte for byte its partition");
     }
 
     /**
