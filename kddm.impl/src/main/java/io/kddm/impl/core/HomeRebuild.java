@@ -97,6 +97,8 @@ final class HomeRebuild {
                     }
                 } else if (was && !now) {
                     forget(s, nominal);
+                } else if (now) {
+                    healFromJoined(s, nominal, previous, current);
                 }
             }
         }
@@ -179,6 +181,7 @@ final class HomeRebuild {
         synchronized (s) {
             s.actingFor.remove(nominal);
             s.rebuilding.remove(nominal);
+            s.healedBy.remove(nominal);
             s.managed.values().removeIf(me -> inRange(s, me.objectId, nominal));
         }
         LOG.debug("node {} no longer acts as home {} of set {}: its records are forgotten", node.self, nominal,
@@ -195,6 +198,7 @@ final class HomeRebuild {
     }
 
     private void start(SetState s, int nominal) {
+        s.healedBy.put(nominal, java.util.concurrent.ConcurrentHashMap.newKeySet());
         Range r = range(nominal);
         Range was = s.rebuilding.put(nominal, r);
         s.actingFor.add(nominal); // after: whoever sees it acted for here finds the range gated
@@ -274,7 +278,46 @@ final class HomeRebuild {
         }
     }
 
+    /**
+     * This node keeps acting for {@code nominal}'s objects: a store node of them
+     * that left the view is no longer counted as having healed it, and one that
+     * joined is asked to (its CLAIMS, as S5, the claims themselves known), and
+     * counted once it did (S14): alone, or with nodes that lacked them, this
+     * node could lack stores a majority acknowledged while it was away.
+     */
+    private void healFromJoined(SetState s, int nominal, View previous, View current) {
+        java.util.Set<Integer> healed = s.healedBy.get(nominal);
+        if (healed == null || !node.stores.replicated(s)) {
+            return;
+        }
+        healed.retainAll(current.members().keySet());
+        for (int n : node.stores.group(s, nominal)) {
+            if (n != node.self && current.members().containsKey(n) && !previous.members().containsKey(n)) {
+                askHeal(s, nominal, n, current.epoch());
+            }
+        }
+    }
+
+    private void askHeal(SetState s, int nominal, int to, long epoch) {
+        node.transport.request(to, Kind.CLAIMS.type(), node.outbox.request(s.id, 0, nominal, 0, null),
+                node.operationTimeout()).whenComplete((bytes, failure) -> {
+                    java.util.Set<Integer> healed = s.healedBy.get(nominal);
+                    if (healed == null || node.view.epoch() != epoch && !node.inView(to)) {
+                        return; // (no longer acting, or it left again: asked again when it is back)
+                    }
+                    if (failure == null) {
+                        healed.add(to);
+                    } else if (node.inView(to) && node.linkers.isUp(to)) {
+                        node.later(() -> askHeal(s, nominal, to, epoch), 50);
+                    }
+                });
+    }
+
     private void claimed(SetState s, Range r, int from, byte[] bytes) {
+        java.util.Set<Integer> healedBy = s.healedBy.get(r.nominal);
+        if (healedBy != null && s.rebuilding.get(r.nominal) == r) {
+            healedBy.add(from); // (S5 ran there before the reply)
+        }
         synchronized (r) {
             if (!r.awaiting.contains(from)) {
                 return;

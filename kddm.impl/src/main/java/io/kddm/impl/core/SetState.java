@@ -27,6 +27,11 @@ final class SetState {
      * in here starts its rebuild (R21). Changed holding the set itself.
      */
     final java.util.Set<Integer> actingFor = ConcurrentHashMap.newKeySet();
+    /**
+     * Per home (nominal) this node acts for: the members whose claims, and so whose heal of this node (S5), came
+     * since it acts for it, or since they joined; a replicated store of three or more counts only them (S14).
+     */
+    final Map<Integer, java.util.Set<Integer>> healedBy = new ConcurrentHashMap<>();
 
     SetState(long id, String family, List<Integer> nodes, int localNode) {
         this.id = id;

@@ -357,8 +357,9 @@ enum StateTable {
                     + "it opened since was healed by S5 already, and its versions keep the newest)",
             "unchanged", "StoreHeal#viewInstalled"),
     S5("store", "any (a member)", "CLAIMS of a set from a node that now acts for a home (R16)",
-            "what the asker missed of the set's objects of that home is stored there first (STORE, as S4), then "
-                    + "the claims are answered: "
+            "every STORE admitted here before is written (or refused, S8) first; then what the asker missed of the "
+                    + "set's objects of that home is stored there (STORE, as S4; one that fails refuses the claims, "
+                    + "which are asked again), then the claims are answered: "
                     + "the asker serves none of those objects before every member answered, so no healed value "
                     + "overtakes a newer store", "unchanged", "HomeRebuild#onClaims"),
     S6("store", "any (a node that joined, or joined again)", "a view that has this node, the first since it was "
@@ -390,7 +391,8 @@ enum StateTable {
     S14("store", "any (the acting home of a replicated store of three or more nodes)", "a store; a first touch "
             + "from its store (H3)", "refused (the store fails naming its store nodes, nothing stored; the first touch "
             + "fails, LOST to the requester, not recorded) unless a majority of the home's store nodes is in the "
-            + "view; a store acknowledged by fewer than a majority, this node included, fails after its misses are "
+            + "view and healed this node since it acts for the home, or since they joined (their CLAIMS answered, "
+            + "S5; one that joins while this node keeps acting is sent CLAIMS for that); a store acknowledged by fewer than a majority, this node included, fails after its misses are "
             + "recorded (it may stay on fewer nodes, marked). With two store nodes one is enough (S5 orders the other)",
             "unchanged", "StoreReplicas#requireQuorum"),
     S15("store", "any (a store node of a home with three or more)", "a store here: of the acting home, or STORE "

@@ -194,8 +194,17 @@ final class StoreHeal {
         } catch (KddmException away) {
             // its family or linker is being updated: heal as for a replicated set (the listing finds what there is)
         }
+        node.stores.fence();
+        int before = failures.get();
         heal(asker, setId, (set, id) -> node.calls.home(set, id) == nominal); // (the asker refuses others, S8)
+        if (failures.get() != before) {
+            throw new KddmException("node " + node.self + " could not store on node " + asker + " everything it missed"
+                    + " of set " + SetIds.format(setId) + " (see its log): claims refused, to be asked again");
+        }
     }
+
+    /** Heals that failed here, ever (S5 refuses its CLAIMS when one of its own did). */
+    private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Sends node {@code to} the stored value of every object it missed (of set
@@ -246,6 +255,7 @@ final class StoreHeal {
                 }
                 return true;
             } catch (RuntimeException failed) {
+                failures.incrementAndGet();
                 LOG.warn("object {} of set {} not healed on node {} yet: {}", objectId, SetIds.format(s.id), to,
                         failed.toString());
                 return false;
@@ -280,7 +290,7 @@ final class StoreHeal {
 
     /**
      * Sends {@code to} the value stored here (the newest store) as a STORE with {@code flags}, with its version
-     * if one is recorded here (else it is stored there whatever that node holds, as before versions).
+     * ({@link Version#NONE} if none is recorded here: stored there only over none).
      */
     private Sent send(SetState s, IoLinker linker, long objectId, int to, int flags) {
         Version version;
@@ -290,10 +300,11 @@ final class StoreHeal {
             value = linker.firstTouch(s.context, objectId);
         }
         value = value == null ? Wire.EMPTY : value;
-        boolean versioned = version.newerThan(Version.NONE);
+        // Always with its version, NONE included: a value stored with none (before versions) loses to any
+        // recorded one there, and is stored over none
         CompletableFuture<byte[]> answer = node.transport.request(to, Kind.STORE.type(), node.outbox.request(s.id,
-                objectId, node.self, Store.SYNC.ordinal() | flags | (versioned ? StoreReplicas.VERSIONED : 0),
-                versioned ? Wire.copy(value, version) : value), node.operationTimeout());
+                objectId, node.self, Store.SYNC.ordinal() | flags | StoreReplicas.VERSIONED,
+                Wire.copy(value, version)), node.operationTimeout());
         String failure = node.stores.await(to, answer, System.nanoTime() + node.operationTimeout().toNanos());
         if (failure != null) {
             throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " not stored on node "

@@ -109,7 +109,7 @@ final class StoreReplicas {
                 linker.missed(s.context, objectId, n);
             }
             kind.apply(linker, s.context, objectId, value);
-            if (version != null) {
+            if (version != null && version.newerThan(Version.NONE)) { // (NONE: none recorded, as before)
                 linker.storedAs(s.context, objectId, version.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array(),
                         kind != Store.WRITE_BACK);
             }
@@ -137,11 +137,20 @@ final class StoreReplicas {
         if (!replicated(s)) {
             return;
         }
-        List<Integer> group = group(s, node.calls.home(s, objectId));
-        long in = group.stream().filter(n -> node.inView(n) && node.linkers.isUp(n)).count();
-        if (in < quorum(group.size())) {
+        int nominal = node.calls.home(s, objectId);
+        List<Integer> group = group(s, nominal);
+        int q = quorum(group.size());
+        if (q == 1) {
+            return; // (this node)
+        }
+        // Only nodes that healed this one since it acts for the home (S5), or since they joined, count: a node
+        // back while this one kept acting may hold what a majority acknowledged without it.
+        java.util.Set<Integer> healed = node.view.epoch() == 0 ? null : s.healedBy.get(nominal);
+        long in = group.stream().filter(n -> n == node.self || node.inView(n) && node.linkers.isUp(n)
+                && (healed == null || healed.contains(n))).count();
+        if (in < q) {
             throw new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " is stored on nodes "
-                    + group + ", of which " + in + " in the view, fewer than its quorum of " + quorum(group.size())
+                    + group + ", of which " + in + " in the view and heard from, fewer than its quorum of " + q
                     + ": not served until more of them are back (the others may hold stores it lacks)");
         }
     }
@@ -315,21 +324,33 @@ final class StoreReplicas {
                     : "STORE of object " + m.objectId() + " asks an unknown store kind " + m.count());
             return;
         }
-        int acting = node.home(s, m.objectId());
-        if (acting != in.sender() && !((m.count() & HEAL) != 0 && acting == node.self)) {
-            in.fail("node " + in.sender() + " does not act as home of object " + m.objectId() + " of set "
-                    + SetIds.format(s.id) + " in the view installed on node " + node.self + " (node " + acting
-                    + " does): STORE refused");
+        if ((m.count() & CLEAR) != 0) { // (from any store node: onClear's version check makes it safe)
+            node.storeWorkers.execute(() -> {
+                try {
+                    onClear(node.calls.awaitLinker(s), s, m);
+                    in.reply(Wire.EMPTY);
+                } catch (RuntimeException ex) {
+                    in.fail(ex.toString());
+                }
+            });
+            return;
+        }
+        String refused = refused(s, m, in.sender());
+        if (refused != null) {
+            in.fail(refused);
             return;
         }
         node.storeWorkers.execute(() -> { // (not the workers: their stores may be what waits for this one)
+            admitted.readLock().lock();
             try {
-                IoLinker linker = node.calls.awaitLinker(s);
-                if ((m.count() & CLEAR) != 0) {
-                    onClear(linker, s, m);
-                    in.reply(Wire.EMPTY);
+                // Again, fenced: a STORE admitted in the view before is either written before a CLAIMS of the
+                // next view is answered here (its mark then healed, S5), or refused.
+                String late = refused(s, m, in.sender());
+                if (late != null) {
+                    in.fail(late);
                     return;
                 }
+                IoLinker linker = node.calls.awaitLinker(s);
                 boolean versioned = (m.count() & VERSIONED) != 0;
                 byte[] value = versioned ? Arrays.copyOf(m.bytes(), m.bytes().length - Version.BYTES) : m.bytes();
                 Version version = versioned ? Wire.version(m.bytes(), m.bytes().length - Version.BYTES) : null;
@@ -353,8 +374,35 @@ final class StoreReplicas {
                 in.reply(Wire.EMPTY);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
+            } finally {
+                admitted.readLock().unlock();
             }
         });
+    }
+
+    /** Why a STORE from {@code sender} is refused in the view installed here (S8); null if it is taken. */
+    private String refused(SetState s, Message m, int sender) {
+        int acting = node.home(s, m.objectId());
+        if (acting != sender && !((m.count() & HEAL) != 0 && acting == node.self)) {
+            return "node " + sender + " does not act as home of object " + m.objectId() + " of set "
+                    + SetIds.format(s.id) + " in the view installed on node " + node.self + " (node " + acting
+                    + " does): STORE refused";
+        }
+        return null;
+    }
+
+    /** Every STORE being written here holds it to read; {@link #fence} waits for them. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock admitted =
+            new java.util.concurrent.locks.ReentrantReadWriteLock(true);
+
+    /**
+     * Returns once every STORE admitted before is written (its marks with it), or
+     * refused: called before the heal of S5, in a view where those STOREs' sender
+     * may no longer act for their objects.
+     */
+    void fence() {
+        admitted.writeLock().lock();
+        admitted.writeLock().unlock();
     }
 
     /**

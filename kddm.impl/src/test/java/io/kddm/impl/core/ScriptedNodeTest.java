@@ -51,6 +51,8 @@ abstract class ScriptedNodeTest {
     final Map<Long, byte[]> store = new ConcurrentHashMap<>();
     /** The versions the linker recorded beside the store (S13). */
     final Map<Long, Version> versions = new ConcurrentHashMap<>();
+    /** Called with the object's id as the linker is asked its stored version (a test may block there). */
+    volatile java.util.function.LongConsumer onStoredVersion = id -> { };
     boolean diskBacked;
     /** The family's backups (0: none, the default), and when a put returns. */
     int backups;
@@ -160,6 +162,7 @@ abstract class ScriptedNodeTest {
 
         @Override
         public byte[] storedVersion(SetContext s, long objectId) {
+            onStoredVersion.accept(objectId);
             Version v = versions.get(objectId);
             return v == null ? null : v.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array();
         }

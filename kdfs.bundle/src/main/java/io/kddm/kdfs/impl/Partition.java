@@ -249,6 +249,13 @@ final class Partition {
         }
     }
 
+    /** Runs {@code r} holding the entry's lock (as its writes and its deletion do). */
+    void underEntryLock(int local, Runnable r) {
+        synchronized (entryLock(local)) {
+            r.run();
+        }
+    }
+
     private Object entryLock(int local) {
         return entryLocks[Math.floorMod(local, entryLocks.length)];
     }

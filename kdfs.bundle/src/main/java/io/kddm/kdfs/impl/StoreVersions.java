@@ -24,6 +24,9 @@ final class StoreVersions {
     static final String PAGES = ".pagev";
     static final int BYTES = 16;
 
+    /** Folders where a versions file was made by a write that forced nothing: the next durable one forces them. */
+    private static final java.util.Set<Path> unforced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private StoreVersions() {
     }
 
@@ -39,11 +42,16 @@ final class StoreVersions {
         return read(p.entry(local).resolve(PAGES), index);
     }
 
-    /** Not forced (as the page): the inode's durable write-back forces it. None for a page of no entry (removed). */
+    /**
+     * Not forced (as the page): the inode's durable write-back forces it. None for a page of no entry (removed);
+     * under the entry's lock, so that it never makes a file in an entry being deleted.
+     */
     static void page(Partition p, int local, long index, byte[] version) {
-        if (Files.isDirectory(p.entry(local))) {
-            write(p.entry(local).resolve(PAGES), index, version, false);
-        }
+        p.underEntryLock(local, () -> {
+            if (Files.isDirectory(p.entry(local))) {
+                write(p.entry(local).resolve(PAGES), index, version, false);
+            }
+        });
     }
 
     private static byte[] read(Path file, long slot) {
@@ -63,7 +71,7 @@ final class StoreVersions {
         if (version.length != BYTES) {
             throw new IllegalArgumentException("a store version is " + BYTES + " bytes, not " + version.length);
         }
-        boolean made = durable && !Files.exists(file);
+        boolean made = !Files.exists(file); // (its folder forced then, whatever the write: a later force is the file's)
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.wrap(version);
             while (b.hasRemaining()) {
@@ -72,7 +80,11 @@ final class StoreVersions {
             if (durable) {
                 ch.force(false);
             }
-            if (made) {
+            if (made && durable) {
+                NativeFiles.force(file.getParent());
+            } else if (made) {
+                unforced.add(file.getParent());
+            } else if (durable && unforced.remove(file.getParent())) {
                 NativeFiles.force(file.getParent());
             }
         } catch (NoSuchFileException gone) {
