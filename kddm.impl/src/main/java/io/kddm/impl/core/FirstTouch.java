@@ -21,6 +21,7 @@ final class FirstTouch {
      */
     void touch(SetState s, long objectId, boolean write, long epoch, Version floor) {
         ObjectEntry e = s.entry(objectId);
+        long askedIn;
         synchronized (e) {
             if (ObjectSide.stale(e, epoch)) {
                 return;
@@ -31,8 +32,8 @@ final class FirstTouch {
                 return;
             }
             e.filling = true;
+            askedIn = e.requestEpoch; // in the monitor: a view moving the home after it is seen below (R15)
         }
-        long askedIn = e.requestEpoch;
         node.workers.execute(() -> {
             byte[] value;
             Version version = floor.next(node.view.epoch());

@@ -39,6 +39,12 @@ final class HomeRebuild {
         /** Home messages for its objects that came meanwhile, replayed in order once it is rebuilt. */
         final java.util.List<Runnable> deferred = new java.util.ArrayList<>();
         boolean done;
+        /**
+         * One caller makes the records: the last two claims can come at once on two
+         * threads, and each saw no claim awaited; a second pass, late, promoted the
+         * claimed version again over what had been put since (two owners).
+         */
+        boolean finishing;
 
         Range(int nominal) {
             this.nominal = nominal;
@@ -367,9 +373,10 @@ final class HomeRebuild {
     /** Every member answered: the records of the range are made, and what waited for them is served. Row R17. */
     private void finishIfComplete(SetState s, Range r) {
         synchronized (r) {
-            if (!r.awaiting.isEmpty() || s.rebuilding.get(r.nominal) != r) {
+            if (!r.awaiting.isEmpty() || s.rebuilding.get(r.nominal) != r || r.finishing) {
                 return;
             }
+            r.finishing = true;
         }
         if (s.destroyed || node.actingHome(node.view, s, r.nominal) != node.self) {
             s.rebuilding.remove(r.nominal, r); // the set went, or another view moved the home on meanwhile
@@ -389,6 +396,9 @@ final class HomeRebuild {
         } catch (RuntimeException linkerAway) {
             LOG.warn("home {} of set {}: copies cannot be read now ({}): tried again", r.nominal, SetIds.format(s.id),
                     linkerAway.toString());
+            synchronized (r) {
+                r.finishing = false;
+            }
             node.later(() -> finishIfComplete(s, r), 200);
             return;
         }
