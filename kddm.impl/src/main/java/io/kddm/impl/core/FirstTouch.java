@@ -39,7 +39,7 @@ final class FirstTouch {
             Version version = floor.next(node.view.epoch());
             Replication.Outcome backups;
             try {
-                node.stores.requireQuorum(s, objectId); // S14 (a replicated store read here, its acting home)
+                node.stores.requireQuorum(s, objectId, true); // S14 (a replicated store read here, its acting home)
                 value = node.calls.firstTouch(s, objectId);
                 backups = backUpFirstTouch(s, e, version, value);
             } catch (RuntimeException ex) {

@@ -170,7 +170,7 @@ final class HomeSide {
         node.workers.execute(() -> {
             byte[] value;
             try {
-                node.stores.requireQuorum(s, objectId); // S14: alone, this store may lack what the others stored
+                node.stores.requireQuorum(s, objectId, true); // S14: alone, this store may lack what the others stored
                 value = node.calls.firstTouch(s, objectId);
             } catch (RuntimeException ex) {
                 ManagerEntry me = s.managerEntry(objectId);

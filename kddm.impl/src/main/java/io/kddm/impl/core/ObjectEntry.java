@@ -79,6 +79,8 @@ final class ObjectEntry {
     final Set<Integer> earlyAcks = new HashSet<>();
     /** Copy holder: an INV waits for local readers to leave; ack goes to this node (0: none): INV_DEFERRED. */
     int invalidateAckTo;
+    /** {@link #invalidateAckTo} of a copy to drop once its holders let it go, acknowledged to nobody (F8). */
+    static final int ACK_NOBODY = -1;
     /** The home died: no new grants; the copy is dropped once its holders are gone: HOME_DOWN. */
     boolean homeDown;
     /** The view from which answers count: older ones answer a request given up when the acting home moved (R15). */

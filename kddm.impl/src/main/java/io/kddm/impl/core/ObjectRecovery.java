@@ -141,8 +141,14 @@ final class ObjectRecovery {
                 }
                 e.queue.removeIf(i -> i instanceof Forward f && f.requester() == down);
                 if (e.invalidateAckTo == down) {
-                    e.invalidateAckTo = 0;
-                    node.object.dropCopy(s, e);
+                    if (e.readers == 0 && e.writers == 0) {
+                        e.invalidateAckTo = 0;
+                        node.object.dropCopy(s, e);
+                    } else {
+                        // Held: a waiter granted it may not have woken yet, and takes its bytes when it does.
+                        // Dropped once the holders let it go, as the deferred invalidation would have been.
+                        e.invalidateAckTo = ObjectEntry.ACK_NOBODY;
+                    }
                 }
                 if (e.awaiting.remove(down)) {
                     node.object.completeIfAcked(s, e);

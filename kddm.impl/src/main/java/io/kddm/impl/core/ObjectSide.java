@@ -123,7 +123,9 @@ final class ObjectSide {
             int ackTo = e.invalidateAckTo;
             e.invalidateAckTo = 0;
             dropCopy(s, e);
-            node.outbox.send(ackTo, Kind.INV_ACK, s.id, e.objectId, node.self, 0, null);
+            if (ackTo != ObjectEntry.ACK_NOBODY) {
+                node.outbox.send(ackTo, Kind.INV_ACK, s.id, e.objectId, node.self, 0, null);
+            }
             if (!e.queue.isEmpty()) {
                 serve(s, e);
                 return;

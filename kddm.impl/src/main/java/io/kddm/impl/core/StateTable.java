@@ -176,8 +176,9 @@ enum StateTable {
     F7("failure", "READ_OWNER, WRITE_OWNER, WAIT_ACK_WRITE, WAIT_ACK_INV", "node down",
             "the dead node leaves the copyset and is no longer waited for; its forwards are dropped", "unchanged",
             "ObjectRecovery#nodeDown"),
-    F8("failure", "INV_DEFERRED for the node that died", "node down", "the copy is dropped", "INV_COPY",
-            "ObjectRecovery#nodeDown"),
+    F8("failure", "INV_DEFERRED for the node that died", "node down", "the copy is dropped; if held (a waiter "
+            + "granted it may not have woken yet), once its holders let it go, acknowledged to nobody",
+            "INV_COPY, or INV_DEFERRED until released", "ObjectRecovery#nodeDown"),
     F9("failure", "any, the object's home died", "node down", "the waiters fail (NodeDeadException), the "
             + "request, transfer and forwards are forgotten; nothing is granted", "HOME_DOWN",
             "ObjectRecovery#nodeDown"),

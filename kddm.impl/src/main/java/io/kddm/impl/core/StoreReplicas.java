@@ -129,11 +129,13 @@ final class StoreReplicas {
     /**
      * Fails unless a quorum of the store nodes of the object's home is in the
      * view: with fewer, its acting home serves and stores nothing (the others may
-     * have stores it lacks). Row S14.
+     * have stores it lacks). To serve from its store ({@code serving}: a first
+     * touch), only those that healed this node count; a store needs no heal (its
+     * value comes from its holder, and its version is newer than any stored). Row S14.
      *
      * @throws KddmException naming the store nodes and the quorum
      */
-    void requireQuorum(SetState s, long objectId) {
+    void requireQuorum(SetState s, long objectId, boolean serving) {
         if (!replicated(s)) {
             return;
         }
@@ -145,7 +147,7 @@ final class StoreReplicas {
         }
         // Only nodes that healed this one since it acts for the home (S5), or since they joined, count: a node
         // back while this one kept acting may hold what a majority acknowledged without it.
-        java.util.Set<Integer> healed = node.view.epoch() == 0 ? null : s.healedBy.get(nominal);
+        java.util.Set<Integer> healed = node.view.epoch() == 0 || !serving ? null : s.healedBy.get(nominal);
         long in = group.stream().filter(n -> n == node.self || node.inView(n) && node.linkers.isUp(n)
                 && (healed == null || healed.contains(n))).count();
         if (in < q) {
@@ -202,7 +204,7 @@ final class StoreReplicas {
                         + " of set " + SetIds.format(s.id) + " (it was taken out of the cluster, or the view moved its "
                         + "home): not stored here, ask its acting home");
             }
-            requireQuorum(s, objectId); // S14: (nothing stored yet)
+            requireQuorum(s, objectId, false); // S14: (nothing stored yet)
             // S13: newer than any version stored here, and than any an earlier view's acting home gave it
             Version version = storedVersion(linker, s, objectId).next(node.view.epoch());
             boolean marked = group.size() > 2; // S15: the others marked here first

@@ -304,10 +304,38 @@ class FailureStateTest extends ScriptedNodeTest {
         net.deliver(3, Kind.INV, REMOTE, 4, 0, null); // node 4 is the new owner
         assertEquals(ObjectState.INV_DEFERRED, state(REMOTE));
         die(4);
-        assertEquals(ObjectState.INV_COPY, state(REMOTE));
+        assertEquals(ObjectState.INV_DEFERRED, state(REMOTE), "held: dropped once released");
         assertEquals("v1", text(reader.value()), "the reader keeps what it was granted");
         reader.close();
+        assertEquals(ObjectState.INV_COPY, state(REMOTE));
         net.expectNothing(); // no ack for the dead node
+    }
+
+    /**
+     * A get granted from a COPY whose thread has not woken yet (the test holds
+     * the object's monitor), then an INV for node 3, deferred, then node 3 dies:
+     * the waiter wakes with the bytes it was granted. Dropping the copy at once
+     * left it a handle on no bytes (CoherenceTest's crash case, once).
+     */
+    @Test
+    @Covers(F8)
+    void aWaiterGrantedBeforeTheDeadNodesInvalidationWakesWithItsBytes() throws Exception {
+        readCopy(REMOTE, "v0");
+        net.deliver(3, Kind.INV, REMOTE, 3, 0, null);
+        net.expect(3, Kind.INV_ACK, REMOTE);
+        CompletableFuture<Handle> waiter = local(REMOTE, false);
+        net.expect(2, Kind.GET_REQ, REMOTE);
+        awaitQueued(REMOTE, 1);
+        ObjectEntry e = set.objects.get(REMOTE);
+        synchronized (e) { // the waiter is granted below, and cannot wake before this block ends
+            net.deliver(3, Kind.COPY, REMOTE, 3, 0, copyOf("v1"));
+            net.deliver(3, Kind.INV, REMOTE, 3, 0, null);
+            die(3);
+        }
+        Handle h = waiter.get(5, TimeUnit.SECONDS);
+        assertEquals("v1", text(h.value()), "the bytes it was granted");
+        h.close();
+        assertEquals(ObjectState.INV_COPY, state(REMOTE), "then the copy goes");
     }
 
     @Test

@@ -136,7 +136,8 @@ class StoreQuorumStateTest extends ScriptedNodeTest {
      * Node 1 keeps acting for its own objects while nodes 3 and 2 leave and
      * node 2 comes back: node 2 may hold what a majority acknowledged while node
      * 1 was away from it, so it counts towards the quorum only once it healed
-     * node 1 (its CLAIMS answered, S5 run there first).
+     * node 1 (its CLAIMS answered, S5 run there first): node 1 serves nothing
+     * from its store before, though it stores.
      */
     @Test
     @Covers({S14, S5})
@@ -148,20 +149,21 @@ class StoreQuorumStateTest extends ScriptedNodeTest {
         node.viewInstalled(three, view(4, 1, 2));
         ScriptedNodeTest.Script.Sent ask = net.expectRequest(2, Kind.CLAIMS, 0);
         assertEquals(1, ask.message().node(), "for home 1's objects");
-        io.kddm.api.set.KddmException refused = assertThrows(io.kddm.api.set.KddmException.class,
-                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("too early"), node.excludedAt));
-        assertTrue(refused.getMessage().contains("heard from"), refused.getMessage());
-        assertNull(store.get(LOCAL), "nothing stored");
+        ExecutionException early = assertThrows(ExecutionException.class,
+                () -> local(LOCAL + 9, false).get(5, TimeUnit.SECONDS), "not served from its store yet");
+        assertTrue(early.getCause().getMessage().contains("heard from"), early.getCause().getMessage());
+        // A store is made meanwhile (its value comes from its holder, at a version newer than any stored).
+        CompletableFuture<Void> stored = CompletableFuture.runAsync(
+                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("before the heal"), node.excludedAt));
+        next(Kind.STORE).reply().complete(Wire.EMPTY);
+        stored.get(5, TimeUnit.SECONDS);
         ask.reply().complete(Wire.EMPTY);
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!set.healedBy.get(1).contains(2) && System.nanoTime() < until) {
             Thread.sleep(5);
         }
-        CompletableFuture<Void> stored = CompletableFuture.runAsync(
-                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("healed first"), node.excludedAt));
-        next(Kind.STORE).reply().complete(Wire.EMPTY);
-        stored.get(5, TimeUnit.SECONDS);
-        assertArrayEquals(bytes("healed first"), store.get(LOCAL));
+        local(LOCAL + 9, false).get(5, TimeUnit.SECONDS).close(); // healed: served
+        assertArrayEquals(bytes("before the heal"), store.get(LOCAL));
     }
 
     /** A member that cannot store on the asker what it missed refuses its CLAIMS, which is asked again. */
