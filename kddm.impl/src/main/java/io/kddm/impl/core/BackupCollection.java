@@ -84,7 +84,7 @@ final class BackupCollection {
         if (store.dropOlder(s.id, objectId, version)) {
             node.stats.backupsCollected.increment(); // (kept here when this node was a target, or handed it over)
         }
-        byte[] bytes = version.put(ByteBuffer.allocate(Version.BYTES)).array();
+        byte[] bytes = version.bytes();
         for (int m : node.replication.members()) {
             if (m == node.self || targets.contains(m)) {
                 continue;

@@ -135,7 +135,7 @@ final class HomeSide {
             } else if (me.owner == 0) { // H2
                 r.forwardedTo = 0;
                 node.outbox.send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0,
-                        me.floor.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array());
+                        me.floor.bytes());
                 node.stats.firstTouches.increment();
             } else { // H5, H6 (a handoff: FWD_GRAB marked as such)
                 r.forwardedTo = me.owner;

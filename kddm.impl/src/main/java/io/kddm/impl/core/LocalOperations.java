@@ -265,7 +265,7 @@ final class LocalOperations {
             // R3: the home keeps its version as a floor for the next first touch, so that no backup
             // of the removed value (a drop that failed, a late one) can outrank the new object.
             node.outbox.send(home, Kind.REMOVED, s.id, objectId, node.self, 0,
-                    e.version.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array());
+                    e.version.bytes());
             node.object.serve(s, e);
         }
     }

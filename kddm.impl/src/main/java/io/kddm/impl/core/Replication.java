@@ -402,7 +402,7 @@ final class Replication {
      */
     void dropEverywhere(SetState s, long objectId, Version version, long deadline) {
         store.removed(s.id, objectId, version);
-        toEveryMember(s, objectId, DROP, version.put(ByteBuffer.allocate(Version.BYTES)).array(), deadline,
+        toEveryMember(s, objectId, DROP, version.bytes(), deadline,
                 "the backup of removed");
     }
 

@@ -70,11 +70,10 @@ final class StoreHeal {
                 try {
                     for (int m : node.replication.members()) {
                         if (m != node.self && node.inView(m) && node.linkers.isUp(m)) {
-                            healAsHome(m);
-                            // and what m missed of the objects it acts for, which S5 heals only in the sets it
-                            // opened since: safe while it serves them (its CLAIMS were answered after S5, and this
-                            // sends no older version than S5 did)
-                            heal(m, null, (set, id) -> node.home(set, id) == m);
+                            // As S4, and what m missed of the objects it acts for, which S5 heals only in the sets
+                            // it opened since: safe while it serves them (its CLAIMS were answered after S5, and
+                            // this sends no older version than S5 did). One listing of the index for both.
+                            heal(m, null, (set, id) -> actingHere(set, id) || node.home(set, id) == m);
                         }
                     }
                 } finally {
@@ -195,24 +194,23 @@ final class StoreHeal {
             // its family or linker is being updated: heal as for a replicated set (the listing finds what there is)
         }
         node.stores.fence();
-        int before = failures.get();
-        heal(asker, setId, (set, id) -> node.calls.home(set, id) == nominal); // (the asker refuses others, S8)
-        if (failures.get() != before) {
-            throw new KddmException("node " + node.self + " could not store on node " + asker + " everything it missed"
-                    + " of set " + SetIds.format(setId) + " (see its log): claims refused, to be asked again");
+        // (only that home's objects: the asker refuses the others, S8)
+        int failed = heal(asker, setId, (set, id) -> node.calls.home(set, id) == nominal);
+        if (failed > 0) {
+            throw new KddmException("node " + node.self + " could not store on node " + asker + " " + failed
+                    + " objects it missed of set " + SetIds.format(setId) + " (see its log): claims refused, to be "
+                    + "asked again");
         }
     }
-
-    /** Heals that failed here, ever (S5 refuses its CLAIMS when one of its own did). */
-    private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Sends node {@code to} the stored value of every object it missed (of set
      * {@code onlySet} if not null) that {@code which} accepts, each under its
-     * store lock, and forgets the miss once stored there. Returns how many were healed.
+     * store lock, and forgets the miss once stored there. Returns how many could not be healed.
      */
     int heal(int to, Long onlySet, java.util.function.BiPredicate<SetState, Long> which) {
         int healed = 0;
+        int failed = 0;
         for (IoLinker linker : node.linkers.ioLinkers().values()) {
             Map<Long, Set<Long>> missed;
             try {
@@ -230,8 +228,12 @@ final class StoreHeal {
                     continue;
                 }
                 for (long objectId : set.getValue()) {
-                    if (which.test(s, objectId) && push(s, linker, objectId, to)) {
-                        healed++;
+                    if (which.test(s, objectId)) {
+                        if (push(s, linker, objectId, to)) {
+                            healed++;
+                        } else {
+                            failed++;
+                        }
                     }
                 }
             }
@@ -239,7 +241,7 @@ final class StoreHeal {
         if (healed > 0) {
             LOG.info("node {} healed node {}: {} objects it missed stored there", node.self, to, healed);
         }
-        return healed;
+        return failed;
     }
 
     private boolean push(SetState s, IoLinker linker, long objectId, int to) {
@@ -255,7 +257,6 @@ final class StoreHeal {
                 }
                 return true;
             } catch (RuntimeException failed) {
-                failures.incrementAndGet();
                 LOG.warn("object {} of set {} not healed on node {} yet: {}", objectId, SetIds.format(s.id), to,
                         failed.toString());
                 return false;

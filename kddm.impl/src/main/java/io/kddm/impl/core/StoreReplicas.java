@@ -110,7 +110,7 @@ final class StoreReplicas {
             }
             kind.apply(linker, s.context, objectId, value);
             if (version != null && version.newerThan(Version.NONE)) { // (NONE: none recorded, as before)
-                linker.storedAs(s.context, objectId, version.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array(),
+                linker.storedAs(s.context, objectId, version.bytes(),
                         kind != Store.WRITE_BACK);
             }
             return true;
@@ -136,12 +136,12 @@ final class StoreReplicas {
      * @throws KddmException naming the store nodes and the quorum
      */
     void requireQuorum(SetState s, long objectId, boolean serving) {
-        if (!replicated(s)) {
-            return;
-        }
         int nominal = node.calls.home(s, objectId);
-        List<Integer> group = group(s, nominal);
-        int q = quorum(group.size());
+        requireQuorum(s, objectId, nominal, group(s, nominal), serving);
+    }
+
+    private void requireQuorum(SetState s, long objectId, int nominal, List<Integer> group, boolean serving) {
+        int q = quorum(group.size()); // (1 for a store not replicated: its group is its home)
         if (q == 1) {
             return; // (this node)
         }
@@ -193,7 +193,8 @@ final class StoreReplicas {
      */
     void store(SetState s, long objectId, Store kind, byte[] value, long since) {
         IoLinker linker = node.calls.awaitLinker(s);
-        List<Integer> group = group(s, node.calls.home(s, objectId));
+        int nominal = node.calls.home(s, objectId);
+        List<Integer> group = group(s, nominal);
         if (group.size() == 1) {
             kind.apply(linker, s.context, objectId, value);
             return;
@@ -204,7 +205,7 @@ final class StoreReplicas {
                         + " of set " + SetIds.format(s.id) + " (it was taken out of the cluster, or the view moved its "
                         + "home): not stored here, ask its acting home");
             }
-            requireQuorum(s, objectId, false); // S14: (nothing stored yet)
+            requireQuorum(s, objectId, nominal, group, false); // S14: (nothing stored yet)
             // S13: newer than any version stored here, and than any an earlier view's acting home gave it
             Version version = storedVersion(linker, s, objectId).next(node.view.epoch());
             boolean marked = group.size() > 2; // S15: the others marked here first

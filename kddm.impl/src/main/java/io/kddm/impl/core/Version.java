@@ -33,6 +33,11 @@ record Version(long epoch, long seq) implements Comparable<Version> {
         return o.newerThan(this) ? o : this;
     }
 
+    /** Its {@value #BYTES} bytes, as {@link #put} writes them. */
+    byte[] bytes() {
+        return put(ByteBuffer.allocate(BYTES)).array();
+    }
+
     ByteBuffer put(ByteBuffer b) {
         return b.putLong(epoch).putLong(seq);
     }

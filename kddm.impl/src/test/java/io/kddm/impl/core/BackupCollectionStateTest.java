@@ -36,7 +36,7 @@ class BackupCollectionStateTest extends ScriptedNodeTest {
     }
 
     private static byte[] version(Version v) {
-        return v.put(ByteBuffer.allocate(Version.BYTES)).array();
+        return v.bytes();
     }
 
     /** The next request node 1 sends, a collection (BACKUP, count 2) to {@code to}: its version. */

@@ -258,7 +258,7 @@ class FailoverStateTest extends ScriptedNodeTest {
     @Covers({R3})
     void aFirstTouchAfterARemoveGoesOnFromTheRemovedVersion() throws Exception {
         ownedBy(2);
-        net.deliver(2, Kind.REMOVED, LOCAL, 2, 0, new Version(5, 9).put(ByteBuffer.allocate(Version.BYTES)).array());
+        net.deliver(2, Kind.REMOVED, LOCAL, 2, 0, new Version(5, 9).bytes());
         net.deliver(3, Kind.GRAB_REQ, LOCAL, 3, 0, null);
         Message touch = net.expect(3, Kind.TOUCH, LOCAL);
         // A backup of the removed value that a drop missed can never outrank the new object's.
@@ -401,7 +401,7 @@ class FailoverStateTest extends ScriptedNodeTest {
         ScriptedNodeTest.Script.Sent ask = net.expectRequest(2, Kind.CLAIMS, 0);
         // Node 2 owns the object, and removes it before node 1 has its claims: the REMOVED waits for them.
         net.deliverAt(2, SET, 2, Kind.REMOVED, onThree, 2, 0,
-                new Version(4, 4).put(ByteBuffer.allocate(Version.BYTES)).array());
+                new Version(4, 4).bytes());
         byte[] owner = claim(OwnerFailover.OWNER, new Version(4, 4), "");
         ask.reply().complete(ByteBuffer.allocate(12 + owner.length).putLong(onThree).putInt(owner.length).put(owner)
                 .array());

@@ -31,7 +31,7 @@ class RemovedFloorStateTest extends ScriptedNodeTest {
     }
 
     private static byte[] version(Version v) {
-        return v.put(ByteBuffer.allocate(Version.BYTES)).array();
+        return v.bytes();
     }
 
     private List<String> claimsHere(long objectId) throws Exception {

@@ -164,7 +164,7 @@ abstract class ScriptedNodeTest {
         public byte[] storedVersion(SetContext s, long objectId) {
             onStoredVersion.accept(objectId);
             Version v = versions.get(objectId);
-            return v == null ? null : v.put(java.nio.ByteBuffer.allocate(Version.BYTES)).array();
+            return v == null ? null : v.bytes();
         }
 
         @Override

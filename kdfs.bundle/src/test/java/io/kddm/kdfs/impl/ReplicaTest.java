@@ -287,7 +287,7 @@ class ReplicaTest {
         assertSameEntries(tmp.resolve("p2"), tmp.resolve("p1/n2"));
     }
 
-    private static void write(Kdfs fs, int dir, String name, String text) {
+    static void write(Kdfs fs, int dir, String name, String text) {
         Attr f = fs.create(ROOT, dir, name, 0644);
         try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.WRITE | OpenFile.TRUNCATE)) {
             o.write(0, text.getBytes(StandardCharsets.UTF_8));
@@ -295,7 +295,7 @@ class ReplicaTest {
         }
     }
 
-    private static String read(Kdfs fs, String path) {
+    static String read(Kdfs fs, String path) {
         Attr f = fs.resolve(ROOT, path);
         try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.READ)) {
             return new String(o.read(0, 1000), StandardCharsets.UTF_8);

@@ -145,18 +145,11 @@ class ThreeReplicaTest {
     }
 
     private static void write(Kdfs fs, int dir, String name, String text, Map<String, String> files) {
-        Attr f = fs.create(ROOT, dir, name, 0644);
-        try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.WRITE | OpenFile.TRUNCATE)) {
-            o.write(0, text.getBytes(StandardCharsets.UTF_8));
-            o.fsync();
-        }
+        ReplicaTest.write(fs, dir, name, text);
         files.put("/t/" + name, text);
     }
 
     private static String read(Kdfs fs, String path) {
-        Attr f = fs.resolve(ROOT, path);
-        try (OpenFile o = fs.open(ROOT, f.ino(), OpenFile.READ)) {
-            return new String(o.read(0, 1000), StandardCharsets.UTF_8);
-        }
+        return ReplicaTest.read(fs, path);
     }
 }
