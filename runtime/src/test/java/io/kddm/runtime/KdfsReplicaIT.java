@@ -105,6 +105,18 @@ class KdfsReplicaIT {
         scenario("kdfs-replicas3-kill", Fault.KILL, false, 3);
     }
 
+    /** With {@code --replicas 3}: node 3 paused 5 s (past the failure bound) mid-writes, then resumed. */
+    @Test
+    void withThreeReplicasAPartitionNodePausedWhileOthersWriteLosesNothingAndEveryReplicaIsHealed() throws Exception {
+        scenario("kdfs-replicas3-pause", Fault.PAUSE, false, 3);
+    }
+
+    /** With {@code --replicas 3}: node 3 cut off 6 s (iptables) mid-writes, then healed. */
+    @Test
+    void withThreeReplicasAPartitionNodeCutOffWhileOthersWriteLosesNothingAndEveryReplicaIsHealed() throws Exception {
+        scenario("kdfs-replicas3-cut", Fault.CUT, false, 3);
+    }
+
     @Test
     void aPartitionNodePausedWhileOthersWriteIntoItsTreeLosesNothingAndIsHealedWhenBack() throws Exception {
         scenario("kdfs-replicas-pause", Fault.PAUSE, false, 2);
