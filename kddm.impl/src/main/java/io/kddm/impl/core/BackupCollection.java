@@ -104,6 +104,31 @@ final class BackupCollection {
         }
     }
 
+    /**
+     * A disk-backed object was stored at {@code version}: its backups of that
+     * version and older are not needed (a failover takes the store's value over
+     * them, R31), here and at every other member. Not awaited: a backup left
+     * behind costs memory until the next collection, never a value.
+     */
+    void writtenBack(SetState s, long objectId, Version version) {
+        Version above = version.next(version.epoch()); // older than it: version and before
+        if (store.dropOlder(s.id, objectId, above)) {
+            node.stats.backupsCollected.increment();
+        }
+        byte[] bytes = above.bytes();
+        for (int m : node.replication.members()) {
+            if (m != node.self) {
+                try {
+                    node.transport.request(m, Kind.BACKUP.type(),
+                            node.outbox.request(s.id, objectId, node.self, COLLECT, bytes), node.operationTimeout());
+                } catch (RuntimeException unreachable) {
+                    LOG.debug("written-back backups of object {} not collected at node {}: {}", objectId, m,
+                            unreachable.toString());
+                }
+            }
+        }
+    }
+
     /** BACKUP with count {@link #COLLECT} at a member: its backup of the object goes if older. Row R23. */
     void onCollect(Inbound in, Message m) {
         if (m.bytes().length != Version.BYTES) {

@@ -40,8 +40,16 @@ final class FirstTouch {
             Replication.Outcome backups;
             try {
                 node.stores.requireQuorum(s, objectId, true); // S14 (a replicated store read here, its acting home)
-                value = node.calls.firstTouch(s, objectId);
-                backups = backUpFirstTouch(s, e, version, value);
+                if (node.calls.touchesAtHome(s)) {
+                    // S16: the store's value at the store's version; its store is its copy: no backup (R31)
+                    StoreReplicas.Touched t = node.stores.firstTouch(s, objectId, floor);
+                    value = t.value();
+                    version = t.version();
+                    backups = null;
+                } else {
+                    value = node.calls.firstTouch(s, objectId);
+                    backups = backUpFirstTouch(s, e, version, value);
+                }
             } catch (RuntimeException ex) {
                 synchronized (e) {
                     e.filling = false;

@@ -46,6 +46,13 @@ final class Handle implements ObjectHandle {
         return changed ? newValue : granted;
     }
 
+    /** The version of {@link #current()} while it is unchanged: the entry's, which the handle holds still. */
+    Version version() {
+        synchronized (entry) {
+            return entry.version;
+        }
+    }
+
     @Override
     public byte[] value() {
         checkOpen();

@@ -389,6 +389,9 @@ final class HomeRebuild {
                 if (c.bestWire != null && !c.best.newerThan(c.floor)) {
                     c.bestWire = null; // R30: a backup of a value removed since (a drop missed it), not promoted
                 }
+                if (c.owner == 0 && c.bestWire != null && !c.best.newerThan(node.stores.storedHere(s, o.getKey()))) {
+                    c.bestWire = null; // R31: the store here (healed, S5) has this value or a newer one
+                }
                 if (c.owner == 0 && c.bestWire != null) {
                     values.put(o.getKey(), node.calls.importValue(s, o.getKey(), c.bestWire));
                 }

@@ -37,12 +37,17 @@ final class HomeSide {
         long since = node.excludedAt; // S8: a store asked of this incarnation only
         node.workers.execute(() -> {
             try {
-                LocalOperations.Store store = LocalOperations.Store.of(m.count());
-                if (store == null) {
-                    in.fail("SYNC of object " + m.objectId() + " asks an unknown store kind " + m.count());
+                LocalOperations.Store store = LocalOperations.Store.of(m.count() & ~StoreReplicas.VERSIONED);
+                boolean versioned = (m.count() & StoreReplicas.VERSIONED) != 0;
+                if (store == null || versioned && m.bytes().length < Version.BYTES) {
+                    in.fail("SYNC of object " + m.objectId() + " is malformed: store kind " + m.count() + ", "
+                            + m.bytes().length + " bytes");
                     return;
                 }
-                node.stores.store(s, m.objectId(), store, m.bytes(), since); // S1: and on its other store nodes
+                int length = m.bytes().length - (versioned ? Version.BYTES : 0);
+                byte[] value = versioned ? java.util.Arrays.copyOf(m.bytes(), length) : m.bytes();
+                Version version = versioned ? Wire.version(m.bytes(), length) : null; // S16 (null: S13's)
+                node.stores.store(s, m.objectId(), store, value, since, version); // S1: and its other store nodes
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
@@ -167,11 +172,16 @@ final class HomeSide {
      * holding no monitor. Row H3.
      */
     private void touchAtHome(SetState s, long objectId, Request r) {
+        Version floor;
+        ManagerEntry home = s.managerEntry(objectId);
+        synchronized (home) { // (held already, by the caller)
+            floor = home.floor;
+        }
         node.workers.execute(() -> {
-            byte[] value;
+            StoreReplicas.Touched touched;
             try {
                 node.stores.requireQuorum(s, objectId, true); // S14: alone, this store may lack what the others stored
-                value = node.calls.firstTouch(s, objectId);
+                touched = node.stores.firstTouch(s, objectId, floor); // S16: at the store's version
             } catch (RuntimeException ex) {
                 ManagerEntry me = s.managerEntry(objectId);
                 synchronized (me) {
@@ -196,7 +206,8 @@ final class HomeSide {
                 me.owner = node.self;
                 boolean forward = served && node.linkers.isUp(r.requester);
                 synchronized (e) {
-                    node.eviction.hold(e, value);
+                    node.eviction.hold(e, touched.value());
+                    e.version = touched.version();
                     e.state = ObjectState.READ_OWNER;
                     if (forward) {
                         r.forwardedTo = node.self;
@@ -277,12 +288,19 @@ final class HomeSide {
             me.owner = 0;
             r.forwardedTo = Request.AT_HOME;
         }
+        long since = node.excludedAt;
         node.workers.execute(() -> {
             byte[] value = null;
+            Version version = null;
             try {
                 node.calls.awaitLinker(s); // a worker may wait for a linker being updated, also for the import
-                value = node.calls.importValue(s, objectId, wire);
-                node.calls.awaitLinker(s).sync(s.context, objectId, value);
+                version = Wire.version(wire, wire.length - Version.BYTES); // S16
+                value = node.calls.importValue(s, objectId, java.util.Arrays.copyOf(wire, wire.length - Version.BYTES));
+                // (its other store nodes too, when replicated: S1)
+                node.stores.store(s, objectId, LocalOperations.Store.SYNC, value, since, version);
+                if (node.replication.backups(s) > 0) {
+                    node.replication.collection.writtenBack(s, objectId, version); // R31: the store has it
+                }
             } catch (RuntimeException ex) {
                 LOG.error("storing written-back object {} of set {} failed; {}: {}", objectId, SetIds.format(s.id),
                         value != null ? "node " + node.self + " keeps it in memory" : "its bytes could not be read",
@@ -295,6 +313,7 @@ final class HomeSide {
                         me.owner = node.self;
                         synchronized (e) {
                             node.eviction.hold(e, value);
+                            e.version = version;
                             e.state = ObjectState.WRITE_OWNER;
                         }
                     }

@@ -114,6 +114,7 @@ final class LeavingHome {
         long since = node.excludedAt;
         ObjectEntry e = s.objects.get(me.objectId);
         byte[] value;
+        Version version;
         synchronized (me) {
             if (e == null || me.owner != node.self || me.current != null) {
                 return false;
@@ -123,9 +124,10 @@ final class LeavingHome {
                     return false;
                 }
                 value = e.value;
+                version = e.version;
             }
         }
-        node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, value, since);
+        node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, value, since, version);
         synchronized (me) {
             synchronized (e) {
                 if (me.owner == node.self && e.value == value) {
@@ -150,7 +152,7 @@ final class LeavingHome {
         Handle h = node.local.acquireWhileLeaving(s, me.objectId, true, Math.max(1, deadline - System.nanoTime()), false);
         ObjectEntry e = h.entry;
         try {
-            node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, h.current(), since);
+            node.stores.store(s, me.objectId, LocalOperations.Store.SYNC, h.current(), since, h.version());
         } finally {
             h.close();
         }

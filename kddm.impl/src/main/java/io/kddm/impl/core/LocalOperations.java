@@ -236,10 +236,12 @@ final class LocalOperations {
         if (node.calls.touchesAtHome(s)) {
             try {
                 // The store is the home's, and a first touch there must not find the object again.
+                // S16: the removal is newer than the value it removes, in the object's own sequence
+                Version removal = h.version().next(node.view.epoch());
                 if (home != node.self) {
-                    atHome(s, objectId, null, Store.REMOVE, "removal");
+                    atHome(s, objectId, null, removal, Store.REMOVE, "removal");
                 } else {
-                    node.stores.store(s, objectId, Store.REMOVE, null, since); // (and on its other store nodes)
+                    node.stores.store(s, objectId, Store.REMOVE, null, since, removal); // (and its other store nodes)
                 }
             } catch (RuntimeException ex) {
                 h.close();
@@ -277,10 +279,18 @@ final class LocalOperations {
     void sync(SetState s, long objectId, boolean durable) {
         long since = node.excludedAt; // S8: a value held by an incarnation taken out since is not stored
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
+            Version version = h.version(); // S16: stored at its own version
             if (node.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
-                node.stores.store(s, objectId, Store.of(durable), h.current(), since);
+                node.stores.store(s, objectId, Store.of(durable), h.current(), since, version);
             } else {
-                atHome(s, objectId, h.current(), Store.of(durable), "sync");
+                atHome(s, objectId, h.current(), version, Store.of(durable), "sync");
+            }
+            if (node.calls.touchesAtHome(s) && node.replication.backups(s) > 0) {
+                // R31: its backups of this version and older are not needed any more: the store has it
+                synchronized (h.entry) {
+                    h.entry.writtenBack = h.entry.writtenBack.newest(version);
+                }
+                node.replication.collection.writtenBack(s, objectId, version);
             }
         }
     }
@@ -317,17 +327,18 @@ final class LocalOperations {
      * its connection is asked again until the home answers or the view moves it.
      * Rows L4, S9.
      */
-    private void atHome(SetState s, long objectId, byte[] value, Store store, String what) {
+    private void atHome(SetState s, long objectId, byte[] value, Version version, Store store, String what) {
         long deadline = System.nanoTime() + node.operationTimeout().toNanos();
         long since = node.excludedAt;
         while (true) {
             int home = node.home(s, objectId);
             if (home == node.self) {
-                node.stores.store(s, objectId, store, value, since); // this node acts for it now
+                node.stores.store(s, objectId, store, value, since, version); // this node acts for it now
                 return;
             }
             java.util.concurrent.CompletableFuture<byte[]> reply = node.transport.request(home, Kind.SYNC.type(),
-                    node.outbox.request(s.id, objectId, node.self, store.ordinal(), value), node.operationTimeout());
+                    node.outbox.request(s.id, objectId, node.self, store.ordinal() | StoreReplicas.VERSIONED,
+                            Wire.copy(value == null ? Wire.EMPTY : value, version)), node.operationTimeout());
             while (true) {
                 try {
                     reply.get(Math.max(1, Math.min(50_000_000L, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);

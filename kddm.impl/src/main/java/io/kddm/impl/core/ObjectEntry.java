@@ -41,6 +41,11 @@ final class ObjectEntry {
     byte[] value;
     /** The version of {@link #value} (carried by COPY and OWNERSHIP, kept by backups). */
     Version version = Version.NONE;
+    /**
+     * Disk-backed families with backups: the newest version this node saw written back to the store; at or
+     * above {@link #version} the store has the value and no backup is needed (R31).
+     */
+    Version writtenBack = Version.NONE;
     /** Owner: the nodes that acknowledged the backup of {@link #version} (null: none asked). */
     java.util.List<Integer> backedUpOn;
     /**

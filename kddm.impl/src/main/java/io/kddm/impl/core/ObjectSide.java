@@ -246,7 +246,8 @@ final class ObjectSide {
         synchronized (e) {
             int home = node.home(s, objectId);
             if (e.state.owner() && e.idle() && e.copyset.isEmpty()) {
-                node.outbox.send(home, Kind.WRITTEN_BACK, s.id, objectId, node.self, 0, node.calls.export(s, e));
+                node.outbox.send(home, Kind.WRITTEN_BACK, s.id, objectId, node.self, 0,
+                        Wire.copy(node.calls.export(s, e), e.version)); // S16: stored at its version
                 dropCopy(s, e);
                 node.stats.budgetFlushes.increment();
             } else {

@@ -206,7 +206,11 @@ final class OwnerFailover {
         }
         if (rec.owner == 0 && rec.bestWire != null) {
             try {
-                value = node.calls.importValue(s, me.objectId, rec.bestWire);
+                if (!rec.best.newerThan(node.stores.storedHere(s, me.objectId))) {
+                    rec.bestWire = null; // R31: the store has this value or a newer one: it is read from there
+                } else {
+                    value = node.calls.importValue(s, me.objectId, rec.bestWire);
+                }
             } catch (RuntimeException linkerAway) {
                 LOG.warn("object {} of set {}: its newest copy cannot be read now ({}): tried again", me.objectId,
                         SetIds.format(s.id), linkerAway.toString());
@@ -272,6 +276,18 @@ final class OwnerFailover {
             node.object.serve(s, e);
         }
         node.replication.reReplicateSoon();
+        if (node.calls.diskBacked(s)) {
+            // R31: newer than its store (a change the dead node had not written back): stored now, so that it
+            // outlives this node too, and its backups go
+            node.workers.execute(() -> {
+                try {
+                    node.local.sync(s, me.objectId, false);
+                } catch (RuntimeException ex) {
+                    LOG.warn("object {} of set {}: version {} taken over here and not written back yet: {}",
+                            me.objectId, SetIds.format(s.id), best, ex.toString());
+                }
+            });
+        }
     }
 
     /** CLAIM at a survivor: what it holds of the object. Row R6. */

@@ -124,9 +124,6 @@ final class Replication {
     int backups(SetState s) {
         try {
             FamilyTraits t = node.calls.traits(s);
-            if (t.firstTouchAtHome()) {
-                return 0; // disk-backed: versions are not on disk yet (issue 14, slice 4), a takeover could go back
-            }
             Integer n = overrides.get(s.family);
             return n != null ? n : t.backups();
         } catch (KddmException unknownFamily) {
@@ -264,6 +261,9 @@ final class Replication {
     boolean underReplicated(ObjectEntry e, int n) {
         if (!e.state.owner() || e.value == null || e.incoming != null) {
             return false;
+        }
+        if (e.writtenBack.newerThan(Version.NONE) && !e.version.newerThan(e.writtenBack)) {
+            return false; // R31: a disk-backed object whose store has this version needs no backup
         }
         int needed = Math.min(n, members().size() - 1);
         long live = e.backedUpOn == null ? 0 : e.backedUpOn.stream().filter(m -> m != node.self && node.inView(m)).count();

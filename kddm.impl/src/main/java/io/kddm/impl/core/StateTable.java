@@ -338,6 +338,14 @@ enum StateTable {
             "its store has the value last written back (a closed or synced file's pages): nothing is recorded and the "
                     + "next request reads it from there (H3); what the dead node changed since died with it, and "
                     + "nobody alive saw it", "NO_OWNER", "OwnerFailover#finishIfComplete"),
+    R31("failover", "RECOVERING or (rebuilding), disk-backed family with backups",
+            "the last claim (CLAIM, CLAIMS), its newest copy or backup of a version not newer than the one stored "
+                    + "here (S16)", "not promoted: the store has that value or a newer one, and the next request reads "
+                    + "it from there (H3). A newer one is promoted (R8, R17) and written back here at its version. A "
+                    + "holder's write-back acknowledged at version v sends every member BACKUP with count 2 (a "
+                    + "collection, R23) above v: backups of v and older go, and an owner whose store has its version "
+                    + "asks none again (R12); a first touch from the store is backed up nowhere: its store is its copy",
+            "NO_OWNER, or OWNED", "OwnerFailover#finishIfComplete"),
     // ---- replicated stores: disk-backed families whose linker stores each object on several nodes -----------------------
     S1("store", "any (the acting home of a replicated store)", "a store: SYNC from a holder, a sync or removal here, "
             + "a leaving home's",
@@ -410,6 +418,13 @@ enum StateTable {
             + "store of an acting home has a version newer than any stored at it, and than any an acting home of an "
             + "older view gave (epoch of the view installed there, then sequence), so stores and heals reaching a "
             + "store node in any order leave the newest", "unchanged", "StoreReplicas#writeHere"),
+    S16("store", "any (the acting home of a disk-backed family)", "a store whose holder sent the value's own "
+            + "version (SYNC, a write-back after WRITEBACK_REQ, a removal: one above the removed value's), or a "
+            + "first touch from the store here", "the store is made at that version, on one store node or several, "
+            + "unless the version stored here is newer (a late write-back: acknowledged, not written); a first touch "
+            + "takes the value and version stored, read together (a value never stored: above the floor). So an "
+            + "object's versions in memory and on disk are one sequence, and a backup is ordered against its store "
+            + "(R31). A store sent without a version is made as S13 says", "unchanged", "StoreReplicas#store"),
     // ---- admission by the installed view ------------------------------------------------------------------------------
     D1("admission", "(a message of a newer epoch than the view installed here)", "any message",
             "parked, with every later one of its sender, until that view is installed", "-", "Dispatch#admit"),

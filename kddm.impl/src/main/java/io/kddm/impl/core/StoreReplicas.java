@@ -93,6 +93,47 @@ final class StoreReplicas {
     }
 
     /**
+     * The version stored here of an object of a disk-backed family: below it, a
+     * backup or a read copy is no newer than the store, and is not promoted (R31);
+     * {@link Version#NONE} for other families or a store that recorded none.
+     *
+     * @throws KddmException if its IO linker is away (asked again later)
+     */
+    Version storedHere(SetState s, long objectId) {
+        if (!node.calls.diskBacked(s)) {
+            return Version.NONE;
+        }
+        return storedVersion(node.calls.linker(s), s, objectId);
+    }
+
+    /**
+     * The version a first touch from the store here gives the object: the one
+     * stored (the store's value is that version's), or above the floor when the
+     * store has nothing newer (made anew). So the versions of memory and of the
+     * store are one sequence, and a backup is ordered against the store. Row S16.
+     */
+    Version firstTouched(SetState s, long objectId, Version floor) {
+        Version stored = storedHere(s, objectId);
+        return stored.newerThan(floor) ? stored : floor.next(node.view.epoch());
+    }
+
+    /** A value read from the store here, and its version. */
+    record Touched(byte[] value, Version version) {
+    }
+
+    /**
+     * A first touch from the store here: the value and its version read under
+     * the object's write lock, so that a heal landing meanwhile cannot pair one
+     * store's value with another's version. Row S16.
+     */
+    Touched firstTouch(SetState s, long objectId, Version floor) {
+        synchronized (write(s.id, objectId)) {
+            byte[] value = node.calls.firstTouch(s, objectId);
+            return new Touched(value, firstTouched(s, objectId, floor));
+        }
+    }
+
+    /**
      * Stores the object here as {@code kind} at {@code version}, unless the
      * version stored here is newer (S13); then records the version. Returns
      * whether it was stored. {@code version} null: stored unconditionally, no
@@ -191,12 +232,16 @@ final class StoreReplicas {
      * @throws KddmException if the store here, or a record of a miss, failed, or
      *                       this node no longer acts for the object: nothing was acknowledged
      */
-    void store(SetState s, long objectId, Store kind, byte[] value, long since) {
+    void store(SetState s, long objectId, Store kind, byte[] value, long since, Version given) {
         IoLinker linker = node.calls.awaitLinker(s);
         int nominal = node.calls.home(s, objectId);
         List<Integer> group = group(s, nominal);
         if (group.size() == 1) {
-            kind.apply(linker, s.context, objectId, value);
+            if (given == null) {
+                kind.apply(linker, s.context, objectId, value);
+            } else {
+                writeHere(linker, s, objectId, kind, value, given, List.of()); // S16: kept beside it
+            }
             return;
         }
         synchronized (stripe(s.id, objectId)) {
@@ -206,8 +251,16 @@ final class StoreReplicas {
                         + "home): not stored here, ask its acting home");
             }
             requireQuorum(s, objectId, nominal, group, false); // S14: (nothing stored yet)
-            // S13: newer than any version stored here, and than any an earlier view's acting home gave it
-            Version version = storedVersion(linker, s, objectId).next(node.view.epoch());
+            Version stored = storedVersion(linker, s, objectId);
+            if (given != null && stored.newerThan(given)) {
+                node.stats.storesKeptNewer.increment(); // S16: a late write-back of an older value (reordered)
+                LOG.info("object {} of set {}: a store of version {} came after version {}: the newer one is kept",
+                        objectId, SetIds.format(s.id), given, stored);
+                return;
+            }
+            // S16: the value's own version (memory and store are one sequence); else (S13) newer than any stored
+            // here, and than any an earlier view's acting home gave it
+            Version version = given != null ? given : stored.next(node.view.epoch());
             boolean marked = group.size() > 2; // S15: the others marked here first
             List<Integer> others = group.stream().filter(n -> n != node.self).toList();
             // here first: a failure here acknowledges nothing

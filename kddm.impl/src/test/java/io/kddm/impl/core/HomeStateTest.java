@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import io.kddm.api.set.SetIds;
 import io.kddm.impl.core.Wire.Kind;
+import io.kddm.impl.core.Wire.Message;
 
 /**
  * The home side's rows of {@link StateTable}, one transition at a time (see
@@ -56,9 +57,13 @@ class HomeStateTest extends ScriptedNodeTest {
         // node 2 asks to write it back; the home lets it when no other request is in flight
         net.deliver(2, Kind.WRITEBACK_REQ, LOCAL, 2, 0, null);
         net.expect(2, Kind.FWD_WRITEBACK, LOCAL);
-        net.deliver(2, Kind.WRITTEN_BACK, LOCAL, 2, 0, bytes("written back"));
+        net.deliver(2, Kind.WRITTEN_BACK, LOCAL, 2, 0, Wire.copy(bytes("written back"), new Version(0, 7)));
         net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
-        assertEquals("written back", copyText(net.expect(3, Kind.COPY, LOCAL)));
+        Message copy = net.expect(3, Kind.COPY, LOCAL);
+        assertEquals("written back", copyText(copy));
+        assertEquals(new Version(0, 7), versions.get(LOCAL), "stored at the version it was written back at (S16)");
+        assertEquals(new Version(0, 7), Wire.version(copy.bytes(), copy.bytes().length - Version.BYTES),
+                "and touched anew at that version");
     }
 
     @Test
@@ -76,7 +81,10 @@ class HomeStateTest extends ScriptedNodeTest {
         net.expect(2, Kind.WRITEBACK_REQ, REMOTE);
         assertEquals(ObjectState.WRITE_OWNER, state(REMOTE), "nothing is dropped before the home's go-ahead");
         net.deliver(2, Kind.FWD_WRITEBACK, REMOTE, 2, 0, null);
-        assertEquals("v2", text(net.expect(2, Kind.WRITTEN_BACK, REMOTE).bytes()), "the home's store gets it");
+        Message back = net.expect(2, Kind.WRITTEN_BACK, REMOTE);
+        assertEquals("v2", copyText(back), "the home's store gets it");
+        assertEquals(new Version(0, 1), Wire.version(back.bytes(), back.bytes().length - Version.BYTES),
+                "with its version: the put's (S16)");
         assertEquals(ObjectState.INV_COPY, state(REMOTE));
     }
 

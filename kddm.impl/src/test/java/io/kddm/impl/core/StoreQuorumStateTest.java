@@ -102,7 +102,7 @@ class StoreQuorumStateTest extends ScriptedNodeTest {
         answerRebuilds();
         // Alone: neither a store nor a first touch of home 1's objects here.
         assertThrows(io.kddm.api.set.KddmException.class,
-                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("alone"), node.excludedAt));
+                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("alone"), node.excludedAt, null));
         assertArrayEquals(bytes("with 3 out"), store.get(LOCAL), "nothing stored");
         ExecutionException read = assertThrows(ExecutionException.class,
                 () -> local(LOCAL + 9, false).get(5, TimeUnit.SECONDS));
@@ -154,7 +154,7 @@ class StoreQuorumStateTest extends ScriptedNodeTest {
         assertTrue(early.getCause().getMessage().contains("heard from"), early.getCause().getMessage());
         // A store is made meanwhile (its value comes from its holder, at a version newer than any stored).
         CompletableFuture<Void> stored = CompletableFuture.runAsync(
-                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("before the heal"), node.excludedAt));
+                () -> node.stores.store(set, LOCAL, Store.SYNC, bytes("before the heal"), node.excludedAt, null));
         next(Kind.STORE).reply().complete(Wire.EMPTY);
         stored.get(5, TimeUnit.SECONDS);
         ask.reply().complete(Wire.EMPTY);

@@ -206,9 +206,9 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         assertNull(store.get(LOCAL));
         // Here, a store asked of an earlier incarnation, or of a home this node does not act for, is refused.
         assertThrows(io.kddm.api.set.KddmException.class, () -> node.stores.store(set, LOCAL,
-                LocalOperations.Store.SYNC, bytes("old"), node.excludedAt - 1));
+                LocalOperations.Store.SYNC, bytes("old"), node.excludedAt - 1, null));
         assertThrows(io.kddm.api.set.KddmException.class, () -> node.stores.store(set, ON_3,
-                LocalOperations.Store.SYNC, bytes("old"), node.excludedAt));
+                LocalOperations.Store.SYNC, bytes("old"), node.excludedAt, null));
         assertNull(store.get(LOCAL));
         assertNull(store.get(ON_3));
         net.expectNothing();
@@ -238,7 +238,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
         node.nodeDown(3);
         ScriptedNodeTest.Script.Sent again = next(Kind.SYNC);
         assertEquals(2, again.to(), "asked of home 3's first store node in the view, without waiting for node 3");
-        assertEquals("v1", text(again.message().bytes()));
+        assertEquals("v1", stored(again.message()), "the value, then its version (S16)");
         assertFalse(sync.isDone());
         again.reply().complete(Wire.EMPTY);
         sync.get(5, TimeUnit.SECONDS);
@@ -264,7 +264,7 @@ class StoreReplicaStateTest extends ScriptedNodeTest {
             again = next(Kind.SYNC);
         }
         assertEquals(2, again.to(), "asked of home 3's first store node in the view");
-        assertEquals("v1", text(again.message().bytes()));
+        assertEquals("v1", stored(again.message()), "the value, then its version (S16)");
         assertFalse(sync.isDone());
         again.reply().complete(Wire.EMPTY);
         sync.get(5, TimeUnit.SECONDS);

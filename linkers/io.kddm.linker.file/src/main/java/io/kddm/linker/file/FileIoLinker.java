@@ -18,7 +18,8 @@ import io.kddm.api.linker.SetContext;
  * folder). Only an object's home reads and writes its file (the families that
  * use this linker first-touch at home), so each object has exactly one file in
  * the cluster. The core keeps the canonical bytes; this linker reads them on
- * first touch and writes them on {@code sync}, durably.
+ * first touch and writes them on {@code sync}, durably, with the version kDDM
+ * gives each store in {@code OBJECTID.v} beside it.
  */
 @Component(property = "kddm.linker.io=" + FileIoLinker.ID, configurationPid = FileIoLinker.PID)
 @Designate(ocd = FileIoLinker.Config.class)
@@ -80,5 +81,20 @@ public final class FileIoLinker implements IoLinker {
     @Override
     public void remove(SetContext set, long objectId) {
         ObjectFile.delete(file(set.setId(), objectId), objectId);
+    }
+
+    /** Beside the object, {@code OBJECTID.v}: kept when the object is removed (its removal's version). */
+    Path versionFile(long setId, long objectId) {
+        return file(setId, objectId).resolveSibling(objectId + ObjectFile.VERSION_SUFFIX);
+    }
+
+    @Override
+    public byte[] storedVersion(SetContext set, long objectId) {
+        return ObjectFile.readVersion(versionFile(set.setId(), objectId), objectId);
+    }
+
+    @Override
+    public void storedAs(SetContext set, long objectId, byte[] version, boolean durable) {
+        ObjectFile.writeVersion(versionFile(set.setId(), objectId), objectId, version, durable);
     }
 }

@@ -24,6 +24,8 @@ import io.kddm.api.set.KddmException;
 final class ObjectFile {
     static final byte[] MAGIC = {'K', 'D', 'D', 'M', 'O', 'B', 'J', '1'};
     static final int HEADER = MAGIC.length + 8 + 4 + 4;
+    static final String VERSION_SUFFIX = ".v";
+    static final int VERSION_BYTES = 16;
 
     private ObjectFile() {
     }
@@ -108,6 +110,57 @@ final class ObjectFile {
                 ex.addSuppressed(cleanup);
             }
             throw new KddmException("cannot write object " + objectId + " to " + file + ": " + ex, ex);
+        }
+    }
+
+    /** The 16-byte version kDDM recorded beside the object (null: none); a file of another length is refused. */
+    static byte[] readVersion(Path file, long objectId) {
+        try {
+            byte[] v = Files.readAllBytes(file);
+            if (v.length != VERSION_BYTES) {
+                throw corrupt(file, objectId, "a version file of " + v.length + " bytes, not " + VERSION_BYTES);
+            }
+            return v;
+        } catch (NoSuchFileException absent) {
+            return null;
+        } catch (IOException ex) {
+            throw new KddmException("cannot read the version of object " + objectId + " from " + file + ": " + ex, ex);
+        }
+    }
+
+    /** Replaces the version file as {@link #write} replaces an object (forced only if {@code durable}). */
+    static void writeVersion(Path file, long objectId, byte[] version, boolean durable) {
+        if (version.length != VERSION_BYTES) {
+            throw new IllegalArgumentException("a version is " + VERSION_BYTES + " bytes, not " + version.length);
+        }
+        Path dir = file.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(version));
+                if (durable) {
+                    ch.force(true);
+                }
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException ex) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (durable) {
+                forceFolder(dir);
+            }
+        } catch (IOException ex) {
+            try {
+                if (tmp != null) {
+                    Files.deleteIfExists(tmp);
+                }
+            } catch (IOException cleanup) {
+                ex.addSuppressed(cleanup);
+            }
+            throw new KddmException("cannot write the version of object " + objectId + " to " + file + ": " + ex, ex);
         }
     }
 

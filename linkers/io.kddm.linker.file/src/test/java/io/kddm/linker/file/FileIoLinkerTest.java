@@ -114,4 +114,28 @@ class FileIoLinkerTest {
         assertTrue(corruption(9, zeros).contains("magic"));
         assertTrue(corruption(8, good).contains("holds object 9"));
     }
+
+    /** kDDM's version of each store (for backups, issue 14) is kept beside the object, and outlives its removal. */
+    @Test
+    void theStoredVersionIsKeptBesideTheObjectAndOutlivesItsRemoval() throws Exception {
+        assertEquals(null, linker().storedVersion(SET, 77), "none recorded yet");
+        byte[] v1 = new byte[16];
+        v1[15] = 1;
+        byte[] v2 = new byte[16];
+        v2[15] = 2;
+        linker().sync(SET, 77, new byte[] {7});
+        linker().storedAs(SET, 77, v1, true);
+        assertArrayEquals(v1, new FileIoLinker(dir).storedVersion(SET, 77));
+        linker().remove(SET, 77);
+        linker().storedAs(SET, 77, v2, false);
+        assertArrayEquals(v2, linker().storedVersion(SET, 77), "the removal's version stays");
+        assertEquals(0, linker().firstTouch(SET, 77).length, "the object itself is gone");
+        try (var names = Files.list(linker().file(SET.setId(), 77).getParent())) {
+            assertEquals(List.of("77.v"), names.map(p -> p.getFileName().toString()).toList(),
+                    "no temporary file left");
+        }
+        Files.write(linker().versionFile(SET.setId(), 77), new byte[5]);
+        assertTrue(assertThrows(KddmException.class, () -> linker().storedVersion(SET, 77)).getMessage()
+                .contains("77.v"), "a damaged version file is refused, naming it");
+    }
 }
