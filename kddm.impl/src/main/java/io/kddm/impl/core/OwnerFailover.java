@@ -201,13 +201,16 @@ final class OwnerFailover {
             return;
         }
         byte[] value = null;
+        Version stored = null; // (set when the store had the newest copy's version or a newer one: R31)
         if (rec.bestWire != null && !rec.best.newerThan(rec.floor.newest(me.floor))) {
             rec.bestWire = null; // R30: a copy of a value removed since, not of what the dead owner held
         }
         if (rec.owner == 0 && rec.bestWire != null) {
             try {
-                if (!rec.best.newerThan(node.stores.storedHere(s, me.objectId))) {
+                Version here = node.stores.storedHere(s, me.objectId);
+                if (!rec.best.newerThan(here)) {
                     rec.bestWire = null; // R31: the store has this value or a newer one: it is read from there
+                    stored = here;
                 } else {
                     value = node.calls.importValue(s, me.objectId, rec.bestWire);
                 }
@@ -234,6 +237,10 @@ final class OwnerFailover {
             LOG.info("object {} of set {}: version {} promoted at its home, node {}, after its owner, node {}, died "
                     + "({} ms; read copies on {})", me.objectId, SetIds.format(s.id), rec.best, node.self, rec.dead, ms,
                     rec.copies);
+        } else if (stored != null) {
+            LOG.info("object {} of set {}: its owner, node {}, died; its newest copy left, version {}, is no newer "
+                    + "than its store's, version {}: it is read again from there", me.objectId, SetIds.format(s.id),
+                    rec.dead, rec.best, stored);
         } else if (node.calls.diskBacked(s)) {
             // R22: its store has what was last written back (a closed or synced file's pages): the next
             // request reads that. What the dead node changed since was seen by nobody alive (no copy).
