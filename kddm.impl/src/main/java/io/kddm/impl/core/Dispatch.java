@@ -287,7 +287,7 @@ final class Dispatch {
                 case WRITEBACK_REQ -> node.home.request(s, id, Request.writeBack(sender));
                 case DONE -> node.home.done(s, id, sender, m.node());
                 case REMOVED -> node.home.removed(s, id, sender, m.bytes());
-                case WRITTEN_BACK -> node.home.writtenBack(s, id, sender, m.bytes());
+                case WRITTEN_BACK -> node.home.writtenBack(s, id, sender, m.count(), m.bytes());
                 case NOT_OWNER -> node.home.notOwner(s, id, sender);
                 // object side: the owner
                 case FWD_GET, FWD_GRAB -> node.object.ownerForward(s, id, sender,

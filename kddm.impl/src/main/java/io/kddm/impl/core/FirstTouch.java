@@ -76,6 +76,9 @@ final class FirstTouch {
                 }
                 node.eviction.hold(e, value);
                 e.version = version;
+                if (node.calls.touchesAtHome(s)) {
+                    e.writtenBack = version; // R31: read from its store, which has it
+                }
                 e.backedUpOn = backups == null ? null : backups.acked();
                 e.state = write ? ObjectState.WRITE_OWNER : ObjectState.READ_OWNER;
                 e.collectedFor = null; // a new owner: its first round collects (R23)

@@ -383,16 +383,25 @@ final class HomeRebuild {
             return;
         }
         Map<Long, byte[]> values = new HashMap<>();
+        Map<Long, Version> fromStore = new HashMap<>(); // (the claims stay as they came: a retry decides anew)
         try {
             for (Map.Entry<Long, Claims> o : r.objects.entrySet()) {
                 Claims c = o.getValue();
                 if (c.bestWire != null && !c.best.newerThan(c.floor)) {
                     c.bestWire = null; // R30: a backup of a value removed since (a drop missed it), not promoted
                 }
-                if (c.owner == 0 && c.bestWire != null && !c.best.newerThan(node.stores.storedHere(s, o.getKey()))) {
-                    c.bestWire = null; // R31: the store here (healed, S5) has this value or a newer one
+                if (c.owner != 0 || c.bestWire == null) {
+                    continue;
                 }
-                if (c.owner == 0 && c.bestWire != null) {
+                if (!c.best.newerThan(node.stores.storedHere(s, o.getKey()))) {
+                    // R31: the store here (healed, S5) has this value or a newer one; read copies of it are put in
+                    // the copyset of the store's value, so that the next grab invalidates them
+                    if (!c.copies.isEmpty()) {
+                        StoreReplicas.Touched t = node.stores.firstTouch(s, o.getKey(), c.floor);
+                        values.put(o.getKey(), t.value());
+                        fromStore.put(o.getKey(), t.version());
+                    }
+                } else {
                     values.put(o.getKey(), node.calls.importValue(s, o.getKey(), c.bestWire));
                 }
             }
@@ -421,9 +430,13 @@ final class HomeRebuild {
                     me.owner = 0;
                     node.lostObjects.lost(s, o.getKey(), c.lost);
                 } else if (values.containsKey(o.getKey())) {
-                    node.failover.promote(s, me, c.best, values.get(o.getKey()), c.copies);
-                    node.stats.failovers.increment();
-                    promoted++;
+                    Version stored = fromStore.get(o.getKey());
+                    node.failover.promote(s, me, stored != null ? stored : c.best, values.get(o.getKey()), c.copies,
+                            stored != null);
+                    if (stored == null) {
+                        node.stats.failovers.increment();
+                        promoted++;
+                    }
                 }
             }
         }

@@ -208,6 +208,7 @@ final class HomeSide {
                 synchronized (e) {
                     node.eviction.hold(e, touched.value());
                     e.version = touched.version();
+                    e.writtenBack = touched.version(); // R31: read from its store, which has it
                     e.state = ObjectState.READ_OWNER;
                     if (forward) {
                         r.forwardedTo = node.self;
@@ -275,7 +276,7 @@ final class HomeSide {
      * has it; if storing fails, the home keeps the object as its owner instead,
      * so nothing is lost. Row H11.
      */
-    void writtenBack(SetState s, long objectId, int owner, byte[] wire) {
+    void writtenBack(SetState s, long objectId, int owner, int flags, byte[] wire) {
         ManagerEntry me = s.managerEntry(objectId);
         Request r;
         synchronized (me) {
@@ -294,11 +295,13 @@ final class HomeSide {
             Version version = null;
             try {
                 node.calls.awaitLinker(s); // a worker may wait for a linker being updated, also for the import
-                version = Wire.version(wire, wire.length - Version.BYTES); // S16
-                value = node.calls.importValue(s, objectId, java.util.Arrays.copyOf(wire, wire.length - Version.BYTES));
+                boolean versioned = (flags & StoreReplicas.VERSIONED) != 0; // S16 (else stored as S13 says)
+                version = versioned ? Wire.version(wire, wire.length - Version.BYTES) : null;
+                value = node.calls.importValue(s, objectId,
+                        versioned ? java.util.Arrays.copyOf(wire, wire.length - Version.BYTES) : wire);
                 // (its other store nodes too, when replicated: S1)
                 node.stores.store(s, objectId, LocalOperations.Store.SYNC, value, since, version);
-                if (node.replication.backups(s) > 0) {
+                if (version != null && node.replication.backups(s) > 0) {
                     node.replication.collection.writtenBack(s, objectId, version); // R31: the store has it
                 }
             } catch (RuntimeException ex) {
@@ -313,7 +316,7 @@ final class HomeSide {
                         me.owner = node.self;
                         synchronized (e) {
                             node.eviction.hold(e, value);
-                            e.version = version;
+                            e.version = version != null ? version : e.version;
                             e.state = ObjectState.WRITE_OWNER;
                         }
                     }

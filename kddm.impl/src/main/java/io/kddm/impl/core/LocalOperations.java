@@ -286,11 +286,17 @@ final class LocalOperations {
                 atHome(s, objectId, h.current(), version, Store.of(durable), "sync");
             }
             if (node.calls.touchesAtHome(s) && node.replication.backups(s) > 0) {
-                // R31: its backups of this version and older are not needed any more: the store has it
+                // R31: its backups of this version and older are not needed any more: the store has it (a store
+                // not made throws above). Collected once: an object read from its store, or written back at this
+                // version already, has none to collect.
+                boolean had;
                 synchronized (h.entry) {
+                    had = !version.newerThan(h.entry.writtenBack);
                     h.entry.writtenBack = h.entry.writtenBack.newest(version);
                 }
-                node.replication.collection.writtenBack(s, objectId, version);
+                if (!had) {
+                    node.replication.collection.writtenBack(s, objectId, version);
+                }
             }
         }
     }

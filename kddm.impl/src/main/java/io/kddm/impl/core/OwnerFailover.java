@@ -202,6 +202,7 @@ final class OwnerFailover {
         }
         byte[] value = null;
         Version stored = null; // (set when the store had the newest copy's version or a newer one: R31)
+        StoreReplicas.Touched fromStore = null;
         if (rec.bestWire != null && !rec.best.newerThan(rec.floor.newest(me.floor))) {
             rec.bestWire = null; // R30: a copy of a value removed since, not of what the dead owner held
         }
@@ -211,6 +212,11 @@ final class OwnerFailover {
                 if (!rec.best.newerThan(here)) {
                     rec.bestWire = null; // R31: the store has this value or a newer one: it is read from there
                     stored = here;
+                    if (!rec.copies.isEmpty()) {
+                        // read copies of it are left: the home owns the store's value with them in its copyset,
+                        // so that the next grab invalidates them
+                        fromStore = node.stores.firstTouch(s, me.objectId, rec.floor.newest(me.floor));
+                    }
                 } else {
                     value = node.calls.importValue(s, me.objectId, rec.bestWire);
                 }
@@ -231,8 +237,13 @@ final class OwnerFailover {
             me.owner = rec.owner; // it completed the transfer the dead node started: it has the newest value
             LOG.info("object {} of set {}: node {} completed the ownership node {} handed it before dying ({} ms)",
                     me.objectId, SetIds.format(s.id), rec.owner, rec.dead, ms);
+        } else if (fromStore != null) {
+            promote(s, me, fromStore.version(), fromStore.value(), rec.copies, true);
+            LOG.info("object {} of set {}: its owner, node {}, died; its newest copy left, version {}, is no newer "
+                    + "than its store's, version {}: served from there, with the read copies on {} ({} ms)",
+                    me.objectId, SetIds.format(s.id), rec.dead, rec.best, stored, rec.copies, ms);
         } else if (value != null) {
-            promote(s, me, rec.best, value, rec.copies);
+            promote(s, me, rec.best, value, rec.copies, false);
             node.stats.failovers.increment();
             LOG.info("object {} of set {}: version {} promoted at its home, node {}, after its owner, node {}, died "
                     + "({} ms; read copies on {})", me.objectId, SetIds.format(s.id), rec.best, node.self, rec.dead, ms,
@@ -266,7 +277,7 @@ final class OwnerFailover {
      * Holding the home entry's monitor: this home becomes the owner of {@code value}
      * (imported already), version {@code best}, with the read copies.
      */
-    void promote(SetState s, ManagerEntry me, Version best, byte[] value, Set<Integer> copies) {
+    void promote(SetState s, ManagerEntry me, Version best, byte[] value, Set<Integer> copies, boolean fromStore) {
         ObjectEntry e = s.entry(me.objectId);
         synchronized (e) {
             ObjectRecovery.abandonTransfer(e);
@@ -279,21 +290,27 @@ final class OwnerFailover {
             e.invalidateAckTo = 0;
             e.backedUpOn = null; // its backups are wherever the dead owner put them: backed up again (R12)
             e.collectedFor = null; // a new owner: its first round collects (R23)
+            e.writtenBack = fromStore ? best : Version.NONE;
             me.owner = node.self;
             node.object.serve(s, e);
         }
         node.replication.reReplicateSoon();
-        if (node.calls.diskBacked(s)) {
+        if (!fromStore && node.calls.diskBacked(s)) {
             // R31: newer than its store (a change the dead node had not written back): stored now, so that it
-            // outlives this node too, and its backups go
-            node.workers.execute(() -> {
-                try {
-                    node.local.sync(s, me.objectId, false);
-                } catch (RuntimeException ex) {
-                    LOG.warn("object {} of set {}: version {} taken over here and not written back yet: {}",
-                            me.objectId, SetIds.format(s.id), best, ex.toString());
-                }
-            });
+            // outlives this node too, and its backups go (not on the workers: a rebuild of many objects would
+            // hold them all, and the first touches and SYNCs that run there would wait)
+            try {
+                node.backupWorkers.execute(() -> {
+                    try {
+                        node.local.sync(s, me.objectId, false);
+                    } catch (RuntimeException ex) {
+                        LOG.warn("object {} of set {}: version {} taken over here and not written back yet: {}",
+                                me.objectId, SetIds.format(s.id), best, ex.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("object {}: not written back, this node stops", me.objectId);
+            }
         }
     }
 

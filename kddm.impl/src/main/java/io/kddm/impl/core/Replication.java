@@ -262,7 +262,7 @@ final class Replication {
         if (!e.state.owner() || e.value == null || e.incoming != null) {
             return false;
         }
-        if (e.writtenBack.newerThan(Version.NONE) && !e.version.newerThan(e.writtenBack)) {
+        if (ObjectSide.storeHasIt(e)) {
             return false; // R31: a disk-backed object whose store has this version needs no backup
         }
         int needed = Math.min(n, members().size() - 1);

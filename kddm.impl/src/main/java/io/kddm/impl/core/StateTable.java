@@ -341,7 +341,9 @@ enum StateTable {
     R31("failover", "RECOVERING or (rebuilding), disk-backed family with backups",
             "the last claim (CLAIM, CLAIMS), its newest copy or backup of a version not newer than the one stored "
                     + "here (S16)", "not promoted: the store has that value or a newer one, and the next request reads "
-                    + "it from there (H3). A newer one is promoted (R8, R17) and written back here at its version. A "
+                    + "it from there (H3); if read copies are left, the home owns the store's value at once, those "
+                    + "copies in its copyset, so that the next grab invalidates them. A newer one is promoted (R8, "
+                    + "R17) and written back here at its version. A "
                     + "holder's write-back acknowledged at version v sends every member BACKUP with count 2 (a "
                     + "collection, R23) above v: backups of v and older go, and an owner whose store has its version "
                     + "asks none again (R12); a first touch from the store is backed up nowhere: its store is its copy",
@@ -421,7 +423,8 @@ enum StateTable {
     S16("store", "any (the acting home of a disk-backed family)", "a store whose holder sent the value's own "
             + "version (SYNC, a write-back after WRITEBACK_REQ, a removal: one above the removed value's), or a "
             + "first touch from the store here", "the store is made at that version, on one store node or several, "
-            + "unless the version stored here is newer (a late write-back: acknowledged, not written); a first touch "
+            + "unless the version stored here is newer: then nothing is written and the store fails (a write-back "
+            + "that came late, or versions gone apart: its holder must not take its value for stored); a first touch "
             + "takes the value and version stored, read together (a value never stored: above the floor). So an "
             + "object's versions in memory and on disk are one sequence, and a backup is ordered against its store "
             + "(R31). A store sent without a version is made as S13 says", "unchanged", "StoreReplicas#store"),

@@ -127,6 +127,7 @@ final class StoreReplicas {
      * store's value with another's version. Row S16.
      */
     Touched firstTouch(SetState s, long objectId, Version floor) {
+        node.calls.awaitLinker(s); // (a linker being updated is waited for before the lock, not under it)
         synchronized (write(s.id, objectId)) {
             byte[] value = node.calls.firstTouch(s, objectId);
             return new Touched(value, firstTouched(s, objectId, floor));
@@ -156,6 +157,20 @@ final class StoreReplicas {
             }
             return true;
         }
+    }
+
+    /**
+     * S16: a holder's store of a version older than the one stored at the acting
+     * home is not written, and fails: either it comes late (its holder gave up
+     * waiting and a newer value was stored since: nobody waits for this answer),
+     * or the object's versions went apart, and the holder must not take its
+     * value for stored (nor collect its backups).
+     */
+    private static KddmException keptNewer(SetState s, long objectId, Version given, Version stored) {
+        LOG.warn("object {} of set {}: a store of version {} came after version {} was stored: not written", objectId,
+                SetIds.format(s.id), given, stored);
+        return new KddmException("object " + objectId + " of set " + SetIds.format(s.id) + " was not stored: its "
+                + "home's store has version " + stored + ", newer than this value's " + given);
     }
 
     /**
@@ -239,8 +254,8 @@ final class StoreReplicas {
         if (group.size() == 1) {
             if (given == null) {
                 kind.apply(linker, s.context, objectId, value);
-            } else {
-                writeHere(linker, s, objectId, kind, value, given, List.of()); // S16: kept beside it
+            } else if (!writeHere(linker, s, objectId, kind, value, given, List.of())) { // S16: kept beside it
+                throw keptNewer(s, objectId, given, storedVersion(linker, s, objectId)); // (counted there)
             }
             return;
         }
@@ -253,10 +268,8 @@ final class StoreReplicas {
             requireQuorum(s, objectId, nominal, group, false); // S14: (nothing stored yet)
             Version stored = storedVersion(linker, s, objectId);
             if (given != null && stored.newerThan(given)) {
-                node.stats.storesKeptNewer.increment(); // S16: a late write-back of an older value (reordered)
-                LOG.info("object {} of set {}: a store of version {} came after version {}: the newer one is kept",
-                        objectId, SetIds.format(s.id), given, stored);
-                return;
+                node.stats.storesKeptNewer.increment();
+                throw keptNewer(s, objectId, given, stored);
             }
             // S16: the value's own version (memory and store are one sequence); else (S13) newer than any stored
             // here, and than any an earlier view's acting home gave it

@@ -50,9 +50,12 @@ class DiskBackupStateTest extends ScriptedNodeTest {
                 Wire.copy(bytes("put twice"), new Version(1, 7))).get(5, TimeUnit.SECONDS).length);
         assertArrayEquals(bytes("put twice"), store.get(LOCAL));
         assertEquals(new Version(1, 7), versions.get(LOCAL), "the holder's version");
-        // A write-back of an older value that comes late (its holder gave up waiting) is acknowledged, not written.
-        net.ask(2, Kind.SYNC, LOCAL, 2, Store.SYNC.ordinal() | StoreReplicas.VERSIONED,
-                Wire.copy(bytes("put once"), new Version(1, 6))).get(5, TimeUnit.SECONDS);
+        // A write-back of an older value that comes late (its holder gave up waiting) is not written, and fails:
+        // a holder whose value is older than the store must not take it for stored.
+        var late = net.ask(2, Kind.SYNC, LOCAL, 2, Store.SYNC.ordinal() | StoreReplicas.VERSIONED,
+                Wire.copy(bytes("put once"), new Version(1, 6)));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> late.get(5, TimeUnit.SECONDS)).getCause().getMessage().contains("newer than this value's 1.6"));
         assertArrayEquals(bytes("put twice"), store.get(LOCAL));
         assertEquals(new Version(1, 7), versions.get(LOCAL));
         assertEquals(1, node.stats().storesKeptNewer.sum());
@@ -113,6 +116,23 @@ class DiskBackupStateTest extends ScriptedNodeTest {
         assertEquals(new Version(1, 8), versionOf(served));
         assertEquals(new Version(1, 8), versions.get(LOCAL), "written back here at its version");
         assertEquals(1, node.stats().failovers.sum());
+    }
+
+    @Test
+    @Covers({R31, R8})
+    void readCopiesOfTheStoresVersionGoInTheCopysetOfTheStoresValue() throws Exception {
+        ScriptedNodeTest.Script.Sent claim = ownerDiesAfterAWriteBack();
+        claim.reply().complete(FailoverStateTest.claim(OwnerFailover.COPY, new Version(1, 5), "written back"));
+        // Node 3 reads its copy locally; the next grab must invalidate it, though nothing was promoted.
+        var grab = local(LOCAL, true);
+        Message inv = net.expect(3, Kind.INV, LOCAL);
+        assertEquals(1, inv.node(), "acks come back to node 1");
+        assertTrue(!grab.isDone(), "not granted before node 3's copy is gone");
+        net.deliver(3, Kind.INV_ACK, LOCAL, 3, 0, null);
+        Handle h = done(grab);
+        assertEquals("written back", text(h.value()), "the store's value");
+        h.close();
+        assertEquals(new Version(1, 5), set.objects.get(LOCAL).version);
     }
 
     @Test

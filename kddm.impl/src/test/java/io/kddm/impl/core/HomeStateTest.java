@@ -57,7 +57,8 @@ class HomeStateTest extends ScriptedNodeTest {
         // node 2 asks to write it back; the home lets it when no other request is in flight
         net.deliver(2, Kind.WRITEBACK_REQ, LOCAL, 2, 0, null);
         net.expect(2, Kind.FWD_WRITEBACK, LOCAL);
-        net.deliver(2, Kind.WRITTEN_BACK, LOCAL, 2, 0, Wire.copy(bytes("written back"), new Version(0, 7)));
+        net.deliver(2, Kind.WRITTEN_BACK, LOCAL, 2, StoreReplicas.VERSIONED,
+                Wire.copy(bytes("written back"), new Version(0, 7)));
         net.deliver(3, Kind.GET_REQ, LOCAL, 3, 0, null);
         Message copy = net.expect(3, Kind.COPY, LOCAL);
         assertEquals("written back", copyText(copy));
@@ -82,6 +83,7 @@ class HomeStateTest extends ScriptedNodeTest {
         assertEquals(ObjectState.WRITE_OWNER, state(REMOTE), "nothing is dropped before the home's go-ahead");
         net.deliver(2, Kind.FWD_WRITEBACK, REMOTE, 2, 0, null);
         Message back = net.expect(2, Kind.WRITTEN_BACK, REMOTE);
+        assertEquals(StoreReplicas.VERSIONED, back.count(), "flagged: its bytes end with the version");
         assertEquals("v2", copyText(back), "the home's store gets it");
         assertEquals(new Version(0, 1), Wire.version(back.bytes(), back.bytes().length - Version.BYTES),
                 "with its version: the put's (S16)");
