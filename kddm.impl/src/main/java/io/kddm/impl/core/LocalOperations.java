@@ -233,11 +233,12 @@ final class LocalOperations {
         Handle h = acquire(s, objectId, true, node.operationTimeout().toNanos(), false);
         ObjectEntry e = h.entry;
         int home = node.home(s, objectId);
-        if (node.calls.touchesAtHome(s)) {
+        boolean stored = node.calls.touchesAtHome(s);
+        // S16: the removal is newer than the value it removes, in the object's own sequence
+        Version removal = h.version().next(node.view.epoch());
+        if (stored) {
             try {
                 // The store is the home's, and a first touch there must not find the object again.
-                // S16: the removal is newer than the value it removes, in the object's own sequence
-                Version removal = h.version().next(node.view.epoch());
                 if (home != node.self) {
                     atHome(s, objectId, null, removal, Store.REMOVE, "removal");
                 } else {
@@ -248,7 +249,11 @@ final class LocalOperations {
                 throw ex;
             }
         }
-        if (node.replication.backups(s) > 0) {
+        if (stored && node.replication.backups(s) > 0) {
+            // R31: the removal stored outranks every backup of the object, which no failover promotes over it:
+            // they are collected without waiting (an awaited drop on every member made rm -r 1.6 x slower)
+            node.replication.collection.writtenBack(s, objectId, removal);
+        } else if (node.replication.backups(s) > 0) {
             Version removedAt;
             synchronized (e) {
                 removedAt = e.version;

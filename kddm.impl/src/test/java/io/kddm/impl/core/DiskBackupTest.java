@@ -225,6 +225,39 @@ class DiskBackupTest {
         assertEquals(6, v.seq(), "stored at the version of the fifth put (the first touch made 1)");
     }
 
+    /**
+     * A removal's drops are not awaited for a disk-backed family: the removal
+     * stored at its home outranks every backup left (R31). Node 3 increments
+     * objects, removes them, increments some anew and crashes: each reads as
+     * its last value, never as one from before its removal.
+     */
+    @RepeatedTest(3)
+    @Covers({R31, S16, L3})
+    void aRemovedObjectIsNeverBroughtBackByABackup(RepetitionInfo round) throws Exception {
+        List<KddmService> nodes = cluster(600 + round.getCurrentRepetition());
+        long setId = nodes.get(0).create("disk-r1").id();
+        KddmSet three = nodes.get(2).lookup(setId);
+        long[] objects = {0, 1, 3, 4};
+        for (long o : objects) {
+            for (int i = 0; i < 7; i++) {
+                increment(three, o);
+            }
+            three.remove(o);
+        }
+        increment(three, 0);
+        increment(three, 1);
+        network.crash(3);
+        long[] expected = {1, 1, 0, 0};
+        for (int n = 0; n < 2; n++) {
+            for (int i = 0; i < objects.length; i++) {
+                try (ObjectHandle h = nodes.get(n).lookup(setId).get(objects[i])) {
+                    assertEquals(expected[i], Counter.decode(h.value()), "object " + objects[i] + " from node "
+                            + (n + 1) + ": made anew after its removal, never its 7 from before");
+                }
+            }
+        }
+    }
+
     private static int backupsOf(List<KddmService> nodes, long setId, long[] objects) {
         int n = 0;
         for (KddmService k : nodes) {
