@@ -397,9 +397,17 @@ final class HomeRebuild {
                     // R31: the store here (healed, S5) has this value or a newer one; read copies of it are put in
                     // the copyset of the store's value, so that the next grab invalidates them
                     if (!c.copies.isEmpty()) {
-                        StoreReplicas.Touched t = node.stores.firstTouch(s, o.getKey(), c.floor);
-                        values.put(o.getKey(), t.value());
-                        fromStore.put(o.getKey(), t.version());
+                        try {
+                            StoreReplicas.Touched t = node.stores.firstTouch(s, o.getKey(), c.floor);
+                            values.put(o.getKey(), t.value());
+                            fromStore.put(o.getKey(), t.version());
+                        } catch (RuntimeException unreadable) {
+                            // (one object the store cannot give now must not hold the whole range: its next
+                            // request reads the store, and fails there as it would have)
+                            LOG.error("home {} of set {}: object {} cannot be read from the store here ({}): its read "
+                                    + "copies on {} are not recorded", r.nominal, SetIds.format(s.id), o.getKey(),
+                                    unreadable.toString(), c.copies);
+                        }
                     }
                 } else {
                     values.put(o.getKey(), node.calls.importValue(s, o.getKey(), c.bestWire));

@@ -245,13 +245,20 @@ final class LocalOperations {
                     node.stores.store(s, objectId, Store.REMOVE, null, since, removal); // (and its other store nodes)
                 }
             } catch (RuntimeException ex) {
+                synchronized (e) {
+                    // (the removal may be stored at the home though it failed here: the value, still live, goes
+                    // on above it, so that its next write-back is not older than the store's removal: S16)
+                    e.version = e.version.newest(removal);
+                }
                 h.close();
                 throw ex;
             }
         }
-        if (stored && node.replication.backups(s) > 0) {
-            // R31: the removal stored outranks every backup of the object, which no failover promotes over it:
-            // they are collected without waiting (an awaited drop on every member made rm -r 1.6 x slower)
+        if (stored && !node.stores.replicated(s) && node.replication.backups(s) > 0) {
+            // R31: the removal stored at its only store node outranks every backup of the object, which no failover
+            // promotes over it: they are collected without waiting (an awaited drop on every member made rm -r
+            // 1.6 x slower). A replicated store keeps R3's awaited drop and floors: a store node that missed the
+            // removal may act next, and its store would not outrank them.
             node.replication.collection.writtenBack(s, objectId, removal);
         } else if (node.replication.backups(s) > 0) {
             Version removedAt;

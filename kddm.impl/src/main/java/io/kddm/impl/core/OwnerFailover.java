@@ -210,13 +210,13 @@ final class OwnerFailover {
             try {
                 Version here = node.stores.storedHere(s, me.objectId);
                 if (!rec.best.newerThan(here)) {
-                    rec.bestWire = null; // R31: the store has this value or a newer one: it is read from there
-                    stored = here;
                     if (!rec.copies.isEmpty()) {
                         // read copies of it are left: the home owns the store's value with them in its copyset,
-                        // so that the next grab invalidates them
+                        // so that the next grab invalidates them (read first: a failure is tried again, as it was)
                         fromStore = node.stores.firstTouch(s, me.objectId, rec.floor.newest(me.floor));
                     }
+                    rec.bestWire = null; // R31: the store has this value or a newer one: it is read from there
+                    stored = here;
                 } else {
                     value = node.calls.importValue(s, me.objectId, rec.bestWire);
                 }
@@ -285,7 +285,7 @@ final class OwnerFailover {
             e.version = best;
             e.state = ObjectState.READ_OWNER;
             e.copyset.clear();
-            e.copyset.addAll(copies);
+            copies.stream().filter(node::inView).forEach(e.copyset::add); // (one gone since would never ack)
             e.copyset.remove(node.self);
             e.invalidateAckTo = 0;
             e.backedUpOn = null; // its backups are wherever the dead owner put them: backed up again (R12)

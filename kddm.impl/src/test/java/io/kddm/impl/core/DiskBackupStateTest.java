@@ -135,6 +135,25 @@ class DiskBackupStateTest extends ScriptedNodeTest {
         assertEquals(new Version(1, 5), set.objects.get(LOCAL).version);
     }
 
+    /** The store cannot be read at the first try: tried again, the copies still end in the copyset. */
+    @Test
+    @Covers({R31, R8})
+    void aStoreReadThatFailsOnceIsTriedAgainWithTheCopies() throws Exception {
+        ScriptedNodeTest.Script.Sent claim = ownerDiesAfterAWriteBack();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        onStoredVersion = id -> {
+            if (reads.incrementAndGet() == 2) { // (the first is the compare, the second the read of the store)
+                throw new io.kddm.api.set.KddmException("disk busy");
+            }
+        };
+        claim.reply().complete(FailoverStateTest.claim(OwnerFailover.COPY, new Version(1, 5), "written back"));
+        var grab = local(LOCAL, true);
+        net.expect(3, Kind.INV, LOCAL);
+        net.deliver(3, Kind.INV_ACK, LOCAL, 3, 0, null);
+        done(grab).close();
+        assertTrue(reads.get() >= 4, "read again after the failure: " + reads.get());
+    }
+
     @Test
     @Covers({R31, L4})
     void aWriteBackCollectsTheBackupsOfItsVersionEverywhere() throws Exception {
