@@ -111,6 +111,9 @@ final class BackupCollection {
      * behind costs memory until the next collection, never a value.
      */
     void writtenBack(SetState s, long objectId, Version version) {
+        if (node.replication.backups(s) == 0) {
+            return; // (a family without backups has none to collect)
+        }
         Version above = version.next(version.epoch()); // older than it: version and before
         if (store.dropOlder(s.id, objectId, above)) {
             node.stats.backupsCollected.increment();

@@ -44,10 +44,8 @@ final class HomeSide {
                             + m.bytes().length + " bytes");
                     return;
                 }
-                int length = m.bytes().length - (versioned ? Version.BYTES : 0);
-                byte[] value = versioned ? java.util.Arrays.copyOf(m.bytes(), length) : m.bytes();
-                Version version = versioned ? Wire.version(m.bytes(), length) : null; // S16 (null: S13's)
-                node.stores.store(s, m.objectId(), store, value, since, version); // S1: and its other store nodes
+                Wire.Versioned v = Wire.versioned(m.bytes(), versioned); // S16 (no version: S13's)
+                node.stores.store(s, m.objectId(), store, v.value(), since, v.version()); // S1: and its store nodes
                 in.reply(new byte[0]);
             } catch (RuntimeException ex) {
                 in.fail(ex.toString());
@@ -136,7 +134,7 @@ final class HomeSide {
             if (atHome) { // H3
                 r.forwardedTo = Request.AT_HOME;
                 node.stats.firstTouches.increment();
-                touchAtHome(s, me.objectId, r);
+                touchAtHome(s, me.objectId, r, me.floor);
             } else if (me.owner == 0) { // H2
                 r.forwardedTo = 0;
                 node.outbox.send(r.requester, Kind.TOUCH, s.id, me.objectId, r.write ? 1 : 0, 0,
@@ -171,12 +169,7 @@ final class HomeSide {
      * home serves the request as the object's owner. The linker runs on a worker,
      * holding no monitor. Row H3.
      */
-    private void touchAtHome(SetState s, long objectId, Request r) {
-        Version floor;
-        ManagerEntry home = s.managerEntry(objectId);
-        synchronized (home) { // (held already, by the caller)
-            floor = home.floor;
-        }
+    private void touchAtHome(SetState s, long objectId, Request r, Version floor) {
         node.workers.execute(() -> {
             StoreReplicas.Touched touched;
             try {
@@ -295,13 +288,12 @@ final class HomeSide {
             Version version = null;
             try {
                 node.calls.awaitLinker(s); // a worker may wait for a linker being updated, also for the import
-                boolean versioned = (flags & StoreReplicas.VERSIONED) != 0; // S16 (else stored as S13 says)
-                version = versioned ? Wire.version(wire, wire.length - Version.BYTES) : null;
-                value = node.calls.importValue(s, objectId,
-                        versioned ? java.util.Arrays.copyOf(wire, wire.length - Version.BYTES) : wire);
+                Wire.Versioned v = Wire.versioned(wire, (flags & StoreReplicas.VERSIONED) != 0); // S16 (or S13)
+                version = v.version();
+                value = node.calls.importValue(s, objectId, v.value());
                 // (its other store nodes too, when replicated: S1)
                 node.stores.store(s, objectId, LocalOperations.Store.SYNC, value, since, version);
-                if (version != null && node.replication.backups(s) > 0) {
+                if (version != null) {
                     node.replication.collection.writtenBack(s, objectId, version); // R31: the store has it
                 }
             } catch (RuntimeException ex) {

@@ -254,12 +254,12 @@ final class LocalOperations {
                 throw ex;
             }
         }
-        if (stored && !node.stores.replicated(s) && node.replication.backups(s) > 0) {
+        if (stored && !node.stores.replicated(s)) {
             // R31: the removal stored at its only store node outranks every backup of the object, which no failover
             // promotes over it: they are collected without waiting (an awaited drop on every member made rm -r
             // 1.6 x slower). A replicated store keeps R3's awaited drop and floors: a store node that missed the
             // removal may act next, and its store would not outrank them.
-            node.replication.collection.writtenBack(s, objectId, removal);
+            node.replication.collection.writtenBack(s, objectId, removal); // (nothing if it keeps no backups)
         } else if (node.replication.backups(s) > 0) {
             Version removedAt;
             synchronized (e) {
@@ -292,12 +292,13 @@ final class LocalOperations {
         long since = node.excludedAt; // S8: a value held by an incarnation taken out since is not stored
         try (Handle h = acquire(s, objectId, false, node.operationTimeout().toNanos(), false)) {
             Version version = h.version(); // S16: stored at its own version
-            if (node.home(s, objectId) == node.self || !node.calls.touchesAtHome(s)) {
+            boolean atHomeStore = node.calls.touchesAtHome(s);
+            if (node.home(s, objectId) == node.self || !atHomeStore) {
                 node.stores.store(s, objectId, Store.of(durable), h.current(), since, version);
             } else {
                 atHome(s, objectId, h.current(), version, Store.of(durable), "sync");
             }
-            if (node.calls.touchesAtHome(s) && node.replication.backups(s) > 0) {
+            if (atHomeStore) {
                 // R31: its backups of this version and older are not needed any more: the store has it (a store
                 // not made throws above). Collected once: an object read from its store, or written back at this
                 // version already, has none to collect.

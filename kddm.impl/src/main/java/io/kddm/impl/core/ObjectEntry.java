@@ -46,6 +46,11 @@ final class ObjectEntry {
      * above {@link #version} the store has the value and no backup is needed (R31).
      */
     Version writtenBack = Version.NONE;
+
+    /** Holding the monitor: the object's store has its version (a disk-backed family): no backup is needed (R31). */
+    boolean storeHasIt() {
+        return writtenBack.newerThan(Version.NONE) && !version.newerThan(writtenBack);
+    }
     /** Owner: the nodes that acknowledged the backup of {@link #version} (null: none asked). */
     java.util.List<Integer> backedUpOn;
     /**

@@ -225,7 +225,7 @@ final class ObjectSide {
             }
         }
         byte[] value = node.calls.export(s, e);
-        if (node.replication.backups(s) > 0 && !storeHasIt(e)) {
+        if (node.replication.backups(s) > 0 && !e.storeHasIt()) {
             // The new owner may be the node that kept this value's backup: with this copy kept
             // here too, a crash of the new owner does not take the newest version with it (R10).
             node.replication.store.keep(s.id, e.objectId, new BackupStore.Backup(e.version, value, to));
@@ -254,11 +254,6 @@ final class ObjectSide {
                 node.outbox.send(home, Kind.DONE, s.id, objectId, 0, 0, null); // kept: used again meanwhile
             }
         }
-    }
-
-    /** Holding the monitor: the object's store has its version (a disk-backed family): no backup is needed (R31). */
-    static boolean storeHasIt(ObjectEntry e) {
-        return e.writtenBack.newerThan(Version.NONE) && !e.version.newerThan(e.writtenBack);
     }
 
     /** Holding the monitor: this node's copy is gone (the IO linker is told). */

@@ -262,7 +262,7 @@ final class Replication {
         if (!e.state.owner() || e.value == null || e.incoming != null) {
             return false;
         }
-        if (ObjectSide.storeHasIt(e)) {
+        if (e.storeHasIt()) {
             return false; // R31: a disk-backed object whose store has this version needs no backup
         }
         int needed = Math.min(n, members().size() - 1);

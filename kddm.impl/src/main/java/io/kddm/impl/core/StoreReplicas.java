@@ -112,7 +112,7 @@ final class StoreReplicas {
      * store has nothing newer (made anew). So the versions of memory and of the
      * store are one sequence, and a backup is ordered against the store. Row S16.
      */
-    Version firstTouched(SetState s, long objectId, Version floor) {
+    private Version firstTouched(SetState s, long objectId, Version floor) {
         Version stored = storedHere(s, objectId);
         return stored.newerThan(floor) ? stored : floor.next(node.view.epoch());
     }
@@ -420,9 +420,9 @@ final class StoreReplicas {
                     return;
                 }
                 IoLinker linker = node.calls.awaitLinker(s);
-                boolean versioned = (m.count() & VERSIONED) != 0;
-                byte[] value = versioned ? Arrays.copyOf(m.bytes(), m.bytes().length - Version.BYTES) : m.bytes();
-                Version version = versioned ? Wire.version(m.bytes(), m.bytes().length - Version.BYTES) : null;
+                Wire.Versioned v = Wire.versioned(m.bytes(), (m.count() & VERSIONED) != 0);
+                byte[] value = v.value();
+                Version version = v.version();
                 if ((m.count() & CHECK) != 0) {
                     // (a copy alike but at another version is rewritten too: replicas end alike, versions included)
                     boolean rewritten = !(same(linker, s, m.objectId(), value) && (version == null

@@ -2,6 +2,7 @@ package io.kddm.impl.core;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 import io.kddm.api.transport.MessageTypes;
 
@@ -192,6 +193,25 @@ final class Wire {
     /** COPY's bytes: the object, then its version. */
     static byte[] copy(byte[] value, Version version) {
         return version.put(ByteBuffer.allocate(value.length + Version.BYTES).put(value)).array();
+    }
+
+    /** A message's value and the version its bytes end with (null: the message carries none). */
+    record Versioned(byte[] value, Version version) {
+    }
+
+    /**
+     * {@code bytes} as a value, then its version when {@code versioned} (a count flagged
+     * {@code StoreReplicas.VERSIONED}: SYNC, WRITTEN_BACK, STORE; S13, S16).
+     *
+     * @throws IllegalArgumentException if flagged and shorter than a version
+     */
+    static Versioned versioned(byte[] bytes, boolean versioned) {
+        if (!versioned) {
+            return new Versioned(bytes, null);
+        }
+        int length = bytes.length - Version.BYTES;
+        Version v = version(bytes, length);
+        return new Versioned(Arrays.copyOf(bytes, length), v);
     }
 
     /** The version at {@code at} in a message's bytes. */
